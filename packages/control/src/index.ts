@@ -1,1 +1,51 @@
-export {};
+export {
+  ControlError,
+  ControlErrorCodes,
+  type ControlErrorCode,
+  SERVICE_NAME,
+  sharedManagerMessage,
+  registrationMessages,
+  disabledMessage,
+  accessDeniedMessage,
+  notRunningMessage,
+} from './errors.js';
+export {
+  resolveInstance,
+  checkSocketPath,
+  MAX_SOCKET_PATH_BYTES,
+  type InstancePaths,
+  type ResolveOptions,
+} from './paths.js';
+export { readState, writeState, DEFAULT_STATE, type InstanceState, type StartMode } from './state.js';
+export { LineDecoder, encodeLine, DEFAULT_MAX_CONTROL_MESSAGE_BYTES } from './codec.js';
+export { ControlClient, type ControlClientOptions } from './client.js';
+export {
+  CONTROL_PROTOCOL_VERSION,
+  HostNameComparisonMode,
+  type HandoffTransport,
+  type ControlRequest,
+  type HelloRequest,
+  type RegisterRequest,
+  type UnregisterRequest,
+  type ValidateRequest,
+  type StatusRequest,
+  type AdminRequest,
+  type HelloReply,
+  type RegisterReply,
+  type ValidateReply,
+  type StatusReply,
+  type RegistrationStatus,
+  type Counters,
+  type ReplyFor,
+  type WireRequest,
+  type WireReply,
+} from './messages.js';
+export {
+  encodeHandoffPayload,
+  decodeHandoffPayload,
+  encodeProxyPreface,
+  HANDOFF_HEADER_VERSION,
+  MAX_HANDOFF_HEADER_BYTES,
+  type HandoffHeader,
+} from './handoff-header.js';
+export { startDetached, type StartDetachedOptions } from './launcher.js';

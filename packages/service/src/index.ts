@@ -1,1 +1,8 @@
-export {};
+export { PortshareService, type ServiceOptions } from './service.js';
+export { runDaemon, disabledStartMessage, type RunDaemonOptions, type RunningDaemon } from './daemon.js';
+export { defaultConfig, validateConfig, loadConfig, type ServiceConfig } from './config.js';
+export { ServiceError, ServiceErrorCodes, type ServiceErrorCode } from './errors.js';
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+export { RoutingTable, pathSegments, type RouteKey, type RouteEntry } from './routing-table.js';
+export { prometheusText, createCounters } from './counters.js';
+export { sendFault, type FaultOptions } from './faults.js';

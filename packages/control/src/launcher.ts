@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ControlClient } from './client.js';
+import { ControlError, ControlErrorCodes } from './errors.js';
+import type { InstancePaths } from './paths.js';
+
+export interface StartDetachedOptions {
+  /** How long to wait for the daemon to answer. Default 10 s. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts the daemon in the background (its own session, output to `<logDir>/service.out`) and
+ * waits until it answers on the control socket, the way a WCF worker starts the Windows service on
+ * demand and polls until it is up (wcf-port-sharing notes §2.1). A daemon that exits first has its
+ * last output quoted in the error.
+ */
+export async function startDetached(paths: InstancePaths, command: string[], options: StartDetachedOptions = {}): Promise<number> {
+  const [exe, ...args] = command;
+  if (!exe) throw new ControlError(ControlErrorCodes.StartFailed, 'No command is recorded to start the portshare service. Run \'portshare enable\' again.');
+  mkdirSync(paths.logDir, { recursive: true });
+  const outFile = join(paths.logDir, 'service.out');
+  const out = openSync(outFile, 'a');
+  const env = { ...(options.env ?? process.env) };
+  if (paths.home !== undefined) env['PORTSHARE_HOME'] = paths.home;
+  const child = spawn(exe, args, { detached: true, stdio: ['ignore', out, out], env });
+  closeSync(out);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  child.unref();
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let delay = 20;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new ControlError(
+        ControlErrorCodes.StartFailed,
+        `The portshare service exited with code ${exited} while starting: ${tail(outFile)}`,
+      );
+    }
+    try {
+      const client = await ControlClient.connect(paths.controlSocket, { requestTimeoutMs: 2000 });
+      try {
+        const hello = await client.hello();
+        return hello.pid;
+      } finally {
+        client.destroy();
+      }
+    } catch (err) {
+      if (!(err instanceof ControlError) || err.code !== ControlErrorCodes.NotRunning) throw err;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 200);
+  }
+  throw new ControlError(
+    ControlErrorCodes.StartFailed,
+    `The portshare service did not answer within ${options.timeoutMs ?? 10_000} ms. See ${outFile} and ${paths.logFile}.`,
+  );
+}
+
+function tail(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    return lines.slice(-3).join(' | ');
+  } catch {
+    return '(no output)';
+  }
+}

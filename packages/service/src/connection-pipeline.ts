@@ -1,0 +1,110 @@
+import type { Socket } from 'node:net';
+import { FaultUri } from '@portshare/framing';
+import type { HandoffHeader } from '@portshare/control';
+import type { Logger } from 'pino';
+import type { Counters } from '@portshare/control';
+import { dispatch, type DispatchContext } from './dispatcher.js';
+import { sendFault } from './faults.js';
+import type { Endpoint } from './listeners.js';
+import type { Registration } from './registration.js';
+import type { RoutingTable } from './routing-table.js';
+import { sniffPreamble, type SniffOptions } from './sniffer.js';
+
+export interface PipelineState {
+  counters: Counters;
+  routes: RoutingTable<Registration>;
+  sniff: SniffOptions;
+  dispatch: DispatchContext;
+  maxPendingConnections: number;
+  log: Logger;
+  isPaused(): boolean;
+}
+
+/**
+ * One accepted connection, start to end: accept → sniff → route → hand off (or fault). This is the
+ * whole data path of the daemon; everything else is bookkeeping around it.
+ */
+export class ConnectionPipeline {
+  #pending = 0;
+  #nextId = 1;
+  readonly #s: PipelineState;
+
+  constructor(state: PipelineState) {
+    this.#s = state;
+  }
+
+  /** Connections accepted and not yet routed (SMSvcHost's pending-connection slots). */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  accept(socket: Socket, endpoint: Endpoint): void {
+    const s = this.#s;
+    s.counters.connectionsAccepted++;
+    socket.on('error', () => {});
+    // maxPendingConnections bounds connections still being read; past it, abort (§2.3 step 1).
+    if (this.#pending >= s.maxPendingConnections) {
+      s.counters.dispatchFailures++;
+      socket.destroy();
+      return;
+    }
+    this.#pending++;
+    void this.#run(socket, endpoint);
+  }
+
+  async #run(socket: Socket, endpoint: Endpoint): Promise<void> {
+    const s = this.#s;
+    const connectionId = this.#nextId++;
+    let slotFreed = false;
+    const freeSlot = (): void => {
+      if (!slotFreed) {
+        slotFreed = true;
+        this.#pending--;
+      }
+    };
+    try {
+      const sniffed = await sniffPreamble(socket, s.sniff);
+      if (!sniffed.ok) {
+        // A client that connects and leaves without a byte is a timed-out pooled connection, not a
+        // protocol failure (§2.3 step 2). Everything else here is aborted without a fault.
+        if (sniffed.reason !== 'closed-before-data') s.counters.protocolFailures++;
+        s.log.debug({ connectionId, reason: sniffed.reason, err: sniffed.error?.message }, 'preamble rejected');
+        socket.destroy();
+        return;
+      }
+      const localAddress = socket.localAddress ?? endpoint.address;
+      const localPort = socket.localPort ?? endpoint.port;
+      const hit = s.routes.lookup(sniffed.parsedVia, localAddress, localPort);
+      // The pending slot is freed once routing is done, not when the worker takes it (§2.3 step 8).
+      freeSlot();
+      if (!hit) {
+        s.counters.dispatchFailures++;
+        s.log.info({ connectionId, via: sniffed.via }, 'no registration for via: EndpointNotFound');
+        await sendFault(socket, FaultUri.EndpointNotFound, s.dispatch.faults);
+        return;
+      }
+      if (s.isPaused()) {
+        s.counters.dispatchFailures++;
+        await sendFault(socket, FaultUri.EndpointUnavailable, s.dispatch.faults);
+        return;
+      }
+      const header: HandoffHeader = {
+        connectionId,
+        registrationId: hit.value.id,
+        via: sniffed.via,
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress,
+        localPort,
+      };
+      const outcome = await dispatch(hit.value, socket, header, sniffed.bytes, s.dispatch);
+      if (outcome === 'dispatched') s.counters.connectionsDispatched++;
+      else s.counters.dispatchFailures++;
+    } catch (err) {
+      s.log.error({ err, connectionId }, 'connection pipeline failed');
+      socket.destroy();
+    } finally {
+      freeSlot();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { PortshareError } from '@portshare/framing';
+
+export const ServiceErrorCodes = {
+  /** The configuration file is invalid: the message names the key and the reason. */
+  BadConfig: 'SERVICE_ERR_BAD_CONFIG',
+  /** Start refused: the instance's start mode is "disabled". */
+  Disabled: 'SERVICE_ERR_DISABLED',
+  /** Another daemon already serves this instance's control socket. */
+  AlreadyRunning: 'SERVICE_ERR_ALREADY_RUNNING',
+  /** A listening socket could not be opened (port in use, no permission). */
+  ListenFailed: 'SERVICE_ERR_LISTEN_FAILED',
+  /** Dropping privileges to the configured user failed. */
+  PrivilegeDrop: 'SERVICE_ERR_PRIVILEGE_DROP',
+  /** The configured user or group does not exist. */
+  UnknownAccount: 'SERVICE_ERR_UNKNOWN_ACCOUNT',
+} as const;
+export type ServiceErrorCode = (typeof ServiceErrorCodes)[keyof typeof ServiceErrorCodes];
+
+export class ServiceError extends PortshareError {
+  declare readonly code: ServiceErrorCode;
+  constructor(code: ServiceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'ServiceError';
+  }
+}

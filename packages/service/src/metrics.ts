@@ -1,0 +1,25 @@
+import { createServer, type Server } from 'node:http';
+import { prometheusText } from './counters.js';
+import type { PortshareService } from './service.js';
+
+/** Optional Prometheus endpoint: GET /metrics. Bound to loopback by default. */
+export function startMetricsServer(service: PortshareService, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const status = service.status();
+    const body = prometheusText(status.counters, {
+      pendingConnections: status.pendingConnections,
+      listeners: status.listeners.length,
+      paused: service.paused ? 1 : 0,
+      uptimeSeconds: status.uptimeSeconds,
+    });
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,35 @@
+import { chownSync } from 'node:fs';
+import { lookupGroupId, lookupUser } from './accounts.js';
+import { ServiceError, ServiceErrorCodes } from './errors.js';
+
+/**
+ * Started as root to bind a low port (808 is net.tcp's default), the daemon switches to an
+ * unprivileged user once every privileged socket is open. Files it must keep writing are handed
+ * to that user first.
+ */
+export function dropPrivileges(user: string | undefined, group: string | undefined, ownFiles: string[]): { uid: number; gid: number } | undefined {
+  if (user === undefined || process.getuid?.() !== 0) return undefined;
+  const account = lookupUser(user);
+  if (!account || account.gid < 0) {
+    throw new ServiceError(ServiceErrorCodes.UnknownAccount, `The configured user '${user}' does not exist. Create it, or change 'user' in the configuration.`);
+  }
+  const gid = group !== undefined ? lookupGroupId(group) : account.gid;
+  if (gid === undefined) {
+    throw new ServiceError(ServiceErrorCodes.UnknownAccount, `The configured group '${group}' does not exist. Create it, or change 'group' in the configuration.`);
+  }
+  try {
+    for (const f of ownFiles) {
+      try {
+        chownSync(f, account.uid, gid);
+      } catch {
+        /* a file that does not exist yet is created later by the new user */
+      }
+    }
+    process.setgroups?.([gid]);
+    process.setgid?.(gid);
+    process.setuid?.(account.uid);
+  } catch (err) {
+    throw new ServiceError(ServiceErrorCodes.PrivilegeDrop, `Cannot switch to user '${user}': ${(err as Error).message}`, { cause: err });
+  }
+  return { uid: account.uid, gid };
+}

@@ -1,0 +1,28 @@
+import type { HandoffTransport, HostNameComparisonMode } from '@portshare/control';
+import type { ParsedVia } from '@portshare/framing';
+import type { HandoffSender, PeerCredentials } from '@portshare/handoff';
+import type { Endpoint } from './listeners.js';
+
+/** One registered base URI and the worker behind it (SMSvcHost's MessageQueue for a self-hosted worker). */
+export interface Registration {
+  readonly id: number;
+  readonly uri: string;
+  readonly parsed: ParsedVia;
+  readonly mode: HostNameComparisonMode;
+  readonly transport: HandoffTransport;
+  /** Worker's hand-off socket path (seqpacket for 'fd', stream for 'proxy'). */
+  readonly path: string;
+  readonly creds: PeerCredentials | undefined;
+  readonly user: string | undefined;
+  readonly endpoints: Endpoint[];
+  readonly registeredAt: Date;
+  /** Open for 'fd' registrations. */
+  sender: HandoffSender | undefined;
+  /** Hand-offs in flight (the queue of SMSvcHost's MessageQueue), capped by maxPendingConnections. */
+  queueLength: number;
+  dispatched: number;
+  /** Set once unregistered: hand-offs still queued are aborted. */
+  closed: boolean;
+  /** Owner's control connection, closed when a hand-off to this worker fails. */
+  readonly owner: { destroy(): void };
+}

@@ -1,0 +1,339 @@
+import { createRequire } from 'node:module';
+import {
+  CONTROL_PROTOCOL_VERSION,
+  ControlError,
+  ControlErrorCodes,
+  HostNameComparisonMode,
+  accessDeniedMessage,
+  registrationMessages,
+  type ControlRequest,
+  type HandoffTransport,
+  type InstancePaths,
+  type RegisterRequest,
+  type StatusReply,
+} from '@portshare/control';
+import { FramingLimits, parseVia } from '@portshare/framing';
+import { HandoffSender, isSupported } from '@portshare/handoff';
+import type { Logger } from 'pino';
+import { AccessPolicy } from './access.js';
+import { userName } from './accounts.js';
+import type { ServiceConfig } from './config.js';
+import { ConnectionPipeline } from './connection-pipeline.js';
+import { ControlServer, type ControlHandler, type ControlPeer } from './control-server.js';
+import { createCounters } from './counters.js';
+import { ListenerSet, type Endpoint } from './listeners.js';
+import type { Registration } from './registration.js';
+import { RoutingTable } from './routing-table.js';
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export interface ServiceOptions {
+  paths: InstancePaths;
+  config: ServiceConfig;
+  log: Logger;
+  /** Called after a 'stop' control request has been answered. */
+  onStopRequested?: () => void;
+}
+
+const MODES = new Set<string>(Object.values(HostNameComparisonMode));
+
+/**
+ * The sharing service: the control socket, the routing table, the shared listeners and the
+ * connection pipeline, wired together. `main.ts` adds the process concerns (state, pid file,
+ * signals, privileges).
+ */
+export class PortshareService implements ControlHandler {
+  readonly paths: InstancePaths;
+  readonly config: ServiceConfig;
+  readonly log: Logger;
+  readonly counters = createCounters();
+  readonly startedAt = new Date();
+  readonly handoff: HandoffTransport;
+  readonly #routes = new RoutingTable<Registration>();
+  readonly #registrations = new Map<number, Registration>();
+  readonly #listeners: ListenerSet;
+  readonly #pipeline: ConnectionPipeline;
+  readonly #control: ControlServer;
+  readonly #access: AccessPolicy;
+  readonly #onStop: (() => void) | undefined;
+  #reserved: Endpoint[] = [];
+  #paused = false;
+  #nextRegistration = 1;
+
+  constructor(options: ServiceOptions) {
+    this.paths = options.paths;
+    this.config = options.config;
+    this.log = options.log;
+    this.#onStop = options.onStopRequested;
+    this.handoff = this.config.handoff === 'auto' && isSupported() ? 'fd' : 'proxy';
+    this.#access = new AccessPolicy(this.config.allowAccounts);
+    this.#pipeline = new ConnectionPipeline({
+      counters: this.counters,
+      routes: this.#routes,
+      maxPendingConnections: this.config.maxPendingConnections,
+      log: this.log,
+      isPaused: () => this.#paused,
+      sniff: {
+        maxViaBytes: this.config.maxViaBytes,
+        maxContentTypeBytes: this.config.maxContentTypeBytes,
+        timeoutMs: this.config.receiveTimeoutMs,
+      },
+      dispatch: {
+        faults: { drainBytes: this.config.faultDrainBytes, drainTimeoutMs: this.config.faultDrainTimeoutMs },
+        maxQueueLength: this.config.maxPendingConnections,
+        log: this.log,
+        onWorkerFailed: (reg) => {
+          // SMSvcHost unregisters a worker whose hand-off failed and aborts its control channel (§2.4).
+          this.#unregister(reg);
+          reg.owner.destroy();
+        },
+      },
+    });
+    this.#listeners = new ListenerSet({
+      backlog: this.config.listenBacklog,
+      ipv6: this.config.ipv6,
+      onConnection: (socket, ep) => this.#pipeline.accept(socket, ep),
+    });
+    this.#control = new ControlServer(
+      {
+        path: this.paths.controlSocket,
+        maxMessageBytes: this.config.maxControlMessageBytes,
+        maxConnections: this.config.maxControlConnections,
+        // Access is decided per peer by its kernel credentials, so anyone may connect; without the
+        // addon (no credentials) the file mode is the gate and only the owner may connect.
+        mode: isSupported() ? 0o666 : 0o600,
+        log: this.log,
+      },
+      this,
+    );
+  }
+
+  /** Binds reserved (low) ports, then opens the control socket. */
+  async start(): Promise<void> {
+    for (const port of this.config.reservedPorts) {
+      this.#reserved.push(...(await this.#listeners.acquire([{ address: this.config.reservedAddress, port }])));
+    }
+    await this.#control.listen();
+    this.log.info(
+      { pid: process.pid, handoff: this.handoff, control: this.paths.controlSocket, reservedPorts: this.config.reservedPorts },
+      'portshare service started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#control.close();
+    for (const reg of [...this.#registrations.values()]) this.#unregister(reg);
+    this.#listeners.release(this.#reserved);
+    await this.#listeners.closeAll();
+    this.log.info('portshare service stopped');
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.log.info('paused: new connections get EndpointUnavailable');
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.log.info('resumed');
+  }
+
+  /** The listening port of an endpoint (tests that register port 0 are not supported: ports are explicit). */
+  listeners() {
+    return this.#listeners.list();
+  }
+
+  status(): StatusReply {
+    return {
+      state: this.#paused ? 'paused' : 'running',
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      handoff: this.handoff,
+      listeners: this.#listeners.list(),
+      registrations: [...this.#registrations.values()].map((r) => ({
+        id: r.id,
+        uri: r.uri,
+        hostNameComparisonMode: r.mode,
+        transport: r.transport,
+        pid: r.creds?.pid,
+        uid: r.creds?.uid,
+        user: r.user,
+        dispatched: r.dispatched,
+        queueLength: r.queueLength,
+        registeredAt: r.registeredAt.toISOString(),
+      })),
+      counters: { ...this.counters },
+      pendingConnections: this.#pipeline.pending,
+      config: { ...this.config } as unknown as Record<string, unknown>,
+    };
+  }
+
+  // ---- control requests ----
+
+  async handle(peer: ControlPeer, req: ControlRequest): Promise<unknown> {
+    switch (req.op) {
+      case 'hello':
+        if (typeof req.version !== 'number' || req.version > CONTROL_PROTOCOL_VERSION) {
+          throw new ControlError(ControlErrorCodes.VersionUnsupported, registrationMessages[ControlErrorCodes.VersionUnsupported]());
+        }
+        return { pid: process.pid, version: CONTROL_PROTOCOL_VERSION, daemonVersion: pkg.version, handoff: this.handoff };
+      case 'register':
+        return this.#register(peer, req);
+      case 'unregister': {
+        const reg = this.#registrations.get(req.registrationId);
+        if (!reg || !peer.registrations.has(reg.id)) {
+          throw new ControlError(ControlErrorCodes.InvalidArgument, `Registration ${req.registrationId} is not held by this connection.`);
+        }
+        this.#unregister(reg);
+        return {};
+      }
+      case 'validate':
+        return this.#validate(peer, req.via, req.localAddress, req.localPort);
+      case 'status':
+        this.#requireAccess(peer, 'read the status');
+        return this.status();
+      case 'pause':
+      case 'resume':
+      case 'stop':
+        if (!this.#access.isAdministrator(peer.creds)) {
+          throw new ControlError(
+            ControlErrorCodes.NotAdministrator,
+            `Only root or the service's own user may ${req.op} the portshare service.`,
+          );
+        }
+        if (req.op === 'pause') this.pause();
+        else if (req.op === 'resume') this.resume();
+        else setImmediate(() => this.#onStop?.());
+        return {};
+    }
+  }
+
+  onPeerClosed(peer: ControlPeer): void {
+    // A worker's registrations end the moment its control connection closes (§2.5).
+    for (const id of peer.registrations) {
+      const reg = this.#registrations.get(id);
+      if (reg) this.#unregister(reg);
+    }
+  }
+
+  #requireAccess(peer: ControlPeer, what: string, uri = '(status)'): void {
+    if (!this.#access.allows(peer.creds)) {
+      this.log.warn({ uid: peer.creds?.uid, pid: peer.creds?.pid, what }, 'access denied');
+      throw new ControlError(ControlErrorCodes.AccessDenied, accessDeniedMessage(uri, this.paths.configFile));
+    }
+  }
+
+  async #register(peer: ControlPeer, req: RegisterRequest): Promise<{ registrationId: number }> {
+    if (typeof req.uri !== 'string' || typeof req.path !== 'string' || !MODES.has(req.hostNameComparisonMode)) {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, 'register needs uri, path and a hostNameComparisonMode of StrongWildcard, Exact or WeakWildcard.');
+    }
+    this.#requireAccess(peer, 'register', req.uri);
+    // [SMS] RoutingTable.TcpStart: the registered URI's UTF-8 length is capped at MaxViaSize (2048).
+    if (Buffer.byteLength(req.uri, 'utf8') > FramingLimits.maxViaBytes) {
+      throw new ControlError(ControlErrorCodes.PathTooLong, registrationMessages[ControlErrorCodes.PathTooLong]());
+    }
+    let parsed;
+    try {
+      parsed = parseVia(req.uri);
+    } catch {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, `'${req.uri}' is not an absolute URI.`);
+    }
+    if (parsed.scheme.toLowerCase() !== 'net.tcp') {
+      throw new ControlError(ControlErrorCodes.ProtocolUnsupported, registrationMessages[ControlErrorCodes.ProtocolUnsupported]());
+    }
+    if (this.#registrations.size >= this.config.maxRegistrations || peer.registrations.size >= this.config.maxRegistrationsPerConnection) {
+      throw new ControlError(ControlErrorCodes.QuotaExceeded, registrationMessages[ControlErrorCodes.QuotaExceeded]());
+    }
+    if (this.#routes.has(parsed, req.hostNameComparisonMode)) {
+      throw new ControlError(ControlErrorCodes.ConflictingRegistration, registrationMessages[ControlErrorCodes.ConflictingRegistration]());
+    }
+    const transport: HandoffTransport = req.transport === 'fd' && this.handoff === 'fd' ? 'fd' : 'proxy';
+    if (req.transport === 'fd' && transport !== 'fd') {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, 'This portshare service hands connections off by proxy; register with transport "proxy".');
+    }
+    let sender: HandoffSender | undefined;
+    if (transport === 'fd') {
+      try {
+        sender = HandoffSender.connect(req.path);
+      } catch (err) {
+        throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to the worker's hand-off socket ${req.path}: ${(err as Error).message}`);
+      }
+      // The hand-off socket must belong to the process that registers, or a worker could steer
+      // another worker's connections to itself (WCF checks the claimed pid the same way, §2.1).
+      const theirs = sender.peerCredentials();
+      if (peer.creds && (theirs.pid !== peer.creds.pid || theirs.uid !== peer.creds.uid)) {
+        sender.close();
+        throw new ControlError(ControlErrorCodes.InvalidArgument, `The hand-off socket ${req.path} belongs to another process.`);
+      }
+    }
+    const endpointsWanted = this.#listeners.endpointsFor(parsed.host, parsed.port);
+    let endpoints: Endpoint[];
+    try {
+      endpoints = await this.#listeners.acquire(endpointsWanted);
+    } catch (err) {
+      sender?.close();
+      this.log.warn({ err, uri: req.uri }, 'failed to listen');
+      throw new ControlError(ControlErrorCodes.FailedToListen, `${registrationMessages[ControlErrorCodes.FailedToListen]()} ${(err as Error).message}`);
+    }
+    // The check above ran before an await; re-check so two racing registrations cannot both win.
+    const reg: Registration = {
+      id: this.#nextRegistration++,
+      uri: req.uri,
+      parsed,
+      mode: req.hostNameComparisonMode,
+      transport,
+      path: req.path,
+      creds: peer.creds,
+      user: peer.creds ? userName(peer.creds.uid) : undefined,
+      endpoints,
+      registeredAt: new Date(),
+      sender,
+      queueLength: 0,
+      dispatched: 0,
+      closed: false,
+      owner: peer,
+    };
+    if (!this.#routes.add(parsed, req.hostNameComparisonMode, reg) || peer.socket.destroyed) {
+      this.#listeners.release(endpoints);
+      sender?.close();
+      if (peer.socket.destroyed) throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
+      throw new ControlError(ControlErrorCodes.ConflictingRegistration, registrationMessages[ControlErrorCodes.ConflictingRegistration]());
+    }
+    this.#registrations.set(reg.id, reg);
+    peer.registrations.add(reg.id);
+    this.counters.registrationsActive++;
+    this.counters.urisRegistered++;
+    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, pid: peer.creds?.pid }, 'registered');
+    return { registrationId: reg.id };
+  }
+
+  #unregister(reg: Registration): void {
+    if (reg.closed) return;
+    reg.closed = true;
+    this.#routes.remove(reg.parsed, reg.mode, reg);
+    this.#registrations.delete(reg.id);
+    (reg.owner as ControlPeer).registrations?.delete(reg.id);
+    this.#listeners.release(reg.endpoints);
+    reg.sender?.close();
+    this.counters.registrationsActive--;
+    this.counters.urisUnregistered++;
+    this.log.info({ registration: reg.id, uri: reg.uri }, 'unregistered');
+  }
+
+  /** WCF's ValidateUriRoute (§2.4): may this worker serve a later preamble's via on a reused connection? */
+  #validate(peer: ControlPeer, via: string, localAddress: string, localPort: number): { routesHere: boolean } {
+    let parsed;
+    try {
+      parsed = parseVia(via);
+    } catch {
+      return { routesHere: false };
+    }
+    const hit = this.#routes.lookup(parsed, localAddress, localPort);
+    return { routesHere: hit !== undefined && peer.registrations.has(hit.value.id) };
+  }
+}

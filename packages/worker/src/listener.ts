@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import {
+  ControlClient,
+  ControlError,
+  ControlErrorCodes,
+  HostNameComparisonMode,
+  disabledMessage,
+  readState,
+  resolveInstance,
+  startDetached,
+  type HandoffHeader,
+  type InstancePaths,
+} from '@portshare/control';
+import { isSupported } from '@portshare/handoff';
+import { BaseUri } from './base-uri.js';
+import { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
+import { listenFd, listenProxy, type ConnectionReceiver } from './receivers.js';
+
+export interface NetTcpListenerOptions {
+  /** Base address, e.g. net.tcp://localhost:9000/calculator/4381. */
+  uri: string;
+  /** Share the port through the portshare service (WCF PortSharingEnabled). Default false, as in WCF. */
+  portSharingEnabled?: boolean;
+  /** How the via's host is compared (WCF HostNameComparisonMode). Default StrongWildcard. */
+  hostNameComparisonMode?: HostNameComparisonMode;
+  /** Instance folder (else PORTSHARE_HOME, else the system/XDG paths). */
+  home?: string | undefined;
+  /** Re-registration backoff after the daemon goes away: first delay, doubled up to the cap. */
+  reconnectInitialDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  /** Time allowed for an on-demand daemon start. Default 10 s. */
+  startTimeoutMs?: number;
+  /** Force proxy hand-off even where passing sockets works. */
+  forceProxy?: boolean;
+  /** listen() backlog when not sharing. Default 12 × cores (WCF's ListenBacklog). */
+  listenBacklog?: number;
+}
+
+/** Where a connection came from; for handed-off connections the daemon's view of the TCP endpoints. */
+export interface ConnectionInfo {
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+  /** Set when the daemon routed the connection (the via of its first preamble). */
+  via: string | undefined;
+  /** 'direct' (own port), 'fd' (socket passed) or 'proxy' (bytes piped by the daemon). */
+  transport: 'direct' | 'fd' | 'proxy';
+}
+
+export interface NetTcpListenerEvents {
+  connection: [socket: Socket, info: ConnectionInfo];
+  /** Registered with the daemon (again, after a restart). */
+  registered: [registrationId: number];
+  /** The daemon went away; connections already handed off go on, new ones wait for re-registration. */
+  unregistered: [];
+  /** A problem that does not stop the listener (a bad hand-off, a failed re-registration attempt). */
+  warning: [error: Error];
+}
+
+let receiverCounter = 0;
+
+/**
+ * A net.tcp listener: the counterpart of WCF's TCP transport manager. With port sharing it
+ * registers its base URI with the portshare service and receives the connections the service
+ * routes to it; without, it binds the port itself. Either way it emits ordinary sockets whose
+ * stream starts at the client's first byte.
+ */
+export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
+  readonly base: BaseUri;
+  readonly portSharingEnabled: boolean;
+  readonly paths: InstancePaths | undefined;
+  readonly #options: NetTcpListenerOptions;
+  #server: Server | undefined;
+  #control: ControlClient | undefined;
+  #receiver: ConnectionReceiver | undefined;
+  #registrationId: number | undefined;
+  #closed = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: NetTcpListenerOptions) {
+    super();
+    this.#options = options;
+    this.portSharingEnabled = options.portSharingEnabled ?? false;
+    this.base = new BaseUri(options.uri, options.hostNameComparisonMode ?? HostNameComparisonMode.StrongWildcard);
+    this.paths = this.portSharingEnabled ? resolveInstance({ home: options.home }) : undefined;
+  }
+
+  /** Opens the listener: registers with the daemon (sharing) or binds the port (exclusive). */
+  static async listen(options: NetTcpListenerOptions): Promise<NetTcpListener> {
+    const listener = new NetTcpListener(options);
+    if (listener.portSharingEnabled) await listener.#register(true);
+    else await listener.#listenExclusive();
+    return listener;
+  }
+
+  get registered(): boolean {
+    return this.#registrationId !== undefined;
+  }
+
+  /** The local TCP port (exclusive mode: the bound one, useful with port 0). */
+  get port(): number {
+    const addr = this.#server?.address();
+    return addr && typeof addr === 'object' ? addr.port : this.base.parsed.port;
+  }
+
+  /**
+   * WCF's ValidateUriRoute: for a later preamble on a reused connection, does its via route to
+   * this worker? Exclusive listeners answer from their own base URI.
+   */
+  async validateVia(via: string, localAddress: string, localPort: number): Promise<boolean> {
+    if (!this.portSharingEnabled) {
+      try {
+        return this.base.matches(new BaseUri(via, this.base.mode).parsed);
+      } catch {
+        return false;
+      }
+    }
+    const control = this.#control;
+    if (!control || control.closed) return false;
+    const reply = await control.request({ op: 'validate', via, localAddress, localPort });
+    return reply.routesHere;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    if (this.#server) await new Promise<void>((r) => this.#server!.close(() => r()));
+    // Closing the control connection ends the registration at once (the daemon sees it close).
+    this.#control?.destroy();
+    this.#control = undefined;
+    this.#registrationId = undefined;
+    this.#receiver?.close();
+    this.#receiver = undefined;
+  }
+
+  // ---- exclusive mode ----
+
+  #listenExclusive(): Promise<void> {
+    const { host, port } = this.base.parsed;
+    const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+    // WCF binds the any-address for a host name (0.0.0.0, and [::] where available) and the
+    // literal address for an IP; the in-use text names the endpoint it tried.
+    const address = isIP(bare) !== 0 ? bare : '0.0.0.0';
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => {
+        this.emit('connection', socket, {
+          remoteAddress: socket.remoteAddress ?? '',
+          remotePort: socket.remotePort ?? 0,
+          localAddress: socket.localAddress ?? '',
+          localPort: socket.localPort ?? 0,
+          via: undefined,
+          transport: 'direct',
+        });
+      });
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const endpoint = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+        if (err.code === 'EADDRINUSE') reject(new WorkerError(WorkerErrorCodes.AddressAlreadyInUse, addressInUseMessage(endpoint), { cause: err }));
+        else reject(new WorkerError(WorkerErrorCodes.ListenFailed, `A TCP error (${err.code}: ${err.message}) occurred while listening on IP Endpoint=${endpoint}.`, { cause: err }));
+      });
+      server.listen({ host: address, port, backlog: this.#options.listenBacklog ?? 12 * availableParallelism() }, () => {
+        server.removeAllListeners('error');
+        server.on('error', (err) => this.emit('warning', err));
+        this.#server = server;
+        resolve();
+      });
+    });
+  }
+
+  // ---- shared mode ----
+
+  async #connectControl(first: boolean): Promise<ControlClient> {
+    const paths = this.paths!;
+    try {
+      return await ControlClient.connect(paths.controlSocket);
+    } catch (err) {
+      if (!(err instanceof ControlError) || err.code !== ControlErrorCodes.NotRunning) throw err;
+      if (!first) throw err;
+      // Not running: start it on demand if enabled, as WCF starts the service through the SCM (§2.1, §3.4).
+      const state = readState(paths);
+      if (state.startMode === 'disabled') {
+        throw new WorkerError(WorkerErrorCodes.Disabled, disabledMessage(), { cause: err });
+      }
+      try {
+        await startDetached(paths, state.command ?? [], { timeoutMs: this.#options.startTimeoutMs ?? 10_000 });
+      } catch (startErr) {
+        // Another worker may have started it at the same moment; if it answers now, fine.
+        try {
+          return await ControlClient.connect(paths.controlSocket);
+        } catch {
+          throw new WorkerError(WorkerErrorCodes.ServiceStartFailed, (startErr as Error).message, { cause: startErr });
+        }
+      }
+      return ControlClient.connect(paths.controlSocket);
+    }
+  }
+
+  async #register(first: boolean): Promise<void> {
+    const control = await this.#connectControl(first).catch((err: unknown) => {
+      throw toWorkerError(err);
+    });
+    try {
+      const hello = await control.hello();
+      const wantFd = hello.handoff === 'fd' && isSupported() && !this.#options.forceProxy;
+      if (!this.#receiver || (this.#receiver.transport === 'fd') !== wantFd) {
+        this.#receiver?.close();
+        this.#receiver = await this.#openReceiver(wantFd);
+      }
+      const reply = await control.request({
+        op: 'register',
+        uri: this.base.uri,
+        hostNameComparisonMode: this.base.mode,
+        transport: this.#receiver.transport,
+        path: this.#receiver.path,
+      });
+      if (this.#closed) {
+        control.destroy();
+        return;
+      }
+      this.#control = control;
+      this.#registrationId = reply.registrationId;
+      control.once('close', () => this.#onControlClosed(control));
+      this.emit('registered', reply.registrationId);
+    } catch (err) {
+      control.destroy();
+      throw toWorkerError(err);
+    }
+  }
+
+  async #openReceiver(fd: boolean): Promise<ConnectionReceiver> {
+    const paths = this.paths!;
+    // The daemon keeps a sticky, world-writable folder for workers' hand-off sockets.
+    const dir = join(paths.runDir, 'workers');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `w${process.pid}-${++receiverCounter}.sock`);
+    const onConnection = ({ socket, header }: { socket: Socket; header: HandoffHeader }): void => {
+      this.emit('connection', socket, {
+        remoteAddress: header.remoteAddress,
+        remotePort: header.remotePort,
+        localAddress: header.localAddress,
+        localPort: header.localPort,
+        via: header.via,
+        transport: fd ? 'fd' : 'proxy',
+      });
+    };
+    const onError = (err: WorkerError): void => void this.emit('warning', err);
+    return fd ? listenFd(path, onConnection, onError) : listenProxy(path, onConnection, onError);
+  }
+
+  #onControlClosed(control: ControlClient): void {
+    if (this.#control !== control) return;
+    this.#control = undefined;
+    this.#registrationId = undefined;
+    if (this.#closed) return;
+    this.emit('unregistered');
+    this.#scheduleReconnect(this.#options.reconnectInitialDelayMs ?? 100);
+  }
+
+  /**
+   * The daemon restarted or died: re-register with exponential backoff (from ~100 ms, capped at a
+   * few seconds; WCF's self-hosted workers do the same with longer delays, §2.5). Connections
+   * already handed off belong to this process and are untouched.
+   */
+  #scheduleReconnect(delay: number): void {
+    const max = this.#options.reconnectMaxDelayMs ?? 3000;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#register(false).catch((err: unknown) => {
+        if (this.#closed) return;
+        const e = err as WorkerError;
+        if (e.cause instanceof ControlError && e.cause.code !== ControlErrorCodes.NotRunning) this.emit('warning', e);
+        this.#scheduleReconnect(Math.min(delay * 2, max));
+      });
+    }, delay);
+  }
+}
+
+
+const CONTROL_TO_WORKER: Partial<Record<string, WorkerErrorCode>> = {
+  [ControlErrorCodes.ConflictingRegistration]: WorkerErrorCodes.AlreadyRegistered,
+  [ControlErrorCodes.AccessDenied]: WorkerErrorCodes.AccessDenied,
+  [ControlErrorCodes.PathTooLong]: WorkerErrorCodes.UriTooLong,
+  [ControlErrorCodes.FailedToListen]: WorkerErrorCodes.ServiceFailedToListen,
+  [ControlErrorCodes.Disabled]: WorkerErrorCodes.Disabled,
+  [ControlErrorCodes.StartFailed]: WorkerErrorCodes.ServiceStartFailed,
+};
+
+/** Registration refusals become WorkerErrors carrying the daemon's message (WCF's wording). */
+function toWorkerError(err: unknown): WorkerError {
+  if (err instanceof WorkerError) return err;
+  if (err instanceof ControlError) {
+    return new WorkerError(CONTROL_TO_WORKER[err.code] ?? WorkerErrorCodes.RegistrationFailed, err.message, { cause: err });
+  }
+  return new WorkerError(WorkerErrorCodes.RegistrationFailed, (err as Error).message ?? String(err), { cause: err });
+}
