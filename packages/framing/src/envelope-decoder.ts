@@ -1,0 +1,480 @@
+/**
+ * Sans-I/O decoder for the records that follow the preamble, in either direction.
+ *
+ * - role `'server'` reads what a client sends after its preamble: sized envelopes then End (modes
+ *   2 and 3), one unsized envelope then End (mode 1), or raw octets up to EOF (mode 4).
+ * - role `'client'` reads what a server sends: UpgradeResponse*, then PreambleAck or Fault, then
+ *   envelopes, then End or Fault.
+ *
+ * Records are delivered to a callback as they complete. An envelope that lies inside one input
+ * chunk is delivered as a zero-copy view of that chunk (the receiver must copy it, e.g. with
+ * `Buffer.from(payload)`, if it keeps it while the chunk's memory is reused); an envelope that
+ * straddles chunks is assembled in a buffer of its own. Unsized envelopes (mode 1) are delivered
+ * once complete, as the list of their data chunks, because WCF reads a singleton message whole
+ * too and the total is bounded by `maxMessageSize`.
+ *
+ * The decoder stops after End (so that the caller can start a new PreambleDecoder on the rest: a
+ * connection may carry several streams, [MC-NMF] 2.2 "protocol-stream-a = (...)+"), after an
+ * UpgradeResponse (the upgrade's handshake follows) and, as client, after a Fault.
+ *
+ * Checks follow FramingDecoders.cs (`ServerSessionDecoder`, `SingletonMessageDecoder`,
+ * `ClientDuplexDecoder`, `ClientSingletonDecoder`) and [MC-NMF] 2.2.3.
+ *
+ * @module
+ */
+
+import { ByteAccumulator } from './accumulator.js';
+import { asBuffer } from './bytes.js';
+import {
+  atEnd,
+  faultTooLong,
+  messageTooLarge,
+  notFraming,
+  prematureEof,
+  recordTypeMismatch,
+  zeroSizeFault,
+} from './decode-errors.js';
+import { FramingError, FramingErrorCodes } from './errors.js';
+import { limitOption } from './options.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, FaultUri, FramingLimits, Mode, RecordType } from './records.js';
+import { SizeDecoder } from './size.js';
+
+/**
+ * A decoded record. Envelope payloads may be views of the input chunk (see the module notes).
+ *
+ * - `sized-envelope`: a SizedEnvelope (0x06) message.
+ * - `unsized-envelope`: a whole UnsizedEnvelope (0x05) message, as its data chunks in wire order
+ *   (never empty chunks: a zero size ends the envelope).
+ * - `octets`: a piece of a singleton-sized (mode 4) message, delivered as it arrives; the message
+ *   runs to EOF.
+ * - `end`, `fault`, `preamble-ack`, `upgrade-response`: the records of those names.
+ */
+export type FramingRecord =
+  | { type: 'sized-envelope'; payload: Buffer }
+  | { type: 'unsized-envelope'; chunks: Buffer[] }
+  | { type: 'octets'; payload: Buffer }
+  | { type: 'end' }
+  | { type: 'fault'; uri: string }
+  | { type: 'preamble-ack' }
+  | { type: 'upgrade-response' };
+
+/** Options of a {@link RecordDecoder}. */
+export interface RecordDecoderOptions {
+  /** Which side's stream is decoded: `'server'` decodes client bytes, `'client'` server bytes. */
+  role: 'server' | 'client';
+  /** The preamble's mode (default Duplex). Client role supports modes 1 and 2 only. */
+  mode?: Mode;
+  /**
+   * Largest message in bytes: a sized envelope's size, the sum of an unsized envelope's chunks, or
+   * a mode-4 message's octets (default 65536, WCF's MaxReceivedMessageSize).
+   */
+  maxMessageSize?: number;
+  /** Largest fault URI in bytes (default 256, WCF's FaultSizeQuota). */
+  maxFaultBytes?: number;
+}
+
+const S = {
+  /** client: UpgradeResponse, PreambleAck or Fault expected. */
+  AwaitAck: 0,
+  /** client: an UpgradeResponse was decoded; waiting for resumeAfterUpgrade(). */
+  UpgradePending: 1,
+  /** duplex/simplex: SizedEnvelope or End (client also Fault). singleton client: Unsized, End, Fault. */
+  RecordStart: 2,
+  /** server singleton: the UnsizedEnvelope record must come first. */
+  UnsizedStart: 3,
+  SizedSize: 4,
+  SizedBytes: 5,
+  ChunkSize: 6,
+  ChunkBytes: 7,
+  /** singleton: End must follow the unsized envelope. */
+  EndExpected: 8,
+  FaultSize: 9,
+  FaultBytes: 10,
+  /** client: a Fault was decoded; only End may follow. */
+  AfterFault: 11,
+  /** mode 4: every byte is message data. */
+  Octets: 12,
+  Ended: 13,
+} as const;
+type State = (typeof S)[keyof typeof S];
+
+const RESUMABLE_AT_EOF: ReadonlySet<State> = new Set<State>([
+  S.RecordStart,
+  S.UnsizedStart,
+  S.EndExpected,
+  S.AfterFault,
+  S.Octets,
+  S.Ended,
+  S.UpgradePending,
+]);
+
+const END_RECORD: FramingRecord = Object.freeze({ type: 'end' });
+const ACK_RECORD: FramingRecord = Object.freeze({ type: 'preamble-ack' });
+const UPGRADE_RESPONSE_RECORD: FramingRecord = Object.freeze({ type: 'upgrade-response' });
+
+/**
+ * Sans-I/O decoder for the records after the preamble. Accepts any chunking. Throws
+ * {@link FramingError} on bad input; after a throw it keeps throwing the same error until
+ * {@link reset}.
+ */
+export class RecordDecoder {
+  readonly #role: 'server' | 'client';
+  readonly #mode: Mode;
+  readonly #maxMessageSize: number;
+  readonly #maxFaultBytes: number;
+  readonly #size = new SizeDecoder();
+  readonly #bytes: ByteAccumulator;
+
+  #state: State;
+  #consumed = 0;
+  #failure: FramingError | undefined;
+  /** Data chunks of the unsized envelope being read, and their total size. */
+  #chunks: Buffer[] = [];
+  #chunksTotal = 0;
+  /** Octets delivered so far in mode 4. */
+  #octets = 0;
+
+  constructor(options: RecordDecoderOptions) {
+    const role = options.role;
+    if (role !== 'server' && role !== 'client') {
+      throw new FramingError(
+        FramingErrorCodes.INVALID_ARGUMENT,
+        `Option role must be 'server' or 'client', got ${String(role)}.`,
+      );
+    }
+    const mode = options.mode ?? Mode.Duplex;
+    if (!Number.isInteger(mode) || mode < Mode.SingletonUnsized || mode > Mode.SingletonSized) {
+      throw new FramingError(FramingErrorCodes.INVALID_ARGUMENT, `Option mode must be 1..4, got ${String(mode)}.`);
+    }
+    if (role === 'client' && (mode === Mode.Simplex || mode === Mode.SingletonSized)) {
+      // [MC-NMF] 2.2: only modes 1 and 2 have a server-to-client stream.
+      throw new FramingError(
+        FramingErrorCodes.INVALID_ARGUMENT,
+        `Mode ${mode} has no server-to-client stream, so there is nothing for a client-role decoder to read. Use mode 1 or 2.`,
+      );
+    }
+    this.#role = role;
+    this.#mode = mode;
+    this.#maxMessageSize = limitOption('maxMessageSize', options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE);
+    this.#maxFaultBytes = limitOption('maxFaultBytes', options.maxFaultBytes, FramingLimits.maxFaultBytes);
+    this.#bytes = new ByteAccumulator(this.#maxFaultBytes);
+    this.#state = this.#initialState();
+  }
+
+  /** Total bytes consumed since construction or the last {@link reset}. */
+  get consumed(): number {
+    return this.#consumed;
+  }
+
+  /**
+   * Bytes the decoder holds for records not yet delivered: a partly received envelope or fault,
+   * and the finished chunks of an unsized envelope. Never above `maxMessageSize` (or
+   * `maxFaultBytes` for a fault).
+   */
+  get bufferedBytes(): number {
+    return this.#bytes.capacity + this.#chunksTotal;
+  }
+
+  /** True after the End record (and, for a client, after a Fault followed by End). */
+  get ended(): boolean {
+    return this.#state === S.Ended;
+  }
+
+  /** True after an UpgradeResponse, until {@link resumeAfterUpgrade}. */
+  get upgradePending(): boolean {
+    return this.#state === S.UpgradePending;
+  }
+
+  /** True after a Fault record (client role); the server closes the connection next. */
+  get faulted(): boolean {
+    return this.#state === S.AfterFault;
+  }
+
+  /**
+   * Feeds bytes and calls `onRecord` for each completed record. Returns how many bytes were
+   * consumed: fewer than `chunk.length` when the decoder stopped after End, an UpgradeResponse or a
+   * Fault, so the rest belongs to the next layer. Feeding bytes after End throws `NMF_ERR_AT_END`;
+   * while an upgrade is pending it returns 0.
+   */
+  decode(chunk: Uint8Array, onRecord: (record: FramingRecord) => void): number {
+    if (this.#failure !== undefined) throw this.#failure;
+    try {
+      return this.#decode(asBuffer(chunk), onRecord);
+    } catch (error) {
+      if (error instanceof FramingError) {
+        this.#failure = error;
+        this.#release();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Continues after an UpgradeResponse once the upgrade is done; the next records (another
+   * UpgradeResponse, PreambleAck or Fault) arrive inside the upgraded stream ([MC-NMF] 2.2.3.6).
+   */
+  resumeAfterUpgrade(): void {
+    if (this.#state !== S.UpgradePending) {
+      throw new FramingError(
+        FramingErrorCodes.INVALID_ARGUMENT,
+        'resumeAfterUpgrade() is only valid right after an upgrade-response record. Check decoder.upgradePending first.',
+      );
+    }
+    this.#state = S.AwaitAck;
+  }
+
+  /**
+   * Tells the decoder the stream has ended. Throws `NMF_ERR_PREMATURE_EOF` when it ended inside a
+   * record, or (client) before the server answered the preamble. An EOF between records is
+   * accepted: Mono, for one, closes without sending End.
+   */
+  end(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (RESUMABLE_AT_EOF.has(this.#state) && !this.#size.partial) return;
+    throw prematureEof(
+      this.#consumed,
+      this.#state === S.AwaitAck ? 'before the server answered the preamble' : 'inside a record',
+    );
+  }
+
+  /** Ready for a new stream (after End, for a connection that is reused with a new preamble). */
+  reset(): void {
+    this.#state = this.#initialState();
+    this.#consumed = 0;
+    this.#failure = undefined;
+    this.#octets = 0;
+    this.#release();
+  }
+
+  #initialState(): State {
+    if (this.#role === 'client') return S.AwaitAck;
+    if (this.#mode === Mode.SingletonUnsized) return S.UnsizedStart;
+    if (this.#mode === Mode.SingletonSized) return S.Octets;
+    return S.RecordStart;
+  }
+
+  #release(): void {
+    this.#size.reset();
+    this.#bytes.clear();
+    this.#chunks = [];
+    this.#chunksTotal = 0;
+  }
+
+  #decode(buf: Buffer, onRecord: (record: FramingRecord) => void): number {
+    const length = buf.length;
+    const base = this.#consumed;
+    let i = 0;
+    // Keep #consumed current before every callback, so a callback that inspects the decoder sees
+    // the right count.
+    const deliver = (record: FramingRecord): void => {
+      this.#consumed = base + i;
+      onRecord(record);
+    };
+    let state = this.#state;
+    if (state === S.Ended && length > 0) throw atEnd(base);
+    loop: while (i < length) {
+      const byte = buf[i] as number;
+      switch (state) {
+        case S.AwaitAck:
+          // ClientDuplexDecoder/ClientSingletonDecoder: UpgradeResponse*, then Fault or
+          // PreambleAck; any other byte means the server does not speak .NET Framing.
+          i++;
+          if (byte === RecordType.UpgradeResponse) {
+            state = S.UpgradePending;
+            this.#state = state;
+            deliver(UPGRADE_RESPONSE_RECORD);
+            break loop;
+          } else if (byte === RecordType.PreambleAck) {
+            state = S.RecordStart;
+            this.#state = state;
+            deliver(ACK_RECORD);
+          } else if (byte === RecordType.Fault) {
+            state = S.FaultSize;
+          } else {
+            throw notFraming(byte, base + i - 1);
+          }
+          break;
+        case S.RecordStart:
+          i++;
+          if (byte === RecordType.End) {
+            state = S.Ended;
+            this.#state = state;
+            deliver(END_RECORD);
+            break loop;
+          }
+          if (this.#role === 'client' && byte === RecordType.Fault) {
+            state = S.FaultSize;
+          } else if (this.#mode === Mode.SingletonUnsized) {
+            // Client side of a singleton: an optional unsized reply (ClientSingletonDecoder).
+            if (byte !== RecordType.UnsizedEnvelope) {
+              throw recordTypeMismatch(RecordType.UnsizedEnvelope, byte, base + i - 1);
+            }
+            state = S.ChunkSize;
+          } else {
+            // [MC-NMF] 2.2 / ServerSessionDecoder: after PreambleEnd in duplex mode only 0x06 and
+            // 0x07 are valid.
+            if (byte !== RecordType.SizedEnvelope) {
+              throw recordTypeMismatch(RecordType.SizedEnvelope, byte, base + i - 1);
+            }
+            state = S.SizedSize;
+          }
+          break;
+        case S.UnsizedStart:
+          // ServerSingletonDecoder: the first record after PreambleEnd must be 0x05.
+          if (byte !== RecordType.UnsizedEnvelope) throw recordTypeMismatch(RecordType.UnsizedEnvelope, byte, base + i);
+          i++;
+          state = S.ChunkSize;
+          break;
+        case S.SizedSize:
+          i++;
+          if (this.#size.push(byte, base + i - 1)) {
+            const size = this.#size.value;
+            // Checked before a byte of the message is kept; a server answers with
+            // MaxMessageSizeExceededFault (SessionConnectionReader.cs).
+            if (size > this.#maxMessageSize) {
+              throw messageTooLarge(size, this.#maxMessageSize, base + i - 1, this.#serverFault());
+            }
+            if (size === 0) {
+              state = S.RecordStart;
+              this.#state = state;
+              deliver({ type: 'sized-envelope', payload: buf.subarray(i, i) });
+            } else if (length - i >= size) {
+              // Fast path: the whole message is in this chunk; hand out a view.
+              i += size;
+              state = S.RecordStart;
+              this.#state = state;
+              deliver({ type: 'sized-envelope', payload: buf.subarray(i - size, i) });
+            } else {
+              this.#bytes.expect(size);
+              state = S.SizedBytes;
+            }
+          }
+          break;
+        case S.SizedBytes: {
+          const take = Math.min(this.#bytes.missing, length - i);
+          this.#bytes.append(buf, i, i + take);
+          i += take;
+          if (this.#bytes.missing === 0) {
+            state = S.RecordStart;
+            this.#state = state;
+            deliver({ type: 'sized-envelope', payload: this.#bytes.take() });
+          }
+          break;
+        }
+        case S.ChunkSize:
+          i++;
+          if (this.#size.push(byte, base + i - 1)) {
+            const size = this.#size.value;
+            if (size === 0) {
+              // A zero-size chunk ends the unsized envelope (SingletonMessageDecoder); End follows.
+              const chunks = this.#chunks;
+              this.#chunks = [];
+              this.#chunksTotal = 0;
+              state = S.EndExpected;
+              this.#state = state;
+              deliver({ type: 'unsized-envelope', chunks });
+            } else if (size > this.#maxMessageSize - this.#chunksTotal) {
+              // The running total is bounded like a sized envelope, before the chunk is kept.
+              throw messageTooLarge(this.#chunksTotal + size, this.#maxMessageSize, base + i - 1, this.#serverFault());
+            } else if (length - i >= size) {
+              this.#addChunk(buf.subarray(i, i + size));
+              i += size;
+            } else {
+              this.#bytes.expect(size);
+              state = S.ChunkBytes;
+            }
+          }
+          break;
+        case S.ChunkBytes: {
+          const take = Math.min(this.#bytes.missing, length - i);
+          this.#bytes.append(buf, i, i + take);
+          i += take;
+          if (this.#bytes.missing === 0) {
+            this.#addChunk(this.#bytes.take());
+            state = S.ChunkSize;
+          }
+          break;
+        }
+        case S.EndExpected:
+          // SingletonMessageDecoder EnvelopeEnd: only End may follow the envelope.
+          if (byte !== RecordType.End) throw recordTypeMismatch(RecordType.End, byte, base + i);
+          i++;
+          state = S.Ended;
+          this.#state = state;
+          deliver(END_RECORD);
+          break loop;
+        case S.FaultSize:
+          i++;
+          if (this.#size.push(byte, base + i - 1)) {
+            const size = this.#size.value;
+            // [MC-NMF] 2.2.5: the size MUST NOT be 0; FaultStringDecoder quota: 256 bytes.
+            if (size === 0) throw zeroSizeFault(base + i - 1);
+            if (size > this.#maxFaultBytes) throw faultTooLong(size, this.#maxFaultBytes, base + i - 1);
+            this.#bytes.expect(size);
+            state = S.FaultBytes;
+          }
+          break;
+        case S.FaultBytes: {
+          const take = Math.min(this.#bytes.missing, length - i);
+          let uri: string | undefined;
+          if (this.#bytes.length === 0 && take === this.#bytes.missing) {
+            uri = buf.toString('utf8', i, i + take);
+            this.#bytes.clear();
+          } else {
+            this.#bytes.append(buf, i, i + take);
+            if (this.#bytes.missing === 0) {
+              uri = this.#bytes.view().toString('utf8');
+              this.#bytes.clear();
+            }
+          }
+          i += take;
+          if (uri !== undefined) {
+            // After a fault the server sends at most End and closes (ClientDuplexDecoder Fault ->
+            // ReadingEndRecord); stop so the caller can act on the fault.
+            state = S.AfterFault;
+            this.#state = state;
+            deliver({ type: 'fault', uri });
+            break loop;
+          }
+          break;
+        }
+        case S.AfterFault:
+          if (byte !== RecordType.End) throw recordTypeMismatch(RecordType.End, byte, base + i);
+          i++;
+          state = S.Ended;
+          this.#state = state;
+          deliver(END_RECORD);
+          break loop;
+        case S.Octets: {
+          // Mode 4 ([MC-NMF] 2.2: singleton-sized-stream-a ends in raw octets up to EOF).
+          const take = length - i;
+          if (take > this.#maxMessageSize - this.#octets) {
+            throw messageTooLarge(this.#octets + take, this.#maxMessageSize, base + i, this.#serverFault());
+          }
+          this.#octets += take;
+          i += take;
+          deliver({ type: 'octets', payload: buf.subarray(i - take, i) });
+          break;
+        }
+        case S.Ended:
+          throw atEnd(base + i);
+        default:
+          // UpgradePending: the upgrade's bytes are not ours.
+          break loop;
+      }
+    }
+    this.#state = state;
+    this.#consumed = base + i;
+    return i;
+  }
+
+  #addChunk(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#chunksTotal += chunk.length;
+  }
+
+  /** The fault a server sends for an oversized message; clients just fail. */
+  #serverFault(): string | undefined {
+    return this.#role === 'server' ? FaultUri.MaxMessageSizeExceeded : undefined;
+  }
+}
