@@ -1,1 +1,9 @@
-export {};
+export {
+  NetTcpListener,
+  type NetTcpListenerOptions,
+  type NetTcpListenerEvents,
+  type ConnectionInfo,
+} from './listener.js';
+export { BaseUri } from './base-uri.js';
+export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
+export { HostNameComparisonMode } from '@portshare/control';

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodePreamble } from '@portshare/framing';
+import { daemonStatus, freePort, LISTENER_WORKER, makeHome, roundTrip, spawnProc, startDaemon, type Proc } from './helpers.js';
+
+const procs: Proc[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const p of procs.splice(0).reverse()) await p.kill('SIGKILL');
+  for (const c of cleanups.splice(0)) c();
+});
+
+function worker(uri: string, sharing: 'on' | 'off', name: string, home?: string): Proc {
+  const p = spawnProc([LISTENER_WORKER, uri, sharing, name], home ? { PORTSHARE_HOME: home } : {});
+  procs.push(p);
+  return p;
+}
+
+async function hello(port: number, path: string) {
+  const via = `net.tcp://localhost:${port}${path}`;
+  const bytes = encodePreamble({ via, encoding: 8 });
+  const { data, socket } = await roundTrip(port, bytes, 2 + bytes.length);
+  socket.destroy();
+  expect(data.subarray(2)).toEqual(bytes);
+  return data.toString('latin1', 0, 1);
+}
+
+describe('NetTcpListener without port sharing', () => {
+  it("owns its port, and a second process gets WCF's AddressAlreadyInUse text", async () => {
+    const port = await freePort();
+    const a = worker(`net.tcp://localhost:${port}/a`, 'off', 'A');
+    await a.waitFor(/READY exclusive/);
+    expect(await hello(port, '/a')).toBe('A');
+    const b = worker(`net.tcp://localhost:${port}/b`, 'off', 'B');
+    const m = await b.waitFor(/ERROR (\S+) (.*)\n/);
+    expect(m[1]).toBe('WORKER_ERR_ADDRESS_ALREADY_IN_USE');
+    expect(m[2]).toBe(
+      `There is already a listener on IP endpoint 0.0.0.0:${port}.  Make sure that you are not trying to use this endpoint multiple times in your application and that there are no other applications listening on this endpoint.`,
+    );
+  });
+});
+
+describe('NetTcpListener with port sharing', () => {
+  it('fails with the "disabled" text when sharing is disabled and the daemon is not running', async () => {
+    const { home, cleanup } = makeHome({ enabled: false });
+    cleanups.push(cleanup);
+    const w = worker('net.tcp://localhost:9000/calculator/1', 'on', 'A', home);
+    const m = await w.waitFor(/ERROR (\S+) (.*)\n/);
+    expect(m[1]).toBe('WORKER_ERR_DISABLED');
+    expect(m[2]).toBe(
+      "The TransportManager failed to listen on the supplied URI using the portshare service: failed to start the service because it is disabled. An administrator can enable it by running 'portshare enable'.",
+    );
+  });
+
+  it('starts the daemon on demand when enabled, and two workers share one port while a third owns another', async () => {
+    const { home, paths, cleanup } = makeHome();
+    cleanups.push(cleanup);
+    const shared = await freePort();
+    const own = await freePort();
+    const a = worker(`net.tcp://localhost:${shared}/one`, 'on', 'A', home);
+    await a.waitFor(/READY shared/);
+    const b = worker(`net.tcp://localhost:${shared}/two`, 'on', 'B', home);
+    await b.waitFor(/READY shared/);
+    const c = worker(`net.tcp://localhost:${own}/three`, 'off', 'C');
+    await c.waitFor(/READY exclusive/);
+    const status = await daemonStatus(paths);
+    // The on-demand daemon is not our child; stop it at the end.
+    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    expect(status.registrations.map((r) => r.uri).sort()).toEqual([
+      `net.tcp://localhost:${shared}/one`,
+      `net.tcp://localhost:${shared}/two`,
+    ]);
+    expect(await hello(shared, '/one/x')).toBe('A');
+    expect(await hello(shared, '/two')).toBe('B');
+    expect(await hello(own, '/three')).toBe('C');
+    const dup = worker(`net.tcp://localhost:${shared}/one`, 'on', 'D', home);
+    const m = await dup.waitFor(/ERROR (\S+) (.*)\n/);
+    expect(m[1]).toBe('WORKER_ERR_ALREADY_REGISTERED');
+    expect(m[2]).toBe(
+      'The TransportManager failed to listen on the supplied URI using the portshare service: the URI is already registered with the service.',
+    );
+  });
+
+  it('re-registers within 2 s of a daemon restart, and a handed-off connection carries on throughout', async () => {
+    const { home, paths, cleanup } = makeHome();
+    cleanups.push(cleanup);
+    const port = await freePort();
+    const daemon = await startDaemon(home);
+    procs.push(daemon);
+    const a = worker(`net.tcp://localhost:${port}/svc`, 'on', 'A', home);
+    await a.waitFor(/READY shared/);
+    const via = `net.tcp://localhost:${port}/svc`;
+    const bytes = encodePreamble({ via, encoding: 8 });
+    const { socket } = await roundTrip(port, bytes, 2 + bytes.length);
+    await daemon.kill('SIGKILL');
+    await a.waitFor(/UNREGISTERED/);
+    const echoed = new Promise<Buffer>((r) => socket.once('data', r));
+    socket.write('during the outage');
+    expect((await echoed).toString()).toBe('during the outage');
+    const restarted = Date.now();
+    const again = await startDaemon(home);
+    procs.push(again);
+    await a.waitFor(/REGISTERED \d+/, 5000);
+    expect(Date.now() - restarted).toBeLessThan(2000);
+    expect((await daemonStatus(paths)).registrations).toHaveLength(1);
+    expect(await hello(port, '/svc')).toBe('A');
+    const still = new Promise<Buffer>((r) => socket.once('data', r));
+    socket.write('after the restart');
+    expect((await still).toString()).toBe('after the restart');
+    socket.destroy();
+  });
+
+  it('unregisters at once when the listener closes', async () => {
+    const { home, paths, cleanup } = makeHome();
+    cleanups.push(cleanup);
+    const daemon = await startDaemon(home);
+    procs.push(daemon);
+    const port = await freePort();
+    const a = worker(`net.tcp://localhost:${port}/svc`, 'on', 'A', home);
+    await a.waitFor(/READY shared/);
+    expect((await daemonStatus(paths)).registrations).toHaveLength(1);
+    a.proc.kill('SIGTERM');
+    await a.waitFor(/CLOSED/);
+    expect((await daemonStatus(paths)).registrations).toHaveLength(0);
+  });
+});
