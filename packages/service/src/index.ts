@@ -6,3 +6,5 @@ export { ExitCode, exitCodeFor } from './exit-codes.js';
 export { RoutingTable, pathSegments, type RouteKey, type RouteEntry } from './routing-table.js';
 export { prometheusText, createCounters } from './counters.js';
 export { sendFault, type FaultOptions } from './faults.js';
+// For the admin CLI's `doctor`: whether this Node can pass sockets (else connections are proxied), and why not.
+export { isSupported as isHandoffSupported, unsupportedReason as handoffUnsupportedReason } from '@portshare/handoff';

@@ -97,11 +97,21 @@ interface ReadableHandle {
  */
 function stopReading(socket: Socket, chunks: Buffer[]): void {
   socket.pause();
-  let b: Buffer | null;
-  while ((b = socket.read() as Buffer | null) !== null) chunks.push(b);
   const handle = (socket as unknown as { _handle?: ReadableHandle })._handle;
-  if (handle?.readStop) {
-    handle.readStop();
-    handle.reading = false;
+  const stop = (): void => {
+    if (handle?.readStop) {
+      handle.readStop();
+      handle.reading = false;
+    }
+  };
+  stop();
+  if (socket.readableLength > 0) {
+    let b: Buffer | null;
+    while ((b = socket.read() as Buffer | null) !== null) chunks.push(b);
+    // read() may have asked the handle for more; stop it again, and tell the stream no read is in
+    // flight, so a later resume() (proxy mode) starts reading afresh.
+    stop();
+    const state = (socket as unknown as { _readableState?: { reading?: boolean } })._readableState;
+    if (state) state.reading = false;
   }
 }
