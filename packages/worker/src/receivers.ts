@@ -92,7 +92,7 @@ export function listenProxy(path: string, onConnection: OnConnection, onError: O
 const MAX_PREFACE_BYTES = 1 << 20;
 
 function readPreface(socket: Socket, onConnection: OnConnection, onError: OnError): void {
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     if (buffered.length < 4) return;
