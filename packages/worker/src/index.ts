@@ -4,6 +4,8 @@ export {
   type NetTcpListenerEvents,
   type ConnectionInfo,
 } from './listener.js';
+export { NetTcpServer, type NetTcpServerOptions, type NetTcpServerEvents } from './server.js';
 export { BaseUri } from './base-uri.js';
 export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
 export { HostNameComparisonMode } from '@portshare/control';
+export * from './session/index.js';

@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { NetTcpListener, type ConnectionInfo, type NetTcpListenerOptions } from './listener.js';
+import { SessionServer, type SessionServerOptions, type ServerSession, type SessionError } from './session/index.js';
+
+export interface NetTcpServerOptions
+  extends NetTcpListenerOptions,
+    Omit<SessionServerOptions, 'acceptVia' | 'validateReusedVia'> {}
+
+export interface NetTcpServerEvents {
+  session: [session: ServerSession, info: ConnectionInfo];
+  connectionError: [error: SessionError, socket: Socket];
+  registered: [registrationId: number];
+  unregistered: [];
+  warning: [error: Error];
+}
+
+/**
+ * The whole worker side of net.tcp in one object: a listener (shared through the portshare service,
+ * or alone) feeding a session server. Sessions are emitted once their preamble is acknowledged;
+ * hand each to a message layer (e.g. @portshare/soap's dispatcher) or read its envelopes directly.
+ */
+export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
+  readonly listener: NetTcpListener;
+  readonly sessions: SessionServer;
+  readonly #info = new WeakMap<Socket, ConnectionInfo>();
+
+  private constructor(listener: NetTcpListener, options: NetTcpServerOptions) {
+    super();
+    this.listener = listener;
+    this.sessions = new SessionServer({
+      ...options,
+      acceptVia: (via) => listener.base.matches(via),
+      // A later preamble on a pooled connection must still route here (WCF's ValidateUriRoute).
+      validateReusedVia: (via, socket) => {
+        const info = this.#info.get(socket);
+        return listener.validateVia(via.uri, info?.localAddress ?? socket.localAddress ?? '', info?.localPort ?? socket.localPort ?? 0);
+      },
+    });
+    listener.on('connection', (socket, info) => {
+      this.#info.set(socket, info);
+      this.sessions.handle(socket);
+    });
+    this.sessions.on('session', (session) => {
+      const info = this.#info.get(session.socket);
+      this.emit('session', session, info ?? directInfo(session.socket));
+    });
+    this.sessions.on('connectionError', (err, socket) => this.emit('connectionError', err, socket));
+    listener.on('registered', (id) => this.emit('registered', id));
+    listener.on('unregistered', () => this.emit('unregistered'));
+    listener.on('warning', (err) => this.emit('warning', err));
+  }
+
+  static async listen(options: NetTcpServerOptions): Promise<NetTcpServer> {
+    const listener = await NetTcpListener.listen(options);
+    return new NetTcpServer(listener, options);
+  }
+
+  /** Stops listening (unregistering at once), then closes the sessions with End exchanges. */
+  async close(): Promise<void> {
+    await this.listener.close();
+    await this.sessions.close();
+  }
+}
+
+function directInfo(socket: Socket): ConnectionInfo {
+  return {
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    via: undefined,
+    transport: 'direct',
+  };
+}

@@ -1,0 +1,313 @@
+/**
+ * The client side of a net.tcp session: connect, send the preamble in one write, wait for
+ * PreambleAck (or a Fault, which becomes a {@link SessionError} with WCF's client text), exchange
+ * envelopes, and close with End both ways ([MC-NMF] 2.2; [RS] FramingChannels.cs
+ * `ClientFramingDuplexSessionChannel`, StreamedFramingRequestChannel.cs).
+ *
+ * @module
+ */
+
+import { connect, type Socket } from 'node:net';
+import {
+  encodePreamble,
+  KnownEncoding,
+  knownEncodingContentType,
+  Mode,
+  NET_TCP_DEFAULT_PORT,
+  type ParsedVia,
+  parseVia,
+  RecordDecoder,
+} from '@portshare/framing';
+import { endConnection } from './connection-close.js';
+import { SessionError, SessionErrorCodes } from './errors.js';
+import { faultReceivedError } from './faults.js';
+import type { MessageChannel } from './message-channel.js';
+import { formatTimeSpan, integerOption, SessionDefaults, startTimer, timeoutOption } from './options.js';
+import { SessionChannel, type SessionFailure, type SessionState } from './session-channel.js';
+import { SocketFeed } from './socket-feed.js';
+
+/** Options of {@link connectSession}. */
+export interface ConnectOptions {
+  /** Host to connect to (default: the via's host). */
+  host?: string;
+  /** Port to connect to (default: the via's port, 808 when it has none). */
+  port?: number;
+  /** 2 (duplex, default: NetTcpBinding buffered) or 1 (singleton-unsized: streamed transfer). */
+  mode?: Mode;
+  /** KnownEncoding byte or content type (default 8, binary session, for duplex; 7, binary, for singleton). */
+  encoding?: number | string;
+  /** Largest incoming message in bytes (default 65536, WCF MaxReceivedMessageSize). */
+  maxMessageSize?: number;
+  /** Time for connect + preamble + PreambleAck (default 60000, WCF OpenTimeout). */
+  openTimeoutMs?: number;
+  /**
+   * How long close() waits for the server's End after sending ours (default 60000, WCF
+   * CloseTimeout). A server that closes the connection instead of sending End (Mono's does) ends
+   * close() at once; one that does neither makes close() reject with WORKER_ERR_CLOSE_TIMEOUT
+   * after this time, with the connection aborted.
+   */
+  closeTimeoutMs?: number;
+  /** Incoming bytes queued before the socket is paused (default 65536). */
+  maxPendingBytes?: number;
+  /** A connected socket to use instead of a new connection (a pooled one, after a finished session). */
+  socket?: Socket;
+  /**
+   * Keep the connection open after close() for another session (pass it as `socket`). Default
+   * false: close() ends the connection after the End exchange.
+   */
+  keepSocketOpen?: boolean;
+}
+
+/** A session this process opened with a server. */
+export interface ClientSession extends MessageChannel {
+  /** 2 (duplex) or 1 (singleton-unsized). */
+  readonly mode: Mode;
+  /** The connection. */
+  readonly socket: Socket;
+  readonly state: SessionState;
+  /** Incoming bytes held in memory for this session now (queue + partial envelope + socket). */
+  readonly bufferedBytes: number;
+  /** Closes the connection at once, without End. */
+  abort(): void;
+}
+
+interface ClientSessionInit {
+  feed: SocketFeed;
+  mode: Mode;
+  via: string;
+  contentType: string;
+  maxMessageSize: number;
+  maxPendingBytes: number;
+  closeTimeoutMs: number;
+  keepSocketOpen: boolean;
+}
+
+/** @internal The implementation of {@link ClientSession}. */
+class ClientSessionImpl extends SessionChannel implements ClientSession {
+  readonly #keepSocketOpen: boolean;
+  readonly #closeTimeoutMs: number;
+  readonly #contentType: string;
+  readonly opened: Promise<void>;
+  #opened = false;
+  #resolveOpened!: () => void;
+  #rejectOpened!: (error: SessionError) => void;
+
+  constructor(init: ClientSessionInit) {
+    super({
+      feed: init.feed,
+      mode: init.mode,
+      via: init.via,
+      decoder: new RecordDecoder({ role: 'client', mode: init.mode, maxMessageSize: init.maxMessageSize }),
+      maxPendingBytes: init.maxPendingBytes,
+      closeTimeoutMs: init.closeTimeoutMs,
+      endWithMessage: true,
+    });
+    this.#keepSocketOpen = init.keepSocketOpen;
+    this.#closeTimeoutMs = init.closeTimeoutMs;
+    this.#contentType = init.contentType;
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.#resolveOpened = resolve;
+      this.#rejectOpened = reject;
+    });
+    // connectSession awaits it; a failure after open is reported through the session instead.
+    this.opened.catch(() => {});
+  }
+
+  /** @internal Fails a session that is still opening (the open timeout). */
+  failOpen(error: SessionError): void {
+    this.fail(error);
+  }
+
+  protected override onPreambleAck(): void {
+    if (this.#opened) {
+      super.onPreambleAck();
+      return;
+    }
+    this.#opened = true;
+    this.#resolveOpened();
+  }
+
+  protected override onFaultRecord(uri: string): void {
+    // The server refused the preamble, or ended the session with a fault instead of End.
+    this.fail(faultReceivedError(uri, this.via, this.#contentType), { faultUri: uri });
+  }
+
+  protected override onFinished(peerClosed: boolean): void {
+    if (this.#keepSocketOpen && !peerClosed) {
+      this.feed.release();
+      return;
+    }
+    endConnection(this.feed, { maxBytes: SessionDefaults.faultDrainMaxBytes, timeoutMs: this.#closeTimeoutMs });
+  }
+
+  protected override onFailed(failure: SessionFailure): void {
+    // WCF's client closes right after decoding a fault, without waiting for End.
+    this.socket.destroy();
+    if (!this.#opened) this.#rejectOpened(failure.error);
+  }
+
+  protected override connectionClosed(error: Error | undefined): void {
+    if (!this.#opened && this.failure === undefined) {
+      this.fail(
+        new SessionError(
+          SessionErrorCodes.CONNECTION_CLOSED,
+          `The server at ${this.via} closed the connection without answering the preamble${error === undefined ? '' : ` (${error.message})`}. It may not be a net.tcp service, or it dropped the connection; check the address and the server's logs.`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    super.connectionClosed(error);
+  }
+
+  override onEnd(): void {
+    if (!this.#opened && this.failure === undefined) {
+      this.connectionClosed(undefined);
+      return;
+    }
+    super.onEnd();
+  }
+}
+
+/**
+ * Opens a net.tcp session with the service at `via`: connects (or uses `options.socket`), sends the
+ * preamble, and resolves once the server acknowledged it. Rejects with a {@link SessionError}: the
+ * code of the fault the server sent (with WCF's client text), WORKER_ERR_NOT_FRAMING,
+ * WORKER_ERR_CONNECTION_REFUSED / WORKER_ERR_CONNECT_FAILED (naming host:port),
+ * WORKER_ERR_OPEN_TIMEOUT, or WORKER_ERR_CONNECTION_CLOSED.
+ */
+export async function connectSession(via: string, options: ConnectOptions = {}): Promise<ClientSession> {
+  let parsed: ParsedVia;
+  try {
+    parsed = parseVia(via);
+  } catch (error) {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      `The via ${JSON.stringify(via)} is not an absolute URI. Pass the service address, e.g. net.tcp://host:808/service.`,
+      { cause: error },
+    );
+  }
+  const mode = options.mode ?? Mode.Duplex;
+  if (mode !== Mode.Duplex && mode !== Mode.SingletonUnsized) {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      `The option mode is ${String(mode)}; a client session uses 2 (duplex) or 1 (singleton-unsized).`,
+    );
+  }
+  const host = options.host ?? unbracket(parsed.host);
+  if (host === '') {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      `The via ${via} has no host. Pass a via with a host, or the host option.`,
+    );
+  }
+  const port = integerOption('port', options.port, parsed.port > 0 ? parsed.port : NET_TCP_DEFAULT_PORT, 1, 65535);
+  const openTimeoutMs = timeoutOption('openTimeoutMs', options.openTimeoutMs, SessionDefaults.openTimeoutMs);
+  const closeTimeoutMs = timeoutOption('closeTimeoutMs', options.closeTimeoutMs, SessionDefaults.closeTimeoutMs);
+  const maxMessageSize = integerOption('maxMessageSize', options.maxMessageSize, SessionDefaults.maxMessageSize, 0);
+  const maxPendingBytes = integerOption('maxPendingBytes', options.maxPendingBytes, SessionDefaults.maxPendingBytes, 1);
+  const encoding = options.encoding ?? (mode === Mode.Duplex ? KnownEncoding.BinarySession : KnownEncoding.Binary);
+  let preamble: Buffer;
+  try {
+    preamble = encodePreamble({ mode, via, encoding });
+  } catch (error) {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      `The preamble for ${via} cannot be encoded: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+
+  const socket = options.socket ?? connect({ host, port });
+  let session: ClientSessionImpl | undefined;
+  let timedOut = false;
+  const timer = startTimer(openTimeoutMs, () => {
+    timedOut = true;
+    const error = new SessionError(
+      SessionErrorCodes.OPEN_TIMEOUT,
+      `Opening the session with ${via} (${host}:${port}) did not complete within the allotted timeout of ${formatTimeSpan(openTimeoutMs)} (openTimeoutMs). Check that the service is running and responsive, or raise openTimeoutMs.`,
+    );
+    if (session === undefined) socket.destroy(error);
+    else session.failOpen(error);
+  });
+  try {
+    if (socket.connecting) await connected(socket, via, host, port, () => timedOut);
+    if (socket.destroyed || !socket.writable) {
+      throw new SessionError(
+        SessionErrorCodes.CONNECTION_CLOSED,
+        `The socket given for ${via} is already closed. Pass a connected socket, or leave the socket option out to connect.`,
+      );
+    }
+    try {
+      socket.setNoDelay(true);
+    } catch {
+      // Not a TCP socket: nothing to tune.
+    }
+    const feed = new SocketFeed(socket);
+    session = new ClientSessionImpl({
+      feed,
+      mode,
+      via,
+      contentType: typeof encoding === 'string' ? encoding : knownEncodingContentType(encoding),
+      maxMessageSize,
+      maxPendingBytes,
+      closeTimeoutMs,
+      keepSocketOpen: options.keepSocketOpen === true,
+    });
+    // [RS] FramingChannels.cs CreatePreamble: without an upgrade the whole preamble, PreambleEnd
+    // included, goes in one write; the session reads from the server's first byte on.
+    socket.write(preamble);
+    feed.attach(session);
+    await session.opened;
+    return session;
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+function connected(
+  socket: Socket,
+  via: string,
+  host: string,
+  port: number,
+  timedOut: () => boolean,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onConnect = (): void => {
+      socket.off('error', onError);
+      resolve();
+    };
+    const onError = (error: NodeJS.ErrnoException): void => {
+      socket.off('connect', onConnect);
+      if (timedOut() && error instanceof SessionError) {
+        reject(error);
+      } else if (error.code === 'ECONNREFUSED') {
+        reject(
+          new SessionError(
+            SessionErrorCodes.CONNECTION_REFUSED,
+            `Could not connect to ${via}: the connection to ${host}:${port} was refused (ECONNREFUSED). Check that the service is running and listening on ${host}:${port}.`,
+            { cause: error },
+          ),
+        );
+      } else {
+        reject(
+          new SessionError(
+            SessionErrorCodes.CONNECT_FAILED,
+            `Could not connect to ${via} at ${host}:${port}: ${error.message}. Check the host name and that ${host}:${port} is reachable from here.`,
+            { cause: error },
+          ),
+        );
+      }
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+  });
+}
+
+/** `[::1]` → `::1`: URL hosts keep IPv6 brackets, net.connect wants them off. */
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

@@ -1,0 +1,91 @@
+/**
+ * Errors of the net.tcp session layer (server and client side).
+ *
+ * Every code is listed in {@link SessionErrorCodes}; packages/worker/SESSIONS.md documents the
+ * same codes in its "Errors" table, and a test keeps the two in step. Callers branch on `code`.
+ *
+ * @module
+ */
+
+import { PortshareError } from '@portshare/framing';
+
+/** Codes of every {@link SessionError}. */
+export const SessionErrorCodes = {
+  /** The peer answered (or was answered) with the EndpointNotFound fault: no endpoint serves the via. */
+  ENDPOINT_NOT_FOUND: 'WORKER_ERR_ENDPOINT_NOT_FOUND',
+  /** The EndpointUnavailable fault: the service at the via is paused or disabled. */
+  ENDPOINT_UNAVAILABLE: 'WORKER_ERR_ENDPOINT_UNAVAILABLE',
+  /** The ConnectionDispatchFailed fault: the sharing service could not hand the connection over. */
+  CONNECTION_DISPATCH_FAILED: 'WORKER_ERR_CONNECTION_DISPATCH_FAILED',
+  /** The ContentTypeInvalid fault: the service does not serve the requested message encoding. */
+  CONTENT_TYPE_INVALID: 'WORKER_ERR_CONTENT_TYPE_INVALID',
+  /** The ContentTypeTooLong fault. */
+  CONTENT_TYPE_TOO_LONG: 'WORKER_ERR_CONTENT_TYPE_TOO_LONG',
+  /** An envelope exceeds maxMessageSize (MaxMessageSizeExceededFault, sent or received). */
+  MESSAGE_TOO_LARGE: 'WORKER_ERR_MESSAGE_TOO_LARGE',
+  /** The ServerTooBusy fault: no session slot became free in time. */
+  SERVER_TOO_BUSY: 'WORKER_ERR_SERVER_TOO_BUSY',
+  /** The ServiceActivationFailed fault. */
+  SERVICE_ACTIVATION_FAILED: 'WORKER_ERR_SERVICE_ACTIVATION_FAILED',
+  /** The UnsupportedMode fault: the framing mode is not served. */
+  UNSUPPORTED_MODE: 'WORKER_ERR_UNSUPPORTED_MODE',
+  /** The UnsupportedVersion fault: the framing major version is not 1. */
+  UNSUPPORTED_VERSION: 'WORKER_ERR_UNSUPPORTED_VERSION',
+  /** The UpgradeInvalid fault: a stream upgrade (transport security) was requested. */
+  UPGRADE_INVALID: 'WORKER_ERR_UPGRADE_INVALID',
+  /** The ViaTooLong fault. */
+  VIA_TOO_LONG: 'WORKER_ERR_VIA_TOO_LONG',
+  /** A fault URI this implementation does not know. */
+  SERVER_FAULT: 'WORKER_ERR_SERVER_FAULT',
+  /** The server's first byte is not a framing record: it does not speak .NET Framing. */
+  NOT_FRAMING: 'WORKER_ERR_NOT_FRAMING',
+  /** The peer broke the [MC-NMF] grammar (malformed preamble, unexpected record). */
+  PROTOCOL: 'WORKER_ERR_PROTOCOL',
+  /** A reused connection's new via was refused by validateReusedVia; the connection is aborted. */
+  VIA_REJECTED: 'WORKER_ERR_VIA_REJECTED',
+  /** The preamble did not arrive within channelInitializationTimeoutMs. */
+  CHANNEL_INIT_TIMEOUT: 'WORKER_ERR_CHANNEL_INIT_TIMEOUT',
+  /** No traffic on a session for idleTimeoutMs. */
+  IDLE_TIMEOUT: 'WORKER_ERR_IDLE_TIMEOUT',
+  /** The client's connect + preamble exchange did not finish within openTimeoutMs. */
+  OPEN_TIMEOUT: 'WORKER_ERR_OPEN_TIMEOUT',
+  /** The peer did not answer End (or close the connection) within closeTimeoutMs. */
+  CLOSE_TIMEOUT: 'WORKER_ERR_CLOSE_TIMEOUT',
+  /** The TCP connection was refused (nothing listens at host:port). */
+  CONNECTION_REFUSED: 'WORKER_ERR_CONNECTION_REFUSED',
+  /** The TCP connection could not be made for another reason (name lookup, unreachable host). */
+  CONNECT_FAILED: 'WORKER_ERR_CONNECT_FAILED',
+  /** The connection closed or failed before the session ended with End. */
+  CONNECTION_CLOSED: 'WORKER_ERR_CONNECTION_CLOSED',
+  /** The session was aborted locally (abort() or the server closing). */
+  ABORTED: 'WORKER_ERR_ABORTED',
+  /** send() after close() began, or a second message in singleton mode. */
+  SESSION_CLOSED: 'WORKER_ERR_SESSION_CLOSED',
+  /** The server is closed and takes no more connections. */
+  SERVER_CLOSED: 'WORKER_ERR_SERVER_CLOSED',
+  /** An option has a value out of its range. */
+  INVALID_OPTION: 'WORKER_ERR_INVALID_OPTION',
+} as const;
+
+/** One of the {@link SessionErrorCodes} values. */
+export type SessionErrorCode = (typeof SessionErrorCodes)[keyof typeof SessionErrorCodes];
+
+/** Options of a {@link SessionError}. */
+export interface SessionErrorOptions {
+  cause?: unknown;
+  /** The [MC-NMF] fault URI sent or received with this failure, if any. */
+  faultUri?: string | undefined;
+}
+
+/** Every failure of a net.tcp session, on either side. */
+export class SessionError extends PortshareError {
+  declare readonly code: SessionErrorCode;
+  /** The fault URI that was sent to or received from the peer, if the failure has one. */
+  readonly faultUri: string | undefined;
+
+  constructor(code: SessionErrorCode, message: string, options?: SessionErrorOptions) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SessionError';
+    this.faultUri = options?.faultUri;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The server side of net.tcp sessions: give it each connected socket (accepted directly, or handed
+ * over by the sharing service with the bytes it had read pushed back into the socket) and it runs
+ * the [MC-NMF] preamble from byte 0, answers with PreambleAck or a fault, and emits a
+ * {@link ServerSession} per session.
+ *
+ * @module
+ */
+
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { SessionError, SessionErrorCodes } from './errors.js';
+import { type ConnectionHost, ServerConnection } from './server-connection.js';
+import { type ResolvedServerOptions, resolveServerOptions, type SessionServerOptions } from './server-options.js';
+import type { ServerSession } from './server-session.js';
+
+/** Events of a {@link SessionServer}. */
+export interface SessionServerEvents {
+  /** A preamble was acknowledged; read the session's messages and close it when done. */
+  session: [session: ServerSession];
+  /**
+   * Something went wrong on one connection (a fault was sent, a timeout, a protocol violation, a
+   * reset). Informational: the connection has been dealt with. The server never emits 'error'
+   * for a single connection's problem.
+   */
+  connectionError: [error: SessionError, socket: Socket];
+}
+
+/** Runs net.tcp sessions on the sockets given to {@link SessionServer.handle}. */
+export class SessionServer extends EventEmitter<SessionServerEvents> {
+  readonly #options: ResolvedServerOptions;
+  readonly #connections = new Set<ServerConnection>();
+  // Connections whose preamble is complete, waiting for a session slot, oldest first.
+  readonly #waiting = new Set<ServerConnection>();
+  #active = 0;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  readonly #host: ConnectionHost;
+
+  constructor(options: SessionServerOptions) {
+    super();
+    this.#options = resolveServerOptions(options);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host object is this server's private face
+    const server = this;
+    this.#host = {
+      options: this.#options,
+      get closing() {
+        return server.#closing;
+      },
+      acquireSlot: (connection) => {
+        if (this.#active < this.#options.maxConcurrentSessions && this.#waiting.size === 0) {
+          this.#active++;
+          return true;
+        }
+        this.#waiting.add(connection);
+        return false;
+      },
+      cancelSlotWait: (connection) => {
+        this.#waiting.delete(connection);
+      },
+      releaseSlot: () => {
+        this.#active--;
+        const next = this.#waiting.values().next();
+        if (!next.done && !this.#closing) {
+          this.#waiting.delete(next.value);
+          this.#active++;
+          next.value.grantSlot();
+        }
+      },
+      sessionOpened: (session) => {
+        this.emit('session', session);
+      },
+      connectionError: (error, socket) => {
+        this.emit('connectionError', error, socket);
+      },
+      connectionClosed: (connection) => {
+        this.#connections.delete(connection);
+        this.#waiting.delete(connection);
+        if (this.#closing && this.#connections.size === 0) this.#resolveClosed?.();
+      },
+    };
+  }
+
+  /** Sessions acknowledged and not yet ended. */
+  get activeSessions(): number {
+    return this.#active;
+  }
+
+  /** Connections being served (in a preamble, a session, or between pooled sessions). */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Takes over a connected socket and reads its preamble from byte 0. */
+  handle(socket: Socket): void {
+    if (this.#closing) {
+      this.emit(
+        'connectionError',
+        new SessionError(
+          SessionErrorCodes.SERVER_CLOSED,
+          'The session server is closed, so the connection was closed unread. Give connections to a server that is running.',
+        ),
+        socket,
+      );
+      socket.destroy();
+      return;
+    }
+    try {
+      // Envelope exchanges are request/response: Nagle's delay would add up to 40 ms per message.
+      socket.setNoDelay(true);
+    } catch {
+      // A socket without a TCP handle (a test double or a pipe) has no Nagle to turn off.
+    }
+    const connection = new ServerConnection(this.#host, socket);
+    this.#connections.add(connection);
+    connection.start();
+  }
+
+  /**
+   * Stops the server: connections without a session are closed at once; each open session is
+   * closed with an End exchange (bounded by closeTimeoutMs) and its connection closed after it.
+   * Resolves when every connection is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.#closing = true;
+    this.#closed = new Promise<void>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#waiting.clear();
+    for (const connection of [...this.#connections]) connection.shutdown();
+    if (this.#connections.size === 0) this.#resolveClosed?.();
+    return this.#closed;
+  }
+}
