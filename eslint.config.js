@@ -5,6 +5,16 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/dist-check/**', '**/build/**', '**/node_modules/**', '**/*.d.ts', '**/bin/*.js', '**/scripts/**'] },
   js.configs.recommended,
+  { rules: { 'no-empty': ['error', { allowEmptyCatch: true }] } },
+  {
+    // Plain JavaScript (fixtures, bins, scripts) runs on Node: give it Node's globals.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'Buffer', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'URL', 'TextEncoder', 'TextDecoder', 'AbortController', 'performance', 'structuredClone', 'queueMicrotask'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

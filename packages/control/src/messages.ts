@@ -86,7 +86,7 @@ export interface StatusReply {
   config: Record<string, unknown>;
 }
 
-export interface OkReply { }
+export type OkReply = Record<string, never>;
 
 export type ReplyFor<R extends ControlRequest> = R extends HelloRequest
   ? HelloReply

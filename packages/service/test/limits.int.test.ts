@@ -65,7 +65,7 @@ describe('limits enforced by the daemon', () => {
     // The client writes {"op":"status","pad":"…","id":1}: make that exactly 10,000 bytes.
     const pad = 10_000 - JSON.stringify({ op: 'status', pad: '', id: 1 }).length;
     expect(JSON.stringify({ op: 'status', pad: 'p'.repeat(pad), id: 1 }).length).toBe(10_000);
-    const reply = await c.request({ op: 'status', pad: 'p'.repeat(pad) } as never);
+    const reply = await c.request({ op: 'status', pad: 'p'.repeat(pad) } as { op: 'status' });
     expect(reply.state).toBe('running');
     c.destroy();
     const raw = connect(paths.controlSocket);
