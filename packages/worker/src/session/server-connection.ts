@@ -27,7 +27,7 @@ import {
   FaultUri,
   FramingError,
   FramingErrorCodes,
-  Mode,
+  type Mode,
   type ParsedVia,
   PreambleDecoder,
   RecordDecoder,
@@ -188,7 +188,7 @@ export class ServerConnection implements ServerSessionOwner {
     if (session !== this.#session) return;
     this.#session = undefined;
     this.#host.releaseSlot();
-    this.#state = 'closing';
+    if (this.#state !== 'closed') this.#state = 'closing';
     if (!failure.local) this.#report(failure.error);
     if (failure.faultUri !== undefined) this.#sendFault(failure.faultUri);
     else this.socket.destroy();

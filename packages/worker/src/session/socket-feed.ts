@@ -28,6 +28,8 @@ export interface FeedSink {
   onClose(error: Error | undefined): void;
 }
 
+function ignoreError(): void {}
+
 /** Per-socket byte dispatcher; see the module comment. */
 export class SocketFeed {
   readonly socket: Socket;
@@ -109,14 +111,17 @@ export class SocketFeed {
 
   /**
    * Gives the socket back: removes the feed's listeners and returns unconsumed bytes to the
-   * socket's read buffer, so a new owner reads them first.
+   * socket's read buffer, so a new owner reads them first. A no-op 'error' listener stays, so that
+   * a pooled socket reset while nobody owns it does not crash the process; its next owner sees
+   * the socket closed.
    */
   release(): void {
     this.#sink = undefined;
     this.socket.off('data', this.#onDataListener);
     this.socket.off('end', this.#onEndListener);
-    this.socket.off('error', this.#onErrorListener);
     this.socket.off('close', this.#onCloseListener);
+    this.socket.off('error', this.#onErrorListener);
+    if (!this.socket.listeners('error').includes(ignoreError)) this.socket.on('error', ignoreError);
     this.socket.pause();
     if (this.#held !== undefined && !this.#eof && !this.socket.destroyed) this.socket.unshift(this.#held);
     this.#held = undefined;
