@@ -51,7 +51,7 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
         socket.destroy();
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') {
           reject(new ControlError(ControlErrorCodes.NotRunning, notRunningMessage(socketPath), { cause: err }));
-        } else if (err.code === 'EACCES') {
+        } else if (err.code === 'EACCES' || err.code === 'EPERM') {
           reject(
             new ControlError(
               ControlErrorCodes.AccessDenied,
@@ -60,7 +60,13 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
               { cause: err },
             ),
           );
-        } else reject(err);
+        } else {
+          reject(
+            new ControlError(ControlErrorCodes.Closed, `Cannot reach the portshare service at ${socketPath}: ${err.code ?? err.message}.`, {
+              cause: err,
+            }),
+          );
+        }
       };
       socket.once('error', onError);
       socket.once('connect', () => {

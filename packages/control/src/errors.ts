@@ -94,3 +94,11 @@ export function notRunningMessage(socketPath: string): string {
     `Start it with 'portshare start --detach', or enable on-demand start with 'portshare enable'.`
   );
 }
+
+/** The refusal for requests other than register (status), which name no URI. */
+export function accessDeniedForRequestMessage(what: string, uid: number | undefined, configFile: string): string {
+  return (
+    `Access to the portshare service was denied${uid === undefined ? '' : ` for uid ${uid}`}: only allowed accounts may ${what}.  ` +
+    `Verify that the current user is granted access in the allowAccounts section of the portshare configuration (${configFile}).`
+  );
+}

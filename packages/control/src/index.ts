@@ -7,6 +7,7 @@ export {
   registrationMessages,
   disabledMessage,
   accessDeniedMessage,
+  accessDeniedForRequestMessage,
   notRunningMessage,
 } from './errors.js';
 export {

@@ -79,6 +79,7 @@ export interface StatusReply {
   startedAt: string;
   uptimeSeconds: number;
   handoff: HandoffTransport;
+  /** `connections`: connections accepted on that listening socket since it opened. */
   listeners: { address: string; port: number; connections: number }[];
   registrations: RegistrationStatus[];
   counters: Counters;

@@ -5,6 +5,7 @@ import {
   ControlErrorCodes,
   HostNameComparisonMode,
   accessDeniedMessage,
+  accessDeniedForRequestMessage,
   registrationMessages,
   type ControlRequest,
   type HandoffTransport,
@@ -221,10 +222,15 @@ export class PortshareService implements ControlHandler {
     }
   }
 
-  #requireAccess(peer: ControlPeer, what: string, uri = '(status)'): void {
+  #requireAccess(peer: ControlPeer, what: string, uri?: string): void {
     if (!this.#access.allows(peer.creds)) {
       this.log.warn({ uid: peer.creds?.uid, pid: peer.creds?.pid, what }, 'access denied');
-      throw new ControlError(ControlErrorCodes.AccessDenied, accessDeniedMessage(uri, this.paths.configFile));
+      throw new ControlError(
+        ControlErrorCodes.AccessDenied,
+        uri !== undefined
+          ? accessDeniedMessage(uri, this.paths.configFile)
+          : accessDeniedForRequestMessage(what, peer.creds?.uid, this.paths.configFile),
+      );
     }
   }
 

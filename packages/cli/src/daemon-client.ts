@@ -1,0 +1,94 @@
+import {
+  ControlClient,
+  ControlError,
+  ControlErrorCodes,
+  type ControlRequest,
+  type HelloReply,
+  type InstancePaths,
+  type ReplyFor,
+} from '@portshare/control';
+import { CliError, CliErrorCodes } from './errors.js';
+import { CliLimits } from './limits.js';
+
+
+/** Sends one request on a fresh control connection and closes it. */
+export async function request<R extends ControlRequest>(
+  paths: InstancePaths,
+  req: R,
+  timeoutMs: number = CliLimits.requestTimeoutMs,
+): Promise<ReplyFor<R>> {
+  const client = await ControlClient.connect(paths.controlSocket, { requestTimeoutMs: timeoutMs });
+  try {
+    return await client.request(req);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The daemon's hello, or undefined when nothing answers on the control socket. */
+export async function probe(paths: InstancePaths, timeoutMs: number = CliLimits.requestTimeoutMs): Promise<HelloReply | undefined> {
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(paths.controlSocket, { requestTimeoutMs: timeoutMs });
+  } catch (err) {
+    if (err instanceof ControlError && err.code === ControlErrorCodes.NotRunning) return undefined;
+    throw err;
+  }
+  try {
+    return await client.hello();
+  } catch (err) {
+    // A daemon shutting down may close the connection between accept and answer.
+    if (err instanceof ControlError && err.code === ControlErrorCodes.Closed) return undefined;
+    throw err;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Polls until no daemon answers on the control socket. The daemon answers 'stop' before it closes
+ * its listeners, so the answer alone does not mean it has stopped.
+ */
+export async function waitUntilStopped(paths: InstancePaths, timeoutMs: number, pid: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  for (;;) {
+    if ((await probeWhileStopping(paths)) === 'gone') return;
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        CliErrorCodes.StopTimeout,
+        `The portshare service (pid ${pid}) still answers on ${paths.controlSocket} ${timeoutMs} ms after 'stop'. ` +
+          `Wait longer (--timeout), or end it with 'kill ${pid}'.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
+    delay = Math.min(delay * 2, 200);
+  }
+}
+
+/**
+ * One look at a daemon that is going away. Half-closed states (a reset connection, no answer in
+ * time) mean it is still on its way out; only "nobody listens" means it has gone.
+ */
+async function probeWhileStopping(paths: InstancePaths): Promise<'gone' | 'present'> {
+  try {
+    return (await probe(paths, 1000)) === undefined ? 'gone' : 'present';
+  } catch (err) {
+    if (err instanceof ControlError && err.code === ControlErrorCodes.AccessDenied) throw err;
+    return 'present';
+  }
+}
+
+/** Asks the daemon to stop and waits until it has. Returns the pid it had, or undefined if none ran. */
+export async function stopDaemon(paths: InstancePaths, timeoutMs: number): Promise<number | undefined> {
+  const hello = await probe(paths);
+  if (!hello) return undefined;
+  try {
+    await request(paths, { op: 'stop' });
+  } catch (err) {
+    // The daemon may close the connection as it goes down; that is the answer we wanted.
+    if (!(err instanceof ControlError && (err.code === ControlErrorCodes.Closed || err.code === ControlErrorCodes.NotRunning))) throw err;
+  }
+  await waitUntilStopped(paths, timeoutMs, hello.pid);
+  return hello.pid;
+}

@@ -1,0 +1,31 @@
+import { PortshareError } from '@portshare/framing';
+import { ExitCode } from '@portshare/service';
+
+/**
+ * Codes of the errors the CLI raises itself. Errors from the daemon and the service library keep
+ * their own codes (CONTROL_ERR_*, SERVICE_ERR_*); the README's "Errors" table lists both.
+ */
+export const CliErrorCodes = {
+  /** `stop` (or `restart`) sent 'stop' but the daemon still answered when the wait ran out. */
+  StopTimeout: 'CLI_ERR_STOP_TIMEOUT',
+  /** A configuration file named on the command line does not exist. */
+  ConfigNotFound: 'CLI_ERR_CONFIG_NOT_FOUND',
+  /** `logs` was asked for a log the service writes to its standard error, not to a file. */
+  LogNotInFile: 'CLI_ERR_LOG_NOT_IN_FILE',
+} as const;
+export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
+
+/** The exit code of each CLI error (the service's ExitCode vocabulary). */
+export const cliErrorExitCodes: Record<CliErrorCode, ExitCode> = {
+  [CliErrorCodes.StopTimeout]: ExitCode.Failure,
+  [CliErrorCodes.ConfigNotFound]: ExitCode.BadConfig,
+  [CliErrorCodes.LogNotInFile]: ExitCode.Failure,
+};
+
+export class CliError extends PortshareError {
+  declare readonly code: CliErrorCode;
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'CliError';
+  }
+}

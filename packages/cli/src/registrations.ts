@@ -1,0 +1,19 @@
+import type { RegistrationStatus } from '@portshare/control';
+import { renderTable, type Column } from './table.js';
+
+const columns: Column<RegistrationStatus>[] = [
+  { header: 'id', value: (r) => r.id, right: true },
+  { header: 'uri', value: (r) => r.uri },
+  { header: 'host mode', value: (r) => r.hostNameComparisonMode },
+  { header: 'transport', value: (r) => r.transport },
+  { header: 'pid', value: (r) => r.pid, right: true },
+  { header: 'user', value: (r) => r.user ?? r.uid },
+  { header: 'dispatched', value: (r) => r.dispatched, right: true },
+  { header: 'queue', value: (r) => r.queueLength, right: true },
+];
+
+/** The registrations table shared by `status` and `routes`. */
+export function registrationsTable(registrations: readonly RegistrationStatus[]): string {
+  if (registrations.length === 0) return 'No registrations: no worker has registered a URI.';
+  return renderTable(columns, registrations);
+}
