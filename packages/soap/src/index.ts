@@ -1,1 +1,97 @@
-export {};
+// @portshare/soap: the WCF message layer for net.tcp. Binary XML ([MC-NBFX], [MC-NBFS], [MC-NBFSE]),
+// SOAP 1.2 envelopes with WS-Addressing 1.0, data and service contracts, a dispatcher and a client.
+
+// Errors
+export { SoapError, SoapErrorCodes, type SoapErrorCode } from './errors.js';
+
+// Session channel seam (implemented by the net.tcp session layer)
+export type { MessageChannel } from './channel.js';
+
+// Contracts and values
+export {
+  defineContract,
+  defaultAction,
+  type ClientProxy,
+  type ContractDefinition,
+  type FaultDescription,
+  type OperationDefinition,
+  type OperationDescription,
+  type ServiceContract,
+  type ServiceImplementation,
+} from './contract.js';
+export { defineDataContract, type DataContractDefinition } from './data-contract.js';
+export {
+  arrayOf,
+  PrimitiveTypes,
+  type ArrayType,
+  type DataContract,
+  type DataMember,
+  type DataObject,
+  type InstanceOf,
+  type MemberDef,
+  type MemberOptions,
+  type PrimitiveType,
+  type TypeRef,
+  type ValueOf,
+} from './types.js';
+export { DateTimeKind, NetDateTime } from './date-time.js';
+export { TimeSpan } from './time-span.js';
+
+// Service and client
+export {
+  ServiceDispatcher,
+  implement,
+  type DispatchErrorContext,
+  type ServiceDispatcherOptions,
+  type ServiceEndpoint,
+} from './dispatcher.js';
+export { createClient, type ClientOptions } from './client.js';
+export {
+  FaultCodes,
+  FaultException,
+  INTERNAL_SERVICE_FAULT_REASON,
+  type FaultCode,
+  type FaultExceptionOptions,
+  type MessageFault,
+} from './fault.js';
+
+// Message level
+export { BinarySessionEncoder, type BinarySessionEncoderOptions } from './message-encoder.js';
+export {
+  buildEnvelope,
+  parseEnvelope,
+  type AddressingHeaders,
+  type IncomingEnvelope,
+  type OutgoingEnvelope,
+} from './envelope.js';
+export { buildFault, parseFault } from './fault.js';
+export { buildReplyBody, buildRequestBody, parseReplyBody, parseRequestBody } from './operation-formatter.js';
+export { Addressing, Ns } from './namespaces.js';
+export { DEFAULT_READER_QUOTAS, type ReaderQuotas } from './quotas.js';
+
+// Binary XML
+export { readNbfx, type NbfxReadOptions } from './nbfx-reader.js';
+export { writeNbfx, type NbfxWriteOptions } from './nbfx-writer.js';
+export { SessionDictionary, encodeStringTable, type SessionDictionaryOptions } from './session-dictionary.js';
+export { StaticIds, staticDictionaryId, staticDictionaryString } from './dictionary.js';
+export { STATIC_DICTIONARY_SIZE } from './static-dictionary.js';
+export { type DictKind, type TextValue, textOf } from './text-value.js';
+export {
+  XML_NAMESPACE,
+  childElements,
+  element,
+  getAttribute,
+  text,
+  textContent,
+  textValues,
+  type ElementInit,
+  type XmlArray,
+  type XmlArrayValues,
+  type XmlAttribute,
+  type XmlComment,
+  type XmlElement,
+  type XmlNode,
+  type XmlText,
+  type XmlnsDeclaration,
+} from './xml-node.js';
+export { toXmlString } from './xml-text.js';

@@ -1,0 +1,138 @@
+import { assertNcName, assertTypeRef } from './data-contract.js';
+import { SoapError, SoapErrorCodes } from './errors.js';
+import type { DataContract, TypeRef, ValueOf } from './types.js';
+
+/** One operation as declared ([OperationContract]). */
+export interface OperationDefinition {
+  /** Parameters in order, as `[name, type]`; the names are the element names on the wire. */
+  readonly params?: readonly (readonly [string, TypeRef])[];
+  /** The return type; omit for void. */
+  readonly returns?: TypeRef;
+  /** IsOneWay: the client sends no MessageID and the service sends no reply (soap-shapes.md §2.3). */
+  readonly oneWay?: boolean;
+  /** [FaultContract] detail types this operation may send in typed faults. */
+  readonly faults?: readonly DataContract[];
+  /** The request Action; default `{namespace}/{contract}/{operation}`. */
+  readonly action?: string;
+  /** The reply Action; default the request Action + `Response`. */
+  readonly replyAction?: string;
+}
+
+/** What `defineContract` takes. */
+export interface ContractDefinition<O extends Record<string, OperationDefinition>> {
+  /** ServiceContract Name, usually the interface name (`ICalculator`). */
+  readonly name: string;
+  /** ServiceContract Namespace; default `http://tempuri.org/` as in WCF. */
+  readonly namespace?: string;
+  readonly operations: O;
+}
+
+/** A [FaultContract] of one operation. */
+export interface FaultDescription {
+  readonly detailType: DataContract;
+  /** `{namespace}/{contract}/{operation}{DetailName}Fault` unless declared otherwise. */
+  readonly action: string;
+}
+
+/** A resolved operation. */
+export interface OperationDescription {
+  readonly name: string;
+  readonly action: string;
+  readonly replyAction: string;
+  readonly params: readonly { readonly name: string; readonly type: TypeRef }[];
+  readonly returns: TypeRef | undefined;
+  readonly oneWay: boolean;
+  readonly faults: readonly FaultDescription[];
+  /** The namespace of the body wrapper and parts (the contract namespace). */
+  readonly namespace: string;
+  /** The name of the contract the operation belongs to. */
+  readonly contract: string;
+}
+
+/** A service contract ([ServiceContract] interface). */
+export interface ServiceContract<O extends Record<string, OperationDefinition> = Record<string, OperationDefinition>> {
+  readonly kind: 'serviceContract';
+  readonly name: string;
+  readonly namespace: string;
+  readonly operations: ReadonlyMap<string, OperationDescription>;
+  readonly definition: O;
+}
+
+type ParamValues<P> = { -readonly [I in keyof P]: P[I] extends readonly [string, infer T] ? ValueOf<T> : never };
+type ParamsOf<D> = D extends { readonly params: infer P extends readonly unknown[] } ? ParamValues<P> : [];
+type ResultOf<D> = D extends { readonly returns: infer R } ? ValueOf<R> : void;
+
+/** The object a service supplies for a contract: one method per operation, sync or async. */
+export type ServiceImplementation<C> =
+  C extends ServiceContract<infer O>
+    ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => ResultOf<O[K]> | Promise<ResultOf<O[K]>> }
+    : never;
+
+/** The typed client of a contract: one async method per operation. */
+export type ClientProxy<C> =
+  C extends ServiceContract<infer O> ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => Promise<ResultOf<O[K]>> } : never;
+
+/** `{ns}/{contract}/{name}`, with no doubled slash when the namespace ends in one (WCF's NamingHelper). */
+export function defaultAction(namespace: string, contract: string, name: string): string {
+  return `${namespace}${namespace.endsWith('/') ? '' : '/'}${contract}/${name}`;
+}
+
+/**
+ * Declares a service contract.
+ *
+ * ```ts
+ * const ICalculator = defineContract({
+ *   name: 'ICalculator',
+ *   namespace: 'http://Microsoft.ServiceModel.Samples',
+ *   operations: {
+ *     Add: { params: [['n1', 'double'], ['n2', 'double']], returns: 'double' },
+ *   },
+ * });
+ * ```
+ */
+export function defineContract<const O extends Record<string, OperationDefinition>>(def: ContractDefinition<O>): ServiceContract<O> {
+  assertNcName(def.name, 'The contract name');
+  const namespace = def.namespace ?? 'http://tempuri.org/';
+  const operations = new Map<string, OperationDescription>();
+  const actions = new Set<string>();
+  for (const [name, op] of Object.entries(def.operations)) {
+    assertNcName(name, `The operation name in contract '${def.name}'`);
+    const where = `${def.name}.${name}`;
+    const params = (op.params ?? []).map(([pname, ptype], i) => {
+      assertNcName(pname, `Parameter ${i} of ${where}`);
+      assertTypeRef(ptype, `parameter '${pname}' of ${where}`);
+      return { name: pname, type: ptype };
+    });
+    if (new Set(params.map((p) => p.name)).size !== params.length) {
+      throw contractError(`${where} has two parameters with the same name. Parameter names must be unique.`);
+    }
+    if (op.returns !== undefined) assertTypeRef(op.returns, `the result of ${where}`);
+    const oneWay = op.oneWay ?? false;
+    // WCF rejects one-way operations that return a value or declare faults: no reply can carry them.
+    if (oneWay && op.returns !== undefined) throw contractError(`${where} is one-way but returns a value. One-way operations must return void.`);
+    if (oneWay && (op.faults?.length ?? 0) > 0) throw contractError(`${where} is one-way but declares fault contracts; one-way operations cannot send faults.`);
+    const action = op.action ?? defaultAction(namespace, def.name, name);
+    if (actions.has(action)) throw contractError(`Two operations of '${def.name}' share the action '${action}'. Actions must be unique.`);
+    actions.add(action);
+    const faults = (op.faults ?? []).map((detailType) => ({
+      detailType,
+      action: `${defaultAction(namespace, def.name, name)}${detailType.name}Fault`,
+    }));
+    operations.set(name, {
+      name,
+      action,
+      replyAction: op.replyAction ?? `${action}Response`,
+      params,
+      returns: op.returns,
+      oneWay,
+      faults,
+      namespace,
+      contract: def.name,
+    });
+  }
+  return { kind: 'serviceContract', name: def.name, namespace, operations, definition: def.operations };
+}
+
+function contractError(message: string): SoapError {
+  return new SoapError(SoapErrorCodes.INVALID_CONTRACT, message);
+}

@@ -1,0 +1,198 @@
+import { NetDateTime } from './date-time.js';
+import { SoapError, SoapErrorCodes } from './errors.js';
+import { Ns } from './namespaces.js';
+import { TimeSpan } from './time-span.js';
+import {
+  type ArrayType,
+  type DataContract,
+  type DataMember,
+  type MemberDef,
+  type PrimitiveType,
+  PrimitiveTypes,
+  type TypeRef,
+} from './types.js';
+
+/** What `defineDataContract` takes. */
+export interface DataContractDefinition<M extends Record<string, MemberDef>> {
+  /** The contract name (DataContract Name), also the element name of array items of this type. */
+  readonly name: string;
+  /** The contract namespace (DataContract Namespace); members are elements in it. */
+  readonly namespace: string;
+  readonly members: M;
+}
+
+const NCNAME = /^[A-Za-z_][\w.-]*$/u;
+
+/** Checks a name used as an XML element name. */
+export function assertNcName(name: string, what: string): void {
+  if (!NCNAME.test(name)) {
+    throw new SoapError(
+      SoapErrorCodes.INVALID_CONTRACT,
+      `${what} '${name}' is not a valid XML name. Use letters, digits, '_', '-' and '.', starting with a letter or '_'.`,
+    );
+  }
+}
+
+/**
+ * Declares a data contract. Members are written in DataContractSerializer order: members without
+ * an `order` first, then by `order`; ties sort by name, ordinal (so "Age" < "Name" < "Scores").
+ *
+ * ```ts
+ * const Person = defineDataContract({
+ *   name: 'Person', namespace: 'http://example.org/people',
+ *   members: { Name: 'string', Age: 'int', Scores: arrayOf('double') },
+ * });
+ * ```
+ */
+export function defineDataContract<const M extends Record<string, MemberDef>>(def: DataContractDefinition<M>): DataContract<M> {
+  assertNcName(def.name, 'The data contract name');
+  const members: DataMember[] = [];
+  const wireNames = new Set<string>();
+  for (const [key, d] of Object.entries(def.members)) {
+    const opts = isMemberOptions(d) ? d : { type: d };
+    assertTypeRef(opts.type, `member '${key}' of data contract '${def.name}'`);
+    const name = opts.name ?? key;
+    assertNcName(name, `The member name of '${def.name}.${key}'`);
+    if (wireNames.has(name)) {
+      throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' has two members named '${name}'. Give each member its own name.`);
+    }
+    wireNames.add(name);
+    members.push({
+      key,
+      name,
+      type: opts.type,
+      order: opts.order,
+      isRequired: opts.isRequired ?? false,
+      emitDefaultValue: opts.emitDefaultValue ?? true,
+    });
+  }
+  members.sort((a, b) => {
+    const oa = a.order ?? -1;
+    const ob = b.order ?? -1;
+    if (oa !== ob) return oa - ob;
+    // DataContractSerializer sorts names with string.CompareOrdinal (UTF-16 code units).
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+  return { kind: 'dataContract', name: def.name, namespace: def.namespace, members, definition: def.members };
+}
+
+function isMemberOptions(d: MemberDef): d is Exclude<MemberDef, TypeRef> {
+  return typeof d === 'object' && !('kind' in d);
+}
+
+export function isPrimitive(t: TypeRef): t is PrimitiveType {
+  return typeof t === 'string';
+}
+
+export function isArrayType(t: TypeRef): t is ArrayType {
+  return typeof t === 'object' && t.kind === 'array';
+}
+
+export function isDataContract(t: TypeRef): t is DataContract {
+  return typeof t === 'object' && t.kind === 'dataContract';
+}
+
+/** Throws INVALID_CONTRACT unless `t` is a TypeRef. */
+export function assertTypeRef(t: unknown, where: string): asserts t is TypeRef {
+  if (typeof t === 'string' && (PrimitiveTypes as readonly string[]).includes(t)) return;
+  if (typeof t === 'object' && t !== null) {
+    const k = (t as { kind?: unknown }).kind;
+    if (k === 'array') {
+      assertTypeRef((t as ArrayType).item, where);
+      return;
+    }
+    if (k === 'dataContract') return;
+  }
+  throw new SoapError(
+    SoapErrorCodes.INVALID_CONTRACT,
+    `The type of ${where} is ${JSON.stringify(t)}; use one of ${PrimitiveTypes.join(', ')}, arrayOf(...) or a data contract.`,
+  );
+}
+
+/** DataContractSerializer's name of each primitive (the item element name in arrays). */
+const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
+  string: 'string',
+  int: 'int',
+  long: 'long',
+  bool: 'boolean',
+  float: 'float',
+  double: 'double',
+  decimal: 'decimal',
+  dateTime: 'dateTime',
+  guid: 'guid',
+  timeSpan: 'duration',
+  bytes: 'base64Binary',
+};
+
+/** The data contract name of a type: `int`, `ArrayOfint`, `Person`, `ArrayOfPerson`. */
+export function contractName(t: TypeRef): string {
+  if (isPrimitive(t)) return PRIMITIVE_NAMES[t];
+  if (isArrayType(t)) return `ArrayOf${contractName(t.item)}`;
+  return t.name;
+}
+
+/**
+ * The namespace of the items of an array of `item`: the Arrays namespace for primitives and
+ * arrays of primitives, the contract namespace for data contracts (as DataContractSerializer).
+ */
+export function itemNamespace(item: TypeRef): string {
+  if (isDataContract(item)) return item.namespace;
+  if (isArrayType(item)) return itemNamespace(item.item);
+  return Ns.serializationArrays;
+}
+
+/** True for types whose values may be null (CLR reference types). */
+export function isNullable(t: TypeRef): boolean {
+  return !isPrimitive(t) || t === 'string' || t === 'bytes';
+}
+
+const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
+
+/** default(T): what a missing element reads as, and what EmitDefaultValue=false omits. */
+export function defaultValue(t: TypeRef): unknown {
+  switch (t) {
+    case 'int':
+    case 'float':
+    case 'double':
+      return 0;
+    case 'long':
+      return 0n;
+    case 'bool':
+      return false;
+    case 'decimal':
+      return '0';
+    case 'dateTime':
+      return new NetDateTime(0n);
+    case 'guid':
+      return ZERO_GUID;
+    case 'timeSpan':
+      return new TimeSpan(0n);
+    default:
+      return null;
+  }
+}
+
+/** True when `v` equals default(T) for `t`. */
+export function isDefaultValue(t: TypeRef, v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  switch (t) {
+    case 'int':
+    case 'float':
+    case 'double':
+      return v === 0;
+    case 'long':
+      return v === 0n || v === 0;
+    case 'bool':
+      return v === false;
+    case 'decimal':
+      return typeof v === 'string' && /^[+-]?0*\.?0*$/.test(v.trim());
+    case 'dateTime':
+      return v instanceof NetDateTime ? v.ticks === 0n : false;
+    case 'guid':
+      return typeof v === 'string' && v.toLowerCase() === ZERO_GUID;
+    case 'timeSpan':
+      return v instanceof TimeSpan && v.ticks === 0n;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,63 @@
+import { SoapError, SoapErrorCodes } from './errors.js';
+import { readNbfx } from './nbfx-reader.js';
+import { writeNbfx } from './nbfx-writer.js';
+import { type ReaderQuotas, resolveQuotas } from './quotas.js';
+import { SessionDictionary } from './session-dictionary.js';
+import type { XmlNode } from './xml-node.js';
+
+export interface BinarySessionEncoderOptions {
+  /** Limits on what this side accepts; missing ones take .NET's defaults (binary-soap.md §10). */
+  readonly quotas?: Partial<ReaderQuotas>;
+  /**
+   * Most session-string bytes this side defines for the peer over the connection. Default 2048:
+   * the peer's MaxSessionSize in a stock WCF configuration, which it enforces (binary-soap.md §8).
+   */
+  readonly writerSessionSize?: number;
+}
+
+/**
+ * The `application/soap+msbinsession1` message encoding of ONE connection (KnownEncoding 0x08):
+ * every payload is an [MC-NBFSE] StringTable followed by an [MC-NBFX] document. It owns the two
+ * session dictionaries of the connection, so create one per connection and use it for every
+ * message in order.
+ */
+export class BinarySessionEncoder {
+  readonly quotas: ReaderQuotas;
+  /** Strings the peer defined (read side). */
+  readonly readerSession: SessionDictionary;
+  /** Strings this side defined (write side). */
+  readonly writerSession: SessionDictionary;
+
+  constructor(options: BinarySessionEncoderOptions = {}) {
+    this.quotas = resolveQuotas(options.quotas);
+    this.readerSession = new SessionDictionary({ maxSessionSize: this.quotas.maxSessionSize });
+    this.writerSession = new SessionDictionary({ maxSessionSize: options.writerSessionSize ?? 2048 });
+  }
+
+  /** Encodes one message: its new session strings, then the binary XML. */
+  encode(nodes: XmlNode | readonly XmlNode[]): Buffer {
+    let body: Buffer;
+    try {
+      body = writeNbfx(nodes, { session: this.writerSession });
+    } catch (err) {
+      // The message is not sent, so the peer must never see ids assigned while writing it.
+      this.writerSession.rollback();
+      throw err;
+    }
+    const table = this.writerSession.commitStringTable();
+    return Buffer.concat([table, body]);
+  }
+
+  /** Decodes one received payload. */
+  decode(payload: Uint8Array): XmlNode[] {
+    if (payload.length > this.quotas.maxReceivedMessageSize) {
+      throw new SoapError(
+        SoapErrorCodes.MESSAGE_TOO_LARGE,
+        `A message of ${payload.length} bytes exceeds maxReceivedMessageSize (${this.quotas.maxReceivedMessageSize}). ` +
+          'Raise maxReceivedMessageSize on this side if such messages are expected.',
+      );
+    }
+    const offset = this.readerSession.readStringTable(payload);
+    return readNbfx(payload, { offset, session: this.readerSession, quotas: this.quotas });
+  }
+}

@@ -1,0 +1,117 @@
+import type { NetDateTime } from './date-time.js';
+import type { TimeSpan } from './time-span.js';
+
+/**
+ * The primitive types a contract can use, named for their CLR counterparts:
+ *
+ * | name       | CLR        | TypeScript value              |
+ * |------------|------------|-------------------------------|
+ * | `string`   | string     | `string \| null`              |
+ * | `int`      | int        | `number` (int32)              |
+ * | `long`     | long       | `bigint`                      |
+ * | `bool`     | bool       | `boolean`                     |
+ * | `float`    | float      | `number` (rounded to single)  |
+ * | `double`   | double     | `number`                      |
+ * | `decimal`  | decimal    | `string` ("123.45")           |
+ * | `dateTime` | DateTime   | `NetDateTime`                 |
+ * | `guid`     | Guid       | `string` (lowercase `D` form) |
+ * | `timeSpan` | TimeSpan   | `TimeSpan`                    |
+ * | `bytes`    | byte[]     | `Uint8Array \| null`          |
+ */
+export const PrimitiveTypes = [
+  'string',
+  'int',
+  'long',
+  'bool',
+  'float',
+  'double',
+  'decimal',
+  'dateTime',
+  'guid',
+  'timeSpan',
+  'bytes',
+] as const;
+export type PrimitiveType = (typeof PrimitiveTypes)[number];
+
+/** An array (CLR `T[]`) of another type. Build it with `arrayOf`. */
+export interface ArrayType<T extends TypeRef = TypeRef> {
+  readonly kind: 'array';
+  readonly item: T;
+}
+
+/** Options of one data member; a bare type stands for `{ type }`. */
+export interface MemberOptions<T extends TypeRef = TypeRef> {
+  readonly type: T;
+  /** DataMember Order: members without one come first, then by order; ties sort by name (ordinal). */
+  readonly order?: number;
+  /** The element name on the wire, when it differs from the property name. */
+  readonly name?: string;
+  /** DataMember IsRequired: reading fails when the element is missing. */
+  readonly isRequired?: boolean;
+  /** DataMember EmitDefaultValue (default true): when false, a default value (null, 0, false) is not written. */
+  readonly emitDefaultValue?: boolean;
+}
+
+export type MemberDef = TypeRef | MemberOptions;
+
+/** A resolved data member, in wire order. */
+export interface DataMember {
+  /** The property name in TypeScript values. */
+  readonly key: string;
+  /** The element name on the wire. */
+  readonly name: string;
+  readonly type: TypeRef;
+  readonly order: number | undefined;
+  readonly isRequired: boolean;
+  readonly emitDefaultValue: boolean;
+}
+
+/** A data contract ([DataContract] class): a named set of members in one namespace. */
+export interface DataContract<M extends Record<string, MemberDef> = Record<string, MemberDef>> {
+  readonly kind: 'dataContract';
+  readonly name: string;
+  readonly namespace: string;
+  /** Members in DataContractSerializer order. */
+  readonly members: readonly DataMember[];
+  /** The definition as given (carries the member types for inference). */
+  readonly definition: M;
+}
+
+/** Any type a parameter, result, member or array item can have. */
+export type TypeRef = PrimitiveType | ArrayType | DataContract<Record<string, MemberDef>>;
+
+type MemberTypeOf<D> = D extends MemberOptions<infer T> ? T : D;
+
+/** The TypeScript object type of a data contract's members. */
+export type DataObject<M> = { -readonly [K in keyof M]: ValueOf<MemberTypeOf<M[K]>> };
+
+/** The TypeScript value type of a TypeRef. Reference types (string, arrays, bytes, data contracts) may be null. */
+export type ValueOf<T> = T extends 'string'
+  ? string | null
+  : T extends 'int' | 'float' | 'double'
+    ? number
+    : T extends 'long'
+      ? bigint
+      : T extends 'bool'
+        ? boolean
+        : T extends 'decimal' | 'guid'
+          ? string
+          : T extends 'dateTime'
+            ? NetDateTime
+            : T extends 'timeSpan'
+              ? TimeSpan
+              : T extends 'bytes'
+                ? Uint8Array | null
+                : T extends ArrayType<infer I>
+                  ? ValueOf<I>[] | null
+                  : T extends DataContract<infer M>
+                    ? DataObject<M> | null
+                    : never;
+
+/** The (non-null) object type of a data contract: `type Person = InstanceOf<typeof Person>`. */
+export type InstanceOf<D> = D extends DataContract<infer M> ? DataObject<M> : never;
+
+/** `T[]` of the given item type. */
+export function arrayOf<const T extends TypeRef>(item: T): ArrayType<T> {
+  return { kind: 'array', item };
+}

@@ -1,0 +1,332 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from '../src/client.js';
+import { defineContract } from '../src/contract.js';
+import { DateTimeKind, NetDateTime } from '../src/date-time.js';
+import { ServiceDispatcher, implement } from '../src/dispatcher.js';
+import { type SoapError, SoapErrorCodes } from '../src/errors.js';
+import { FaultException, INTERNAL_SERVICE_FAULT_REASON } from '../src/fault.js';
+import { Addressing, Ns } from '../src/namespaces.js';
+import { TimeSpan } from '../src/time-span.js';
+import { DOTNET_CALCULATOR, MONO_STREAMS } from './fixtures/notes-envelopes.js';
+import { ICalculator, ITest, MyFault, NS } from './support/contracts.js';
+import { hex } from './support/fixtures.js';
+import { type MemoryChannel, createChannelPair } from './support/memory-channel.js';
+
+const calculator = implement(ICalculator, {
+  Add: (a, b) => a + b,
+  Subtract: (a, b) => a - b,
+  Multiply: (a, b) => a * b,
+  Divide: (a, b) => a / b,
+});
+
+const notified: (string | null)[] = [];
+const errors: unknown[] = [];
+const testService = implement(ITest, {
+  Echo: (s) => s,
+  EchoInt: (x) => x,
+  EchoLong: (x) => x,
+  EchoBool: (b) => b,
+  EchoFloat: (f) => f,
+  EchoDouble: (d) => d,
+  EchoDecimal: (d) => d,
+  EchoDate: (d) => d,
+  EchoGuid: (g) => g,
+  EchoSpan: (t) => t,
+  EchoBytes: (b) => b,
+  EchoInts: (a) => a,
+  EchoStrings: (a) => a,
+  EchoPerson: async (p) => (p ? { ...p, Age: p.Age + 1 } : null),
+  Add: (a, b) => a + b,
+  Fail: (msg) => {
+    throw new FaultException(msg ?? '');
+  },
+  FailTyped: (msg) => {
+    throw new FaultException('typed failure', { detail: { Reason: msg, Code: 42 } });
+  },
+  DivInt: (a, b) => {
+    if (b === 0) throw new RangeError('Attempted to divide by zero.');
+    return Math.trunc(a / b);
+  },
+  Notify: (msg) => {
+    notified.push(msg);
+  },
+});
+
+interface Session {
+  client: MemoryChannel;
+  server: MemoryChannel;
+  serving: Promise<void>;
+}
+
+const open: Session[] = [];
+
+function start(dispatcher = new ServiceDispatcher([calculator, testService], { onError: (e) => errors.push(e) })): Session {
+  const [client, server] = createChannelPair('net.tcp://localhost:9000/calculator/4381');
+  // As the session layer would: serve until the peer's End, then answer with our own End.
+  const serving = dispatcher.serve(server).then(() => server.close());
+  const s = { client, server, serving };
+  open.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of open.splice(0)) {
+    await s.client.close();
+    await s.serving.catch(() => undefined);
+  }
+  notified.length = 0;
+  errors.length = 0;
+});
+
+describe('ServiceDispatcher + createClient over an in-memory session', () => {
+  it('the calculator, with .NET-identical bytes both ways when the MessageIDs are fixed', async () => {
+    const s = start();
+    const ids = ['urn:uuid:6cfa4773-a265-4275-87ea-4ae505d01e3e', 'urn:uuid:4ebd29ad-96d6-c29a-409d-1155647782fe'];
+    const calc = createClient(ICalculator, s.client, { messageId: () => ids.shift() as string });
+    expect(await calc.Add(100, 15.99)).toBe(115.99);
+    expect(await calc.Divide(22, 7)).toBe(22 / 7);
+    expect(s.client.sent.map((b) => b.toString('hex'))).toEqual([DOTNET_CALCULATOR.addRequest, DOTNET_CALCULATOR.divideRequest].map((h) => hex(h).toString('hex')));
+    expect(s.server.sent.map((b) => b.toString('hex'))).toEqual([DOTNET_CALCULATOR.addReply, DOTNET_CALCULATOR.divideReply].map((h) => hex(h).toString('hex')));
+    expect(await calc.Subtract(1, 3)).toBe(-2);
+    expect(await calc.Multiply(6, 7)).toBe(42);
+  });
+
+  it('every supported type travels both ways', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client);
+    expect(await t.Echo('héllo 中文')).toBe('héllo 中文');
+    expect(await t.Echo('')).toBe('');
+    expect(await t.Echo(null)).toBeNull();
+    expect(await t.EchoInt(-2147483648)).toBe(-2147483648);
+    expect(await t.EchoLong(2n ** 63n - 1n)).toBe(2n ** 63n - 1n);
+    expect(await t.EchoBool(false)).toBe(false);
+    expect(await t.EchoFloat(0.1)).toBe(Math.fround(0.1));
+    expect(await t.EchoDouble(NaN)).toBeNaN();
+    expect(await t.EchoDouble(-Infinity)).toBe(-Infinity);
+    expect(await t.EchoDecimal('-123.450')).toBe('-123.450');
+    const dt = new NetDateTime(638397650450000000n, DateTimeKind.Utc);
+    expect(await t.EchoDate(dt)).toEqual(dt);
+    expect(await t.EchoGuid('00112233-4455-6677-8899-AABBCCDDEEFF')).toBe('00112233-4455-6677-8899-aabbccddeeff');
+    expect(await t.EchoSpan(new TimeSpan(-900_000_000n))).toEqual(new TimeSpan(-900_000_000n));
+    expect(await t.EchoBytes(new Uint8Array([1, 2, 3, 250]))).toEqual(new Uint8Array([1, 2, 3, 250]));
+    expect(await t.EchoInts([1, 2, 300])).toEqual([1, 2, 300]);
+    expect(await t.EchoInts(null)).toBeNull();
+    expect(await t.EchoStrings(['a', null, 'bc'])).toEqual(['a', null, 'bc']);
+    expect(await t.EchoPerson({ Name: 'Ann', Age: 33, Scores: [1.5, 2.25] })).toEqual({ Name: 'Ann', Age: 34, Scores: [1.5, 2.25] });
+    expect(await t.EchoPerson(null)).toBeNull();
+  });
+
+  it('FaultException: code Sender, the reason, the SOAP fault action', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client);
+    const err = await t.Fail('boom').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FaultException);
+    expect(err).toMatchObject({ code: SoapErrorCodes.FAULT, reason: 'boom', message: 'boom', faultCode: { name: 'Sender', namespace: Ns.soap12 }, action: Addressing.soapFaultAction, lang: 'en-US' });
+    expect(await t.Add(1, 2)).toBe(3);
+  });
+
+  it('typed faults: the detail is a data contract, the action names the fault contract', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client);
+    const err = (await t.FailTyped('bad').catch((e: unknown) => e)) as FaultException;
+    expect(err).toBeInstanceOf(FaultException);
+    expect(err.detail).toEqual({ Reason: 'bad', Code: 42 });
+    expect(err.detailType).toBe(MyFault);
+    expect(err.action).toBe(`${NS}/ITest/FailTypedMyFaultFault`);
+    expect(err.reason).toBe('typed failure');
+  });
+
+  it('an unhandled exception becomes InternalServiceFault and the session survives', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client);
+    const err = (await t.DivInt(1, 0).catch((e: unknown) => e)) as FaultException;
+    expect(err).toBeInstanceOf(FaultException);
+    expect(err.faultCode).toEqual({ name: 'Receiver', namespace: Ns.soap12, subcode: { name: 'InternalServiceFault', namespace: Ns.dispatcher } });
+    expect(err.reason).toBe(INTERNAL_SERVICE_FAULT_REASON);
+    expect(err.action).toBe(Addressing.dispatcherFaultAction);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RangeError);
+    expect(await t.DivInt(7, 2)).toBe(3);
+  });
+
+  it('one-way then a call: no reply for the one-way operation', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client);
+    await t.Notify('ping');
+    expect(await t.Add(1, 2)).toBe(3);
+    expect(notified).toEqual(['ping']);
+    expect(s.server.sent).toHaveLength(1);
+    // .NET's one-way request has only Action and To (no MessageID, no ReplyTo).
+    expect(s.client.sent[0]!.includes(Buffer.from([0x44, 0x1a]))).toBe(false);
+  });
+
+  it('many calls on one session, sequential and concurrent, correlated by RelatesTo', async () => {
+    const s = start();
+    const calc = createClient(ICalculator, s.client);
+    for (let i = 0; i < 50; i++) expect(await calc.Add(i, 0.5)).toBe(i + 0.5);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => calc.Multiply(i, 2)));
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+  });
+
+  it('a 1 MB message within raised quotas', async () => {
+    const quotas = { maxReceivedMessageSize: 2 << 20, maxArrayLength: 2 << 20, maxStringContentLength: 2 << 20 };
+    const s = start(new ServiceDispatcher([testService], { quotas }));
+    const t = createClient(ITest, s.client, { quotas });
+    const big = new Uint8Array(1 << 20).map((_, i) => (i * 7) & 0xff);
+    const back = await t.EchoBytes(big);
+    expect(back).toBeInstanceOf(Uint8Array);
+    // Compare as buffers: element-wise deep equality on a megabyte is needlessly slow.
+    expect(Buffer.compare(Buffer.from(back!), Buffer.from(big))).toBe(0);
+    expect(s.client.sent[0]!.length).toBeGreaterThan(1 << 20);
+    const text = 'z'.repeat(1 << 20);
+    expect((await t.Echo(text)) === text).toBe(true);
+  });
+
+  it('an action no operation handles gets the WCF ActionNotSupported fault; the session survives', async () => {
+    const s = start();
+    const Other = defineContract({ name: 'IOther', namespace: NS, operations: { Nope: { returns: 'int' } } });
+    const other = createClient(Other, s.client);
+    const err = (await other.Nope().catch((e: unknown) => e)) as FaultException;
+    expect(err).toBeInstanceOf(FaultException);
+    expect(err.faultCode).toEqual({ name: 'Sender', namespace: Ns.soap12, subcode: { name: 'ActionNotSupported', namespace: Ns.addressing } });
+    expect(err.reason).toBe(
+      `The message with Action '${NS}/IOther/Nope' cannot be processed at the receiver, due to a ContractFilter mismatch at the EndpointDispatcher. ` +
+        'This may be because of either a contract mismatch (mismatched Actions between sender and receiver) or a binding/security mismatch between the sender and the receiver.  ' +
+        'Check that sender and receiver have the same contract and the same binding (including security requirements, e.g. Message, Transport, None).',
+    );
+    expect(err.action).toBe(Addressing.addressingFaultAction);
+  });
+
+  it('a body that does not match the contract gets a DeserializationFailed fault', async () => {
+    const s = start();
+    const Wrong = defineContract({ name: 'ITest', namespace: NS, operations: { EchoInt: { params: [['x', 'string']], returns: 'string' } } });
+    const err = (await createClient(Wrong, s.client).EchoInt('abc').catch((e: unknown) => e)) as FaultException;
+    expect(err.faultCode.subcode).toEqual({ name: 'DeserializationFailed', namespace: Ns.dispatcher });
+    expect(err.reason).toMatch(/^The formatter threw an exception while trying to deserialize the message: /);
+  });
+
+  it('a result the contract cannot carry becomes InternalServiceFault', async () => {
+    const Bad = defineContract({ name: 'IBad', namespace: NS, operations: { Get: { returns: 'int' } } });
+    const s = start(new ServiceDispatcher([implement(Bad, { Get: () => 2 ** 40 })], { onError: (e) => errors.push(e) }));
+    const err = (await createClient(Bad, s.client).Get().catch((e: unknown) => e)) as FaultException;
+    expect(err.faultCode.subcode?.name).toBe('InternalServiceFault');
+    expect((errors[0] as SoapError).code).toBe(SoapErrorCodes.INVALID_VALUE);
+  });
+
+  it('a malformed message ends the session: serve() rejects with the SoapError', async () => {
+    const [client, server] = createChannelPair();
+    const serving = new ServiceDispatcher([calculator], { onError: (e) => errors.push(e) }).serve(server);
+    await client.send(Buffer.from([0x00, 0x40, 0x01, 0x78]));
+    await expect(serving).rejects.toMatchObject({ code: SoapErrorCodes.MALFORMED });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('a message over maxReceivedMessageSize ends the session; the waiting call fails when the channel ends', async () => {
+    const [client, server] = createChannelPair();
+    // The session layer would abort the connection; here the server end just sends End.
+    const serving = new ServiceDispatcher([testService]).serve(server).catch((e: unknown) => {
+      void server.close();
+      throw e;
+    });
+    const t = createClient(ITest, client);
+    const call = t.EchoBytes(new Uint8Array(70_000)).catch((e: unknown) => e);
+    await expect(serving).rejects.toMatchObject({ code: SoapErrorCodes.MESSAGE_TOO_LARGE });
+    expect(await call).toMatchObject({ code: SoapErrorCodes.CHANNEL_CLOSED });
+    await expect(t.Add(1, 2)).rejects.toMatchObject({ code: SoapErrorCodes.CHANNEL_CLOSED });
+    await client.close();
+  });
+
+  it('operationTimeout: a reply in time resolves, a late one rejects with SOAP_ERR_TIMEOUT and is dropped', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const Slow = defineContract({ name: 'ISlow', namespace: NS, operations: { Wait: { returns: 'int' }, Now: { returns: 'int' } } });
+    const s = start(new ServiceDispatcher([implement(Slow, { Wait: async () => (await gate, 1), Now: () => 2 })]));
+    const dropped: SoapError[] = [];
+    const slow = createClient(Slow, s.client, { operationTimeout: 300, onError: (e) => dropped.push(e) });
+    expect(await slow.Now()).toBe(2);
+    await expect(slow.Wait()).rejects.toMatchObject({ code: SoapErrorCodes.TIMEOUT });
+    release();
+    expect(await slow.Now()).toBe(2);
+    expect(dropped.map((e) => e.code)).toEqual([SoapErrorCodes.UNEXPECTED_MESSAGE]);
+  });
+
+  it('replies without RelatesTo (Mono faults) are matched in order, typed detail included', async () => {
+    const [client, server] = createChannelPair();
+    // A Mono server, replayed: one captured reply per request, in order.
+    const replies = MONO_STREAMS.faults.s2c.map(hex);
+    const replay = (async () => {
+      for await (const _ of server) await server.send(replies.shift() as Buffer);
+      await server.close();
+    })();
+    const t = createClient(ITest, client);
+    const results = await Promise.allSettled([t.Fail('boom'), t.FailTyped('bad'), t.DivInt(1, 0)]);
+    const [fail, typed, div] = results.map((r) => (r as PromiseRejectedResult).reason as FaultException);
+    expect(fail!.faultCode.name).toBe('InternalServiceFault');
+    expect(typed!.detail).toEqual({ Reason: 'bad', Code: 42 });
+    expect(typed!.faultCode).toEqual({ name: 'Sender', namespace: Ns.soap12 });
+    expect(div!.reason).toMatch(/^The server was unable to process the request due to an internal error\./);
+    await client.close();
+    await replay;
+  });
+
+  it('replies from a Mono server match by RelatesTo (mono-calculator capture)', async () => {
+    const [client, server] = createChannelPair('net.tcp://localhost:9000/calculator/4381');
+    const replies = MONO_STREAMS.calculator.s2c.map(hex);
+    const replay = (async () => {
+      for await (const _ of server) await server.send(replies.shift() as Buffer);
+      await server.close();
+    })();
+    const ids = ['urn:uuid:6cfa4773-a265-4275-87ea-4ae505d01e3e', 'urn:uuid:d64ebd29-9a96-40c2-9d11-55647782fec5'];
+    const calc = createClient(ICalculator, client, { messageId: () => ids.shift() as string });
+    expect(await calc.Add(100, 15.99)).toBe(115.99);
+    expect(await calc.Divide(22, 7)).toBe(3.142857142857143);
+    await client.close();
+    await replay;
+  });
+
+  it('the dispatcher answers the requests a Mono client sent (mono-calculator capture)', async () => {
+    const [client, server] = createChannelPair();
+    const serving = new ServiceDispatcher([calculator]).serve(server).then(() => server.close());
+    for (const p of MONO_STREAMS.calculator.c2s) await client.send(hex(p));
+    const replies: string[] = [];
+    const reader = (async () => {
+      for await (const r of client) replies.push(r.toString('latin1'));
+    })();
+    await client.close();
+    await serving;
+    await reader;
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toContain('AddResponse');
+    expect(replies[1]).toContain('DivideResponse');
+  });
+
+  it('a Mono one-way request (with MessageID and ReplyTo) gets no reply; the next call does (mono-oneway capture)', async () => {
+    const [client, server] = createChannelPair();
+    const serving = new ServiceDispatcher([testService]).serve(server).then(() => server.close());
+    for (const p of MONO_STREAMS.oneway.c2s) await client.send(hex(p));
+    const replies: Buffer[] = [];
+    const reader = (async () => {
+      for await (const r of client) replies.push(r);
+    })();
+    await client.close();
+    await serving;
+    await reader;
+    expect(notified).toEqual(['ping']);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.toString('latin1')).toContain('AddResponse');
+  });
+
+  it('faultLanguage sets xml:lang of generated faults', async () => {
+    const s = start(new ServiceDispatcher([testService], { faultLanguage: 'de-DE' }));
+    const t = createClient(ITest, s.client);
+    expect(await t.Fail('x').catch((e: FaultException) => e.lang)).toBe('de-DE');
+    expect(await t.DivInt(1, 0).catch((e: FaultException) => e.lang)).toBe('de-DE');
+  });
+
+  it('contract and implementation mistakes are reported at construction', () => {
+    expect(() => implement(ICalculator, { Add: (a: number) => a } as never)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }));
+    expect(() => new ServiceDispatcher([calculator, calculator])).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }));
+  });
+});
