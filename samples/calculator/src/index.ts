@@ -1,1 +1,3 @@
-export {};
+export { ICalculator, calculatorAddress } from './contract.js';
+export { formatDouble } from './format-double.js';
+export { parseOptions, type SampleOptions } from './options.js';

@@ -1,0 +1,24 @@
+/**
+ * Command-line options shared by the service and the client. The sample's page says to change the
+ * address for a cross-machine run; here that needs no recompile: `--host` (or CALCULATOR_HOST) and
+ * `--port` (or CALCULATOR_PORT).
+ */
+export interface SampleOptions {
+  host: string;
+  port: number;
+  portSharing: boolean;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): SampleOptions {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  const port = Number(value('--port') ?? env['CALCULATOR_PORT'] ?? 9000);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1..65535 (got ${value('--port')})`);
+  return {
+    host: value('--host') ?? env['CALCULATOR_HOST'] ?? 'localhost',
+    port,
+    portSharing: !argv.includes('--no-port-sharing'),
+  };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The sample's service: an ICalculator on a fixed port with a random number in its path, port
+// sharing enabled, so several copies run side by side on port 9000.
+import { randomInt } from 'node:crypto';
+import { ServiceDispatcher, implement } from '@portshare/soap';
+import { NetTcpServer } from '@portshare/worker';
+import { ICalculator, calculatorAddress } from './contract.js';
+import { dotnetExceptionName, readLine } from './console.js';
+import { parseOptions } from './options.js';
+
+const calculator = implement(ICalculator, {
+  Add: (n1, n2) => n1 + n2,
+  Subtract: (n1, n2) => n1 - n2,
+  Multiply: (n1, n2) => n1 * n2,
+  Divide: (n1, n2) => n1 / n2,
+});
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  // ushort salt = (ushort)new Random().Next();
+  const salt = randomInt(0, 65536);
+  const address = calculatorAddress(salt, options.host, options.port);
+  const dispatcher = new ServiceDispatcher([calculator]);
+  const server = await NetTcpServer.listen({ uri: address, portSharingEnabled: options.portSharing });
+  server.on('session', (session) => {
+    dispatcher
+      .serve(session)
+      .then(() => session.close())
+      .catch(() => session.abort());
+  });
+  process.stdout.write(`Service #${salt} listening on ${address}.\n`);
+  process.stdout.write('Press <ENTER> to terminate service.\n');
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await server.close(); // unregisters from the sharing service at once
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  await readLine();
+  await stop();
+}
+
+main().catch((err: { code?: string; message?: string }) => {
+  process.stderr.write(`Unhandled Exception: ${dotnetExceptionName(err.code)}: ${err.message ?? String(err)}\n`);
+  process.exit(1);
+});
