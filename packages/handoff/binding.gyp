@@ -2,8 +2,15 @@
   "targets": [
     {
       "target_name": "handoff",
-      "sources": ["src/handoff.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-std=c11"]
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["src/handoff.c"],
+          "defines": ["NAPI_VERSION=8"],
+          "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+        }, {
+          "type": "none"
+        }]
+      ]
     }
   ]
 }

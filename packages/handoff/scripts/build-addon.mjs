@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Builds the native addon for `pnpm build`.
+//
+// node-gyp-build alone keeps whatever build/Release/handoff.node already loads, even when
+// src/handoff.c changed after it was compiled. So: when the sources are newer than the local
+// build, rebuild with node-gyp; otherwise let node-gyp-build decide (use the local build or a
+// matching prebuild, or compile when there is neither).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+const built = join(root, 'build', 'Release', 'handoff.node');
+const sources = ['src/handoff.c', 'binding.gyp'].map((file) => join(root, file));
+
+const stale =
+  existsSync(built) && sources.some((source) => statSync(source).mtimeMs > statSync(built).mtimeMs);
+const script = stale ? require.resolve('node-gyp/bin/node-gyp.js') : require.resolve('node-gyp-build/bin.js');
+const args = stale ? [script, 'rebuild'] : [script];
+
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+if (result.error) throw result.error;
+process.exit(result.status ?? 1);

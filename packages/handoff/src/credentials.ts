@@ -1,0 +1,65 @@
+/**
+ * Peer credentials (SO_PEERCRED) and the descriptor behind a Node socket.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { requireNative } from './native.js';
+import { assertFd } from './validate.js';
+
+/** Who is at the other end of a Unix socket, as the kernel recorded it at connect() time. */
+export interface PeerCredentials {
+  /** Process id of the peer. */
+  pid: number;
+  /** Effective user id of the peer. */
+  uid: number;
+  /** Effective group id of the peer. */
+  gid: number;
+}
+
+/**
+ * Reads the credentials of the process at the other end of a connected Unix socket (SO_PEERCRED,
+ * socket(7)). The kernel records them when the connection is made, so they cannot be forged by the
+ * peer; the daemon uses them to authenticate registrations.
+ *
+ * @throws HandoffError `HANDOFF_ERR_PEER_CREDENTIALS` (with `errno`) when `fd` is not a connected
+ *   Unix socket; `HANDOFF_ERR_UNSUPPORTED` without the addon.
+ */
+export function peerCredentials(fd: number): PeerCredentials {
+  const native = requireNative();
+  assertFd(fd, 'fd');
+  try {
+    const { pid, uid, gid } = native.peerCredentials(fd);
+    return { pid, uid, gid };
+  } catch (err) {
+    throw fromNative(
+      handoffErrorCodes.PEER_CREDENTIALS,
+      `Could not read the peer credentials of descriptor ${fd} (${describeNative(err)}). ` +
+        'Pass the descriptor of a connected Unix socket.',
+      err,
+    );
+  }
+}
+
+/**
+ * The file descriptor of a connected Node socket (`socket._handle.fd`), for example the TCP
+ * connection the daemon hands to a worker, or a Unix control connection whose peer credentials it
+ * reads. The socket keeps owning the descriptor.
+ *
+ * @throws HandoffError `HANDOFF_ERR_CLOSED` when the socket has no descriptor (not connected yet,
+ *   or already destroyed).
+ */
+export function socketFd(socket: Socket): number {
+  // `_handle` is Node's internal TCPWrap/PipeWrap; `fd` is exposed on Unix and is -1 when closed.
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
+    throw new HandoffError(
+      handoffErrorCodes.CLOSED,
+      'The socket has no file descriptor: it is not connected yet or has been destroyed. ' +
+        "Call socketFd() on a connected socket (after 'connect' or in the server's 'connection' handler) and before destroy().",
+    );
+  }
+  return fd;
+}

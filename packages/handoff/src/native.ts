@@ -1,0 +1,110 @@
+/**
+ * Loads the N-API addon (src/handoff.c) with node-gyp-build: a prebuild from `prebuilds/` or the
+ * local build in `build/Release`. When it cannot be loaded the package reports "unsupported" and
+ * callers choose the proxy path.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { HandoffError, handoffErrorCodes } from './errors.js';
+
+/** Setting this environment variable to `1` turns the addon off (the package reports unsupported). */
+export const DISABLE_ADDON_ENV = 'PORTSHARE_NO_HANDOFF_ADDON';
+
+/** Opaque handle of the sender socket and its writability poller. */
+export interface NativePoller {
+  readonly __nativePoller: never;
+}
+
+/** Opaque handle of a listening receiver. */
+export interface NativeReceiver {
+  readonly __nativeReceiver: never;
+}
+
+/** Event kinds the receiver callback gets; mirrors EVENT_* in handoff.c. */
+export const ReceiverEvent = {
+  CONNECTION: 0,
+  MESSAGE: 1,
+  ERROR: 2,
+  DISCONNECT: 3,
+} as const;
+
+/**
+ * The receiver callback: `(CONNECTION, pid, uid, gid)`, `(MESSAGE, fd, payload)`,
+ * `(ERROR, errnoName | null, reason, syscall)` or `(DISCONNECT)`.
+ */
+export type ReceiverCallback = (kind: number, a?: unknown, b?: unknown, c?: unknown) => void;
+
+/** The functions src/handoff.c exports. Errors thrown are plain Errors whose `code` is an errno name. */
+export interface NativeBinding {
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** A connected, non-blocking SOCK_SEQPACKET socket to `path`. */
+  connect(path: string): number;
+  /** One sendmsg(); fd < 0 sends no descriptor. False when the socket buffer is full (EAGAIN). */
+  sendFd(socket: number, fd: number, payload: Uint8Array): boolean;
+  /** Watches `fd` for writability and owns it from now on (pollerClose or teardown closes it). */
+  pollerOpen(fd: number, callback: (errno: string | null) => void): NativePoller;
+  /** Calls back once, when the socket is writable (null) or has failed (errno name). */
+  pollerWait(poller: NativePoller): void;
+  /** Stops watching and closes the socket. */
+  pollerClose(poller: NativePoller): void;
+  listen(path: string, mode: number, backlog: number, maxPayload: number, callback: ReceiverCallback): NativeReceiver;
+  receiverClose(receiver: NativeReceiver): void;
+  receiverRef(receiver: NativeReceiver, ref: boolean): void;
+}
+
+type LoadResult = { binding: NativeBinding; reason?: undefined } | { binding?: undefined; reason: string };
+
+let loaded: LoadResult | undefined;
+
+// dist/native.js (and src/native.ts under the test runner) sit one folder below the package root,
+// where binding.gyp, build/ and prebuilds/ live.
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function load(): LoadResult {
+  if (process.env[DISABLE_ADDON_ENV] === '1') {
+    return { reason: `the hand-off addon is turned off by ${DISABLE_ADDON_ENV}=1` };
+  }
+  if (process.platform !== 'linux') {
+    return { reason: `socket hand-off is implemented for Linux only, and this is ${process.platform}` };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    const binding = nodeGypBuild(packageRoot) as Partial<NativeBinding>;
+    if (typeof binding.sendFd !== 'function' || typeof binding.listen !== 'function') {
+      return { reason: `the hand-off addon in ${packageRoot} is not this version's (rebuild it)` };
+    }
+    return { binding: binding as NativeBinding };
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { reason: `the hand-off addon could not be loaded (${detail})` };
+  }
+}
+
+function state(): LoadResult {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The addon, or undefined when it cannot be loaded. */
+export function loadNative(): NativeBinding | undefined {
+  return state().binding;
+}
+
+/** Why the addon is not available, or undefined when it is. */
+export function nativeUnavailableReason(): string | undefined {
+  return state().reason;
+}
+
+/** The addon; throws `HANDOFF_ERR_UNSUPPORTED` when it cannot be loaded. */
+export function requireNative(): NativeBinding {
+  const result = state();
+  if (result.binding !== undefined) return result.binding;
+  throw new HandoffError(
+    handoffErrorCodes.UNSUPPORTED,
+    `Socket hand-off is not available: ${result.reason}. Use the proxy path instead, or on Linux ` +
+      'install a C toolchain (make, cc, python3) and run `pnpm rebuild @portshare/handoff`.',
+  );
+}

@@ -1,0 +1,196 @@
+/**
+ * Worker side of the hand-off: a SOCK_SEQPACKET listening socket at a path, read in C with uv_poll
+ * so that libuv never read()s it (a plain read would drop the passed descriptors).
+ *
+ * @module
+ */
+import type { PeerCredentials } from './credentials.js';
+import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { DEFAULT_RECEIVER_BACKLOG, DEFAULT_RECEIVER_MODE, MAX_PAYLOAD_BYTES } from './limits.js';
+import { type NativeBinding, type NativeReceiver, ReceiverEvent, requireNative } from './native.js';
+import { assertIntegerOption, assertSocketPath } from './validate.js';
+
+/** What a {@link HandoffReceiver} calls. */
+export interface HandoffReceiverHandlers {
+  /**
+   * One hand-off: `fd` is a new descriptor for the passed socket (close-on-exec), owned by the
+   * handler from now on (wrap it with `new net.Socket({ fd, readable: true, writable: true })` or
+   * close it); `payload` is the sender's bytes.
+   */
+  onMessage(fd: number, payload: Buffer): void;
+  /**
+   * A message was dropped (no descriptor, more than one, truncated) or a socket failed. Any
+   * descriptor that came with a dropped message has already been closed. Without this handler
+   * the error is emitted as a process warning.
+   */
+  onError?(err: HandoffError): void;
+  /** A sender connected; its credentials come from SO_PEERCRED. */
+  onConnection?(creds: PeerCredentials): void;
+  /** A sender's connection ended (it closed, or the daemon exited). */
+  onDisconnect?(): void;
+}
+
+/** Options of {@link HandoffReceiver.listen}. */
+export interface HandoffReceiverOptions {
+  /** Permission bits of the socket file (default {@link DEFAULT_RECEIVER_MODE}, 0o600), 0..0o777. */
+  mode?: number;
+  /** Accept backlog (default {@link DEFAULT_RECEIVER_BACKLOG}); the kernel caps it at somaxconn. */
+  backlog?: number;
+}
+
+/**
+ * Listens for hand-offs at a filesystem path. Accepting and reading happen in the addon; every
+ * message becomes one `onMessage(fd, payload)` call. The receiver keeps the process alive while it
+ * is open (see {@link unref}).
+ */
+export class HandoffReceiver {
+  /** The socket path this receiver listens on. */
+  readonly path: string;
+  readonly #native: NativeBinding;
+  readonly #handle: NativeReceiver;
+  readonly #handlers: HandoffReceiverHandlers;
+  #closed = false;
+
+  private constructor(
+    native: NativeBinding,
+    path: string,
+    handlers: HandoffReceiverHandlers,
+    mode: number,
+    backlog: number,
+  ) {
+    this.#native = native;
+    this.path = path;
+    this.#handlers = handlers;
+    this.#handle = native.listen(path, mode, backlog, MAX_PAYLOAD_BYTES, (kind, a, b, c) =>
+      this.#dispatch(kind, a, b, c),
+    );
+  }
+
+  /**
+   * Binds a SOCK_SEQPACKET socket at `path` and starts accepting senders. A stale socket file at
+   * the path (left by a receiver that died) is removed first; any other kind of file is not
+   * touched. The socket file gets `options.mode` before it starts listening.
+   *
+   * @throws HandoffError `HANDOFF_ERR_LISTEN` (with `errno`: `EADDRINUSE` for a non-socket file at
+   *   the path, `ENOENT`/`EACCES` for a missing or read-only folder), `HANDOFF_ERR_INVALID_ARGUMENT`,
+   *   `HANDOFF_ERR_UNSUPPORTED` without the addon.
+   */
+  static listen(path: string, handlers: HandoffReceiverHandlers, options: HandoffReceiverOptions = {}): HandoffReceiver {
+    const native = requireNative();
+    assertSocketPath(path, 'path');
+    if (typeof handlers !== 'object' || handlers === null || typeof handlers.onMessage !== 'function') {
+      throw new HandoffError(
+        handoffErrorCodes.INVALID_ARGUMENT,
+        'handlers.onMessage must be a function: it receives every passed descriptor.',
+      );
+    }
+    const mode = options.mode ?? DEFAULT_RECEIVER_MODE;
+    const backlog = options.backlog ?? DEFAULT_RECEIVER_BACKLOG;
+    assertIntegerOption(mode, 'options.mode', 0, 0o777);
+    assertIntegerOption(backlog, 'options.backlog', 1, 0x7fffffff);
+    try {
+      return new HandoffReceiver(native, path, handlers, mode, backlog);
+    } catch (err) {
+      throw fromNative(
+        handoffErrorCodes.LISTEN,
+        `Could not listen for hand-offs at ${path} (${describeNative(err)}). ` +
+          'Check that the folder exists and is writable by this user, and that no other file has that name.',
+        err,
+      );
+    }
+  }
+
+  /** Whether {@link close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Stops accepting and reading, closes the listening socket and every connection, and removes the
+   * socket file (if it is still the one this receiver created). Messages not yet read are
+   * discarded and the kernel closes their descriptors. Lets the process exit. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#native.receiverClose(this.#handle);
+  }
+
+  /** Lets the process exit while this receiver is open (as `server.unref()`). */
+  unref(): this {
+    if (!this.#closed) this.#native.receiverRef(this.#handle, false);
+    return this;
+  }
+
+  /** Keeps the process alive while this receiver is open again (the default). */
+  ref(): this {
+    if (!this.#closed) this.#native.receiverRef(this.#handle, true);
+    return this;
+  }
+
+  #dispatch(kind: number, a: unknown, b: unknown, c: unknown): void {
+    switch (kind) {
+      case ReceiverEvent.CONNECTION:
+        this.#handlers.onConnection?.({ pid: a as number, uid: b as number, gid: c as number });
+        return;
+      case ReceiverEvent.MESSAGE:
+        this.#handlers.onMessage(a as number, b as Buffer);
+        return;
+      case ReceiverEvent.ERROR:
+        this.#emitError(receiveError(this.path, a as string | null, b as string, c as string));
+        return;
+      case ReceiverEvent.DISCONNECT:
+        this.#handlers.onDisconnect?.();
+        return;
+      default:
+        return;
+    }
+  }
+
+  #emitError(err: HandoffError): void {
+    if (this.#handlers.onError !== undefined) this.#handlers.onError(err);
+    else process.emitWarning(err);
+  }
+}
+
+// Maps the addon's reason words (see conn_read_one in handoff.c) to errors.
+function receiveError(path: string, errno: string | null, reason: string, syscall: string): HandoffError {
+  const options = errno === null ? {} : { errno };
+  switch (reason) {
+    case 'NO_FD':
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `A hand-off message on ${path} carried no file descriptor and was dropped. ` +
+          'The sender must pass exactly one descriptor (SCM_RIGHTS) with every message.',
+        options,
+      );
+    case 'TOO_MANY_FDS':
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `A hand-off message on ${path} carried more than one file descriptor; it was dropped and the ` +
+          'descriptors were closed. The sender must pass exactly one descriptor per message.',
+        options,
+      );
+    case 'CTRUNC':
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `A hand-off message on ${path} had its control data truncated (MSG_CTRUNC); it was dropped and ` +
+          'the descriptors that arrived were closed. Check the process file limit (ulimit -n) of the worker.',
+        options,
+      );
+    case 'TRUNC':
+      return new HandoffError(
+        handoffErrorCodes.PAYLOAD_TOO_LARGE,
+        `A hand-off message on ${path} was larger than MAX_PAYLOAD_BYTES (${MAX_PAYLOAD_BYTES}) and arrived ` +
+          'truncated (MSG_TRUNC); it was dropped and its descriptor closed. Send at most MAX_PAYLOAD_BYTES per message.',
+        options,
+      );
+    default:
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `The hand-off receiver at ${path} failed in ${syscall}${errno === null ? '' : ` (${errno})`}. ` +
+          'The connection it concerned was closed; the sender has to reconnect.',
+        options,
+      );
+  }
+}
