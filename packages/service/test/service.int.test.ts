@@ -160,6 +160,16 @@ describe.each(modes)('sharing service ($name)', ({ handoff, transport }) => {
     expect((await status(paths)).listeners.length).toBe(0);
   });
 
+  it('answers ConnectionDispatchFailed when the hand-off fails, and unregisters that worker', async () => {
+    await worker('/broken', 'BROKEN');
+    const { data, ended } = await exchange(port, encodePreamble({ via: via('/broken'), encoding: 8 }));
+    expect(ended).toBe(true);
+    expect(data).toEqual(encodeFault(FaultUri.ConnectionDispatchFailed));
+    const s = await status(paths);
+    expect(s.registrations).toHaveLength(0);
+    expect(s.counters.dispatchFailures).toBe(1);
+  });
+
   it('keeps handed-off connections alive when the daemon is killed', async () => {
     await worker('/a', 'A');
     const sent = encodePreamble({ via: via('/a'), encoding: 8 });
