@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveInstance, type InstancePaths } from '@portshare/control';
+import { exchange as exchangeBytes, freePort, spawnNode } from '@portshare/test-utils';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The real binary, as an administrator runs it. */
@@ -94,79 +94,33 @@ export async function runJson<T = Record<string, unknown>>(args: string[], home:
 }
 
 export interface Worker {
-  proc: ChildProcess;
+  pid: number;
   registrationId: number;
   output(): string;
   kill(): Promise<void>;
 }
 
 /** Starts the echo worker: `node echo-worker.mjs <uri> <mode> <fd|proxy> <name>`; resolves on "READY <id>". */
-export function startEchoWorker(home: string, uri: string, name: string, transport: 'fd' | 'proxy'): Promise<Worker> {
-  const proc = spawn(process.execPath, [ECHO_WORKER, uri, 'StrongWildcard', transport, name], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORTSHARE_HOME: home },
-  });
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const ready = /READY (\d+)/.exec(out);
-      if (ready) {
-        resolve({
-          proc,
-          registrationId: Number(ready[1]),
-          output: () => out,
-          async kill() {
-            if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-            await exited;
-          },
-        });
-      }
-      if (/ERROR /.test(out)) reject(new Error(`worker failed: ${out}`));
-    });
-    proc.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out} ${err}`)));
-  });
+export async function startEchoWorker(home: string, uri: string, name: string, transport: 'fd' | 'proxy'): Promise<Worker> {
+  const p = spawnNode([ECHO_WORKER, uri, 'StrongWildcard', transport, name], { PORTSHARE_HOME: home });
+  const m = await p.waitFor(/(READY (\d+)|ERROR .*)\n/);
+  if (m[2] === undefined) {
+    await p.kill();
+    throw new Error(`worker failed: ${p.out()}`);
+  }
+  return { pid: p.pid, registrationId: Number(m[2]), output: p.out, kill: () => p.kill('SIGKILL') };
 }
 
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Connects, writes `bytes`, and collects what comes back until the peer ends or `expectBytes` arrived. */
-export function exchange(port: number, bytes: Buffer, expectBytes?: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer on port ${port} within 10 s; got ${Buffer.concat(chunks).toString('hex')}`));
-    }, 10_000);
-    const done = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(Buffer.concat(chunks));
-    };
-    socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      total += c.length;
-      if (expectBytes !== undefined && total >= expectBytes) done();
-    });
-    socket.on('end', done);
-    socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? done() : reject(e)));
-  });
+export async function exchange(port: number, bytes: Buffer, expectBytes?: number): Promise<Buffer> {
+  const r = await exchangeBytes(port, bytes, { timeoutMs: 10_000, ...(expectBytes !== undefined ? { expectBytes } : {}) });
+  r.socket.destroy();
+  if (!r.ended && (expectBytes === undefined || r.data.length < expectBytes)) {
+    throw new Error(`no answer on port ${port} within 10 s; got ${r.data.toString('hex')}`);
+  }
+  return r.data;
 }
 
 export function isAlive(pid: number): boolean {

@@ -92,7 +92,7 @@ describe('portshare lifecycle against a real daemon', () => {
       id: worker.registrationId,
       uri,
       hostNameComparisonMode: 'StrongWildcard',
-      pid: worker.proc.pid,
+      pid: worker.pid,
       dispatched: 1,
       queueLength: 0,
     });

@@ -26,14 +26,18 @@ describe('limits enforced by the daemon', () => {
     workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
     const stalled = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
     for (const s of stalled) s.on('error', () => {});
-    await sleep(200);
-    expect((await status(paths)).pendingConnections).toBe(2);
+    let pending = 0;
+    for (let i = 0; i < 200 && pending < 2; i++) {
+      await sleep(10);
+      pending = (await status(paths)).pendingConnections;
+    }
+    expect(pending).toBe(2);
     const started = Date.now();
     const third = await exchange(port, Buffer.from([0x00]), { timeoutMs: 5000 });
     expect(third.ended).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000); // aborted, not timed out
     for (const s of stalled) s.destroy();
-    await sleep(100);
+    for (let i = 0; i < 200 && (await status(paths)).pendingConnections > 0; i++) await sleep(10);
     const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
     const ok = await exchange(port, sent, { expectBytes: 2 + sent.length });
     expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
@@ -84,11 +88,17 @@ describe('limits enforced by the daemon', () => {
 
   it('answers malformed control messages with a clear error and keeps the connection', async () => {
     const raw = connect(paths.controlSocket);
-    const lines: string[] = [];
-    raw.on('data', (d) => lines.push(...d.toString().trim().split('\n')));
+    let text = '';
+    const three = new Promise<void>((resolve) =>
+      raw.on('data', (d) => {
+        text += d.toString();
+        if (text.split('\n').length > 3) resolve();
+      }),
+    );
     raw.write('{"id":1,"op":"explode"}\n{"id":2,"op":"register","uri":42}\n{"id":3,"op":"hello","version":1}\n');
-    await sleep(300);
+    await three;
     raw.destroy();
+    const lines = text.trim().split('\n');
     const replies = lines.map((l) => JSON.parse(l) as { id: number; ok: boolean; error?: { code: string } });
     expect(replies.map((r) => [r.id, r.ok, r.error?.code])).toEqual([
       [1, false, ControlErrorCodes.InvalidArgument],

@@ -1,0 +1,145 @@
+// A stock WCF ServiceHost for ITest on net.tcp (SecurityMode.None, port sharing off: Mono's
+// NetTcpBinding has no sharing service). Usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES]
+// Prints "ready" once listening, then one line per call it receives:
+//   recv OPERATION CANON(arguments, TAB-separated)  (session SESSIONID)
+// and stops at end of standard input.
+using System;
+using System.Collections.ObjectModel;
+using System.ServiceModel;
+using System.ServiceModel.Channels;
+using System.ServiceModel.Description;
+using System.ServiceModel.Dispatcher;
+using System.Threading;
+
+namespace Portshare.Interop
+{
+    [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerSession, ConcurrencyMode = ConcurrencyMode.Single)]
+    public class TestService : ITest
+    {
+        static readonly object Gate = new object();
+        static int sessions;
+        readonly int session = Interlocked.Increment(ref sessions);
+        string lastNotified;
+
+        void Recv(string op, params object[] args)
+        {
+            var parts = new string[args.Length];
+            for (int i = 0; i < args.Length; i++) parts[i] = Canon.Of(args[i]);
+            lock (Gate) Console.WriteLine("recv\t" + op + "\t" + session + "\t" + string.Join("\t", parts));
+        }
+
+        public string EchoString(string value)
+        {
+            // The large message: print its length and digest, not its text.
+            if (value != null && value.Length > 100000)
+            {
+                lock (Gate) Console.WriteLine("recv\tEchoString\t" + session + "\tlarge\t" + value.Length + "\t" + Canon.Sha256(value));
+                return value;
+            }
+            Recv("EchoString", value);
+            return value;
+        }
+        public int EchoInt(int value) { Recv("EchoInt", value); return value; }
+        public long EchoLong(long value) { Recv("EchoLong", value); return value; }
+        public bool EchoBool(bool value) { Recv("EchoBool", value); return value; }
+        public float EchoFloat(float value) { Recv("EchoFloat", value); return value; }
+        public double EchoDouble(double value) { Recv("EchoDouble", value); return value; }
+        public decimal EchoDecimal(decimal value) { Recv("EchoDecimal", value); return value; }
+        public DateTime EchoDateTime(DateTime value) { Recv("EchoDateTime", value); return value; }
+        public Guid EchoGuid(Guid value) { Recv("EchoGuid", value); return value; }
+        public TimeSpan EchoTimeSpan(TimeSpan value) { Recv("EchoTimeSpan", value); return value; }
+        public byte[] EchoBytes(byte[] value) { Recv("EchoBytes", value); return value; }
+        public int[] EchoInts(int[] value) { Recv("EchoInts", value); return value; }
+        // The cast keeps C# from spreading a string[] over the params array.
+        public string[] EchoStrings(string[] value) { Recv("EchoStrings", (object)value); return value; }
+        public Person EchoPerson(Person value) { Recv("EchoPerson", value); return value; }
+
+        public void Fail(string reason)
+        {
+            Recv("Fail", reason);
+            throw new FaultException(new FaultReason(reason), FaultCode.CreateSenderFaultCode("BadInput", Names.Faults));
+        }
+
+        public void FailTyped(int code, string reason)
+        {
+            Recv("FailTyped", code, reason);
+            throw new FaultException<MyFault>(new MyFault { Code = code, Reason = reason }, new FaultReason("typed failure"));
+        }
+
+        public int DivInt(int a, int b)
+        {
+            Recv("DivInt", a, b);
+            return a / b; // b = 0: an unhandled DivideByZeroException, sent as the fault of last resort
+        }
+
+        public void Notify(string message)
+        {
+            Recv("Notify", message);
+            lastNotified = message;
+        }
+
+        public string LastNotified()
+        {
+            Recv("LastNotified");
+            return lastNotified;
+        }
+
+        public void NotImplementedHere()
+        {
+            Recv("NotImplementedHere");
+        }
+    }
+
+    /// <summary>
+    /// Sends a plain FaultException as the SOAP fault it stands for. .NET does this by itself; Mono
+    /// 6.8's dispatcher only sends typed FaultException&lt;T&gt; and turns every other exception,
+    /// FaultException included, into InternalServiceFault (OperationInvokerHandler.BuildExceptionMessage).
+    /// Unhandled exceptions are left alone, so they still get Mono's fault of last resort.
+    /// </summary>
+    public class PlainFaults : IErrorHandler, IServiceBehavior
+    {
+        public bool HandleError(Exception error) { return false; }
+
+        public void ProvideFault(Exception error, MessageVersion version, ref Message fault)
+        {
+            var fe = error as FaultException;
+            if (fe == null || fe.GetType().IsGenericType) return;
+            // WS-Addressing 1.0's default fault action, as .NET's ErrorBehavior uses.
+            fault = Message.CreateMessage(version, fe.CreateMessageFault(), "http://www.w3.org/2005/08/addressing/soap/fault");
+        }
+
+        public void AddBindingParameters(ServiceDescription d, ServiceHostBase h, Collection<ServiceEndpoint> e, BindingParameterCollection p) { }
+
+        public void ApplyDispatchBehavior(ServiceDescription d, ServiceHostBase host)
+        {
+            foreach (ChannelDispatcherBase cdb in host.ChannelDispatchers)
+            {
+                var cd = cdb as ChannelDispatcher;
+                if (cd != null) cd.ErrorHandlers.Add(this);
+            }
+        }
+
+        public void Validate(ServiceDescription d, ServiceHostBase h) { }
+    }
+
+    public static class TestServiceHost
+    {
+        public static int Main(string[] args)
+        {
+            if (args.Length < 1)
+            {
+                Console.Error.WriteLine("usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES]");
+                return 2;
+            }
+            long max = args.Length > 1 ? long.Parse(args[1]) : 65536;
+            var host = new ServiceHost(typeof(TestService));
+            host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0]);
+            host.Description.Behaviors.Add(new PlainFaults());
+            host.Open();
+            Console.WriteLine("ready");
+            while (Console.ReadLine() != null) { }
+            host.Close();
+            return 0;
+        }
+    }
+}

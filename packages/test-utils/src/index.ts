@@ -1,0 +1,3 @@
+export { freePort, exchange, sleep, type Exchange } from './net.js';
+export { spawnNode, type NodeProcess } from './process.js';
+export { makeInstance, startDaemon, daemonStatus, type Instance, type DaemonProcess } from './instance.js';
