@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient, resolveInstance, writeState } from '@portshare/control';
+import { freePort } from '@portshare/test-utils';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const serviceMain = createRequire(import.meta.url).resolve('@portshare/service/main');
@@ -17,16 +17,6 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const f of cleanups.splice(0)) f();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function enabledHome(): { home: string } {
   const home = mkdtempSync(join(tmpdir(), 'psc-'));
