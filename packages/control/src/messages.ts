@@ -46,7 +46,14 @@ export type ControlRequest =
   | StatusRequest
   | AdminRequest;
 
-export interface HelloReply { pid: number; version: number; daemonVersion: string; handoff: HandoffTransport; }
+export interface HelloReply {
+  pid: number;
+  /** The daemon's effective uid: a worker of another user must let that uid connect to its hand-off socket. */
+  uid: number;
+  version: number;
+  daemonVersion: string;
+  handoff: HandoffTransport;
+}
 export interface RegisterReply { registrationId: number; }
 export interface ValidateReply { routesHere: boolean; }
 

@@ -182,7 +182,7 @@ export class PortshareService implements ControlHandler {
         if (typeof req.version !== 'number' || req.version > CONTROL_PROTOCOL_VERSION) {
           throw new ControlError(ControlErrorCodes.VersionUnsupported, registrationMessages[ControlErrorCodes.VersionUnsupported]());
         }
-        return { pid: process.pid, version: CONTROL_PROTOCOL_VERSION, daemonVersion: pkg.version, handoff: this.handoff };
+        return { pid: process.pid, uid: process.getuid?.() ?? 0, version: CONTROL_PROTOCOL_VERSION, daemonVersion: pkg.version, handoff: this.handoff };
       case 'register':
         return this.#register(peer, req);
       case 'unregister': {

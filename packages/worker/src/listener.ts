@@ -207,9 +207,16 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     try {
       const hello = await control.hello();
       const wantFd = hello.handoff === 'fd' && isSupported() && !this.#options.forceProxy;
-      if (!this.#receiver || (this.#receiver.transport === 'fd') !== wantFd) {
+      // Only the daemon connects to the hand-off socket. When it runs as this process's user (or
+      // as root) the socket stays private; when it runs as another user, that user must be able to
+      // connect, so the socket is opened to local users. A stranger connecting could at most hand
+      // this worker a connection of its own, which it could have opened to the port directly: the
+      // worker trusts nothing of a hand-off but the client's bytes.
+      const myUid = process.getuid?.() ?? 0;
+      const mode = hello.uid === myUid || hello.uid === 0 ? 0o600 : 0o666;
+      if (!this.#receiver || (this.#receiver.transport === 'fd') !== wantFd || this.#receiver.mode !== mode) {
         this.#receiver?.close();
-        this.#receiver = await this.#openReceiver(wantFd);
+        this.#receiver = await this.#openReceiver(wantFd, mode);
       }
       const reply = await control.request({
         op: 'register',
@@ -232,7 +239,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     }
   }
 
-  async #openReceiver(fd: boolean): Promise<ConnectionReceiver> {
+  async #openReceiver(fd: boolean, mode: number): Promise<ConnectionReceiver> {
     const paths = this.paths!;
     // The daemon keeps a sticky, world-writable folder for workers' hand-off sockets.
     const dir = join(paths.runDir, 'workers');
@@ -249,7 +256,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
       });
     };
     const onError = (err: WorkerError): void => void this.emit('warning', err);
-    return fd ? listenFd(path, onConnection, onError) : listenProxy(path, onConnection, onError);
+    return fd ? listenFd(path, mode, onConnection, onError) : listenProxy(path, mode, onConnection, onError);
   }
 
   #onControlClosed(control: ControlClient): void {

@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { decodeHandoffPayload, type HandoffHeader } from '@portshare/control';
 import { HandoffReceiver, type HandoffError } from '@portshare/handoff';
@@ -13,6 +13,8 @@ export interface HandedOffConnection {
 export interface ConnectionReceiver {
   readonly path: string;
   readonly transport: 'fd' | 'proxy';
+  /** File mode of the socket. */
+  readonly mode: number;
   close(): void;
 }
 
@@ -25,7 +27,7 @@ type OnError = (err: WorkerError) => void;
  * session code reads the preamble from byte 0 as if it had accepted the connection itself
  * (WCF's PreReadConnection, wcf-port-sharing notes §2.4).
  */
-export function listenFd(path: string, onConnection: OnConnection, onError: OnError): ConnectionReceiver {
+export function listenFd(path: string, mode: number, onConnection: OnConnection, onError: OnError): ConnectionReceiver {
   const receiver = HandoffReceiver.listen(path, {
     onMessage(fd: number, payload: Buffer) {
       let decoded;
@@ -43,10 +45,11 @@ export function listenFd(path: string, onConnection: OnConnection, onError: OnEr
     onError(err: HandoffError) {
       onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Hand-off socket error: ${err.message}`, { cause: err }));
     },
-  });
+  }, { mode });
   return {
     path,
     transport: 'fd',
+    mode,
     close: () => receiver.close(),
   };
 }
@@ -60,7 +63,7 @@ function closeFd(fd: number): void {
 }
 
 /** Proxy mode: the daemon opens a stream per connection, writes a length-prefixed header and the pre-read bytes, then pipes. */
-export function listenProxy(path: string, onConnection: OnConnection, onError: OnError): Promise<ConnectionReceiver> {
+export function listenProxy(path: string, mode: number, onConnection: OnConnection, onError: OnError): Promise<ConnectionReceiver> {
   try {
     unlinkSync(path);
   } catch {
@@ -71,10 +74,12 @@ export function listenProxy(path: string, onConnection: OnConnection, onError: O
     server.once('error', reject);
     server.listen(path, () => {
       server.off('error', reject);
+      chmodSync(path, mode);
       server.unref();
       resolve({
         path,
         transport: 'proxy',
+        mode,
         close: () => {
           server.close();
           try {

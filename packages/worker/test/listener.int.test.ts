@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePreamble } from '@portshare/framing';
 import { daemonStatus, freePort, LISTENER_WORKER, makeHome, roundTrip, spawnProc, startDaemon, type Proc } from './helpers.js';
@@ -121,5 +122,24 @@ describe('NetTcpListener with port sharing', () => {
     a.proc.kill('SIGTERM');
     await a.waitFor(/CLOSED/);
     expect((await daemonStatus(paths)).registrations).toHaveLength(0);
+  });
+});
+
+describe('NetTcpListener with a daemon that dropped root', () => {
+  const isRoot = process.getuid?.() === 0;
+  if (process.env['CI'] && !isRoot) throw new Error('CI runs as root: this test starts the daemon as root and drops to nobody');
+
+  it.runIf(isRoot)('registers and receives connections when the daemon runs as another user', async () => {
+    const { home, paths, cleanup } = makeHome({ config: { user: 'nobody' } });
+    cleanups.push(cleanup);
+    const daemon = await startDaemon(home);
+    procs.push(daemon);
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1];
+    expect(uid).toBe('65534');
+    const port = await freePort();
+    const a = worker(`net.tcp://localhost:${port}/svc`, 'on', 'A', home);
+    await a.waitFor(/READY shared/);
+    expect((await daemonStatus(paths)).handoff).toBe('fd');
+    expect(await hello(port, '/svc/x')).toBe('A');
   });
 });
