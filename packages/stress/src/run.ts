@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * `pnpm stress`: every reliability and security scenario at full length, one after another, with
+ * its figures printed and written to results/latest.json (with the machine they came from). Exits
+ * 1 when a criterion fails.
+ *
+ *   node dist/run.js [--only fuzz,stalled,slow,edge,worker-kill,daemon-kill,abuse,privileges]
+ *                    [--fuzz-inputs N] [--out path]
+ *
+ * @module
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { failures, machineFacts, type Criterion } from './report.js';
+import { daemonKillCriteria, runDaemonKill } from './scenarios/daemon-kill.js';
+import { fuzzCriteria, runFuzz } from './scenarios/fuzz.js';
+import { privilegesCriteria, runPrivileges } from './scenarios/privileges.js';
+import {
+  controlVectorsCriteria,
+  floodCriteria,
+  manyRegistrationsCriteria,
+  runControlVectors,
+  runManyRegistrations,
+  runRegistrationFlood,
+  runUnlistedUser,
+  unlistedUserCriteria,
+} from './scenarios/registration-abuse.js';
+import { runPendingEdge, runSlowClients, slowClientsCriteria } from './scenarios/slow-clients.js';
+import { runStalledWorker, stalledWorkerCriteria } from './scenarios/stalled-worker.js';
+import { runWorkerKill, workerKillCriteria } from './scenarios/worker-kill.js';
+import { rootAvailable } from './util.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const only = arg('--only')?.split(',');
+const fuzzInputs = Number(arg('--fuzz-inputs') ?? 1_000_000);
+const out = arg('--out') ?? fileURLToPath(new URL('../results/latest.json', import.meta.url));
+
+interface Entry {
+  options: unknown;
+  durationMs: number;
+  report: unknown;
+  criteria: Criterion[];
+}
+
+const results: Record<string, Entry> = {};
+const started = Date.now();
+
+async function scenario<R>(key: string, title: string, options: unknown, run: () => Promise<R>, criteria: (r: R) => Criterion[]): Promise<void> {
+  if (only !== undefined && !only.includes(key.split(':')[0] as string)) return;
+  process.stdout.write(`\n== ${title}\n`);
+  const t = performance.now();
+  const report = await run();
+  const durationMs = Math.round(performance.now() - t);
+  const list = criteria(report);
+  results[key] = { options, durationMs, report, criteria: list };
+  for (const c of list) process.stdout.write(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.name}\n        ${c.detail}\n`);
+  process.stdout.write(`  (${(durationMs / 1000).toFixed(1)} s)\n`);
+  save();
+}
+
+function save(): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ machine: machineFacts(), durationMs: Date.now() - started, results }, null, 2)}\n`);
+}
+
+const fuzzOptions = { inputs: fuzzInputs, concurrency: 200 };
+await scenario(
+  'fuzz',
+  `Fuzzing: ${fuzzInputs.toLocaleString('en')} inputs over real sockets`,
+  fuzzOptions,
+  () =>
+    runFuzz({
+      ...fuzzOptions,
+      onProgress: (done, total) => {
+        if (done % Math.max(1, Math.floor(total / 10)) === 0) process.stdout.write(`  ${done.toLocaleString('en')}/${total.toLocaleString('en')}\n`);
+      },
+    }),
+  fuzzCriteria,
+);
+await scenario('stalled', 'A stalled worker, and clients that leave while their hand-off waits', {}, () => runStalledWorker(), stalledWorkerCriteria);
+const slowLong = { attackers: 1000, trickleEveryMs: 2000, measureMs: 20_000 };
+await scenario('slow:default', 'Slow clients: 1,000 against the defaults (receiveTimeout 30 s, maxPendingConnections 100)', slowLong, () => runSlowClients(slowLong), slowClientsCriteria);
+await scenario(
+  'slow:raised',
+  'Slow clients: 1,000 with maxPendingConnections 2000',
+  { ...slowLong, maxPendingConnections: 2000 },
+  () => runSlowClients({ ...slowLong, maxPendingConnections: 2000 }),
+  slowClientsCriteria,
+);
+await scenario('edge', 'maxPendingConnections and receiveTimeout at their edges (defaults: 100, 30 s)', { receiveTimeoutMs: 30_000 }, () => runPendingEdge({ receiveTimeoutMs: 30_000, maxPendingConnections: 100 }), (r) => [
+  { name: 'exactly maxPendingConnections held', ok: r.pendingAtLimit === r.maxPendingConnections, detail: `${r.pendingAtLimit} held` },
+  { name: 'the next one aborted at once and counted', ok: r.pastLimitClosedMs < 500 && r.dispatchFailuresCounted === 1, detail: `closed after ${r.pastLimitClosedMs} ms, ${r.dispatchFailuresCounted} dispatch failure counted` },
+  { name: 'held ones cut at receiveTimeout', ok: r.heldCutMs[0] >= r.receiveTimeoutMs - 50 && r.heldCutMs[1] <= r.receiveTimeoutMs + 1000, detail: `cut after ${r.heldCutMs[0]}–${r.heldCutMs[1]} ms` },
+  { name: 'routing point 400 ms before receiveTimeout: handed off; 400 ms after: cut', ok: r.beforeTimeoutAcknowledged && r.afterTimeout.bytes === 0, detail: `before: acknowledged ${r.beforeTimeoutAcknowledged}; after: ${r.afterTimeout.bytes} bytes, closed at ${r.afterTimeout.closedMs} ms` },
+]);
+const killOptions = { connections: 100_000 };
+await scenario('worker-kill', 'A worker killed under load (100,000 connections)', killOptions, () => runWorkerKill(killOptions), workerKillCriteria);
+const daemonKillOptions = { sessions: 1000, downtimesMs: [0, 1000, 3500, 10_000] };
+await scenario('daemon-kill', 'The daemon killed under load, restarted after 0, 1, 3.5 and 10 s', daemonKillOptions, () => runDaemonKill(daemonKillOptions), daemonKillCriteria);
+await scenario('abuse:vectors', 'Registration abuse: malformed, oversized and ill-shaped control messages', {}, () => runControlVectors(), controlVectorsCriteria);
+await scenario('abuse:many', 'Registration abuse: 10,000 registrations', { count: 10_000 }, () => runManyRegistrations({ count: 10_000 }), manyRegistrationsCriteria);
+await scenario(
+  'abuse:fd-limit',
+  'Registration abuse: 2,000 registrations against a daemon limited to 1,024 open files',
+  { count: 2000, openFilesLimit: 1024 },
+  () => runManyRegistrations({ count: 2000, openFilesLimit: 1024 }),
+  manyRegistrationsCriteria,
+);
+const floodOptions = { connections: 16, iterations: 5000 };
+await scenario('abuse:flood', 'Registration abuse: register/unregister flood (16 × 5,000)', floodOptions, () => runRegistrationFlood(floodOptions), floodCriteria);
+if (rootAvailable('unlisted user')) {
+  const unlistedOptions = { floodRequests: 1_000_000 };
+  await scenario('abuse:unlisted', 'Registration abuse: a user not on the allow list', unlistedOptions, () => runUnlistedUser(unlistedOptions), unlistedUserCriteria);
+}
+if (rootAvailable('privileges')) {
+  await scenario('privileges', 'Privileges: root on port 808, running on as nobody', {}, () => runPrivileges(), (r) => privilegesCriteria(r));
+}
+
+save();
+const failed = Object.entries(results).flatMap(([key, e]) => failures(e.criteria).map((f) => `${key}: ${f}`));
+process.stdout.write(`\n${Object.keys(results).length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${out}\n`);
+if (failed.length > 0) {
+  process.stdout.write(`${failed.length} criteria failed:\n${failed.map((f) => `  - ${f.slice(0, 300)}`).join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write('every criterion held\n');
