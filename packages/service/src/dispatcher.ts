@@ -4,6 +4,7 @@ import { FaultUri } from '@portshare/framing';
 import { socketFd } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { sendFault, type FaultOptions } from './faults.js';
+import { resumeReading } from './socket-reading.js';
 import type { Registration } from './registration.js';
 
 export interface DispatchContext {
@@ -45,6 +46,13 @@ export async function dispatch(
     reg.dispatched++;
     return 'dispatched';
   } catch (err) {
+    if (isClientSideError(err)) {
+      // The client's socket went bad (closed or reset under us): that connection is lost, the
+      // worker is not at fault and keeps its registration.
+      ctx.log.debug({ err, registration: reg.id }, 'client socket unusable at hand-off');
+      socket.destroy();
+      return 'failed';
+    }
     ctx.log.warn({ err, registration: reg.id, uri: reg.uri }, 'hand-off failed; unregistering the worker');
     ctx.onWorkerFailed(reg, err as Error);
     if (!socket.destroyed) void sendFault(socket, FaultUri.ConnectionDispatchFailed, ctx.faults);
@@ -54,9 +62,15 @@ export async function dispatch(
   }
 }
 
+/** EBADF: the descriptor being passed, the client's socket, is the one that failed. */
+function isClientSideError(err: unknown): boolean {
+  return (err as { errno?: string }).errno === 'EBADF';
+}
+
 async function handOffFd(reg: Registration, socket: Socket, header: HandoffHeader, bytes: Buffer): Promise<void> {
   const sender = reg.sender;
   if (!sender || sender.closed) throw new Error('the worker hand-off socket is closed');
+  if (socket.destroyed) throw Object.assign(new Error('the client socket is closed'), { errno: 'EBADF' });
   const fd = socketFd(socket);
   await sender.send(fd, encodeHandoffPayload(header, bytes));
   // The worker holds its own descriptor now. Closing ours (close(), never shutdown()) leaves the
@@ -80,7 +94,7 @@ function handOffProxy(reg: Registration, socket: Socket, header: HandoffHeader, 
       upstream.on('error', abort);
       socket.pipe(upstream);
       upstream.pipe(socket);
-      socket.resume();
+      resumeReading(socket);
       resolve();
     });
   });

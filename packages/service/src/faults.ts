@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { encodeFault } from '@portshare/framing';
+import { resumeReading } from './socket-reading.js';
 
 export interface FaultOptions {
   /** Bytes read and discarded after the fault before giving up (WCF MaxDrainSize, 64 KiB). */
@@ -29,6 +30,6 @@ export function sendFault(socket: Socket, faultUri: string, options: FaultOption
     });
     socket.once('end', () => socket.destroy());
     socket.end(encodeFault(faultUri));
-    socket.resume();
+    resumeReading(socket); // the sniff stopped it; the drain must read to EOF
   });
 }

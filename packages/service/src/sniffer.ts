@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { FramingError, Mode, PreambleDecoder, type ParsedVia } from '@portshare/framing';
+import { stopReading } from './socket-reading.js';
 
 export interface SniffOptions {
   maxViaBytes: number;
@@ -83,35 +84,4 @@ export function sniffPreamble(socket: Socket, options: SniffOptions): Promise<Sn
     socket.once('close', onEnd);
     socket.on('error', onError);
   });
-}
-
-interface ReadableHandle {
-  readStop?(): number;
-  reading?: boolean;
-}
-
-/**
- * Stops the handle reading and collects whatever the stream already buffered. libuv may read
- * several times in one callback round, and a paused stream keeps what it read in its buffer; those
- * bytes belong to the worker too (the pitfall noted in architecture.md).
- */
-function stopReading(socket: Socket, chunks: Buffer[]): void {
-  socket.pause();
-  const handle = (socket as unknown as { _handle?: ReadableHandle })._handle;
-  const stop = (): void => {
-    if (handle?.readStop) {
-      handle.readStop();
-      handle.reading = false;
-    }
-  };
-  stop();
-  if (socket.readableLength > 0) {
-    let b: Buffer | null;
-    while ((b = socket.read() as Buffer | null) !== null) chunks.push(b);
-    // read() may have asked the handle for more; stop it again, and tell the stream no read is in
-    // flight, so a later resume() (proxy mode) starts reading afresh.
-    stop();
-    const state = (socket as unknown as { _readableState?: { reading?: boolean } })._readableState;
-    if (state) state.reading = false;
-  }
 }
