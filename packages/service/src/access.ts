@@ -9,9 +9,13 @@ import { groupsOf, lookupGroupId, lookupUser } from './accounts.js';
 export class AccessPolicy {
   readonly #uids = new Set<number>();
   readonly #gids = new Set<number>();
-  readonly #selfUid: number;
+  readonly #selfUid: (() => number) | number;
 
-  constructor(allow: { users: string[]; groups: string[] }, selfUid = process.getuid?.() ?? 0) {
+  /**
+   * `selfUid` defaults to the process's effective uid read at each check, so that after the daemon
+   * drops root its new user is "the daemon's own user".
+   */
+  constructor(allow: { users: string[]; groups: string[] }, selfUid: number | (() => number) = () => process.geteuid?.() ?? 0) {
     this.#selfUid = selfUid;
     for (const u of allow.users) {
       const account = lookupUser(u);
@@ -38,6 +42,6 @@ export class AccessPolicy {
   /** May this peer pause, resume or stop the daemon? Root and the daemon's own user only. */
   isAdministrator(creds: PeerCredentials | undefined): boolean {
     if (creds === undefined) return true;
-    return creds.uid === 0 || creds.uid === this.#selfUid;
+    return creds.uid === 0 || creds.uid === (typeof this.#selfUid === 'function' ? this.#selfUid() : this.#selfUid);
   }
 }

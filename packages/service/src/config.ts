@@ -18,6 +18,16 @@ export interface ServiceConfig {
   maxPendingAccepts: number;
   /** Connections still having their preamble read, and hand-offs queued per registration. Over it: abort. */
   maxPendingConnections: number;
+  /**
+   * When maxPendingConnections is reached, a new connection evicts the oldest pending one if that
+   * one has been pending at least this long; otherwise the new one is aborted. A well-behaved
+   * client sends its preamble with its first write, usually before the accept completes, so only
+   * connections that dawdle grow old, and attackers that keep the table full cannot lock good
+   * clients out. The small default (50 ms) spares connections accepted in the same burst whose
+   * bytes have not been read yet. Set it to receiveTimeoutMs or more to never evict (SMSvcHost's
+   * behaviour).
+   */
+  pendingEvictionMinAgeMs: number;
   /** Time allowed to read the preamble through the via/encoding and dispatch it. Default 30 s. */
   receiveTimeoutMs: number;
   /** Also listen on [::] for host-name registrations (takes teredoEnabled's place). */
@@ -38,14 +48,20 @@ export interface ServiceConfig {
   maxRegistrationsPerConnection: number;
   /** Control connections open at once. */
   maxControlConnections: number;
+  /** Of those, connections from accounts not on the allow list (they can only be refused). */
+  maxUnlistedControlConnections: number;
+  /** Requests one control connection may have read and not yet answered before reading pauses. */
+  maxControlRequestsInFlight: number;
   /** After a fault: drain at most this many bytes (WCF MaxDrainSize 64 KiB)… */
   faultDrainBytes: number;
   /** …for at most this long (WCF SharedSendTimeout, 1 min). */
   faultDrainTimeoutMs: number;
-  /** Ports bound at start, before privileges drop (ports < 1024 can't be bound afterwards). */
+  /**
+   * Ports bound at start on the any-addresses (0.0.0.0, and [::] with ipv6), before privileges
+   * drop: ports below 1024 cannot be bound afterwards. Registrations on a reserved port use these
+   * sockets, IP-literal ones included (the route still checks the local address).
+   */
   reservedPorts: number[];
-  /** Address the reserved ports bind to. */
-  reservedAddress: string;
   /** Drop to this user (and group) after binding, when started as root. */
   user: string | undefined;
   group: string | undefined;
@@ -61,6 +77,7 @@ export function defaultConfig(): ServiceConfig {
     listenBacklog: 12 * procs,
     maxPendingAccepts: 4 * procs,
     maxPendingConnections: 100,
+    pendingEvictionMinAgeMs: 50,
     receiveTimeoutMs: 30_000,
     ipv6: true,
     allowAccounts: { users: [], groups: [] },
@@ -70,11 +87,12 @@ export function defaultConfig(): ServiceConfig {
     maxControlMessageBytes: 10_000,
     maxRegistrations: 10_000,
     maxRegistrationsPerConnection: 10_000,
-    maxControlConnections: 1024,
+    maxControlConnections: 256,
+    maxUnlistedControlConnections: 16,
+    maxControlRequestsInFlight: 64,
     faultDrainBytes: 65_536,
     faultDrainTimeoutMs: 60_000,
     reservedPorts: [],
-    reservedAddress: '0.0.0.0',
     user: undefined,
     group: undefined,
     log: { level: 'info', file: undefined },
@@ -138,6 +156,7 @@ const schema: Record<string, Check | Record<string, Check>> = {
   listenBacklog: int(1, 65535),
   maxPendingAccepts: int(1, 65535),
   maxPendingConnections: int(1, 1_000_000),
+  pendingEvictionMinAgeMs: duration(0, 24 * 3600_000),
   receiveTimeoutMs: duration(1, 24 * 3600_000),
   ipv6: bool,
   allowAccounts: { users: stringList, groups: stringList },
@@ -148,10 +167,11 @@ const schema: Record<string, Check | Record<string, Check>> = {
   maxRegistrations: int(1, 1_000_000),
   maxRegistrationsPerConnection: int(1, 1_000_000),
   maxControlConnections: int(1, 65535),
+  maxUnlistedControlConnections: int(0, 65535),
+  maxControlRequestsInFlight: int(1, 65535),
   faultDrainBytes: int(0, 1 << 24),
   faultDrainTimeoutMs: duration(0, 3600_000),
   reservedPorts: portList,
-  reservedAddress: optString,
   user: optString,
   group: optString,
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), file: optString },

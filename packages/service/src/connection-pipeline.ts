@@ -16,6 +16,8 @@ export interface PipelineState {
   sniff: SniffOptions;
   dispatch: DispatchContext;
   maxPendingConnections: number;
+  /** When full, a pending connection at least this old makes room for a new one. */
+  pendingEvictionMinAgeMs: number;
   log: Logger;
   isPaused(): boolean;
 }
@@ -25,7 +27,8 @@ export interface PipelineState {
  * whole data path of the daemon; everything else is bookkeeping around it.
  */
 export class ConnectionPipeline {
-  #pending = 0;
+  /** Connections accepted and not yet routed, oldest first, with their accept time and slot release. */
+  readonly #pending = new Map<Socket, { acceptedAt: number; free(): void }>();
   #nextId = 1;
   readonly #s: PipelineState;
 
@@ -35,33 +38,35 @@ export class ConnectionPipeline {
 
   /** Connections accepted and not yet routed (SMSvcHost's pending-connection slots). */
   get pending(): number {
-    return this.#pending;
+    return this.#pending.size;
   }
 
   accept(socket: Socket, endpoint: Endpoint): void {
     const s = this.#s;
     s.counters.connectionsAccepted++;
     socket.on('error', () => {});
-    // maxPendingConnections bounds connections still being read; past it, abort (§2.3 step 1).
-    if (this.#pending >= s.maxPendingConnections) {
-      s.counters.dispatchFailures++;
-      socket.destroy();
-      return;
+    // maxPendingConnections bounds connections still being read (§2.3 step 1). SMSvcHost stops
+    // accepting when full, so a thousand clients that send nothing lock everyone out for
+    // receiveTimeout. Instead the oldest pending connection, if it has had pendingEvictionMinAgeMs
+    // to send a preamble that takes a well-behaved client a round trip, gives up its slot.
+    if (this.#pending.size >= s.maxPendingConnections) {
+      const [oldest, entry] = this.#pending.entries().next().value as [Socket, { acceptedAt: number; free(): void }];
+      if (Date.now() - entry.acceptedAt < s.pendingEvictionMinAgeMs) {
+        s.counters.dispatchFailures++;
+        socket.destroy();
+        return;
+      }
+      entry.free();
+      oldest.destroy();
     }
-    this.#pending++;
     void this.#run(socket, endpoint);
   }
 
   async #run(socket: Socket, endpoint: Endpoint): Promise<void> {
     const s = this.#s;
     const connectionId = this.#nextId++;
-    let slotFreed = false;
-    const freeSlot = (): void => {
-      if (!slotFreed) {
-        slotFreed = true;
-        this.#pending--;
-      }
-    };
+    const freeSlot = (): void => void this.#pending.delete(socket);
+    this.#pending.set(socket, { acceptedAt: Date.now(), free: freeSlot });
     try {
       const sniffed = await sniffPreamble(socket, s.sniff);
       if (!sniffed.ok) {

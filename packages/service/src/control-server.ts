@@ -31,6 +31,12 @@ export interface ControlServerOptions {
   path: string;
   maxMessageBytes: number;
   maxConnections: number;
+  /** Connections at once from peers not on the allow list (they can only be refused). */
+  maxUnlistedConnections: number;
+  /** Is this peer on the allow list? */
+  isAllowed(creds: PeerCredentials | undefined): boolean;
+  /** A connection's requests read but not yet answered; past it, reading pauses until answers drain. */
+  maxRequestsInFlight: number;
   /** File mode of the socket. */
   mode: number;
   log: Logger;
@@ -45,6 +51,7 @@ const OPS = new Set(['hello', 'register', 'unregister', 'validate', 'status', 'p
 export class ControlServer {
   readonly #server: Server;
   readonly #peers = new Set<ControlPeer>();
+  #unlisted = 0;
   readonly #options: ControlServerOptions;
   readonly #handler: ControlHandler;
   #nextId = 1;
@@ -103,6 +110,21 @@ export class ControlServer {
         return;
       }
     }
+    const allowed = this.#options.isAllowed(creds);
+    if (!allowed && this.#unlisted >= this.#options.maxUnlistedConnections) {
+      // Strangers may not crowd out the workers and administrators the daemon serves.
+      log.warn({ uid: creds?.uid, peerPid: creds?.pid }, 'control connection refused: too many connections from accounts not on the allow list');
+      socket.end(
+        encodeLine({
+          id: 0,
+          ok: false,
+          error: { code: ControlErrorCodes.AccessDenied, message: 'Too many connections from accounts not on the allowAccounts list; this one is closed.' },
+        }),
+      );
+      socket.destroySoon();
+      return;
+    }
+    if (!allowed) this.#unlisted++;
     const peer: ControlPeer = {
       id: this.#nextId++,
       creds,
@@ -112,13 +134,27 @@ export class ControlServer {
     };
     this.#peers.add(peer);
     const decoder = new LineDecoder(this.#options.maxMessageBytes);
-    // Requests on one connection are answered in order.
+    // Requests on one connection are answered in order. A peer that sends requests without reading
+    // the answers is paused once maxRequestsInFlight wait or the answers back up in the socket, so
+    // it cannot make the daemon buffer without bound.
     let chain: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    const limit = this.#options.maxRequestsInFlight;
+    const maybeResume = (): void => {
+      if (socket.isPaused() && inFlight < limit && socket.writableLength < this.#options.maxMessageBytes * 4) socket.resume();
+    };
+    socket.on('drain', maybeResume);
     socket.on('data', (chunk: Buffer) => {
       try {
         decoder.push(chunk, (msg) => {
-          chain = chain.then(() => this.#answer(peer, msg));
+          inFlight++;
+          chain = chain.then(async () => {
+            await this.#answer(peer, msg);
+            inFlight--;
+            maybeResume();
+          });
         });
+        if (inFlight >= limit || socket.writableNeedDrain) socket.pause();
       } catch (err) {
         // Oversized or non-JSON: say why, then drop the connection (and its registrations).
         const e = err as ControlError;
@@ -130,6 +166,7 @@ export class ControlServer {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.#peers.delete(peer);
+      if (!allowed) this.#unlisted--;
       this.#handler.onPeerClosed(peer);
     });
   }

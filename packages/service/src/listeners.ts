@@ -16,6 +16,8 @@ interface Entry {
 export interface ListenerSetOptions {
   backlog: number;
   ipv6: boolean;
+  /** Ports bound once at start on the any-addresses; every registration on them shares those sockets. */
+  reservedPorts: readonly number[];
   onConnection(socket: Socket, endpoint: Endpoint): void;
 }
 
@@ -36,7 +38,9 @@ export class ListenerSet {
   /** The endpoints a registration for `host:port` listens on. */
   endpointsFor(host: string, port: number): Endpoint[] {
     const bare = host.startsWith('[') ? host.slice(1, -1) : host;
-    if (isIP(bare) !== 0) return [{ address: bare, port }];
+    // A reserved port was bound on the any-addresses before privileges dropped; a socket for one
+    // IP could not be bound now, and the any-address one already receives its connections.
+    if (isIP(bare) !== 0 && !this.#options.reservedPorts.includes(port)) return [{ address: bare, port }];
     const eps: Endpoint[] = [{ address: '0.0.0.0', port }];
     if (this.#options.ipv6) eps.push({ address: '::', port });
     return eps;

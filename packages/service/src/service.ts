@@ -52,6 +52,7 @@ export class PortshareService implements ControlHandler {
   readonly handoff: HandoffTransport;
   readonly #routes = new RoutingTable<Registration>();
   readonly #registrations = new Map<number, Registration>();
+  readonly #senders = new Map<string, { sender: HandoffSender; refs: number }>();
   readonly #listeners: ListenerSet;
   readonly #pipeline: ConnectionPipeline;
   readonly #control: ControlServer;
@@ -72,6 +73,7 @@ export class PortshareService implements ControlHandler {
       counters: this.counters,
       routes: this.#routes,
       maxPendingConnections: this.config.maxPendingConnections,
+      pendingEvictionMinAgeMs: this.config.pendingEvictionMinAgeMs,
       log: this.log,
       isPaused: () => this.#paused,
       sniff: {
@@ -93,6 +95,7 @@ export class PortshareService implements ControlHandler {
     this.#listeners = new ListenerSet({
       backlog: this.config.listenBacklog,
       ipv6: this.config.ipv6,
+      reservedPorts: this.config.reservedPorts,
       onConnection: (socket, ep) => this.#pipeline.accept(socket, ep),
     });
     this.#control = new ControlServer(
@@ -100,6 +103,9 @@ export class PortshareService implements ControlHandler {
         path: this.paths.controlSocket,
         maxMessageBytes: this.config.maxControlMessageBytes,
         maxConnections: this.config.maxControlConnections,
+        maxUnlistedConnections: this.config.maxUnlistedControlConnections,
+        maxRequestsInFlight: this.config.maxControlRequestsInFlight,
+        isAllowed: (creds) => this.#access.allows(creds),
         // Access is decided per peer by its kernel credentials, so anyone may connect; without the
         // addon (no credentials) the file mode is the gate and only the owner may connect.
         mode: isSupported() ? 0o666 : 0o600,
@@ -112,7 +118,7 @@ export class PortshareService implements ControlHandler {
   /** Binds reserved (low) ports, then opens the control socket. */
   async start(): Promise<void> {
     for (const port of this.config.reservedPorts) {
-      this.#reserved.push(...(await this.#listeners.acquire([{ address: this.config.reservedAddress, port }])));
+      this.#reserved.push(...(await this.#listeners.acquire(this.#listeners.endpointsFor('localhost', port))));
     }
     await this.#control.listen();
     this.log.info(
@@ -262,27 +268,13 @@ export class PortshareService implements ControlHandler {
     if (req.transport === 'fd' && transport !== 'fd') {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'This portshare service hands connections off by proxy; register with transport "proxy".');
     }
-    let sender: HandoffSender | undefined;
-    if (transport === 'fd') {
-      try {
-        sender = HandoffSender.connect(req.path);
-      } catch (err) {
-        throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to the worker's hand-off socket ${req.path}: ${(err as Error).message}`);
-      }
-      // The hand-off socket must belong to the process that registers, or a worker could steer
-      // another worker's connections to itself (WCF checks the claimed pid the same way, §2.1).
-      const theirs = sender.peerCredentials();
-      if (peer.creds && (theirs.pid !== peer.creds.pid || theirs.uid !== peer.creds.uid)) {
-        sender.close();
-        throw new ControlError(ControlErrorCodes.InvalidArgument, `The hand-off socket ${req.path} belongs to another process.`);
-      }
-    }
+    const sender = transport === 'fd' ? this.#acquireSender(peer, req.path) : undefined;
     const endpointsWanted = this.#listeners.endpointsFor(parsed.host, parsed.port);
     let endpoints: Endpoint[];
     try {
       endpoints = await this.#listeners.acquire(endpointsWanted);
     } catch (err) {
-      sender?.close();
+      if (sender) this.#releaseSender(peer, req.path);
       this.log.warn({ err, uri: req.uri }, 'failed to listen');
       throw new ControlError(ControlErrorCodes.FailedToListen, `${registrationMessages[ControlErrorCodes.FailedToListen]()} ${(err as Error).message}`);
     }
@@ -306,7 +298,7 @@ export class PortshareService implements ControlHandler {
     };
     if (!this.#routes.add(parsed, req.hostNameComparisonMode, reg) || peer.socket.destroyed) {
       this.#listeners.release(endpoints);
-      sender?.close();
+      if (sender) this.#releaseSender(peer, req.path);
       if (peer.socket.destroyed) throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
       throw new ControlError(ControlErrorCodes.ConflictingRegistration, registrationMessages[ControlErrorCodes.ConflictingRegistration]());
     }
@@ -325,10 +317,46 @@ export class PortshareService implements ControlHandler {
     this.#registrations.delete(reg.id);
     (reg.owner as ControlPeer).registrations?.delete(reg.id);
     this.#listeners.release(reg.endpoints);
-    reg.sender?.close();
+    if (reg.sender) this.#releaseSender(reg.owner as ControlPeer, reg.path);
     this.counters.registrationsActive--;
     this.counters.urisUnregistered++;
     this.log.info({ registration: reg.id, uri: reg.uri }, 'unregistered');
+  }
+
+  /**
+   * One hand-off socket per worker socket path, shared by all the registrations a control
+   * connection makes with it: a worker with 10,000 registrations costs the daemon one descriptor.
+   */
+  #acquireSender(peer: ControlPeer, path: string): HandoffSender {
+    const key = `${peer.id}\0${path}`;
+    const shared = this.#senders.get(key);
+    if (shared && !shared.sender.closed) {
+      shared.refs++;
+      return shared.sender;
+    }
+    let sender: HandoffSender;
+    try {
+      sender = HandoffSender.connect(path);
+    } catch (err) {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to the worker's hand-off socket ${path}: ${(err as Error).message}`);
+    }
+    // The hand-off socket must belong to the process that registers, or a worker could steer
+    // another worker's connections to itself (WCF checks the claimed pid the same way, §2.1).
+    const theirs = sender.peerCredentials();
+    if (peer.creds && (theirs.pid !== peer.creds.pid || theirs.uid !== peer.creds.uid)) {
+      sender.close();
+      throw new ControlError(ControlErrorCodes.InvalidArgument, `The hand-off socket ${path} belongs to another process.`);
+    }
+    this.#senders.set(key, { sender, refs: 1 });
+    return sender;
+  }
+
+  #releaseSender(peer: ControlPeer, path: string): void {
+    const key = `${peer.id}\0${path}`;
+    const shared = this.#senders.get(key);
+    if (!shared || --shared.refs > 0) return;
+    this.#senders.delete(key);
+    shared.sender.close();
   }
 
   /** WCF's ValidateUriRoute (§2.4): may this worker serve a later preamble's via on a reused connection? */

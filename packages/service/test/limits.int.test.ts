@@ -12,7 +12,7 @@ describe('limits enforced by the daemon', () => {
   const workers: WorkerProcess[] = [];
 
   beforeEach(async () => {
-    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, maxRegistrations: 2, receiveTimeoutMs: 20_000 }));
+    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, maxRegistrations: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 15_000 }));
     daemon = await startDaemon(home);
   });
   afterEach(async () => {
@@ -42,6 +42,31 @@ describe('limits enforced by the daemon', () => {
     const ok = await exchange(port, sent, { expectBytes: 2 + sent.length });
     expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
     ok.socket.destroy();
+  });
+
+  it('a full pending table evicts its oldest connection once that one is older than pendingEvictionMinAgeMs', async () => {
+    await daemon.stop();
+    cleanup();
+    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 300 }));
+    daemon = await startDaemon(home);
+    const port = await freePort();
+    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
+    const closed: string[] = [];
+    const stalled = ['first', 'second'].map((name) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => closed.push(name));
+      return s;
+    });
+    for (let i = 0; i < 200 && (await status(paths)).pendingConnections < 2; i++) await sleep(10);
+    await sleep(350); // older than pendingEvictionMinAgeMs
+    const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
+    const ok = await exchange(port, sent, { expectBytes: 2 + sent.length });
+    expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
+    ok.socket.destroy();
+    for (let i = 0; i < 200 && closed.length === 0; i++) await sleep(10);
+    expect(closed).toEqual(['first']);
+    for (const s of stalled) s.destroy();
   });
 
   it('maxRegistrations: the registration past the quota is refused with WCF wording', async () => {

@@ -53,9 +53,9 @@ describe('10,000 registrations', () => {
     expectCriterion(criteria, 'every registration released with its connection');
   });
 
-  it('with the daemon limited to 1024 open files: the excess refused clearly, routing goes on', async () => {
+  it('with the daemon limited to 1024 open files: 2,000 registrations of one worker cost one descriptor, routing goes on', async () => {
     const criteria = manyRegistrationsCriteria(await runManyRegistrations({ count: 2000, openFilesLimit: 1024 }));
-    expectCriterion(criteria, 'registrations past the open-files limit (1024) refused with a clear error');
+    expectCriterion(criteria, 'registrations under an open-files limit of 1024 served, or refused with a clear error');
     expectCriterion(criteria, 'every registration released with its connection');
     expectCriterion(criteria, 'the daemon keeps routing with its descriptors taken by registrations');
   });

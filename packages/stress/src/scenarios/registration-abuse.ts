@@ -412,9 +412,12 @@ export function manyRegistrationsCriteria(r: ManyRegistrationsReport): Criterion
   if (r.openFilesLimit !== undefined) {
     const clear = Object.keys(r.failures).every((code) => code === ControlErrorCodes.QuotaExceeded) || /EMFILE|too many open files/i.test(r.firstFailure);
     return [
+      // The daemon shares one hand-off socket among all the registrations a worker makes with one
+      // path, so these cost it one descriptor and are all served; whatever does not fit must be
+      // refused with a clear error.
       criterion(
-        `registrations past the open-files limit (${r.openFilesLimit}) refused with a clear error`,
-        r.registered > 0 && r.registered < r.count && clear,
+        `registrations under an open-files limit of ${r.openFilesLimit} served, or refused with a clear error`,
+        r.registered === r.count || (r.registered > 0 && clear),
         `${r.registered} of ${r.count} registered; refusals ${JSON.stringify(r.failures)}, first: ${r.firstFailure.slice(0, 220)}`,
       ),
       criterion(

@@ -240,9 +240,12 @@ export function slowClientsCriteria(r: SlowClientsReport): (Criterion & { perfor
       `longest slow connection ${r.slow.longestMs} ms (receiveTimeout ${r.receiveTimeoutMs} ms + ${RECEIVE_TIMEOUT_SLACK_MS} ms slack); ${r.slow.cutLater} cut after a while, median ${r.slow.cutP50Ms} ms`,
     ),
     criterion('maxPendingConnections holds', r.maxPendingSeen <= r.maxPendingConnections, `at most ${r.maxPendingSeen} pending seen (limit ${r.maxPendingConnections}); ${r.slow.abortedAtAccept} slow connections aborted at accept`),
+    // A good client that arrives while the table is full of connections younger than
+    // pendingEvictionMinAgeMs is aborted (a few per thousand on an idle machine); more than 2 %
+    // would mean the eviction does not work.
     criterion(
       'good clients served during the attack',
-      r.underAttack.failed === 0 && r.underAttack.ok > 0,
+      r.underAttack.ok > 0 && r.underAttack.failed <= (r.underAttack.ok + r.underAttack.failed) * 0.02,
       `${r.underAttack.ok} served, ${r.underAttack.failed} refused or failed ${JSON.stringify(r.underAttack.errors)}`,
     ),
     {
@@ -322,7 +325,13 @@ function lateCompletion(port: number, bytes: Buffer, lastByteAtMs: number): Prom
 export async function runPendingEdge(partial: Partial<PendingEdgeOptions> = {}): Promise<PendingEdgeReport> {
   const o = { ...PendingEdgeDefaults, ...partial };
   const port = await freePort();
-  const instance = Instance.create({ maxPendingConnections: o.maxPendingConnections, receiveTimeoutMs: o.receiveTimeoutMs, listenBacklog: 1024 });
+  // SMSvcHost's behaviour at the edge: no eviction (pendingEvictionMinAgeMs past receiveTimeout), so the one past the limit is aborted.
+  const instance = Instance.create({
+    maxPendingConnections: o.maxPendingConnections,
+    receiveTimeoutMs: o.receiveTimeoutMs,
+    pendingEvictionMinAgeMs: o.receiveTimeoutMs * 10,
+    listenBacklog: 1024,
+  });
   const daemon = await Daemon.start(instance);
   let worker: SessionWorker | undefined;
   const sockets: Socket[] = [];
