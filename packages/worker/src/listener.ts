@@ -269,12 +269,13 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
   }
 
   /**
-   * The daemon restarted or died: re-register with exponential backoff (from ~100 ms, capped at a
-   * few seconds; WCF's self-hosted workers do the same with longer delays, §2.5). Connections
+   * The daemon restarted or died: re-register with exponential backoff (from 100 ms, capped at 1 s,
+   * so a restarted daemon has its workers back within about a second; WCF's self-hosted workers do
+   * the same with longer delays, §2.5). Connections
    * already handed off belong to this process and are untouched.
    */
   #scheduleReconnect(delay: number): void {
-    const max = this.#options.reconnectMaxDelayMs ?? 3000;
+    const max = this.#options.reconnectMaxDelayMs ?? 1000;
     this.#reconnectTimer = setTimeout(() => {
       this.#register(false).catch((err: unknown) => {
         if (this.#closed) return;
