@@ -3,13 +3,13 @@
 // as another user the control socket is made unreachable by its mode, the same EACCES a stranger gets.
 import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { letOthersReach } from '@portshare/test-utils';
+import { letOthersRun } from '@portshare/test-utils';
 import { makeHome, runCli, type Home } from './helpers.js';
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 // The CLI runs as nobody here: it must be able to reach this checkout.
-letOthersReach(process.cwd());
+letOthersRun();
 
 describe('access denied', () => {
   let h: Home;

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlErrorCodes, resolveInstance } from '@portshare/control';
-import { letOthersReach } from '@portshare/test-utils';
+import { letOthersRun } from '@portshare/test-utils';
 import { encodePreamble } from '@portshare/framing';
 import { SERVICE_MAIN, exchange, freePort, makeHome, startDaemon, startEchoWorker, status, type DaemonProcess, type WorkerProcess } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 // Workers run as nobody here: they must be able to reach this checkout.
-letOthersReach(process.cwd());
+letOthersRun();
 if (process.env['CI'] && !isRoot) throw new Error('CI runs as root: the allow-list test needs to start a worker as another user');
 
 let daemon: DaemonProcess | undefined;

@@ -1,4 +1,4 @@
-import { letOthersReach } from '@portshare/test-utils';
+import { letOthersRun } from '@portshare/test-utils';
 /**
  * Small helpers shared by the scenarios: sleeping, waiting for a condition with a deadline,
  * percentiles.
@@ -96,7 +96,7 @@ export async function account(name: string): Promise<{ uid: number; gid: number 
 export function rootAvailable(scenario: string): boolean {
   if (isRoot()) {
     // Processes run as other users here: they must be able to reach this checkout.
-    letOthersReach(process.cwd());
+    letOthersRun();
     return true;
   }
   const message = `The ${scenario} scenario needs root (it runs processes as other users and binds port 808); run the tests as root, as CI does.`;

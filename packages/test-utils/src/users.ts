@@ -2,6 +2,15 @@ import { chmodSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
+ * Lets other users reach this checkout and the running Node binary (tests run workers and the
+ * daemon as `nobody`), see {@link letOthersReach}.
+ */
+export function letOthersRun(): void {
+  letOthersReach(process.cwd());
+  letOthersReach(dirname(process.execPath));
+}
+
+/**
  * Lets other users reach `path` (tests run workers and the daemon as `nobody`): adds the execute
  * bit for others on every ancestor folder that lacks it, as a checkout under a private folder
  * (a CI clone in a 0700 mktemp folder) needs. It grants traversal only, never a folder's listing,

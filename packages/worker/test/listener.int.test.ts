@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePreamble } from '@portshare/framing';
-import { letOthersReach } from '@portshare/test-utils';
+import { letOthersRun } from '@portshare/test-utils';
 import { daemonStatus, freePort, LISTENER_WORKER, makeHome, roundTrip, spawnProc, startDaemon, type Proc } from './helpers.js';
 
 const procs: Proc[] = [];
@@ -131,7 +131,7 @@ describe('NetTcpListener with a daemon that dropped root', () => {
   if (process.env['CI'] && !isRoot) throw new Error('CI runs as root: this test starts the daemon as root and drops to nobody');
 
   it.runIf(isRoot)('registers and receives connections when the daemon runs as another user', async () => {
-    letOthersReach(process.cwd()); // the daemon, as nobody, reads its code from this checkout
+    letOthersRun(); // the daemon, as nobody, reads its code from this checkout
     const { home, paths, cleanup } = makeHome({ config: { user: 'nobody' } });
     cleanups.push(cleanup);
     const daemon = await startDaemon(home);
