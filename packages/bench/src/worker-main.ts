@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The one worker program behind every configuration: NetTcpServers that acknowledge preambles and
+// echo each envelope (--service echo), or serve the calculator contract (--service calculator).
+// Each --listen '{"uri": …, "home": …}' is one listener: with "home" it registers with the
+// portshare daemon of that instance (sharing on); without, it binds its own port (sharing off), as
+// the direct configuration and the HAProxy and sslh backends need. One process serves them all, so
+// configurations differ only in the path to it. Prints "READY" once every listener is up.
+import { parseArgs } from 'node:util';
+import { NetTcpServer, type ServerSession } from '@portshare/worker';
+
+const { values } = parseArgs({
+  options: {
+    listen: { type: 'string', multiple: true },
+    service: { type: 'string' },
+  },
+});
+const listens = (values.listen ?? []).map((text) => JSON.parse(text) as { uri: string; home?: string });
+if (listens.length === 0) throw new Error('at least one --listen is required');
+
+async function echo(session: ServerSession): Promise<void> {
+  try {
+    for await (const payload of session) await session.send(payload);
+    await session.close();
+  } catch {
+    // The load generator closes connections without End; that ends the session, nothing more.
+    session.abort();
+  }
+}
+
+let serve: (session: ServerSession) => void = (session) => void echo(session);
+if (values.service === 'calculator') {
+  // Loaded only here, so the echo worker does not pay for the message layer.
+  const { ServiceDispatcher, implement } = await import('@portshare/soap');
+  const { ICalculator } = await import('./calculator.js');
+  const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 })]);
+  // serve() returns at the client's End; answering with ours lets the client's close() finish.
+  serve = (session) =>
+    void dispatcher
+      .serve(session)
+      .then(
+        () => session.close(),
+        () => session.abort(),
+      )
+      .catch(() => session.abort());
+}
+
+const servers = await Promise.all(
+  listens.map((l) =>
+    NetTcpServer.listen({
+      uri: l.uri,
+      portSharingEnabled: l.home !== undefined,
+      home: l.home,
+      // 10,000 idle sessions are part of the benchmark: lift the session cap (WCF's
+      // MaxConcurrentSessions) and the idle timeout, which would otherwise close them.
+      maxConcurrentSessions: 100_000,
+      idleTimeoutMs: Number.POSITIVE_INFINITY,
+    }),
+  ),
+);
+for (const server of servers) {
+  server.on('session', (session) => serve(session));
+  server.on('warning', (err) => process.stderr.write(`worker warning: ${err.message}\n`));
+}
+process.stdout.write('READY\n');
+
+const stop = (): void => {
+  void Promise.all(servers.map((s) => s.close())).finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,81 @@
+// The CI smoke run: `node dist/run.js --smoke` with every configuration, a few seconds each. It
+// checks that each one ran and produced numbers (finite, > 0). It asserts no timing: speed is what
+// the full run reports, not what a test decides.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONFIGURATIONS } from '../src/options.js';
+import { findHaproxy, findSslh } from '../src/peers.js';
+import type { BenchResults } from '../src/results.js';
+
+const RUN = new URL('../dist/run.js', import.meta.url).pathname;
+const missing = [findHaproxy(), findSslh()].filter((p) => p.path === undefined).map((p) => p.name);
+const configurations = CONFIGURATIONS.filter((c) => !(missing as string[]).includes(c));
+const dir = mkdtempSync(join(tmpdir(), 'psb-smoke-'));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runSmoke(out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RUN, '--smoke', '--only', configurations.join(','), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const positive = (label: string, n: number | null | undefined): void => {
+  expect(Number.isFinite(n) && (n as number) > 0, `${label} = ${n}`).toBe(true);
+};
+
+describe('pnpm bench -- --smoke', () => {
+  it('has HAProxy and sslh where it must', () => {
+    if (process.env['CI']) expect(missing, 'HAProxy and sslh must be installed in CI (.ci/run installs them)').toEqual([]);
+    else if (missing.length > 0) console.warn(`${missing.join(' and ')} not installed: the smoke run checks the other configurations only.`);
+    expect(configurations.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('runs every configuration and reports numbers for each measurement', async () => {
+    const out = join(dir, 'smoke.json');
+    const { code, stdout, stderr } = await runSmoke(out);
+    expect(code, stderr).toBe(0);
+    const r = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(r.smoke).toBe(true);
+    expect(r.summary.map((s) => s.configuration)).toEqual(configurations);
+    for (const s of r.summary) {
+      for (const key of ['connPerSec', 'setupP50Us', 'setupP99Us', 'rtt1P50Us', 'rtt1P99Us', 'rtt1MsgPerSec', 'rttNMsgPerSec', 'rttNP50Us', 'bulkMBPerSec'] as const) {
+        positive(`${s.configuration}.${key}`, s[key]);
+      }
+      if (s.configuration !== 'direct') positive(`${s.configuration} conn ratio to direct`, s.ratios.connPerSec);
+    }
+    expect(r.idle.map((i) => i.configuration)).toEqual(['handoff', 'proxy']);
+    for (const i of r.idle) {
+      expect(i.connections).toBe((r.options as { idleConnections: number }).idleConnections);
+      positive(`${i.configuration} fresh RSS`, i.freshRssBytes);
+      positive(`${i.configuration} RSS with connections`, i.withConnectionsRssBytes);
+      expect(Number.isFinite(i.addedBytes)).toBe(true);
+    }
+    expect(r.routes.lookups.map((l) => l.registrations)).toEqual([10, 1000]);
+    for (const l of r.routes.lookups) {
+      positive('hot lookup ns', l.hotNs);
+      positive('spread lookup ns', l.spreadNs);
+    }
+    expect(r.routes.e2e.map((e) => e.registrations)).toEqual([10, 1000]);
+    for (const e of r.routes.e2e) positive(`e2e conn/s with ${e.registrations}`, e.connPerSec);
+    expect(r.wcf.ran).toBe(true);
+    if (r.wcf.ran) {
+      expect(r.wcf.summary.map((w) => `${w.configuration}×${w.concurrency}`)).toEqual(['direct×1', 'direct×32', 'handoff×1', 'handoff×32', 'proxy×1', 'proxy×32']);
+      for (const w of r.wcf.summary) positive(`wcf ${w.configuration}×${w.concurrency}`, w.callsPerSec);
+    }
+    expect(r.targets.length).toBe(11);
+    positive('machine CPUs', r.machine.cpus);
+    // The printed report has every table.
+    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Targets']) {
+      expect(stdout).toContain(heading);
+    }
+  });
+});
