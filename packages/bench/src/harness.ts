@@ -13,6 +13,7 @@ import type {
   BulkSample,
   ConnSample,
   IdleRssResult,
+  LoadgenCost,
   QuietGateRecord,
   RoundResult,
   RouteE2eResult,
@@ -21,7 +22,7 @@ import type {
   WcfResults,
   WcfSample,
 } from './results.js';
-import { waitForQuiet } from './quiet.js';
+import { cpuSnapshot, foreignCpuMs, waitForQuiet } from './quiet.js';
 import { benchRouteLookups } from './routes-bench.js';
 import { BenchSetup, startWorker, type Endpoint, type WorkerListen } from './setup.js';
 import { median } from './stats.js';
@@ -29,7 +30,11 @@ import { checkTargets, summarizeRounds, summarizeWcf } from './summary.js';
 
 export type Log = (line: string) => void;
 
-/** Waits for a quiet machine before a group of measurements, and keeps a record of each wait. */
+/**
+ * Keeps other work on the machine out of the numbers: waits for a quiet machine before each group
+ * of measurements (keeping a record of each wait), and repeats a measurement that other processes
+ * shared the machine with.
+ */
 class Gate {
   readonly records: QuietGateRecord[] = [];
   readonly #o: BenchOptions;
@@ -38,6 +43,27 @@ class Gate {
   constructor(o: BenchOptions, log: Log) {
     this.#o = o;
     this.#log = log;
+  }
+
+  /**
+   * Runs a measurement; when other processes used more than maxForeignCores during it, waits for
+   * quiet and runs it again (maxAttempts in all, the last one kept).
+   */
+  async measure<T extends LoadgenCost>(what: string, run: () => Promise<Omit<T, 'foreignCores' | 'attempts'>>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const before = cpuSnapshot();
+      const t0 = Date.now();
+      const r = await run();
+      const foreignCores = foreignCpuMs(before, cpuSnapshot()) / Math.max(1, Date.now() - t0);
+      if (foreignCores <= this.#o.maxForeignCores || attempt >= this.#o.maxAttempts) {
+        if (foreignCores > this.#o.maxForeignCores && this.#o.maxAttempts > 1) {
+          this.#log(`  ${what}: other work used ${foreignCores.toFixed(2)} cores during attempt ${attempt}; kept, flagged in the JSON`);
+        }
+        return { ...r, foreignCores, attempts: attempt } as T;
+      }
+      this.#log(`  ${what}: other work used ${foreignCores.toFixed(2)} cores during it; measuring again`);
+      await this.pass(what);
+    }
   }
 
   async pass(before: string): Promise<void> {
@@ -73,6 +99,9 @@ function target(e: Endpoint): { host: string; port: number; preambleHex: string 
 
 const share = (l: { loadgen: { cpuMs: number; wallMs: number } }): number => l.loadgen.cpuMs / l.loadgen.wallMs;
 
+/** A sample before the guard has added what other work did during it. */
+type Unguarded<T> = Omit<T, 'foreignCores' | 'attempts'>;
+
 /** CPU used by a process between two calls, in ms; null without a process. */
 function cpuMeter(pid: number | undefined): () => number | null {
   if (pid === undefined) return () => null;
@@ -81,11 +110,11 @@ function cpuMeter(pid: number | undefined): () => number | null {
 }
 
 /** Connection rate through one configuration, with the CPU it cost the intermediary and the worker. */
-async function measureConn(e: Endpoint, o: BenchOptions): Promise<ConnSample> {
+async function measureConn(e: Endpoint, o: BenchOptions): Promise<Unguarded<ConnSample>> {
   const interMeter = cpuMeter(e.intermediaryCpuMeasurable ? e.intermediary?.pid : undefined);
   const workerMeter = cpuMeter(e.worker.pid);
   const conn = await runLoadgen(
-    { ...target(e), test: 'conn', conn: { concurrency: o.connConcurrency, durationMs: o.connDurationMs, connectTimeoutMs: 10_000 } },
+    { ...target(e), test: 'conn', conn: { concurrency: o.connConcurrency, durationMs: o.connDurationMs, connectTimeoutMs: o.connectTimeoutMs } },
     { fdLimit: o.fdLimit },
   );
   const interMs = interMeter();
@@ -101,18 +130,18 @@ async function measureConn(e: Endpoint, o: BenchOptions): Promise<ConnSample> {
   };
 }
 
-async function measureRtt(e: Endpoint, concurrency: number, o: BenchOptions): Promise<RttSample> {
+async function measureRtt(e: Endpoint, concurrency: number, o: BenchOptions): Promise<Unguarded<RttSample>> {
   const r = await runLoadgen(
-    { ...target(e), test: 'rtt', rtt: { concurrency, durationMs: o.rttDurationMs, messageBytes: o.rttMessageBytes } },
+    { ...target(e), test: 'rtt', rtt: { concurrency, durationMs: o.rttDurationMs, messageBytes: o.rttMessageBytes, connectTimeoutMs: o.connectTimeoutMs } },
     { fdLimit: o.fdLimit },
   );
   const { loadgen: _l, ...rest } = r;
   return { ...rest, coreShare: share(r) };
 }
 
-async function measureBulk(e: Endpoint, o: BenchOptions): Promise<BulkSample> {
+async function measureBulk(e: Endpoint, o: BenchOptions): Promise<Unguarded<BulkSample>> {
   const meter = cpuMeter(e.intermediaryCpuMeasurable ? e.intermediary?.pid : undefined);
-  const b = await runLoadgen({ ...target(e), test: 'bulk', bulk: { bytes: o.bulkBytes, messageBytes: o.bulkMessageBytes } }, { fdLimit: o.fdLimit });
+  const b = await runLoadgen({ ...target(e), test: 'bulk', bulk: { bytes: o.bulkBytes, messageBytes: o.bulkMessageBytes, connectTimeoutMs: o.connectTimeoutMs } }, { fdLimit: o.fdLimit });
   const interMs = meter();
   const { loadgen: _l, ...rest } = b;
   return { ...rest, coreShare: share(b), intermediaryCpuMsPerGB: interMs === null ? null : interMs / (b.payloadBytes / 1e9) };
@@ -132,16 +161,18 @@ async function measureRound(setup: BenchSetup, round: number, o: BenchOptions, l
   const rttN = new Map<ConfigurationName, RttSample>();
   const bulk = new Map<ConfigurationName, BulkSample>();
   await gate.pass(`round ${round}: conn`);
-  for (const e of endpoints) conn.set(e.name, await measureConn(e, o));
+  for (const e of endpoints) conn.set(e.name, await gate.measure<ConnSample>(`round ${round}: ${e.name} conn`, () => measureConn(e, o)));
   log(`  conn/s ×${o.connConcurrency}: ${endpoints.map((e) => `${e.name} ${Math.round(conn.get(e.name)!.connPerSec)}`).join(' · ')}`);
   await gate.pass(`round ${round}: rtt ×1`);
-  for (const e of endpoints) rtt1.set(e.name, await measureRtt(e, 1, o));
+  for (const e of endpoints) rtt1.set(e.name, await gate.measure<RttSample>(`round ${round}: ${e.name} rtt ×1`, () => measureRtt(e, 1, o)));
   log(`  RTT ×1 p50 µs: ${endpoints.map((e) => `${e.name} ${Math.round(rtt1.get(e.name)!.p50Us)}`).join(' · ')}`);
   await gate.pass(`round ${round}: rtt ×${o.rttConcurrency}`);
-  for (const e of endpoints) rttN.set(e.name, await measureRtt(e, o.rttConcurrency, o));
+  for (const e of endpoints) {
+    rttN.set(e.name, await gate.measure<RttSample>(`round ${round}: ${e.name} rtt ×${o.rttConcurrency}`, () => measureRtt(e, o.rttConcurrency, o)));
+  }
   log(`  msg/s ×${o.rttConcurrency}: ${endpoints.map((e) => `${e.name} ${Math.round(rttN.get(e.name)!.msgPerSec)}`).join(' · ')}`);
   await gate.pass(`round ${round}: bulk`);
-  for (const e of endpoints) bulk.set(e.name, await measureBulk(e, o));
+  for (const e of endpoints) bulk.set(e.name, await gate.measure<BulkSample>(`round ${round}: ${e.name} bulk`, () => measureBulk(e, o)));
   log(`  bulk MB/s: ${endpoints.map((e) => `${e.name} ${Math.round(bulk.get(e.name)!.mbPerSec)}`).join(' · ')}`);
   return endpoints.map((e) => ({
     round,
@@ -160,7 +191,7 @@ async function measureIdle(e: Endpoint, freshRssBytes: number, o: BenchOptions):
   const beforeRssBytes = rssBytes(pid);
   let withConnectionsRssBytes = Number.NaN;
   const held = await runLoadgen(
-    { ...target(e), test: 'idle', idle: { connections: o.idleConnections, openConcurrency: o.idleOpenConcurrency } },
+    { ...target(e), test: 'idle', idle: { connections: o.idleConnections, openConcurrency: o.idleOpenConcurrency, connectTimeoutMs: o.connectTimeoutMs } },
     {
       fdLimit: o.fdLimit,
       whileHolding: async () => {
@@ -232,7 +263,7 @@ async function measureRouteE2e(setup: BenchSetup, o: BenchOptions, log: Log, gat
         if (total !== n) throw new BenchError(BenchErrorCodes.MeasurementFailed, `expected ${n} registrations on the daemon, found ${total}`);
         await gate.pass(`round ${round}: ${n} registrations`);
         const conn = await runLoadgen(
-          { ...target(e), test: 'conn', conn: { concurrency: o.connConcurrency, durationMs: o.routeE2eDurationMs, connectTimeoutMs: 10_000 } },
+          { ...target(e), test: 'conn', conn: { concurrency: o.connConcurrency, durationMs: o.routeE2eDurationMs, connectTimeoutMs: o.connectTimeoutMs } },
           { fdLimit: o.fdLimit },
         );
         checkErrors(`handoff with ${n} registrations: connection rate`, conn.connections, conn.errors, o.maxErrorRatio);
@@ -244,7 +275,7 @@ async function measureRouteE2e(setup: BenchSetup, o: BenchOptions, log: Log, gat
         fillers.destroy();
       }
       // The registrations end with their control connection; wait until the table is back to one.
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + o.readyTimeoutMs;
       while ((await registrationCount(daemon.paths)) > 1 && Date.now() < deadline) await sleep(20);
     }
   }
@@ -296,13 +327,16 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
     for (const concurrency of [1, o.rttConcurrency]) {
       await gate.pass(`round ${round}: wcf ×${concurrency}`);
       for (const t of targets) {
-        const r = await runLoadgen(
-          { host: '127.0.0.1', port: t.port, preambleHex: '', test: 'wcf', wcf: { via: t.via, concurrency, durationMs: o.wcfDurationMs } },
-          { fdLimit: o.fdLimit },
-        );
-        checkErrors(`${t.configuration}: WCF calls at concurrency ${concurrency}`, r.calls, 0, o.maxErrorRatio);
-        const { loadgen: _l, ...rest } = r;
-        samples.push({ ...rest, coreShare: share(r), round, configuration: t.configuration, concurrency });
+        const r = await gate.measure<WcfSample>(`round ${round}: wcf ${t.configuration} ×${concurrency}`, async () => {
+          const x = await runLoadgen(
+            { host: '127.0.0.1', port: t.port, preambleHex: '', test: 'wcf', wcf: { via: t.via, concurrency, durationMs: o.wcfDurationMs } },
+            { fdLimit: o.fdLimit },
+          );
+          checkErrors(`${t.configuration}: WCF calls at concurrency ${concurrency}`, x.calls, 0, o.maxErrorRatio);
+          const { loadgen: _l, ...rest } = x;
+          return { ...rest, coreShare: share(x), round, configuration: t.configuration, concurrency };
+        });
+        samples.push(r);
         log(`  wcf ${t.configuration.padEnd(8)} ×${concurrency}: ${Math.round(r.callsPerSec)} calls/s (p50 ${Math.round(r.p50Us)} µs)`);
       }
     }
@@ -341,6 +375,13 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
     daemonNodeArgs: o.daemonNodeArgs,
     nodeArgs: o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`],
   });
+  // Stopped from outside (kill <pid>): stop the daemons, workers and peers too, not only this process.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping every process of the benchmark`);
+    void setup.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const rounds: RoundResult[] = [];
   const idle: IdleRssResult[] = [];
   const gate = new Gate(o, log);
@@ -361,6 +402,21 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
       log(`  ${name} daemon RSS: ${(r.freshRssBytes / 1e6).toFixed(1)} MB fresh, +${(r.addedBytes / 1e6).toFixed(1)} MB with ${r.connections} idle connections`);
     }
 
+    if (o.warmupMs > 0) {
+      log(`warm-up: ${o.warmupMs / 1000} s of connections and round trips on each configuration (not recorded)`);
+      for (const name of o.configurations) {
+        const e = setup.endpoint(name);
+        await runLoadgen(
+          { ...target(e), test: 'conn', conn: { concurrency: o.connConcurrency, durationMs: o.warmupMs, connectTimeoutMs: o.connectTimeoutMs } },
+          { fdLimit: o.fdLimit },
+        );
+        await runLoadgen(
+          { ...target(e), test: 'rtt', rtt: { concurrency: o.rttConcurrency, durationMs: o.warmupMs, messageBytes: o.rttMessageBytes, connectTimeoutMs: o.connectTimeoutMs } },
+          { fdLimit: o.fdLimit },
+        );
+      }
+    }
+
     for (let round = 1; round <= o.rounds; round++) {
       log(`round ${round}/${o.rounds}`);
       rounds.push(...(await measureRound(setup, round, o, log, gate)));
@@ -374,6 +430,8 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
 
     wcf = o.wcf ? await measureWcf(setup, o, log, gate) : { ran: false, reason: 'skipped (--no-wcf)' };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await setup.stop();
   }
   machine.loadAverageEnd = loadavg()[0]!;

@@ -4,9 +4,9 @@ import type { WcfResult } from './wcf-loadgen.js';
 /** What the orchestrator asks of one load generator process (JSON over the IPC channel). */
 export type LoadgenRequest = { host: string; port: number; preambleHex: string } & (
   | { test: 'conn'; conn: { concurrency: number; durationMs: number; connectTimeoutMs: number } }
-  | { test: 'rtt'; rtt: { concurrency: number; durationMs: number; messageBytes: number } }
-  | { test: 'bulk'; bulk: { bytes: number; messageBytes: number } }
-  | { test: 'idle'; idle: { connections: number; openConcurrency: number } }
+  | { test: 'rtt'; rtt: { concurrency: number; durationMs: number; messageBytes: number; connectTimeoutMs: number } }
+  | { test: 'bulk'; bulk: { bytes: number; messageBytes: number; connectTimeoutMs: number } }
+  | { test: 'idle'; idle: { connections: number; openConcurrency: number; connectTimeoutMs: number } }
   | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number } }
 );
 

@@ -38,6 +38,7 @@ export interface RttSpec extends Target {
   concurrency: number;
   durationMs: number;
   messageBytes: number;
+  connectTimeoutMs: number;
 }
 
 export interface RttResult {
@@ -51,6 +52,7 @@ export interface RttResult {
 export interface BulkSpec extends Target {
   bytes: number;
   messageBytes: number;
+  connectTimeoutMs: number;
 }
 
 export interface BulkResult {
@@ -86,6 +88,8 @@ export function openSession(target: Target, timeoutMs: number): Promise<Socket> 
     socket.once('connect', () => socket.write(target.preamble));
     socket.once('data', (chunk: Buffer) => {
       if (settled) return;
+      // A WCF client accepts only PreambleAck (0x0B) or a Fault (0x08) as the first byte
+      // (FramingDecoders.cs ValidatePreambleAck); either way anything else is a failed connection.
       if (chunk[0] !== PREAMBLE_ACK) {
         fail(new Error(chunk[0] === FAULT ? 'the server answered with a Fault' : `unexpected record 0x${chunk[0]?.toString(16)}`));
         return;
@@ -173,7 +177,7 @@ function pingPong(socket: Socket, message: Buffer, samples: SampleBuffer, measur
 
 /** Round trips of one SizedEnvelope on `concurrency` established sessions. */
 export async function roundTrip(spec: RttSpec): Promise<RttResult> {
-  const sockets = await Promise.all(Array.from({ length: spec.concurrency }, () => openSession(spec, 10_000)));
+  const sockets = await Promise.all(Array.from({ length: spec.concurrency }, () => openSession(spec, spec.connectTimeoutMs)));
   const message = benchEnvelope(spec.messageBytes);
   const samples = new SampleBuffer();
   const t0 = now();
@@ -195,7 +199,7 @@ export async function roundTrip(spec: RttSpec): Promise<RttResult> {
 
 /** Bulk: `bytes` of payload in envelopes, written with backpressure while the echo is read back. */
 export async function bulk(spec: BulkSpec): Promise<BulkResult> {
-  const socket = await openSession(spec, 10_000);
+  const socket = await openSession(spec, spec.connectTimeoutMs);
   const perWrite = Math.max(1, Math.floor((1024 * 1024) / spec.messageBytes));
   const chunk = envelopeRun(spec.messageBytes, perWrite);
   const envelopeLength = chunk.length / perWrite;
@@ -236,6 +240,7 @@ export async function bulk(spec: BulkSpec): Promise<BulkResult> {
 export interface IdleSpec extends Target {
   connections: number;
   openConcurrency: number;
+  connectTimeoutMs: number;
 }
 
 export interface IdleHold {
@@ -254,7 +259,7 @@ export async function holdIdle(spec: IdleSpec): Promise<IdleHold> {
     while (next < spec.connections) {
       next++;
       try {
-        held.push(await openSession(spec, 30_000));
+        held.push(await openSession(spec, spec.connectTimeoutMs));
       } catch {
         errors++;
       }

@@ -37,9 +37,20 @@ export interface BenchOptions {
   /** Interleaved rounds (direct, handoff, proxy, haproxy, sslh, direct, …); medians are over rounds. */
   rounds: number;
   configurations: ConfigurationName[];
+  /**
+   * Time for connect + preamble + PreambleAck: past it a connection counts as failed (connection
+   * tests) or fails the measurement (the others, which need every session they open).
+   */
+  connectTimeoutMs: number;
   /** Connection-rate test: parallel connect → preamble → PreambleAck → close loops. */
   connConcurrency: number;
   connDurationMs: number;
+  /**
+   * Before round 1, a short connection and round-trip run on every configuration, not recorded:
+   * the worker's and daemons' code is compiled by then, so round 1 is not slower than the rest.
+   * 0: none.
+   */
+  warmupMs: number;
   /** Round-trip test: parallel 64-byte SizedEnvelope echo loops (also always run with 1). */
   rttConcurrency: number;
   rttDurationMs: number;
@@ -56,6 +67,12 @@ export interface BenchOptions {
    */
   quietBusyShare: number;
   quietWaitMs: number;
+  /**
+   * A measurement during which processes outside the benchmark used more than this many cores
+   * (on average) is run again, up to maxAttempts times in all; the last attempt is kept.
+   */
+  maxForeignCores: number;
+  maxAttempts: number;
   /** Time for the daemon's memory to settle before VmRSS is read. */
   settleMs: number;
   /** Route lookups: registrations in the small and the large table. */
@@ -89,8 +106,10 @@ export function fullOptions(): BenchOptions {
     // More, shorter rounds beat fewer, longer ones: the noise on a shared VM drifts slowly.
     rounds: 5,
     configurations: [...CONFIGURATIONS],
+    connectTimeoutMs: 10_000,
     connConcurrency: 32,
     connDurationMs: 6_000,
+    warmupMs: 2_000,
     rttConcurrency: 32,
     rttDurationMs: 4_000,
     rttMessageBytes: 64,
@@ -100,6 +119,8 @@ export function fullOptions(): BenchOptions {
     idleOpenConcurrency: 64,
     quietBusyShare: 0.1,
     quietWaitMs: 300_000,
+    maxForeignCores: 0.1,
+    maxAttempts: 3,
     settleMs: 2_000,
     routeRegistrations: [10, 10_000],
     routeLookupBatch: 200_000,
@@ -123,11 +144,13 @@ export function smokeOptions(): BenchOptions {
     smoke: true,
     rounds: 1,
     connDurationMs: 1_000,
+    warmupMs: 0,
     rttDurationMs: 500,
     bulkBytes: 16 * 1024 ** 2,
     idleConnections: 500,
     // CI checks that everything runs, not how fast: no waiting for a quiet machine.
     quietBusyShare: 1,
+    maxAttempts: 1,
     settleMs: 200,
     routeRegistrations: [10, 1_000],
     routeLookupBatch: 20_000,
@@ -154,6 +177,7 @@ export function validateOptions(o: BenchOptions): BenchOptions {
   for (const c of o.configurations) {
     if (!(CONFIGURATIONS as readonly string[]).includes(c)) throw bad(`Unknown configuration '${c}'; use ${CONFIGURATIONS.join(', ')}.`);
   }
+  intIn('connectTimeoutMs', o.connectTimeoutMs, BenchLimits.minDurationMs, BenchLimits.maxDurationMs);
   intIn('connConcurrency', o.connConcurrency, 1, BenchLimits.maxConnConcurrency);
   intIn('rttConcurrency', o.rttConcurrency, 1, BenchLimits.maxRttConcurrency);
   for (const [name, ms] of [
@@ -170,8 +194,11 @@ export function validateOptions(o: BenchOptions): BenchOptions {
   intIn('idleConnections', o.idleConnections, 1, BenchLimits.maxIdleConnections);
   intIn('idleOpenConcurrency', o.idleOpenConcurrency, 1, BenchLimits.maxIdleOpenConcurrency);
   intIn('settleMs', o.settleMs, 0, BenchLimits.maxDurationMs);
+  if (o.warmupMs !== 0) intIn('warmupMs', o.warmupMs, BenchLimits.minDurationMs, BenchLimits.maxDurationMs);
   if (!(o.quietBusyShare > 0 && o.quietBusyShare <= 1)) throw bad(`quietBusyShare is ${o.quietBusyShare}; it must be above 0 and at most 1.`);
   intIn('quietWaitMs', o.quietWaitMs, 0, 3_600_000);
+  if (!(o.maxForeignCores >= 0)) throw bad(`maxForeignCores is ${o.maxForeignCores}; it must be 0 or more.`);
+  intIn('maxAttempts', o.maxAttempts, 1, 10);
   const [small, large] = o.routeRegistrations;
   intIn('routeRegistrations (small)', small, 1, BenchLimits.maxRouteRegistrations);
   intIn('routeRegistrations (large)', large, small, BenchLimits.maxRouteRegistrations);
@@ -195,7 +222,7 @@ const USAGE = `Usage: node dist/run.js [options]
   --bulk-mib N         bulk test size in MiB (default 1024)
   --idle N             idle connections for the RSS test (default 10000)
   --no-wcf             skip the WCF calculator test
-  --no-quiet-wait      start each test at once, even while other work keeps the machine busy
+  --no-quiet-wait      start each test at once and keep it, even while other work keeps the machine busy
   --out FILE           write the JSON results there (default results/latest.json; smoke: none)
   --cpu-prof DIR       write CPU profiles of the daemons and workers to DIR (node --cpu-prof)
   --daemon-node-args A start the daemons with these node options, e.g. "--max-semi-space-size=1"
@@ -258,7 +285,10 @@ export function parseCommandLine(argv: readonly string[], defaultOut: string | u
   const idle = number('idle', parsed.idle);
   if (idle !== undefined) o.idleConnections = idle;
   if (parsed['no-wcf']) o.wcf = false;
-  if (parsed['no-quiet-wait']) o.quietBusyShare = 1;
+  if (parsed['no-quiet-wait']) {
+    o.quietBusyShare = 1;
+    o.maxAttempts = 1;
+  }
   if (parsed['cpu-prof'] !== undefined) o.profileDir = parsed['cpu-prof'];
   if (parsed['daemon-node-args'] !== undefined) o.daemonNodeArgs = parsed['daemon-node-args'].split(/\s+/).filter((a) => a !== '');
   o.out = parsed.out ?? (o.smoke ? undefined : defaultOut);

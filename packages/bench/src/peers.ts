@@ -57,7 +57,7 @@ export function findSslh(): Peer {
   return { name: 'sslh', path, version: path ? versionOf(path, ['-V']) : undefined };
 }
 
-/** The via's offset in a preamble: Version (3 bytes), Mode (2), Via record type (1), size (1, for vias < 128 bytes). */
+/** The via's offset in a preamble: Version (3 bytes), Mode (2), Via record type (1), size (1 byte for vias under 128 bytes, [MC-NMF] 2.2.2). */
 export const VIA_OFFSET = 7;
 
 export interface HaproxyConfigInput {

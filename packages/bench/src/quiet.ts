@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from './processes.js';
 
 /**
@@ -47,4 +47,54 @@ export async function waitForQuiet(gate: QuietGate): Promise<QuietResult> {
     if (share <= gate.maxBusyShare) return { busyShare: share, waitedMs, quiet: true };
     if (waitedMs >= gate.maxWaitMs) return { busyShare: share, waitedMs, quiet: false };
   }
+}
+
+interface ProcCpu {
+  ppid: number;
+  cpuMs: number;
+}
+
+const TICK_MS = 10;
+
+/** Every process's parent and CPU time (utime + stime), from /proc/<pid>/stat. */
+export function cpuSnapshot(): Map<number, ProcCpu> {
+  const out = new Map<number, ProcCpu>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+      out.set(Number(name), { ppid: Number(f[1]), cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS });
+    } catch {
+      /* gone between readdir and read */
+    }
+  }
+  return out;
+}
+
+/** Is `pid` `root` or below it? Kernel threads (children of kthreadd, pid 2) count as ours too. */
+function inTree(pid: number, root: number, procs: Map<number, ProcCpu>): boolean {
+  for (let p = pid, hops = 0; p > 0 && hops < 64; hops++) {
+    if (p === root || p === 2) return true;
+    const next = procs.get(p)?.ppid;
+    if (next === undefined) return false;
+    p = next;
+  }
+  return false;
+}
+
+/**
+ * CPU used between two snapshots by processes outside the benchmark's process tree (rooted at
+ * `root`, this process), in ms. Kernel threads are left out: softirq work for the benchmark's own
+ * loopback traffic runs there. Processes that started and ended between the snapshots are missed.
+ */
+export function foreignCpuMs(before: Map<number, ProcCpu>, after: Map<number, ProcCpu>, root = process.pid): number {
+  let ms = 0;
+  for (const [pid, a] of after) {
+    if (inTree(pid, root, after) || inTree(pid, root, before)) continue;
+    // max(0, …): a pid reused by a new process must not subtract.
+    ms += Math.max(0, a.cpuMs - (before.get(pid)?.cpuMs ?? 0));
+  }
+  return ms;
 }

@@ -86,9 +86,17 @@ export function formatReport(r: BenchResults): string {
   if (r.quietGates.length > 0) {
     const waited = r.quietGates.reduce((sum, g) => sum + g.waitedMs, 0);
     const busy = r.quietGates.filter((g) => !g.quiet).length;
+    const samples = [
+      ...r.rounds.flatMap((x) => [x.conn, x.rtt1, x.rttN, x.bulk]),
+      ...(r.wcf.ran ? r.wcf.samples : []),
+    ];
+    const repeated = samples.filter((x) => x.attempts > 1).length;
+    const worst = Math.max(0, ...samples.map((x) => x.foreignCores));
     parts.push(
-      `Quiet gate: ${r.quietGates.length - busy} of ${r.quietGates.length} test groups started with the machine otherwise idle ` +
-        `(≤ ${((r.options as { quietBusyShare: number }).quietBusyShare * 100).toFixed(0)} % busy); ${Math.round(waited / 1000)} s spent waiting for other work to stop.`,
+      `Other work: ${r.quietGates.length - busy} of ${r.quietGates.length} test groups started with the machine otherwise idle ` +
+        `(≤ ${((r.options as { quietBusyShare: number }).quietBusyShare * 100).toFixed(0)} % busy; ${Math.round(waited / 1000)} s spent waiting); ` +
+        `${repeated} of ${samples.length} measurements were repeated because other processes ran during them; ` +
+        `the most any kept measurement shared the machine with was ${worst.toFixed(2)} cores.`,
     );
   }
   parts.push('### Connection setup, round trips and bulk\n\n' + mainTable(r.summary, { conn: o.connConcurrency, rtt: o.rttConcurrency }));

@@ -21,10 +21,14 @@ export interface MachineFacts {
   stealPercent: number;
 }
 
-/** What the load generator itself used during a measurement. */
+/** What the load generator itself used during a measurement, and what other work did. */
 export interface LoadgenCost {
   /** CPU of the generator process as a share of one core over its lifetime (1 = a full core). */
   coreShare: number;
+  /** Cores used on average by processes outside the benchmark while it ran. */
+  foreignCores: number;
+  /** Runs it took (a run disturbed by other work is repeated). */
+  attempts: number;
 }
 
 export interface ConnSample extends ConnRateResult, LoadgenCost {

@@ -19,17 +19,17 @@ export function benchVia(port: number, path = BENCH_PATH): string {
   return `net.tcp://127.0.0.1:${port}${path}`;
 }
 
-/** Version, Mode 2 (duplex), Via, KnownEncoding 8 (binary session), PreambleEnd ([MC-NMF] 2.2.3). */
+/** Version, Mode 2 (duplex), Via, KnownEncoding 8 (binary session), PreambleEnd: the records of [MC-NMF] 2.2.3, in that order. */
 export function benchPreamble(via: string): Buffer {
   return encodePreamble({ mode: Mode.Duplex, via, encoding: KnownEncoding.BinarySession });
 }
 
-/** The server's answer to a whole preamble ([MC-NMF] 2.2.3.7). */
+/** The server's answer to a whole preamble: the PreambleAck record, 0x0B ([MC-NMF] 2.2.3). */
 export const PREAMBLE_ACK = RecordType.PreambleAck;
-/** A Fault record ([MC-NMF] 2.2.3.8): the daemon or worker refused the preamble. */
+/** The Fault record, 0x08 ([MC-NMF] 2.2.3): the daemon or the worker refused the preamble. */
 export const FAULT = RecordType.Fault;
 
-/** A SizedEnvelope record ([MC-NMF] 2.2.3.4) with `payloadBytes` of a fixed pattern. */
+/** A SizedEnvelope record, 0x06 + size + payload ([MC-NMF] 2.2.3), with `payloadBytes` of a fixed pattern. */
 export function benchEnvelope(payloadBytes: number): Buffer {
   const payload = Buffer.alloc(payloadBytes);
   for (let i = 0; i < payloadBytes; i++) payload[i] = i & 0xff;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMs, rssBytes } from '../src/proc-stats.js';
-import { busyShare, waitForQuiet } from '../src/quiet.js';
+import { busyShare, cpuSnapshot, foreignCpuMs, waitForQuiet } from '../src/quiet.js';
 import { benchRouteLookups } from '../src/routes-bench.js';
 import { haproxyConfig, sslhConfig, VIA_OFFSET } from '../src/peers.js';
 import { benchPreamble, benchVia, ROUTE_PREFIX } from '../src/wire.js';
@@ -27,6 +27,36 @@ describe('quiet gate', () => {
     const busy = await waitForQuiet({ maxBusyShare: -1, maxWaitMs: 0, sampleMs: 20 });
     expect(busy.quiet).toBe(false);
     expect(busy.waitedMs).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('foreign CPU (other work during a measurement)', () => {
+  const snap = (rows: [pid: number, ppid: number, cpuMs: number][]) => new Map(rows.map(([pid, ppid, cpuMs]) => [pid, { ppid, cpuMs }]));
+
+  it('counts processes outside the tree rooted at the benchmark, new ones whole, and no kernel threads', () => {
+    const before = snap([
+      [100, 1, 1000], // the benchmark
+      [101, 100, 500], // a daemon it started
+      [200, 1, 50], // someone else's process
+      [3, 2, 10], // a kernel thread
+      [400, 1, 900], // exits; its pid is then reused
+    ]);
+    const after = snap([
+      [100, 1, 1100],
+      [101, 100, 700],
+      [102, 101, 40], // a child of the daemon, new
+      [200, 1, 80], // +30
+      [300, 1, 20], // new foreign process: +20
+      [3, 2, 90],
+      [400, 1, 5], // reused pid: it must not subtract (its own 5 ms are lost)
+    ]);
+    expect(foreignCpuMs(before, after, 100)).toBe(30 + 20);
+  });
+
+  it('reads every process of this machine', () => {
+    const s = cpuSnapshot();
+    expect(s.get(process.pid)?.ppid).toBe(process.ppid);
+    expect(foreignCpuMs(s, s)).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 // The load generator against the real worker program on loopback: what it counts as a
 // connection, an error, a round trip and a byte. No timing is asserted.
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulk, connRate, holdIdle, openSession, roundTrip } from '../src/loadgen.js';
 import { freePort, type ManagedProcess } from '../src/processes.js';
@@ -53,21 +54,44 @@ describe('load generator against the echo worker', () => {
   });
 
   it('round-trips messages on several sessions', async () => {
-    const r = await roundTrip({ ...target, concurrency: 3, durationMs: 400, messageBytes: 64 });
+    const r = await roundTrip({ ...target, concurrency: 3, durationMs: 400, messageBytes: 64, connectTimeoutMs: 5000 });
     expect(r.messages).toBeGreaterThan(0);
     expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us);
   });
 
   it('moves exactly the bulk bytes asked for, including a last partial write', async () => {
-    const r = await bulk({ ...target, bytes: 3 * 1024 * 1024 + 65_536 * 5, messageBytes: 65_536 });
+    const r = await bulk({ ...target, bytes: 3 * 1024 * 1024 + 65_536 * 5, messageBytes: 65_536, connectTimeoutMs: 5000 });
     expect(r.payloadBytes).toBe(3 * 1024 * 1024 + 65_536 * 5);
     expect(r.mbPerSec).toBeGreaterThan(0);
   });
 
   it('holds idle sessions open until released', async () => {
-    const hold = await holdIdle({ ...target, connections: 50, openConcurrency: 8 });
+    const hold = await holdIdle({ ...target, connections: 50, openConcurrency: 8, connectTimeoutMs: 5000 });
     expect(hold.open).toBe(50);
     expect(hold.errors).toBe(0);
     hold.release();
+  });
+});
+
+describe('connectTimeoutMs', () => {
+  it('fails a session whose server never acknowledges, and counts it as an error', async () => {
+    const held: Socket[] = [];
+    // A server that accepts and reads but never answers the preamble.
+    const silent = createServer((s) => {
+      held.push(s);
+      s.resume();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as { port: number }).port;
+    const t = { host: '127.0.0.1', port: silentPort, preamble: benchPreamble(benchVia(silentPort)) };
+    try {
+      await expect(openSession(t, 200)).rejects.toThrow('no PreambleAck within 200 ms');
+      const r = await connRate({ ...t, concurrency: 2, durationMs: 300, connectTimeoutMs: 150 });
+      expect(r.connections).toBe(0);
+      expect(r.errors).toBeGreaterThan(0);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });

@@ -51,6 +51,12 @@ describe('option limits: at the edge and just past it', () => {
     rejects({ rttDurationMs: 600_001 });
   });
 
+  it('warm-up: none (0), or a test length', () => {
+    expect(validateOptions(with_({ warmupMs: 0 })).warmupMs).toBe(0);
+    expect(validateOptions(with_({ warmupMs: 100 })).warmupMs).toBe(100);
+    rejects({ warmupMs: 99 });
+  });
+
   it('route sizes: the large table is not smaller than the small one', () => {
     expect(validateOptions(with_({ routeRegistrations: [10, 10] })).routeRegistrations).toEqual([10, 10]);
     rejects({ routeRegistrations: [10, 9] });

@@ -4,7 +4,7 @@ import type { IdleRssResult, RoundResult, RoutesResult } from '../src/results.js
 import { checkTargets, summarizeRounds } from '../src/summary.js';
 
 function round(configuration: ConfigurationName, r: number, conn: number, rtt1Us: number, msgs: number, mbs: number): RoundResult {
-  const lg = { coreShare: 0.5 };
+  const lg = { coreShare: 0.5, foreignCores: 0, attempts: 1 };
   return {
     round: r,
     configuration,
