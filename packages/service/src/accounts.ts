@@ -7,7 +7,18 @@ export interface Account {
   gid: number;
 }
 
+/** /etc/passwd and /etc/group are read at most once a second, however many registrations come. */
+const cache = new Map<string, { at: number; lines: string[][] }>();
+
 function readLines(file: string): string[][] {
+  const hit = cache.get(file);
+  if (hit && Date.now() - hit.at < 1000) return hit.lines;
+  const lines = readFresh(file);
+  cache.set(file, { at: Date.now(), lines });
+  return lines;
+}
+
+function readFresh(file: string): string[][] {
   try {
     return readFileSync(file, 'utf8')
       .split('\n')

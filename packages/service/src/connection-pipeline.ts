@@ -77,8 +77,10 @@ export class ConnectionPipeline {
         socket.destroy();
         return;
       }
-      const localAddress = socket.localAddress ?? endpoint.address;
-      const localPort = socket.localPort ?? endpoint.port;
+      // The listener knows its port, and its address unless it is an any-address: ask the kernel
+      // (getsockname) only when it must, since this runs for every connection.
+      const localPort = endpoint.port;
+      const localAddress = endpoint.address === '0.0.0.0' || endpoint.address === '::' ? (socket.localAddress ?? endpoint.address) : endpoint.address;
       const hit = s.routes.lookup(sniffed.parsedVia, localAddress, localPort);
       // The pending slot is freed once routing is done, not when the worker takes it (§2.3 step 8).
       freeSlot();
