@@ -3,10 +3,16 @@ import type { HostNameComparisonMode } from '@portshare/control';
 
 /**
  * SMSvcHost's routing table (wcf-port-sharing notes §2.2; [SMS] RoutingTable.cs, [RS] UriPrefixTable.cs):
- * a trie over `[scheme, host-segment, port, ...path segments]`, compared case-insensitively
- * (StringComparer.OrdinalIgnoreCase), returning the deepest registered node on the path, so the
- * match is a longest prefix on whole segments. Empty segments are skipped, so duplicate and
- * trailing slashes do not matter; the query and fragment are ignored.
+ * keys are `[scheme, host-segment, port, ...path segments]`, compared case-insensitively
+ * (StringComparer.OrdinalIgnoreCase), and a lookup returns the deepest registered prefix of the
+ * via on whole segments. Empty segments are skipped, so duplicate and trailing slashes do not
+ * matter; the query and fragment are ignored.
+ *
+ * UriPrefixTable walks a trie one segment at a time. Here each origin (scheme, host segment, port)
+ * holds one hash map from the canonical path (lowercased segments joined by '/') to its route,
+ * and a lookup probes the via's prefixes from the longest, trying only the segment counts some
+ * route has: same answers, but with 10,000 services a lookup touches one or two map entries
+ * instead of a chain of trie nodes scattered through the heap (docs/benchmarks.md, route lookups).
  */
 
 export interface RouteKey {
@@ -18,15 +24,26 @@ export interface RouteKey {
   path: string;
 }
 
-interface Node<T> {
-  children: Map<string, Node<T>> | undefined;
-  value: T | undefined;
-}
-
 export interface RouteEntry<T> {
   value: T;
   mode: HostNameComparisonMode;
   host: string;
+}
+
+/**
+ * A route as stored: with the local address it requires worked out when it is added, so a lookup
+ * compares two strings instead of parsing the registered host.
+ */
+interface StoredRoute<T> extends RouteEntry<T> {
+  /** The expanded IP literal the accepting socket's address must equal; undefined: any address. */
+  readonly requiredAddress: string | undefined;
+}
+
+/** The routes under one scheme, host segment and port. */
+interface Origin<T> {
+  readonly routes: Map<string, StoredRoute<T>>;
+  /** depthCounts[d]: how many routes have d path segments; lookups skip the counts no route has. */
+  readonly depthCounts: number[];
 }
 
 const HOST_SEGMENT: Record<HostNameComparisonMode, (host: string) => string> = {
@@ -35,10 +52,18 @@ const HOST_SEGMENT: Record<HostNameComparisonMode, (host: string) => string> = {
   WeakWildcard: () => '*',
 };
 
+/** The path's non-empty segments, lowercased, without the query and fragment. */
 export function pathSegments(path: string): string[] {
-  const q = path.search(/[?#]/);
-  const p = q === -1 ? path : path.slice(0, q);
-  return p.split('/').filter((s) => s !== '').map((s) => s.toLowerCase());
+  let end = path.length;
+  const q = path.indexOf('?');
+  if (q !== -1) end = q;
+  const f = path.indexOf('#');
+  if (f !== -1 && f < end) end = f;
+  const segs = path.slice(0, end).toLowerCase().split('/');
+  let n = 0;
+  for (const s of segs) if (s !== '') segs[n++] = s;
+  segs.length = n;
+  return segs;
 }
 
 function stripBrackets(host: string): string {
@@ -50,78 +75,74 @@ function normalizeAddress(address: string): string {
   return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
 }
 
+function originKey(scheme: string, hostSegment: string, port: number): string {
+  // '/' cannot occur in a scheme, a host or a port, so the key is unambiguous.
+  return `${scheme}/${hostSegment}/${port}`;
+}
+
 export class RoutingTable<T> {
-  readonly #root: Node<RouteEntry<T>> = { children: undefined, value: undefined };
+  readonly #origins = new Map<string, Origin<T>>();
   #size = 0;
 
   get size(): number {
     return this.#size;
   }
 
-  #keyOf(key: RouteKey, mode: HostNameComparisonMode): string[] {
-    return [key.scheme.toLowerCase(), HOST_SEGMENT[mode](stripBrackets(key.host)), String(key.port), ...pathSegments(key.path)];
+  #place(key: RouteKey, mode: HostNameComparisonMode): { origin: string; path: string; depth: number } {
+    const segs = pathSegments(key.path);
+    return {
+      origin: originKey(key.scheme.toLowerCase(), HOST_SEGMENT[mode](stripBrackets(key.host)), key.port),
+      path: segs.join('/'),
+      depth: segs.length,
+    };
   }
 
   /** Adds a route; returns false when that exact node (same URI and comparison mode) is taken. */
   add(key: RouteKey, mode: HostNameComparisonMode, value: T): boolean {
-    let node = this.#root;
-    for (const seg of this.#keyOf(key, mode)) {
-      node.children ??= new Map();
-      let next = node.children.get(seg);
-      if (!next) {
-        next = { children: undefined, value: undefined };
-        node.children.set(seg, next);
-      }
-      node = next;
+    const at = this.#place(key, mode);
+    let origin = this.#origins.get(at.origin);
+    if (origin === undefined) {
+      origin = { routes: new Map(), depthCounts: [] };
+      this.#origins.set(at.origin, origin);
     }
-    if (node.value !== undefined) return false;
-    node.value = { value, mode, host: stripBrackets(key.host) };
+    if (origin.routes.has(at.path)) return false;
+    const host = stripBrackets(key.host);
+    origin.routes.set(at.path, { value, mode, host, requiredAddress: requiredAddress(host) });
+    while (origin.depthCounts.length <= at.depth) origin.depthCounts.push(0);
+    origin.depthCounts[at.depth]!++;
     this.#size++;
     return true;
   }
 
-  /** Removes the route if it holds `value`; prunes empty branches. */
+  /** Removes the route if it holds `value`; forgets origins left empty. */
   remove(key: RouteKey, mode: HostNameComparisonMode, value: T): boolean {
-    const segs = this.#keyOf(key, mode);
-    const trail: [Node<RouteEntry<T>>, string][] = [];
-    let node = this.#root;
-    for (const seg of segs) {
-      const next = node.children?.get(seg);
-      if (!next) return false;
-      trail.push([node, seg]);
-      node = next;
-    }
-    if (node.value?.value !== value) return false;
-    node.value = undefined;
+    const at = this.#place(key, mode);
+    const origin = this.#origins.get(at.origin);
+    if (origin?.routes.get(at.path)?.value !== value) return false;
+    origin.routes.delete(at.path);
+    origin.depthCounts[at.depth]!--;
+    while (origin.depthCounts.length > 0 && origin.depthCounts[origin.depthCounts.length - 1] === 0) origin.depthCounts.pop();
+    if (origin.routes.size === 0) this.#origins.delete(at.origin);
     this.#size--;
-    for (let i = trail.length - 1; i >= 0; i--) {
-      const [parent, seg] = trail[i]!;
-      const child = parent.children!.get(seg)!;
-      if (child.value !== undefined || (child.children && child.children.size > 0)) break;
-      parent.children!.delete(seg);
-    }
     return true;
   }
 
   /** Is that exact node registered (WCF UriPrefixTable.IsRegistered)? */
   has(key: RouteKey, mode: HostNameComparisonMode): boolean {
-    let node: Node<RouteEntry<T>> | undefined = this.#root;
-    for (const seg of this.#keyOf(key, mode)) {
-      node = node.children?.get(seg);
-      if (!node) return false;
-    }
-    return node.value !== undefined;
+    const at = this.#place(key, mode);
+    return this.#origins.get(at.origin)?.routes.has(at.path) ?? false;
   }
 
-  #deepest(segs: string[]): RouteEntry<T> | undefined {
-    let node: Node<RouteEntry<T>> | undefined = this.#root;
-    let best: RouteEntry<T> | undefined;
-    for (const seg of segs) {
-      node = node.children?.get(seg);
-      if (!node) break;
-      if (node.value !== undefined) best = node.value;
+  /** The deepest route under `origin` whose path is a prefix of `segs` on whole segments. */
+  #deepest(origin: Origin<T> | undefined, segs: readonly string[]): StoredRoute<T> | undefined {
+    if (origin === undefined) return undefined;
+    const counts = origin.depthCounts;
+    for (let d = Math.min(segs.length, counts.length - 1); d >= 0; d--) {
+      if (counts[d] === 0) continue;
+      const hit = origin.routes.get(d === segs.length ? segs.join('/') : segs.slice(0, d).join('/'));
+      if (hit !== undefined) return hit;
     }
-    return best;
+    return undefined;
   }
 
   /**
@@ -131,36 +152,37 @@ export class RoutingTable<T> {
    * address), else that step is a miss. So comparison mode outranks path length.
    */
   lookup(via: RouteKey, localAddress: string, localPort: number): RouteEntry<T> | undefined {
-    const path = pathSegments(via.path);
+    const segs = pathSegments(via.path);
     const scheme = via.scheme.toLowerCase();
-    const local = normalizeAddress(localAddress);
-    const steps: [string, number][] = [
-      ['+', localPort],
-      [stripBrackets(via.host).toLowerCase(), via.port],
-      ['*', localPort],
-    ];
-    for (const [hostSeg, port] of steps) {
-      const hit = this.#deepest([scheme, hostSeg, String(port), ...path]);
-      if (hit && addressMatches(hit.host, local)) return hit;
-    }
+    let local: string | undefined;
+    const accept = (hit: StoredRoute<T> | undefined): boolean =>
+      hit !== undefined && (hit.requiredAddress === undefined || hit.requiredAddress === (local ??= expandAddress(localAddress)));
+    const strong = this.#deepest(this.#origins.get(originKey(scheme, '+', localPort)), segs);
+    if (accept(strong)) return strong;
+    const exact = this.#deepest(this.#origins.get(originKey(scheme, stripBrackets(via.host).toLowerCase(), via.port)), segs);
+    if (accept(exact)) return exact;
+    const weak = this.#deepest(this.#origins.get(originKey(scheme, '*', localPort)), segs);
+    if (accept(weak)) return weak;
     return undefined;
   }
 
   *entries(): IterableIterator<RouteEntry<T>> {
-    const stack: Node<RouteEntry<T>>[] = [this.#root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (node.value !== undefined) yield node.value;
-      if (node.children) stack.push(...node.children.values());
-    }
+    for (const origin of this.#origins.values()) yield* origin.routes.values();
   }
 }
 
-function addressMatches(registeredHost: string, localAddress: string): boolean {
-  if (isIP(registeredHost) === 0) return true;
-  const reg = normalizeAddress(registeredHost);
-  if (reg === '0.0.0.0' || reg === '::') return true;
-  return reg === localAddress || expandV6(reg) === expandV6(localAddress);
+/**
+ * The local address a route registered on `host` requires: none for a host name or an any
+ * address, else the literal in one canonical form (IPv4-mapped IPv6 as IPv4, IPv6 expanded).
+ */
+function requiredAddress(host: string): string | undefined {
+  if (isIP(host) === 0) return undefined;
+  const a = expandAddress(host);
+  return a === '0.0.0.0' || a === '0:0:0:0:0:0:0:0' ? undefined : a;
+}
+
+function expandAddress(address: string): string {
+  return expandV6(normalizeAddress(address));
 }
 
 function expandV6(a: string): string {

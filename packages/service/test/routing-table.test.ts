@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseVia } from '@portshare/framing';
 import { RoutingTable } from '../src/routing-table.js';
 
@@ -77,5 +78,79 @@ describe('routing table (SMSvcHost RoutingTable / UriPrefixTable)', () => {
     expect(t.remove(key, 'StrongWildcard', 'one')).toBe(true);
     expect(t.size).toBe(1);
     expect(look(t, 'net.tcp://h:9000/a/b')).toBe('three');
+  });
+});
+
+/**
+ * The rules written out the slow way, from the notes rather than from the table's code: for each
+ * lookup step in SMSvcHost's order, the routes of that mode on that host segment and port whose
+ * segments are a prefix of the via's; the longest wins, and it must accept the local address.
+ */
+function reference(routes: [string, 'StrongWildcard' | 'Exact' | 'WeakWildcard'][], via: string, local: string, localPort: number): string | undefined {
+  const segs = (p: string) => p.split(/[?#]/)[0]!.split('/').filter((s) => s !== '').map((s) => s.toLowerCase());
+  const v = parseVia(via);
+  const vs = segs(v.path);
+  const steps: ['StrongWildcard' | 'Exact' | 'WeakWildcard', number][] = [
+    ['StrongWildcard', localPort],
+    ['Exact', v.port],
+    ['WeakWildcard', localPort],
+  ];
+  for (const [mode, port] of steps) {
+    let best: { name: string; depth: number; host: string } | undefined;
+    for (const [uri, m] of routes) {
+      const r = parseVia(uri);
+      if (m !== mode || r.port !== port || r.scheme.toLowerCase() !== v.scheme.toLowerCase()) continue;
+      if (mode === 'Exact' && r.host.toLowerCase() !== v.host.toLowerCase()) continue;
+      const rs = segs(r.path);
+      if (rs.length > vs.length || rs.some((s, i) => s !== vs[i])) continue;
+      if (best === undefined || rs.length > best.depth) best = { name: `${m}:${uri}`, depth: rs.length, host: r.host };
+    }
+    if (best === undefined) continue;
+    const literal = /^\d+\.\d+\.\d+\.\d+$/.test(best.host);
+    if (!literal || best.host === '0.0.0.0' || best.host === local) return best.name;
+  }
+  return undefined;
+}
+
+function sameNode(a: string, b: string, mode: 'StrongWildcard' | 'Exact' | 'WeakWildcard'): boolean {
+  const segs = (p: string) => p.split('/').filter((s) => s !== '').map((s) => s.toLowerCase()).join('/');
+  const x = parseVia(a);
+  const y = parseVia(b);
+  return x.port === y.port && segs(x.path) === segs(y.path) && (mode !== 'Exact' || x.host.toLowerCase() === y.host.toLowerCase());
+}
+
+describe('routing table against the rules written out', () => {
+  const segment = fc.constantFrom('a', 'B', 'c', 'svc', 'Service.svc', '');
+  const path = fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`);
+  const host = fc.constantFrom('host', 'other', '127.0.0.1', '127.0.0.2', '0.0.0.0');
+  const port = fc.constantFrom(9000, 9001);
+  const mode = fc.constantFrom('StrongWildcard' as const, 'Exact' as const, 'WeakWildcard' as const);
+  const uri = fc.tuple(host, port, path).map(([h, p, s]) => `net.tcp://${h}:${p}${s}`);
+
+  it('answers every lookup as the rules do, also after removals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(uri, mode), { maxLength: 12 }),
+        fc.array(fc.tuple(uri, fc.constantFrom('127.0.0.1', '127.0.0.2'), port), { minLength: 1, maxLength: 8 }),
+        fc.nat(),
+        (adds, vias, cut) => {
+          const t = new RoutingTable<string>();
+          const kept: [string, 'StrongWildcard' | 'Exact' | 'WeakWildcard'][] = [];
+          for (const [u, m] of adds) {
+            // Refused only when a kept route of that mode names the same node.
+            const taken = kept.some(([k, km]) => km === m && sameNode(k, u, m));
+            expect(t.add(parseVia(u), m, `${m}:${u}`)).toBe(!taken);
+            if (!taken) kept.push([u, m]);
+          }
+          // Remove some routes, then compare every lookup with the reference.
+          const removed = kept.splice(0, kept.length === 0 ? 0 : cut % (kept.length + 1));
+          for (const [u, m] of removed) expect(t.remove(parseVia(u), m, `${m}:${u}`)).toBe(true);
+          expect(t.size).toBe(kept.length);
+          expect([...t.entries()].map((e) => e.value).sort()).toEqual(kept.map(([u, m]) => `${m}:${u}`).sort());
+          for (const [v, local, lp] of vias) expect(t.lookup(parseVia(v), local, lp)?.value).toBe(reference(kept, v, local, lp));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
