@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DAEMON_NODE_OPTIONS } from '@portshare/service';
 import { BenchError, BenchErrorCodes } from './errors.js';
 
 /** The five ways of reaching the same echo worker, in the order they run in each round. */
@@ -93,7 +94,10 @@ export interface BenchOptions {
   maxErrorRatio: number;
   /** Write V8 CPU profiles of the daemons and workers here (node --cpu-prof); undefined: no profiling. */
   profileDir: string | undefined;
-  /** Node options for the daemons only, e.g. V8 heap flags to try (`--max-semi-space-size=1`). */
+  /**
+   * Node options for the daemons only. Default: DAEMON_NODE_OPTIONS, what `portshare enable` records,
+   * so the daemon is measured as it runs; others (e.g. `--max-semi-space-size=1`) to compare.
+   */
   daemonNodeArgs: string[];
   /** Where the JSON results go; undefined: nowhere. */
   out: string | undefined;
@@ -132,7 +136,7 @@ export function fullOptions(): BenchOptions {
     fdLimit: 65_536,
     maxErrorRatio: BenchLimits.maxErrorRatio,
     profileDir: undefined,
-    daemonNodeArgs: [],
+    daemonNodeArgs: [...DAEMON_NODE_OPTIONS],
     out: undefined,
   };
 }
@@ -225,7 +229,8 @@ const USAGE = `Usage: node dist/run.js [options]
   --no-quiet-wait      start each test at once and keep it, even while other work keeps the machine busy
   --out FILE           write the JSON results there (default results/latest.json; smoke: none)
   --cpu-prof DIR       write CPU profiles of the daemons and workers to DIR (node --cpu-prof)
-  --daemon-node-args A start the daemons with these node options, e.g. "--max-semi-space-size=1"
+  --daemon-node-args A start the daemons with these node options instead of the ones portshare
+                       records (${DAEMON_NODE_OPTIONS.join(' ')}); "" for Node's defaults
   --report FILE        print the tables of an earlier run's JSON, run nothing
   --help               this text`;
 

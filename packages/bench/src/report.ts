@@ -81,7 +81,7 @@ export function formatReport(r: BenchResults): string {
   parts.push(
     `Run: ${r.startedAt}${r.smoke ? ' (smoke: numbers only show that everything runs)' : ''}; ${o.rounds} interleaved round(s), medians over rounds; ` +
       `connection test ${o.connDurationMs / 1000} s, round-trip tests ${o.rttDurationMs / 1000} s, bulk ${(o.bulkBytes / 1024 ** 2).toFixed(0)} MiB per round` +
-      `${o.daemonNodeArgs.length > 0 ? `; daemons started with \`${o.daemonNodeArgs.join(' ')}\`` : ''}. Ratios are paired: per round against direct's same round, median over rounds.`,
+      `; daemons started with ${o.daemonNodeArgs.length > 0 ? `\`node ${o.daemonNodeArgs.join(' ')}\`` : "Node's default options"}. Ratios are paired: per round against direct's same round, median over rounds.`,
   );
   if (r.quietGates.length > 0) {
     const waited = r.quietGates.reduce((sum, g) => sum + g.waitedMs, 0);

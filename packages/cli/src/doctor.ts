@@ -9,7 +9,7 @@ import {
   type InstancePaths,
 } from '@portshare/control';
 import { PortshareError } from '@portshare/framing';
-import { handoffUnsupportedReason, isHandoffSupported, loadConfig, type ServiceConfig } from '@portshare/service';
+import { DAEMON_NODE_OPTIONS, handoffUnsupportedReason, isHandoffSupported, loadConfig, type ServiceConfig } from '@portshare/service';
 import { probe } from './daemon-client.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -63,16 +63,24 @@ function startModeChecks(paths: InstancePaths): CheckResult[] {
     return [{ check: 'start mode', status: 'warn', detail: "disabled: starts are refused. Enable with 'portshare enable'" }];
   }
   const results: CheckResult[] = [{ check: 'start mode', status: 'ok', detail: 'enabled (demand): workers start the service on demand' }];
-  const script = state.command?.[1];
   const exe = state.command?.[0];
+  // The script is the first argument that is not a Node option (the options come before it).
+  const script = state.command?.slice(1).find((a) => !a.startsWith('-'));
   if (exe === undefined) {
     results.push({ check: 'start command', status: 'warn', detail: "none recorded: workers cannot start the service. Run 'portshare enable' again" });
   } else {
     const missing = [exe, script].filter((f): f is string => f !== undefined && !existsSync(f));
+    const lacking = DAEMON_NODE_OPTIONS.filter((o) => !state.command!.includes(o));
     results.push(
-      missing.length === 0
-        ? { check: 'start command', status: 'ok', detail: state.command!.join(' ') }
-        : { check: 'start command', status: 'fail', detail: `${missing.join(', ')} no longer exists. Run 'portshare enable' again to record the current installation` },
+      missing.length > 0
+        ? { check: 'start command', status: 'fail', detail: `${missing.join(', ')} no longer exists. Run 'portshare enable' again to record the current installation` }
+        : lacking.length > 0
+          ? {
+              check: 'start command',
+              status: 'warn',
+              detail: `${state.command!.join(' ')}: starts the service without ${lacking.join(' ')} (its memory grows more under bursts of connections). Run 'portshare enable' again to record the current command`,
+            }
+          : { check: 'start command', status: 'ok', detail: state.command!.join(' ') },
     );
   }
   return results;

@@ -1,7 +1,7 @@
 // The administrator's whole journey against a real daemon, through the real binary: refused while
 // disabled, enable, start in the background, a worker registers, status/routes show it, pause
 // (clients get EndpointUnavailable), resume, restart, stop, disable.
-import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFault, encodePreamble, FaultUri } from '@portshare/framing';
 import type { StatusResult } from '../src/index.js';
@@ -58,8 +58,9 @@ describe('portshare lifecycle against a real daemon', () => {
     expect(r.json.startMode).toBe('demand');
     expect(r.json.runningPid).toBeNull();
     expect(r.json.command[0]).toBe(process.execPath);
-    expect(existsSync(r.json.command[1]!)).toBe(true);
-    expect(r.json.command[1]).toMatch(/service[/\\]dist[/\\]main\.js$/);
+    expect(r.json.command[1]).toBe('--optimize-for-size');
+    expect(existsSync(r.json.command[2]!)).toBe(true);
+    expect(r.json.command[2]).toMatch(/service[/\\]dist[/\\]main\.js$/);
   });
 
   it('start --detach starts the daemon in the background and prints its pid', async () => {
@@ -68,6 +69,8 @@ describe('portshare lifecycle against a real daemon', () => {
     expect(r.json.state).toBe('running');
     daemonPid = r.json.pid;
     expect(isAlive(daemonPid)).toBe(true);
+    // It runs with the daemon's Node options, as recorded by enable.
+    expect(readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0')).toContain('--optimize-for-size');
     expect(r.json.controlSocket).toBe(h.paths.controlSocket);
     const again = await run('start', '--detach');
     expect(again.code).toBe(6);

@@ -1,3 +1,4 @@
-#!/usr/bin/env node
-// The daemon binary; the code is in dist/main.js (built from src/main.ts).
+#!/usr/bin/env -S node --optimize-for-size
+// The daemon binary; the code is in dist/main.js (built from src/main.ts). The options on the
+// first line are DAEMON_NODE_OPTIONS (src/node-options.ts says why); a test keeps them equal.
 import '../dist/main.js';
