@@ -49,12 +49,12 @@ describe('portshare doctor', () => {
     expect((await runCli(['enable'], h.home)).code).toBe(0);
     const enabled = await doctor();
     expect(enabled.check('start command')).toMatchObject({ status: 'ok' });
-    expect(enabled.check('start command')!.detail).toContain(' --optimize-for-size ');
+    expect(enabled.check('start command')!.detail).toContain(' --max-semi-space-size=1 ');
     writeState(h.paths, { startMode: 'demand', command: [process.execPath, serviceMainPath()] });
     const old = await doctor();
     expect(old.code).toBe(0);
     expect(old.check('start command')).toMatchObject({ status: 'warn' });
-    expect(old.check('start command')!.detail).toContain("without --optimize-for-size");
+    expect(old.check('start command')!.detail).toContain('without --max-semi-space-size=1');
     expect(old.check('start command')!.detail).toContain("'portshare enable' again");
   });
 

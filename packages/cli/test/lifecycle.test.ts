@@ -58,7 +58,7 @@ describe('portshare lifecycle against a real daemon', () => {
     expect(r.json.startMode).toBe('demand');
     expect(r.json.runningPid).toBeNull();
     expect(r.json.command[0]).toBe(process.execPath);
-    expect(r.json.command[1]).toBe('--optimize-for-size');
+    expect(r.json.command[1]).toBe('--max-semi-space-size=1');
     expect(existsSync(r.json.command[2]!)).toBe(true);
     expect(r.json.command[2]).toMatch(/service[/\\]dist[/\\]main\.js$/);
   });
@@ -70,7 +70,7 @@ describe('portshare lifecycle against a real daemon', () => {
     daemonPid = r.json.pid;
     expect(isAlive(daemonPid)).toBe(true);
     // It runs with the daemon's Node options, as recorded by enable.
-    expect(readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0')).toContain('--optimize-for-size');
+    expect(readFileSync(`/proc/${daemonPid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=1');
     expect(r.json.controlSocket).toBe(h.paths.controlSocket);
     const again = await run('start', '--detach');
     expect(again.code).toBe(6);

@@ -14,8 +14,13 @@ export interface HandoffHeader {
   connectionId: number;
   registrationId: number;
   via: string;
-  remoteAddress: string;
-  remotePort: number;
+  /**
+   * The client's address and port. Sent in proxy mode only, where the worker's stream is not the
+   * client's socket; in fd mode the worker reads them from the socket it receives, which spares
+   * the daemon a getpeername per connection.
+   */
+  remoteAddress?: string;
+  remotePort?: number;
   localAddress: string;
   localPort: number;
 }

@@ -99,8 +99,6 @@ export class ConnectionPipeline {
         connectionId,
         registrationId: hit.value.id,
         via: sniffed.via,
-        remoteAddress: socket.remoteAddress ?? '',
-        remotePort: socket.remotePort ?? 0,
         localAddress,
         localPort,
       };

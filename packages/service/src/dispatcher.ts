@@ -85,7 +85,8 @@ function handOffProxy(reg: Registration, socket: Socket, header: HandoffHeader, 
     upstream.once('error', reject);
     upstream.once('connect', () => {
       upstream.off('error', reject);
-      upstream.write(encodeProxyPreface(header, bytes));
+      // The worker's end of this stream is not the client's socket: tell it who the client is.
+      upstream.write(encodeProxyPreface({ ...header, remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 }, bytes));
       const abort = (): void => {
         socket.destroy();
         upstream.destroy();

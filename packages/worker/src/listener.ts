@@ -247,8 +247,9 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     const path = join(dir, `w${process.pid}-${++receiverCounter}.sock`);
     const onConnection = ({ socket, header }: { socket: Socket; header: HandoffHeader }): void => {
       this.emit('connection', socket, {
-        remoteAddress: header.remoteAddress,
-        remotePort: header.remotePort,
+        // A passed socket is the client's own: its peer is the client (the header has it in proxy mode).
+        remoteAddress: header.remoteAddress ?? socket.remoteAddress ?? '',
+        remotePort: header.remotePort ?? socket.remotePort ?? 0,
         localAddress: header.localAddress,
         localPort: header.localPort,
         via: header.via,

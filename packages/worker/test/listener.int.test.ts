@@ -82,6 +82,35 @@ describe('NetTcpListener with port sharing', () => {
     );
   });
 
+  it("tells each connection's client and local endpoints, whether it was passed, proxied or accepted", async () => {
+    const { home, paths, cleanup } = makeHome();
+    cleanups.push(cleanup);
+    const shared = await freePort();
+    const own = await freePort();
+    const fd = worker(`net.tcp://localhost:${shared}/fd`, 'on', 'A', home);
+    await fd.waitFor(/READY shared/);
+    const proxied = spawnProc([LISTENER_WORKER, `net.tcp://localhost:${shared}/proxy`, 'on', 'B'], { PORTSHARE_HOME: home, FORCE_PROXY: '1' });
+    procs.push(proxied);
+    await proxied.waitFor(/READY shared/);
+    const direct = worker(`net.tcp://localhost:${own}/direct`, 'off', 'C');
+    await direct.waitFor(/READY exclusive/);
+    const status = await daemonStatus(paths);
+    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    for (const [w, port, path, transport] of [
+      [fd, shared, '/fd', 'fd'],
+      [proxied, shared, '/proxy', 'proxy'],
+      [direct, own, '/direct', 'direct'],
+    ] as const) {
+      const via = `net.tcp://localhost:${port}${path}`;
+      const bytes = encodePreamble({ via, encoding: 8 });
+      const { socket } = await roundTrip(port, bytes, 2 + bytes.length);
+      const clientPort = socket.localPort;
+      socket.destroy();
+      const m = await w.waitFor(/CONN (\S+) (\S+) (\d+) (\S+) (\d+)\n/);
+      expect([m[1], m[2], Number(m[3]), m[4], Number(m[5])]).toEqual([transport, '127.0.0.1', clientPort, '127.0.0.1', port]);
+    }
+  });
+
   it('re-registers within 2 s of a daemon restart, and a handed-off connection carries on throughout', async () => {
     const { home, paths, cleanup } = makeHome();
     cleanups.push(cleanup);
