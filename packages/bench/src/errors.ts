@@ -11,7 +11,7 @@ export const BenchErrorCodes = {
   PeerMissing: 'BENCH_ERR_PEER_MISSING',
   /** A process of the setup (daemon, worker, HAProxy, sslh) exited or did not become ready in time. */
   StartFailed: 'BENCH_ERR_START_FAILED',
-  /** The load generator exited without a result, or reported a failure. */
+  /** The load generator (or the route lookup program) exited without a result, or reported a failure. */
   LoadgenFailed: 'BENCH_ERR_LOADGEN_FAILED',
   /** Too many connections or messages of one measurement failed for its numbers to mean anything. */
   MeasurementFailed: 'BENCH_ERR_MEASUREMENT_FAILED',

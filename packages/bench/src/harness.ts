@@ -23,7 +23,7 @@ import type {
   WcfSample,
 } from './results.js';
 import { cpuSnapshot, foreignCpuMs, waitForQuiet } from './quiet.js';
-import { benchRouteLookups } from './routes-bench.js';
+import { benchRouteLookupsInChild } from './routes-bench.js';
 import { BenchSetup, startWorker, type Endpoint, type WorkerListen } from './setup.js';
 import { median } from './stats.js';
 import { checkTargets, summarizeRounds, summarizeWcf } from './summary.js';
@@ -423,7 +423,7 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
     }
 
     await gate.pass('route lookups');
-    const lookups = benchRouteLookups({ sizes: o.routeRegistrations, batch: o.routeLookupBatch, batches: o.routeBatches });
+    const lookups = await benchRouteLookupsInChild({ sizes: o.routeRegistrations, batch: o.routeLookupBatch, batches: o.routeBatches });
     for (const l of lookups) log(`  route lookup, ${l.registrations} registrations: ${l.hotNs.toFixed(0)} ns hot, ${l.spreadNs.toFixed(0)} ns spread`);
     const e2e = o.configurations.includes('handoff') ? await measureRouteE2e(setup, o, log, gate) : [];
     routes = { lookups, e2e };

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseVia, type ParsedVia } from '@portshare/framing';
+import { BenchError, BenchErrorCodes } from './errors.js';
 import { RoutingTable } from '@portshare/service';
 import { median } from './stats.js';
 
@@ -82,4 +86,17 @@ export function benchRouteLookups(options: RouteBenchOptions): RouteLookupResult
     hotNs: median(hot[i]!),
     spreadNs: median(spread[i]!),
   }));
+}
+
+// The built program, whether this module runs from src (tests) or from dist.
+const ROUTES_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'routes-main.js');
+
+/** {@link benchRouteLookups} in a fresh Node process (dist/routes-main.js). */
+export function benchRouteLookupsInChild(options: RouteBenchOptions): Promise<RouteLookupResult[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [ROUTES_MAIN, JSON.stringify(options)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new BenchError(BenchErrorCodes.LoadgenFailed, `The route lookup program (${ROUTES_MAIN}) failed: ${err.message}${stderr ? `\n${stderr.slice(-2000)}` : ''}`));
+      else resolve(JSON.parse(stdout) as RouteLookupResult[]);
+    });
+  });
 }

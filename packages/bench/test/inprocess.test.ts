@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMs, rssBytes } from '../src/proc-stats.js';
 import { busyShare, cpuSnapshot, foreignCpuMs, waitForQuiet } from '../src/quiet.js';
-import { benchRouteLookups } from '../src/routes-bench.js';
+import { benchRouteLookups, benchRouteLookupsInChild } from '../src/routes-bench.js';
 import { haproxyConfig, sslhConfig, VIA_OFFSET } from '../src/peers.js';
 import { benchPreamble, benchVia, ROUTE_PREFIX } from '../src/wire.js';
 
@@ -68,6 +68,12 @@ describe('route lookup bench', () => {
       expect(Number.isFinite(x.hotNs) && x.hotNs > 0).toBe(true);
       expect(Number.isFinite(x.spreadNs) && x.spreadNs > 0).toBe(true);
     }
+  });
+
+  it('runs the same in a fresh process, as the full run does', async () => {
+    const r = await benchRouteLookupsInChild({ sizes: [3, 300], batch: 2000, batches: 2 });
+    expect(r.map((x) => x.registrations)).toEqual([3, 300]);
+    for (const x of r) expect(Number.isFinite(x.spreadNs) && x.spreadNs > 0).toBe(true);
   });
 });
 
