@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient, resolveInstance, writeState, type InstancePaths } from '@portshare/control';
-import { DAEMON_NODE_OPTIONS } from '@portshare/service';
 import { BenchError, BenchErrorCodes } from './errors.js';
 import { manage, sleep, spawnWithFdLimit, type ManagedProcess } from './processes.js';
 
@@ -38,7 +37,7 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonHa
   const home = mkdtempSync(join(tmpdir(), 'psb-'));
   chmodSync(home, 0o755);
   const paths = resolveInstance({ home });
-  writeState(paths, { startMode: 'demand', command: [process.execPath, ...DAEMON_NODE_OPTIONS, SERVICE_MAIN] });
+  writeState(paths, { startMode: 'demand', command: [process.execPath, SERVICE_MAIN] });
   writeFileSync(
     paths.configFile,
     JSON.stringify({ handoff: options.mode, log: { level: 'warn' }, ...options.config }, null, 2),

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { DAEMON_NODE_OPTIONS } from '@portshare/service';
 import { BenchError, BenchErrorCodes } from './errors.js';
 
 /** The five ways of reaching the same echo worker, in the order they run in each round. */
@@ -94,10 +93,7 @@ export interface BenchOptions {
   maxErrorRatio: number;
   /** Write V8 CPU profiles of the daemons and workers here (node --cpu-prof); undefined: no profiling. */
   profileDir: string | undefined;
-  /**
-   * Node options for the daemons only. Default: DAEMON_NODE_OPTIONS, what `portshare enable` records,
-   * so the daemon is measured as it runs; others (e.g. `--max-semi-space-size=1`) to compare.
-   */
+  /** Node options for the daemons only, e.g. V8 heap flags to compare (`--max-semi-space-size=1`). */
   daemonNodeArgs: string[];
   /** Where the JSON results go; undefined: nowhere. */
   out: string | undefined;
@@ -136,7 +132,7 @@ export function fullOptions(): BenchOptions {
     fdLimit: 65_536,
     maxErrorRatio: BenchLimits.maxErrorRatio,
     profileDir: undefined,
-    daemonNodeArgs: [...DAEMON_NODE_OPTIONS],
+    daemonNodeArgs: [],
     out: undefined,
   };
 }
@@ -229,8 +225,7 @@ const USAGE = `Usage: node dist/run.js [options]
   --no-quiet-wait      start each test at once and keep it, even while other work keeps the machine busy
   --out FILE           write the JSON results there (default results/latest.json; smoke: none)
   --cpu-prof DIR       write CPU profiles of the daemons and workers to DIR (node --cpu-prof)
-  --daemon-node-args A start the daemons with these node options instead of the ones portshare
-                       records (${DAEMON_NODE_OPTIONS.join(' ')}); "" for Node's defaults
+  --daemon-node-args A start the daemons with these node options, e.g. "--max-semi-space-size=1"
   --report FILE        print the tables of an earlier run's JSON, run nothing
   --help               this text`;
 

@@ -9,7 +9,7 @@ import {
   type InstancePaths,
 } from '@portshare/control';
 import { PortshareError } from '@portshare/framing';
-import { DAEMON_NODE_OPTIONS, handoffUnsupportedReason, isHandoffSupported, loadConfig, type ServiceConfig } from '@portshare/service';
+import { handoffUnsupportedReason, isHandoffSupported, loadConfig, type ServiceConfig } from '@portshare/service';
 import { probe } from './daemon-client.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -70,17 +70,10 @@ function startModeChecks(paths: InstancePaths): CheckResult[] {
     results.push({ check: 'start command', status: 'warn', detail: "none recorded: workers cannot start the service. Run 'portshare enable' again" });
   } else {
     const missing = [exe, script].filter((f): f is string => f !== undefined && !existsSync(f));
-    const lacking = DAEMON_NODE_OPTIONS.filter((o) => !state.command!.includes(o));
     results.push(
-      missing.length > 0
-        ? { check: 'start command', status: 'fail', detail: `${missing.join(', ')} no longer exists. Run 'portshare enable' again to record the current installation` }
-        : lacking.length > 0
-          ? {
-              check: 'start command',
-              status: 'warn',
-              detail: `${state.command!.join(' ')}: starts the service without ${lacking.join(' ')} (its memory grows more under bursts of connections). Run 'portshare enable' again to record the current command`,
-            }
-          : { check: 'start command', status: 'ok', detail: state.command!.join(' ') },
+      missing.length === 0
+        ? { check: 'start command', status: 'ok', detail: state.command!.join(' ') }
+        : { check: 'start command', status: 'fail', detail: `${missing.join(', ')} no longer exists. Run 'portshare enable' again to record the current installation` },
     );
   }
   return results;

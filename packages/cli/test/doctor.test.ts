@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeState } from '@portshare/control';
-import { serviceMainPath, type CheckResult, type DoctorResult } from '../src/index.js';
+import type { CheckResult, DoctorResult } from '../src/index.js';
 import { makeHome, runCli, runJson, type Home } from './helpers.js';
 
 describe('portshare doctor', () => {
@@ -43,19 +43,6 @@ describe('portshare doctor', () => {
     expect(d.check('configuration')!.detail).toContain("'maxViaBytes'");
     expect(d.check('start command')).toMatchObject({ status: 'fail' });
     expect(d.check('start command')!.detail).toContain("'portshare enable' again");
-  });
-
-  it("records the daemon's Node options on enable, and warns about a command recorded without them", async () => {
-    expect((await runCli(['enable'], h.home)).code).toBe(0);
-    const enabled = await doctor();
-    expect(enabled.check('start command')).toMatchObject({ status: 'ok' });
-    expect(enabled.check('start command')!.detail).toContain(' --max-semi-space-size=1 ');
-    writeState(h.paths, { startMode: 'demand', command: [process.execPath, serviceMainPath()] });
-    const old = await doctor();
-    expect(old.code).toBe(0);
-    expect(old.check('start command')).toMatchObject({ status: 'warn' });
-    expect(old.check('start command')!.detail).toContain('without --max-semi-space-size=1');
-    expect(old.check('start command')!.detail).toContain("'portshare enable' again");
   });
 
   it('warns when the addon does not load: connections would be proxied', async () => {

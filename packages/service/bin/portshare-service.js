@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// The daemon binary; the code is in dist/main.js (built from src/main.ts). The options on the
-// first line are DAEMON_NODE_OPTIONS (src/node-options.ts says why); a test keeps them equal.
+#!/usr/bin/env node
+// The daemon binary; the code is in dist/main.js (built from src/main.ts).
 import '../dist/main.js';

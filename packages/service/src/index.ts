@@ -3,7 +3,6 @@ export { runDaemon, disabledStartMessage, type RunDaemonOptions, type RunningDae
 export { defaultConfig, validateConfig, loadConfig, type ServiceConfig } from './config.js';
 export { ServiceError, ServiceErrorCodes, type ServiceErrorCode } from './errors.js';
 export { ExitCode, exitCodeFor } from './exit-codes.js';
-export { DAEMON_NODE_OPTIONS } from './node-options.js';
 export { RoutingTable, pathSegments, type RouteKey, type RouteEntry } from './routing-table.js';
 export { prometheusText, createCounters } from './counters.js';
 export { sendFault, type FaultOptions } from './faults.js';
