@@ -141,10 +141,18 @@ async function measureRtt(e: Endpoint, concurrency: number, o: BenchOptions): Pr
 
 async function measureBulk(e: Endpoint, o: BenchOptions): Promise<Unguarded<BulkSample>> {
   const meter = cpuMeter(e.intermediaryCpuMeasurable ? e.intermediary?.pid : undefined);
-  const b = await runLoadgen({ ...target(e), test: 'bulk', bulk: { bytes: o.bulkBytes, messageBytes: o.bulkMessageBytes, connectTimeoutMs: o.connectTimeoutMs } }, { fdLimit: o.fdLimit });
+  const b = await runLoadgen(
+    {
+      ...target(e),
+      test: 'bulk',
+      bulk: { bytes: o.bulkBytes, messageBytes: o.bulkMessageBytes, connectTimeoutMs: o.connectTimeoutMs, stallTimeoutMs: o.bulkStallTimeoutMs },
+    },
+    { fdLimit: o.fdLimit },
+  );
   const interMs = meter();
   const { loadgen: _l, ...rest } = b;
-  return { ...rest, coreShare: share(b), intermediaryCpuMsPerGB: interMs === null ? null : interMs / (b.payloadBytes / 1e9) };
+  const stalled = b.stalledAfterBytes !== undefined;
+  return { ...rest, coreShare: share(b), intermediaryCpuMsPerGB: interMs === null || stalled ? null : interMs / (b.payloadBytes / 1e9) };
 }
 
 /**
@@ -174,6 +182,12 @@ async function measureRound(setup: BenchSetup, round: number, o: BenchOptions, l
   await gate.pass(`round ${round}: bulk`);
   for (const e of endpoints) bulk.set(e.name, await gate.measure<BulkSample>(`round ${round}: ${e.name} bulk`, () => measureBulk(e, o)));
   log(`  bulk MB/s: ${endpoints.map((e) => `${e.name} ${Math.round(bulk.get(e.name)!.mbPerSec)}`).join(' · ')}`);
+  for (const e of endpoints) {
+    const stalledAfter = bulk.get(e.name)!.stalledAfterBytes;
+    if (stalledAfter !== undefined) {
+      log(`  ${e.name} bulk stalled: no echoed byte for ${o.bulkStallTimeoutMs / 1000} s after ${(stalledAfter / 1e6).toFixed(0)} MB; counted as 0 MB/s`);
+    }
+  }
   return endpoints.map((e) => ({
     round,
     configuration: e.name,

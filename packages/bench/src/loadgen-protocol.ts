@@ -5,7 +5,7 @@ import type { WcfResult } from './wcf-loadgen.js';
 export type LoadgenRequest = { host: string; port: number; preambleHex: string } & (
   | { test: 'conn'; conn: { concurrency: number; durationMs: number; connectTimeoutMs: number } }
   | { test: 'rtt'; rtt: { concurrency: number; durationMs: number; messageBytes: number; connectTimeoutMs: number } }
-  | { test: 'bulk'; bulk: { bytes: number; messageBytes: number; connectTimeoutMs: number } }
+  | { test: 'bulk'; bulk: { bytes: number; messageBytes: number; connectTimeoutMs: number; stallTimeoutMs: number } }
   | { test: 'idle'; idle: { connections: number; openConcurrency: number; connectTimeoutMs: number } }
   | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number } }
 );

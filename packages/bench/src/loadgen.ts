@@ -53,13 +53,20 @@ export interface BulkSpec extends Target {
   bytes: number;
   messageBytes: number;
   connectTimeoutMs: number;
+  /**
+   * No echoed byte for this long ends the test as stalled, with 0 MB/s: a proxy that blocks on a
+   * full socket while the worker waits for it to read (sslh-fork does) would otherwise hang the run.
+   */
+  stallTimeoutMs: number;
 }
 
 export interface BulkResult {
   payloadBytes: number;
   seconds: number;
-  /** Payload megabytes (10^6) per second, each byte sent and echoed back once. */
+  /** Payload megabytes (10^6) per second, each byte sent and echoed back once; 0 when stalled. */
   mbPerSec: number;
+  /** Set when the echo stopped for stallTimeoutMs: the echoed bytes received until then. */
+  stalledAfterBytes?: number;
 }
 
 const now = (): bigint => process.hrtime.bigint();
@@ -206,12 +213,23 @@ export async function bulk(spec: BulkSpec): Promise<BulkResult> {
   const envelopes = Math.ceil(spec.bytes / spec.messageBytes);
   const expected = envelopes * envelopeLength;
   const t0 = now();
+  let stalledAfterBytes: number | undefined;
+  let stallTimer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let received = 0;
+      const armStallTimer = (): void => {
+        clearTimeout(stallTimer);
+        stallTimer = setTimeout(() => {
+          stalledAfterBytes = received;
+          resolve();
+        }, spec.stallTimeoutMs);
+      };
+      armStallTimer();
       socket.on('data', (c: Buffer) => {
         received += c.length;
         if (received >= expected) resolve();
+        else armStallTimer();
       });
       socket.once('close', () => reject(new Error(`the connection closed after ${received} of ${expected} echoed bytes`)));
       let left = envelopes;
@@ -229,11 +247,13 @@ export async function bulk(spec: BulkSpec): Promise<BulkResult> {
       write();
     });
   } finally {
+    clearTimeout(stallTimer);
     socket.removeAllListeners('close');
     socket.destroy();
   }
   const seconds = Number(now() - t0) / 1e9;
   const payloadBytes = envelopes * spec.messageBytes;
+  if (stalledAfterBytes !== undefined) return { payloadBytes, seconds, mbPerSec: 0, stalledAfterBytes };
   return { payloadBytes, seconds, mbPerSec: payloadBytes / 1e6 / seconds };
 }
 

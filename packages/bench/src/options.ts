@@ -58,6 +58,8 @@ export interface BenchOptions {
   /** Bulk test: this many payload bytes on one connection, in envelopes of bulkMessageBytes, echoed back. */
   bulkBytes: number;
   bulkMessageBytes: number;
+  /** Bulk test: no echoed byte for this long counts the round as stalled (0 MB/s) and goes on. */
+  bulkStallTimeoutMs: number;
   /** RSS test: connections held open (acknowledged, idle) through each portshare daemon. */
   idleConnections: number;
   idleOpenConcurrency: number;
@@ -115,6 +117,7 @@ export function fullOptions(): BenchOptions {
     rttMessageBytes: 64,
     bulkBytes: 1024 ** 3,
     bulkMessageBytes: 65_536,
+    bulkStallTimeoutMs: 15_000,
     idleConnections: 10_000,
     idleOpenConcurrency: 64,
     quietBusyShare: 0.1,
@@ -185,6 +188,7 @@ export function validateOptions(o: BenchOptions): BenchOptions {
     ['rttDurationMs', o.rttDurationMs],
     ['routeE2eDurationMs', o.routeE2eDurationMs],
     ['wcfDurationMs', o.wcfDurationMs],
+    ['bulkStallTimeoutMs', o.bulkStallTimeoutMs],
   ] as const) {
     intIn(name, ms, BenchLimits.minDurationMs, BenchLimits.maxDurationMs);
   }

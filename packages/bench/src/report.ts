@@ -99,6 +99,14 @@ export function formatReport(r: BenchResults): string {
         `the most any kept measurement shared the machine with was ${worst.toFixed(2)} cores.`,
     );
   }
+  const stalls = r.rounds.filter((x) => x.bulk.stalledAfterBytes !== undefined);
+  if (stalls.length > 0) {
+    parts.push(
+      `Bulk stalls (no echoed byte for ${(r.options as { bulkStallTimeoutMs: number }).bulkStallTimeoutMs / 1000} s; counted as 0 MB/s): ` +
+        stalls.map((x) => `${x.configuration} in round ${x.round}, after ${(x.bulk.stalledAfterBytes! / 1e6).toFixed(0)} MB`).join('; ') +
+        '.',
+    );
+  }
   parts.push('### Connection setup, round trips and bulk\n\n' + mainTable(r.summary, { conn: o.connConcurrency, rtt: o.rttConcurrency }));
   parts.push('### Spread between rounds\n\n' + spreadTable(r.summary));
   if (r.idle.length > 0) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulk, connRate, holdIdle, openSession, roundTrip } from '../src/loadgen.js';
 import { freePort, type ManagedProcess } from '../src/processes.js';
 import { startWorker } from '../src/setup.js';
-import { benchEnvelope, benchPreamble, benchVia, FAULT } from '../src/wire.js';
+import { benchEnvelope, benchPreamble, benchVia, FAULT, PREAMBLE_ACK } from '../src/wire.js';
 
 let worker: ManagedProcess;
 let port: number;
@@ -60,9 +60,10 @@ describe('load generator against the echo worker', () => {
   });
 
   it('moves exactly the bulk bytes asked for, including a last partial write', async () => {
-    const r = await bulk({ ...target, bytes: 3 * 1024 * 1024 + 65_536 * 5, messageBytes: 65_536, connectTimeoutMs: 5000 });
+    const r = await bulk({ ...target, bytes: 3 * 1024 * 1024 + 65_536 * 5, messageBytes: 65_536, connectTimeoutMs: 5000, stallTimeoutMs: 10_000 });
     expect(r.payloadBytes).toBe(3 * 1024 * 1024 + 65_536 * 5);
     expect(r.mbPerSec).toBeGreaterThan(0);
+    expect(r.stalledAfterBytes).toBeUndefined();
   });
 
   it('holds idle sessions open until released', async () => {
@@ -70,6 +71,43 @@ describe('load generator against the echo worker', () => {
     expect(hold.open).toBe(50);
     expect(hold.errors).toBe(0);
     hold.release();
+  });
+});
+
+describe('bulk stallTimeoutMs', () => {
+  it('ends a transfer whose echo stops as stalled, with 0 MB/s and the bytes echoed until then', async () => {
+    const held: Socket[] = [];
+    // Acknowledges the preamble, echoes the first 100,000 bytes, then reads no more (as a proxy
+    // blocked on a full socket does): the client's writes back up and no echo comes.
+    const stuck = createServer((s) => {
+      held.push(s);
+      let seen = 0;
+      let echoed = 0;
+      s.on('data', (c: Buffer) => {
+        if (seen === 0) s.write(Buffer.of(PREAMBLE_ACK));
+        seen += c.length;
+        const n = Math.min(c.length, 100_000 - echoed);
+        if (n > 0) {
+          s.write(c.subarray(0, n));
+          echoed += n;
+        }
+        if (echoed >= 100_000) s.pause();
+      });
+    });
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    const stuckPort = (stuck.address() as { port: number }).port;
+    const t = { host: '127.0.0.1', port: stuckPort, preamble: benchPreamble(benchVia(stuckPort)) };
+    try {
+      const r = await bulk({ ...t, bytes: 64 * 1024 * 1024, messageBytes: 65_536, connectTimeoutMs: 5000, stallTimeoutMs: 300 });
+      expect(r.mbPerSec).toBe(0);
+      // The server's echo starts after the preamble bytes it read, which the client does not count.
+      expect(r.stalledAfterBytes).toBeGreaterThan(0);
+      expect(r.stalledAfterBytes).toBeLessThanOrEqual(100_000);
+      expect(r.seconds).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => stuck.close(() => r()));
+    }
   });
 });
 
