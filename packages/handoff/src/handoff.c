@@ -437,6 +437,7 @@ struct receiver {
   unsigned char* buf;
   size_t max_payload;
   conn_t* conns;
+  pid_t allowed_pid; /* > 0: only this process may connect (SO_PEERCRED); 0: anyone */
   int closed;
   int refed;
   int refs;    /* the external + every open uv handle */
@@ -707,6 +708,12 @@ static void receiver_on_acceptable(uv_poll_t* handle, int status, int events) {
       emit_error(r, -err, "ACCEPT", "getsockopt");
       continue;
     }
+    /* A sender other than the allowed process is closed before it can pass anything. */
+    if (r->allowed_pid > 0 && cred.pid != r->allowed_pid) {
+      close(fd);
+      emit_error(r, UV_EPERM, "REFUSED", "accept4");
+      continue;
+    }
     c = calloc(1, sizeof *c);
     if (c == NULL) {
       close(fd);
@@ -889,6 +896,19 @@ static napi_value receiver_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* receiverAllowSender(receiver, pid): only that process may connect from now on; 0: anyone. */
+static napi_value receiver_allow_sender(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  receiver_t* r;
+  int32_t pid;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || (r = get_receiver(env, argv[0])) == NULL) return NULL;
+  CHECK(env, napi_get_value_int32(env, argv[1], &pid));
+  r->allowed_pid = pid > 0 ? (pid_t)pid : 0;
+  return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -902,6 +922,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"listen", NULL, receiver_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiverClose", NULL, receiver_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiverRef", NULL, receiver_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiverAllowSender", NULL, receiver_allow_sender, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     return NULL;

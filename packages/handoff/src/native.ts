@@ -52,6 +52,7 @@ export interface NativeBinding {
   listen(path: string, mode: number, backlog: number, maxPayload: number, callback: ReceiverCallback): NativeReceiver;
   receiverClose(receiver: NativeReceiver): void;
   receiverRef(receiver: NativeReceiver, ref: boolean): void;
+  receiverAllowSender(receiver: NativeReceiver, pid: number): void;
 }
 
 type LoadResult = { binding: NativeBinding; reason?: undefined } | { binding?: undefined; reason: string };

@@ -50,6 +50,7 @@ export class HandoffReceiver {
   readonly #handle: NativeReceiver;
   readonly #handlers: HandoffReceiverHandlers;
   #closed = false;
+  #allowedSender: number | undefined;
 
   private constructor(
     native: NativeBinding,
@@ -116,6 +117,19 @@ export class HandoffReceiver {
     this.#native.receiverClose(this.#handle);
   }
 
+  /**
+   * From now on only the process `pid` may connect as a sender (checked with SO_PEERCRED when the
+   * connection is accepted); any other is closed before it can pass a descriptor, and reported to
+   * `onError` (`HANDOFF_ERR_RECEIVE`, errno `EPERM`). Senders already connected stay. `undefined`
+   * lets anyone connect again (the default).
+   */
+  allowOnlySender(pid: number | undefined): this {
+    if (pid !== undefined) assertIntegerOption(pid, 'pid', 1, 0x7fffffff);
+    this.#allowedSender = pid;
+    if (!this.#closed) this.#native.receiverAllowSender(this.#handle, pid ?? 0);
+    return this;
+  }
+
   /** Lets the process exit while this receiver is open (as `server.unref()`). */
   unref(): this {
     if (!this.#closed) this.#native.receiverRef(this.#handle, false);
@@ -137,7 +151,7 @@ export class HandoffReceiver {
         this.#handlers.onMessage(a as number, b as Buffer);
         return;
       case ReceiverEvent.ERROR:
-        this.#emitError(receiveError(this.path, a as string | null, b as string, c as string));
+        this.#emitError(receiveError(this.path, a as string | null, b as string, c as string, this.#allowedSender));
         return;
       case ReceiverEvent.DISCONNECT:
         this.#handlers.onDisconnect?.();
@@ -154,7 +168,7 @@ export class HandoffReceiver {
 }
 
 // Maps the addon's reason words (see conn_read_one in handoff.c) to errors.
-function receiveError(path: string, errno: string | null, reason: string, syscall: string): HandoffError {
+function receiveError(path: string, errno: string | null, reason: string, syscall: string, allowedSender?: number): HandoffError {
   const options = errno === null ? {} : { errno };
   switch (reason) {
     case 'NO_FD':
@@ -176,6 +190,13 @@ function receiveError(path: string, errno: string | null, reason: string, syscal
         handoffErrorCodes.RECEIVE,
         `A hand-off message on ${path} had its control data truncated (MSG_CTRUNC); it was dropped and ` +
           'the descriptors that arrived were closed. Check the process file limit (ulimit -n) of the worker.',
+        options,
+      );
+    case 'REFUSED':
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `A process other than the allowed sender (pid ${allowedSender ?? '?'}) connected to the hand-off socket at ${path}; it was ` +
+          'closed before it could pass anything. Only the sharing service hands connections over.',
         options,
       );
     case 'TRUNC':

@@ -122,6 +122,31 @@ describe('hand-off within one process', () => {
     expect(rec.errors).toEqual([]);
   });
 
+  it('allowOnlySender: refuses any other process at accept, with EPERM; the allowed one and anyone again after undefined', async () => {
+    const path = tmp.path('h.sock');
+    const { receiver, rec } = listen(path);
+    const file = someFile();
+    // This process is not the allowed sender: its connection is closed before a byte is read.
+    receiver.allowOnlySender(process.pid + 1);
+    const stranger = connect(path);
+    await until(() => rec.errors.length === 1);
+    expect(rec.errors[0]?.code).toBe(handoffErrorCodes.RECEIVE);
+    expect(rec.errors[0]?.errno).toBe('EPERM');
+    expect(rec.errors[0]?.message).toContain(`allowed sender (pid ${process.pid + 1})`);
+    expect(rec.connections).toEqual([]);
+    const refused = await rejection(stranger.send(file.fd, Buffer.from('forged')));
+    expect(refused.code).toBe(handoffErrorCodes.SEND);
+    expect(rec.messages).toEqual([]);
+
+    receiver.allowOnlySender(process.pid);
+    await connect(path).send(file.fd, Buffer.from('from the allowed pid'));
+    receiver.allowOnlySender(undefined);
+    await connect(path).send(file.fd, Buffer.from('from anyone'));
+    await until(() => rec.messages.length === 2);
+    expect(rec.messages.map((m) => m.payload.toString())).toEqual(['from the allowed pid', 'from anyone']);
+    expect(thrown(() => receiver.allowOnlySender(0)).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
+  });
+
   it('delivers an empty payload with its descriptor', async () => {
     const path = tmp.path('h.sock');
     const { rec } = listen(path);

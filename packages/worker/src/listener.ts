@@ -209,15 +209,17 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
       const wantFd = hello.handoff === 'fd' && isSupported() && !this.#options.forceProxy;
       // Only the daemon connects to the hand-off socket. When it runs as this process's user (or
       // as root) the socket stays private; when it runs as another user, that user must be able to
-      // connect, so the socket is opened to local users. A stranger connecting could at most hand
-      // this worker a connection of its own, which it could have opened to the port directly: the
-      // worker trusts nothing of a hand-off but the client's bytes.
+      // connect, so the socket is opened to local users, and the receiver takes senders from the
+      // daemon's pid only (SO_PEERCRED): a stranger cannot hand this worker a connection with a
+      // header (client address, via) of its choosing.
       const myUid = process.getuid?.() ?? 0;
       const mode = hello.uid === myUid || hello.uid === 0 ? 0o600 : 0o666;
       if (!this.#receiver || (this.#receiver.transport === 'fd') !== wantFd || this.#receiver.mode !== mode) {
         this.#receiver?.close();
         this.#receiver = await this.#openReceiver(wantFd, mode);
       }
+      // Set before registering: the daemon connects its sender once it has the registration.
+      this.#receiver.allowOnlySender(hello.pid);
       const reply = await control.request({
         op: 'register',
         uri: this.base.uri,

@@ -1,7 +1,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { decodeHandoffPayload, type HandoffHeader } from '@portshare/control';
-import { HandoffReceiver, type HandoffError } from '@portshare/handoff';
+import { HandoffReceiver, isSupported, peerCredentials, socketFd, type HandoffError } from '@portshare/handoff';
 import { WorkerError, WorkerErrorCodes } from './errors.js';
 
 /** What the worker learns about a connection the daemon handed over. */
@@ -15,6 +15,12 @@ export interface ConnectionReceiver {
   readonly transport: 'fd' | 'proxy';
   /** File mode of the socket. */
   readonly mode: number;
+  /**
+   * Only the process `pid` (the sharing service, from its hello) may hand connections over from
+   * now on; others are refused when they connect, with a warning. In proxy mode this needs the
+   * hand-off addon to read the peer's credentials; without it every peer is taken.
+   */
+  allowOnlySender(pid: number): void;
   close(): void;
 }
 
@@ -50,6 +56,7 @@ export function listenFd(path: string, mode: number, onConnection: OnConnection,
     path,
     transport: 'fd',
     mode,
+    allowOnlySender: (pid) => void receiver.allowOnlySender(pid),
     close: () => receiver.close(),
   };
 }
@@ -69,7 +76,28 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
   } catch {
     /* none */
   }
-  const server: Server = createServer((socket) => readPreface(socket, onConnection, onError));
+  let allowed: number | undefined;
+  const server: Server = createServer((socket) => {
+    if (allowed !== undefined && isSupported()) {
+      let pid: number | undefined;
+      try {
+        pid = peerCredentials(socketFd(socket)).pid;
+      } catch {
+        pid = undefined;
+      }
+      if (pid !== allowed) {
+        socket.destroy();
+        onError(
+          new WorkerError(
+            WorkerErrorCodes.BadHandoff,
+            `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed}) hands connections over.`,
+          ),
+        );
+        return;
+      }
+    }
+    readPreface(socket, onConnection, onError);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
@@ -80,6 +108,9 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
         path,
         transport: 'proxy',
         mode,
+        allowOnlySender: (pid) => {
+          allowed = pid;
+        },
         close: () => {
           server.close();
           try {

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeHandoffPayload } from '@portshare/control';
 import { encodePreamble } from '@portshare/framing';
+import { HandoffSender, socketFd } from '@portshare/handoff';
 import { letOthersRun } from '@portshare/test-utils';
 import { daemonStatus, freePort, LISTENER_WORKER, makeHome, roundTrip, spawnProc, startDaemon, type Proc } from './helpers.js';
 
@@ -109,6 +113,53 @@ describe('NetTcpListener with port sharing', () => {
       const m = await w.waitFor(/CONN (\S+) (\S+) (\d+) (\S+) (\d+)\n/);
       expect([m[1], m[2], Number(m[3]), m[4], Number(m[5])]).toEqual([transport, '127.0.0.1', clientPort, '127.0.0.1', port]);
     }
+  });
+
+  it('takes hand-offs from the sharing service only: a forged one from another process is refused with a warning', async () => {
+    const { home, paths, cleanup } = makeHome();
+    cleanups.push(cleanup);
+    const shared = await freePort();
+    const fd = worker(`net.tcp://localhost:${shared}/fd`, 'on', 'A', home);
+    await fd.waitFor(/READY shared/);
+    const proxied = spawnProc([LISTENER_WORKER, `net.tcp://localhost:${shared}/proxy`, 'on', 'B'], { PORTSHARE_HOME: home, FORCE_PROXY: '1' });
+    procs.push(proxied);
+    await proxied.waitFor(/READY shared/);
+    const status = await daemonStatus(paths);
+    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    const sockets = readdirSync(join(paths.runDir, 'workers'));
+    const socketOf = (w: Proc) => join(paths.runDir, 'workers', sockets.find((f) => f.startsWith(`w${w.proc.pid}-`))!);
+    const forged = encodeHandoffPayload(
+      { connectionId: 1, registrationId: 1, via: `net.tcp://localhost:${shared}/fd`, remoteAddress: '203.0.113.9', remotePort: 1, localAddress: '127.0.0.1', localPort: shared },
+      encodePreamble({ via: `net.tcp://localhost:${shared}/fd`, encoding: 8 }),
+    );
+    // fd mode: this test process passes a socket of its own over SCM_RIGHTS.
+    const victim = await new Promise<Socket>((resolve) => {
+      const s = connect({ port: shared, host: '127.0.0.1' }, () => resolve(s));
+    });
+    const sender = HandoffSender.connect(socketOf(fd));
+    // The worker closes the connection as soon as it accepts it, before reading anything.
+    const w1 = await fd.waitFor(/WARNING (\S+) (.*)\n/);
+    expect(w1[1]).toBe('WORKER_ERR_BAD_HANDOFF');
+    expect(w1[2]).toContain(`allowed sender (pid ${status.pid})`);
+    await expect(sender.send(socketFd(victim), forged)).rejects.toMatchObject({ code: 'HANDOFF_ERR_SEND' });
+    sender.close();
+    victim.destroy();
+    // proxy mode: a stream to the worker's socket with a forged preface.
+    const stream = connect(socketOf(proxied));
+    stream.on('error', () => {});
+    const preface = Buffer.alloc(4 + forged.length);
+    preface.writeUInt32BE(forged.length, 0);
+    forged.copy(preface, 4);
+    stream.write(preface);
+    const w2 = await proxied.waitFor(/WARNING (\S+) (.*)\n/);
+    expect(w2[1]).toBe('WORKER_ERR_BAD_HANDOFF');
+    expect(w2[2]).toContain(`only the sharing service (pid ${status.pid})`);
+    stream.destroy();
+    // Neither worker took the forged connection; both still serve clients through the daemon.
+    expect(fd.out()).not.toContain('CONN');
+    expect(proxied.out()).not.toContain('CONN');
+    expect(await hello(shared, '/fd')).toBe('A');
+    expect(await hello(shared, '/proxy')).toBe('B');
   });
 
   it('re-registers within 2 s of a daemon restart, and a handed-off connection carries on throughout', async () => {
