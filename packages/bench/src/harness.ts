@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { ControlClient, type InstancePaths } from '@portshare/control';
+import { daemonStatus, freePort, sleep } from '@portshare/test-utils';
 import { BenchError, BenchErrorCodes } from './errors.js';
 import { runLoadgen } from './loadgen-client.js';
 import { cpuJiffies, machineFacts } from './machine.js';
 import { validateOptions, type BenchOptions, type ConfigurationName } from './options.js';
-import { findHaproxy, findSslh } from './peers.js';
+import { findHaproxy, findSslh, requirePeer } from './peers.js';
 import { cpuMs, rssBytes } from './proc-stats.js';
-import { freePort, sleep } from './processes.js';
 import type {
   BenchResults,
   BulkSample,
@@ -256,12 +256,7 @@ async function registerFillers(paths: InstancePaths, port: number, count: number
 }
 
 async function registrationCount(paths: InstancePaths): Promise<number> {
-  const c = await ControlClient.connect(paths.controlSocket);
-  try {
-    return (await c.request({ op: 'status' })).registrations.length;
-  } finally {
-    c.destroy();
-  }
+  return (await daemonStatus(paths)).registrations.length;
 }
 
 /** Connection rate through the hand-off daemon with few and with many registrations, interleaved. */
@@ -367,14 +362,7 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
   const o = validateOptions(options);
   const haproxy = findHaproxy();
   const sslh = findSslh();
-  for (const peer of [haproxy, sslh]) {
-    if (o.configurations.includes(peer.name) && peer.path === undefined) {
-      throw new BenchError(
-        BenchErrorCodes.PeerMissing,
-        `${peer.name} is not installed (looked in /usr/sbin, /usr/local/sbin and PATH). Install it (apt-get install ${peer.name}) or leave it out with --only.`,
-      );
-    }
-  }
+  for (const peer of [haproxy, sslh]) if (o.configurations.includes(peer.name)) requirePeer(peer);
   const machine = machineFacts(haproxy, sslh);
   const [total0, steal0] = cpuJiffies();
   const startedAt = new Date().toISOString();
@@ -384,6 +372,7 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
   }
   const setup = await BenchSetup.start({
     configurations: o.configurations,
+    peers: { haproxy, sslh },
     fdLimit: o.fdLimit,
     readyTimeoutMs: o.readyTimeoutMs,
     daemonNodeArgs: o.daemonNodeArgs,

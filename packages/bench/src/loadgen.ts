@@ -54,8 +54,9 @@ export interface BulkSpec extends Target {
   messageBytes: number;
   connectTimeoutMs: number;
   /**
-   * No echoed byte for this long ends the test as stalled, with 0 MB/s: a proxy that blocks on a
-   * full socket while the worker waits for it to read (sslh-fork does) would otherwise hang the run.
+   * No echoed byte for this long (a whole check period, so detected within twice this) ends the
+   * test as stalled, with 0 MB/s: a proxy that blocks on a full socket while the worker waits for
+   * it to read (sslh-fork does) would otherwise hang the run.
    */
   stallTimeoutMs: number;
 }
@@ -214,22 +215,23 @@ export async function bulk(spec: BulkSpec): Promise<BulkResult> {
   const expected = envelopes * envelopeLength;
   const t0 = now();
   let stalledAfterBytes: number | undefined;
-  let stallTimer: NodeJS.Timeout | undefined;
+  let stallCheck: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let received = 0;
-      const armStallTimer = (): void => {
-        clearTimeout(stallTimer);
-        stallTimer = setTimeout(() => {
+      // One check per stallTimeoutMs, nothing per chunk: the echo stalled when a whole period
+      // passed without a byte.
+      let receivedAtLastCheck = 0;
+      stallCheck = setInterval(() => {
+        if (received === receivedAtLastCheck) {
           stalledAfterBytes = received;
           resolve();
-        }, spec.stallTimeoutMs);
-      };
-      armStallTimer();
+        }
+        receivedAtLastCheck = received;
+      }, spec.stallTimeoutMs);
       socket.on('data', (c: Buffer) => {
         received += c.length;
         if (received >= expected) resolve();
-        else armStallTimer();
       });
       socket.once('close', () => reject(new Error(`the connection closed after ${received} of ${expected} echoed bytes`)));
       let left = envelopes;
@@ -247,7 +249,7 @@ export async function bulk(spec: BulkSpec): Promise<BulkResult> {
       write();
     });
   } finally {
-    clearTimeout(stallTimer);
+    clearInterval(stallCheck);
     socket.removeAllListeners('close');
     socket.destroy();
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release, totalmem } from 'node:os';
 import type { MachineFacts } from './results.js';
 import type { Peer } from './peers.js';
+import { allCpuJiffies } from './proc-stats.js';
 
 function cpuModel(): string {
   try {
@@ -24,8 +25,7 @@ function osName(): string {
 /** Jiffies of all CPUs from /proc/stat: [total, steal]. Steal is time the hypervisor ran others. */
 export function cpuJiffies(): [total: number, steal: number] {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const f = allCpuJiffies();
     return [f.reduce((a, b) => a + b, 0), f[7] ?? 0];
   } catch {
     return [Number.NaN, Number.NaN];

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { BenchError, BenchErrorCodes } from './errors.js';
 
 /**
  * The third-party intermediaries the benchmark compares with, as Debian 12 packages them:
@@ -14,6 +15,15 @@ export interface Peer {
   /** Absolute path of the binary, or undefined when it is not installed. */
   path: string | undefined;
   version: string | undefined;
+}
+
+/** The peer's binary, or BENCH_ERR_PEER_MISSING saying how to install it or leave it out. */
+export function requirePeer(peer: Peer): string {
+  if (peer.path !== undefined) return peer.path;
+  throw new BenchError(
+    BenchErrorCodes.PeerMissing,
+    `${peer.name} is not installed (looked in /usr/sbin, /usr/local/sbin and PATH). Install it (apt-get install ${peer.name}) or leave it out with --only.`,
+  );
 }
 
 /** Finds a program in /usr/sbin, /usr/local/sbin or PATH. */

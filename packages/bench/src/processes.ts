@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { connect } from 'node:net';
+import { freePort, sleep } from '@portshare/test-utils';
 import { BenchError, BenchErrorCodes } from './errors.js';
 
 /**
@@ -110,20 +111,4 @@ function startFailed(proc: ManagedProcess, what: string): BenchError {
   );
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A free TCP port on loopback (bind 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    import('node:net').then(({ createServer }) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => resolve(port));
-      });
-    }, reject);
-  });
-}
+export { freePort, sleep };

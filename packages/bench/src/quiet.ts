@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { sleep } from './processes.js';
+import { allCpuJiffies, statFields, TICKS_PER_SECOND } from './proc-stats.js';
 
 /**
  * Other work on the machine is the largest source of noise on a small, shared box. Between
@@ -9,7 +10,7 @@ import { sleep } from './processes.js';
 
 /** [busy, total] jiffies of all CPUs from /proc/stat (busy = everything but idle and iowait). */
 function jiffies(): [busy: number, total: number] {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const f = allCpuJiffies();
   const total = f.reduce((a, b) => a + b, 0);
   return [total - (f[3] ?? 0) - (f[4] ?? 0), total];
 }
@@ -54,7 +55,7 @@ interface ProcCpu {
   cpuMs: number;
 }
 
-const TICK_MS = 10;
+const TICK_MS = 1000 / TICKS_PER_SECOND;
 
 /** Every process's parent and CPU time (utime + stime), from /proc/<pid>/stat. */
 export function cpuSnapshot(): Map<number, ProcCpu> {
@@ -62,8 +63,7 @@ export function cpuSnapshot(): Map<number, ProcCpu> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = statFields(name);
       // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
       out.set(Number(name), { ppid: Number(f[1]), cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS });
     } catch {

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDaemon, type DaemonHandle } from './daemon.js';
-import { BenchError, BenchErrorCodes } from './errors.js';
 import type { ConfigurationName } from './options.js';
-import { findHaproxy, findSslh, haproxyConfig, sslhConfig } from './peers.js';
+import { findHaproxy, findSslh, haproxyConfig, requirePeer, sslhConfig, type Peer } from './peers.js';
 import { freePort, manage, spawnWithFdLimit, waitForOutput, waitForPort, type ManagedProcess } from './processes.js';
 import { benchPreamble, benchVia, ROUTE_PREFIX } from './wire.js';
 
@@ -37,6 +36,8 @@ export interface SetupOptions {
   nodeArgs?: readonly string[];
   /** Extra node options for the daemons only (e.g. V8 heap flags), after nodeArgs. */
   daemonNodeArgs?: readonly string[];
+  /** HAProxy and sslh as already looked up; looked up here when not given. */
+  peers?: { haproxy: Peer; sslh: Peer };
 }
 
 /** One listener of the worker: shared through the daemon of `home`, or on its own port. */
@@ -76,8 +77,6 @@ export async function startWorker(w: WorkerStart): Promise<ManagedProcess> {
 export class BenchSetup {
   readonly endpoints = new Map<ConfigurationName, Endpoint>();
   readonly daemons = new Map<'handoff' | 'proxy', DaemonHandle>();
-  /** The one echo worker behind every configuration. */
-  worker: ManagedProcess | undefined;
   readonly #processes: ManagedProcess[] = [];
   readonly #scratch: string[] = [];
   readonly #options: SetupOptions;
@@ -134,7 +133,6 @@ export class BenchSetup {
     const directPort = needsDirect ? await freePort() : 0;
     if (needsDirect) listens.push({ uri: benchVia(directPort) });
     const worker = this.adopt(await startWorker({ ...common, listens, service: 'echo', nodeArgs: o.nodeArgs }));
-    this.worker = worker;
 
     if (wants('direct')) this.#add('direct', directPort, directPort, undefined, worker);
     for (const name of ['handoff', 'proxy'] as const) {
@@ -143,8 +141,7 @@ export class BenchSetup {
     }
 
     if (wants('haproxy')) {
-      const peer = findHaproxy();
-      if (!peer.path) throw missing('haproxy', 'haproxy');
+      const binary = requirePeer(o.peers?.haproxy ?? findHaproxy());
       const port = await freePort();
       const dir = this.#dir();
       const cfg = join(dir, 'haproxy.cfg');
@@ -160,18 +157,17 @@ export class BenchSetup {
           pidFile: join(dir, 'haproxy.pid'),
         }),
       );
-      const proc = this.adopt(manage('HAProxy', spawnWithFdLimit(peer.path, ['-db', '-f', cfg], { fdLimit: o.fdLimit, stdio: ['ignore', 'pipe', 'pipe'] })));
+      const proc = this.adopt(manage('HAProxy', spawnWithFdLimit(binary, ['-db', '-f', cfg], { fdLimit: o.fdLimit, stdio: ['ignore', 'pipe', 'pipe'] })));
       await waitForPort(proc, port, o.readyTimeoutMs);
       this.#add('haproxy', port, directPort, proc, worker);
     }
 
     if (wants('sslh')) {
-      const peer = findSslh();
-      if (!peer.path) throw missing('sslh', 'sslh');
+      const binary = requirePeer(o.peers?.sslh ?? findSslh());
       const port = await freePort();
       const cfg = join(this.#dir(), 'sslh.cfg');
       writeFileSync(cfg, sslhConfig({ listenPort: port, backendPort: directPort, rejectPort: await freePort(), routePath: ROUTE_PREFIX }));
-      const proc = this.adopt(manage('sslh', spawnWithFdLimit(peer.path, ['-f', `-F${cfg}`], { fdLimit: o.fdLimit, stdio: ['ignore', 'pipe', 'pipe'] })));
+      const proc = this.adopt(manage('sslh', spawnWithFdLimit(binary, ['-f', `-F${cfg}`], { fdLimit: o.fdLimit, stdio: ['ignore', 'pipe', 'pipe'] })));
       await waitForPort(proc, port, o.readyTimeoutMs);
       this.#add('sslh', port, directPort, proc, worker);
     }
@@ -205,11 +201,4 @@ export class BenchSetup {
     await Promise.all(this.#processes.map((p) => p.stop().catch(() => {})));
     for (const dir of this.#scratch) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function missing(name: string, pkg: string): BenchError {
-  return new BenchError(
-    BenchErrorCodes.PeerMissing,
-    `${name} is not installed (looked in /usr/sbin, /usr/local/sbin and PATH). Install it (apt-get install ${pkg}) or leave the configuration out with --only.`,
-  );
 }

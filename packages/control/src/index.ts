@@ -49,4 +49,4 @@ export {
   MAX_HANDOFF_HEADER_BYTES,
   type HandoffHeader,
 } from './handoff-header.js';
-export { startDetached, type StartDetachedOptions } from './launcher.js';
+export { startDetached, waitForDaemon, type StartDetachedOptions } from './launcher.js';

@@ -3,6 +3,7 @@ import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlClient } from './client.js';
 import { ControlError, ControlErrorCodes } from './errors.js';
+import type { HelloReply } from './messages.js';
 import type { InstancePaths } from './paths.js';
 
 export interface StartDetachedOptions {
@@ -30,20 +31,38 @@ export async function startDetached(paths: InstancePaths, command: string[], opt
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  let delay = 20;
-  while (Date.now() < deadline) {
+  const hello = await waitForDaemon(paths, options.timeoutMs ?? 10_000, () => {
     if (exited !== undefined) {
       throw new ControlError(
         ControlErrorCodes.StartFailed,
         `The portshare service exited with code ${exited} while starting: ${tail(outFile)}`,
       );
     }
+  });
+  if (hello === undefined) {
+    throw new ControlError(
+      ControlErrorCodes.StartFailed,
+      `The portshare service did not answer within ${options.timeoutMs ?? 10_000} ms. See ${outFile} and ${paths.logFile}.`,
+    );
+  }
+  return hello.pid;
+}
+
+/**
+ * Polls the control socket until the daemon answers `hello` (every 20 ms at first, backing off to
+ * 200 ms) and returns its answer; undefined when it has not answered within `timeoutMs`. `check`
+ * runs before each attempt and may throw to stop waiting (say, when the daemon's process exited).
+ * Any error but "not running" ends the wait at once.
+ */
+export async function waitForDaemon(paths: InstancePaths, timeoutMs: number, check?: () => void): Promise<HelloReply | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  while (Date.now() < deadline) {
+    check?.();
     try {
       const client = await ControlClient.connect(paths.controlSocket, { requestTimeoutMs: 2000 });
       try {
-        const hello = await client.hello();
-        return hello.pid;
+        return await client.hello();
       } finally {
         client.destroy();
       }
@@ -53,10 +72,7 @@ export async function startDetached(paths: InstancePaths, command: string[], opt
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 200);
   }
-  throw new ControlError(
-    ControlErrorCodes.StartFailed,
-    `The portshare service did not answer within ${options.timeoutMs ?? 10_000} ms. See ${outFile} and ${paths.logFile}.`,
-  );
+  return undefined;
 }
 
 function tail(file: string): string {

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient, resolveInstance, writeState, type InstancePaths } from '@portshare/control';
+import { resolveInstance, waitForDaemon, writeState, type InstancePaths } from '@portshare/control';
 import { ChildProgram } from './child-program.js';
 import { InteropError, InteropErrorCodes } from './errors.js';
 
@@ -44,34 +44,27 @@ export async function startPrivateDaemon(options: PrivateDaemonOptions = {}): Pr
     await proc.stop();
     rmSync(home, { recursive: true, force: true });
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
-  for (;;) {
-    if (proc.exitStatus) {
-      await cleanup();
-      throw new InteropError(
-        InteropErrorCodes.DAEMON_START_FAILED,
-        `The portshare daemon exited with code ${proc.exitStatus.code} at start: ${proc.stderr}`,
-      );
-    }
-    try {
-      const client = await ControlClient.connect(paths.controlSocket);
-      try {
-        await client.hello();
-      } finally {
-        client.destroy();
-      }
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await cleanup();
+  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+  let hello;
+  try {
+    hello = await waitForDaemon(paths, readyTimeoutMs, () => {
+      if (proc.exitStatus) {
         throw new InteropError(
           InteropErrorCodes.DAEMON_START_FAILED,
-          `The portshare daemon did not answer on ${paths.controlSocket} within ${options.readyTimeoutMs ?? 15_000} ms: ${proc.stderr}`,
-          { cause: err },
+          `The portshare daemon exited with code ${proc.exitStatus.code} at start: ${proc.stderr}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  if (hello === undefined) {
+    await cleanup();
+    throw new InteropError(
+      InteropErrorCodes.DAEMON_START_FAILED,
+      `The portshare daemon did not answer on ${paths.controlSocket} within ${readyTimeoutMs} ms: ${proc.stderr}`,
+    );
   }
   return { home, paths, process: proc, stop: cleanup };
 }

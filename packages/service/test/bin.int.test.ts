@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '@portshare/control';
-import { makeHome, sleep } from './helpers.js';
+import { waitForDaemon } from '@portshare/control';
+import { makeHome } from './helpers.js';
 
 const BIN = join(dirname(new URL(import.meta.url).pathname), '..', 'bin', 'portshare-service.js');
 
@@ -20,19 +20,10 @@ describe('the portshare-service bin', () => {
     const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
     const child = spawn(BIN, ['--home', h.home], { env, stdio: 'ignore' });
     cleanups.push(() => child.kill('SIGKILL'));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        const c = await ControlClient.connect(h.paths.controlSocket);
-        const hello = await c.hello();
-        c.destroy();
-        expect(hello.pid).toBe(child.pid);
-        break;
-      } catch (err) {
-        if (child.exitCode !== null || Date.now() > deadline) throw err;
-        await sleep(20);
-      }
-    }
+    const hello = await waitForDaemon(h.paths, 10_000, () => {
+      if (child.exitCode !== null) throw new Error(`the bin exited with code ${child.exitCode}`);
+    });
+    expect(hello?.pid).toBe(child.pid);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,4 +1,3 @@
-import { letOthersRun } from '@portshare/test-utils';
 /**
  * Small helpers shared by the scenarios: sleeping, waiting for a condition with a deadline,
  * percentiles.
@@ -6,11 +5,10 @@ import { letOthersRun } from '@portshare/test-utils';
  * @module
  */
 
+import { letOthersRun, sleep } from '@portshare/test-utils';
 import { StressError, StressErrorCodes } from './errors.js';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /**
  * Polls `check` every `intervalMs` until it returns a value other than undefined; throws

@@ -1,8 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient, resolveInstance, writeState, type InstancePaths, type StatusReply } from '@portshare/control';
-import { sleep } from './net.js';
+import { ControlClient, resolveInstance, waitForDaemon, writeState, type InstancePaths, type StatusReply } from '@portshare/control';
 import { spawnNode, type NodeProcess } from './process.js';
 
 export interface Instance {
@@ -38,20 +37,10 @@ export interface DaemonProcess extends NodeProcess {
 /** Starts `node <serviceMain> --home <home>` and waits until it answers on its control socket. */
 export async function startDaemon(home: string, serviceMain: string, timeoutMs = 10_000): Promise<DaemonProcess> {
   const p = spawnNode([serviceMain, '--home', home]);
-  const paths = resolveInstance({ home });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const hello = await waitForDaemon(resolveInstance({ home }), timeoutMs, () => {
     if (p.proc.exitCode !== null) throw new Error(`daemon exited ${p.proc.exitCode}: ${p.err()}`);
-    try {
-      const c = await ControlClient.connect(paths.controlSocket);
-      await c.hello();
-      c.destroy();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`daemon did not start: ${p.err()}`);
-      await sleep(20);
-    }
-  }
+  });
+  if (hello === undefined) throw new Error(`daemon did not start: ${p.err()}`);
   return Object.assign(p, {
     stop: () => p.kill('SIGTERM'),
     kill9: () => p.kill('SIGKILL'),

@@ -78,25 +78,19 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
   }
   let allowed: number | undefined;
   const server: Server = createServer((socket) => {
-    if (allowed !== undefined && isSupported()) {
-      let pid: number | undefined;
-      try {
-        pid = peerCredentials(socketFd(socket)).pid;
-      } catch {
-        pid = undefined;
-      }
-      if (pid !== allowed) {
-        socket.destroy();
-        onError(
-          new WorkerError(
-            WorkerErrorCodes.BadHandoff,
-            `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed}) hands connections over.`,
-          ),
-        );
-        return;
-      }
+    // Without the addon the peer's credentials cannot be read: every peer is taken.
+    const pid = allowed !== undefined && isSupported() ? peerPid(socket) : allowed;
+    if (pid === allowed) {
+      readPreface(socket, onConnection, onError);
+      return;
     }
-    readPreface(socket, onConnection, onError);
+    socket.destroy();
+    onError(
+      new WorkerError(
+        WorkerErrorCodes.BadHandoff,
+        `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed}) hands connections over.`,
+      ),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -122,6 +116,15 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
       });
     });
   });
+}
+
+/** The pid of a Unix-socket peer (SO_PEERCRED); undefined when it cannot be read. */
+function peerPid(socket: Socket): number | undefined {
+  try {
+    return peerCredentials(socketFd(socket)).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The preface is at most a few KiB (header ≤ 8 KiB + via-bounded bytes); anything larger is not the daemon. */

@@ -15,10 +15,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function worker(uri: string, sharing: 'on' | 'off', name: string, home?: string): Proc {
-  const p = spawnProc([LISTENER_WORKER, uri, sharing, name], home ? { PORTSHARE_HOME: home } : {});
+function worker(uri: string, sharing: 'on' | 'off', name: string, home?: string, env: NodeJS.ProcessEnv = {}): Proc {
+  const p = spawnProc([LISTENER_WORKER, uri, sharing, name], { ...(home ? { PORTSHARE_HOME: home } : {}), ...env });
   procs.push(p);
   return p;
+}
+
+/** The status of the daemon a worker started on demand; it is not our child, so it is stopped at the end. */
+async function onDemandDaemon(paths: Parameters<typeof daemonStatus>[0]) {
+  const status = await daemonStatus(paths);
+  cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+  return status;
 }
 
 async function hello(port: number, path: string) {
@@ -68,9 +75,7 @@ describe('NetTcpListener with port sharing', () => {
     await b.waitFor(/READY shared/);
     const c = worker(`net.tcp://localhost:${own}/three`, 'off', 'C');
     await c.waitFor(/READY exclusive/);
-    const status = await daemonStatus(paths);
-    // The on-demand daemon is not our child; stop it at the end.
-    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    const status = await onDemandDaemon(paths);
     expect(status.registrations.map((r) => r.uri).sort()).toEqual([
       `net.tcp://localhost:${shared}/one`,
       `net.tcp://localhost:${shared}/two`,
@@ -93,13 +98,11 @@ describe('NetTcpListener with port sharing', () => {
     const own = await freePort();
     const fd = worker(`net.tcp://localhost:${shared}/fd`, 'on', 'A', home);
     await fd.waitFor(/READY shared/);
-    const proxied = spawnProc([LISTENER_WORKER, `net.tcp://localhost:${shared}/proxy`, 'on', 'B'], { PORTSHARE_HOME: home, FORCE_PROXY: '1' });
-    procs.push(proxied);
+    const proxied = worker(`net.tcp://localhost:${shared}/proxy`, 'on', 'B', home, { FORCE_PROXY: '1' });
     await proxied.waitFor(/READY shared/);
     const direct = worker(`net.tcp://localhost:${own}/direct`, 'off', 'C');
     await direct.waitFor(/READY exclusive/);
-    const status = await daemonStatus(paths);
-    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    await onDemandDaemon(paths);
     for (const [w, port, path, transport] of [
       [fd, shared, '/fd', 'fd'],
       [proxied, shared, '/proxy', 'proxy'],
@@ -121,11 +124,9 @@ describe('NetTcpListener with port sharing', () => {
     const shared = await freePort();
     const fd = worker(`net.tcp://localhost:${shared}/fd`, 'on', 'A', home);
     await fd.waitFor(/READY shared/);
-    const proxied = spawnProc([LISTENER_WORKER, `net.tcp://localhost:${shared}/proxy`, 'on', 'B'], { PORTSHARE_HOME: home, FORCE_PROXY: '1' });
-    procs.push(proxied);
+    const proxied = worker(`net.tcp://localhost:${shared}/proxy`, 'on', 'B', home, { FORCE_PROXY: '1' });
     await proxied.waitFor(/READY shared/);
-    const status = await daemonStatus(paths);
-    cleanups.unshift(() => process.kill(status.pid, 'SIGKILL'));
+    const status = await onDemandDaemon(paths);
     const sockets = readdirSync(join(paths.runDir, 'workers'));
     const socketOf = (w: Proc) => join(paths.runDir, 'workers', sockets.find((f) => f.startsWith(`w${w.proc.pid}-`))!);
     const forged = encodeHandoffPayload(
