@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 
 #include <node_api.h>
 #include <uv.h>
+
+#include "gate.h"
 
 #if !defined(__linux__)
 #error "@portshare/handoff needs Linux (SOCK_SEQPACKET, accept4, SO_PEERCRED, MSG_CMSG_CLOEXEC)"
@@ -42,6 +45,28 @@
 #define EVENT_MESSAGE 1
 #define EVENT_ERROR 2
 #define EVENT_DISCONNECT 3
+
+/* accept() on the hand-off socket failing with anything but "nothing to
+ * accept" (EMFILE and ENFILE above all: the worker is out of descriptors)
+ * leaves the connection in the backlog, and a level-triggered uv_poll would
+ * report it again at once: a busy loop. So the receiver stops polling the
+ * socket and retries after ACCEPT_RETRY_MS. Why a pause and not the reserve
+ * descriptor of libuv's uv__emfile_trick or nginx (close a spare descriptor,
+ * accept, close the connection, reopen the spare): the only legitimate peer of
+ * this socket is the sharing daemon, whose one connection may already carry
+ * queued hand-offs (a Unix connection is established at connect(), before
+ * accept(), unix(7)); closing it would drop them, and their clients with
+ * them. Waiting keeps everything queued in the kernel until descriptors free
+ * up, costs at most 1000 / ACCEPT_RETRY_MS accept() calls a second, and has
+ * no window in which another thread (libuv's threadpool opens files) takes
+ * the spare descriptor. 100 ms is short next to any descriptor shortage and
+ * long enough that the retries cost nothing. */
+#define ACCEPT_RETRY_MS 100
+
+/* Failed accept() calls are reported to JavaScript at most once per
+ * ACCEPT_REPORT_MS, with how many failed since the last report, so a long
+ * shortage gives one warning a second instead of ten. */
+#define ACCEPT_REPORT_MS 1000
 
 #define CHECK(env, call)                                                      \
   do {                                                                        \
@@ -430,6 +455,7 @@ typedef struct conn {
 
 struct receiver {
   uv_poll_t handle;
+  uv_timer_t retry; /* restarts polling after a failed accept(); see ACCEPT_RETRY_MS */
   int fd;
   napi_env env;
   napi_ref callback;
@@ -442,6 +468,8 @@ struct receiver {
   int refed;
   int refs;    /* the external + every open uv handle */
   int handles; /* uv handles not closed yet */
+  unsigned accept_failures; /* failed accept() calls not reported yet */
+  uint64_t accept_reported; /* uv_now() of the last report, 0 before the first */
   napi_async_cleanup_hook_handle hook;
   dev_t dev;
   ino_t ino;
@@ -510,6 +538,7 @@ static void receiver_unlink(receiver_t* r) {
 static void receiver_shutdown(receiver_t* r) {
   r->closed = 1;
   while (r->conns != NULL) conn_close(r->conns);
+  uv_close((uv_handle_t*)&r->retry, receiver_on_close);
   uv_close((uv_handle_t*)&r->handle, receiver_on_close);
   close(r->fd);
   receiver_unlink(r);
@@ -523,13 +552,15 @@ static void receiver_teardown(napi_async_cleanup_hook_handle hook, void* arg) {
   if (!r->closed) receiver_shutdown(r);
 }
 
-/* Each emit_* runs in its own handle scope and may re-enter receiverClose(). */
+/* Each emit_* runs in its own handle scope and may re-enter receiverClose().
+ * The JavaScript side (src/receiver.ts) catches whatever its handlers throw,
+ * so nothing a handler does reaches call_js as an exception. */
 static void emit(receiver_t* r, int kind, size_t extra, napi_value* extra_argv) {
-  napi_value argv[4];
+  napi_value argv[5];
   size_t i;
   if (napi_create_int32(r->env, kind, &argv[0]) != napi_ok) return;
-  for (i = 0; i < extra && i < 3; i++) argv[i + 1] = extra_argv[i];
-  call_js(r->env, r->callback, r->async, extra + 1, argv);
+  for (i = 0; i < extra && i < 4; i++) argv[i + 1] = extra_argv[i];
+  call_js(r->env, r->callback, r->async, (extra < 4 ? extra : 4) + 1, argv);
 }
 
 static void emit_connection(receiver_t* r, const struct ucred* cred) {
@@ -560,6 +591,20 @@ static void emit_error(receiver_t* r, int uverr, const char* reason, const char*
   napi_close_handle_scope(r->env, scope);
 }
 
+/* (ERROR, errnoName, "ACCEPT_PAUSED", "accept4", failures since the last report). */
+static void emit_accept_paused(receiver_t* r, int uverr, unsigned failures) {
+  napi_handle_scope scope;
+  napi_value argv[4];
+  if (r->closed || napi_open_handle_scope(r->env, &scope) != napi_ok) return;
+  if (napi_create_string_utf8(r->env, uv_err_name(uverr), NAPI_AUTO_LENGTH, &argv[0]) == napi_ok &&
+      napi_create_string_utf8(r->env, "ACCEPT_PAUSED", NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
+      napi_create_string_utf8(r->env, "accept4", NAPI_AUTO_LENGTH, &argv[2]) == napi_ok &&
+      napi_create_uint32(r->env, failures, &argv[3]) == napi_ok) {
+    emit(r, EVENT_ERROR, 4, argv);
+  }
+  napi_close_handle_scope(r->env, scope);
+}
+
 static void emit_disconnect(receiver_t* r) {
   napi_handle_scope scope;
   if (r->closed || napi_open_handle_scope(r->env, &scope) != napi_ok) return;
@@ -567,21 +612,54 @@ static void emit_disconnect(receiver_t* r) {
   napi_close_handle_scope(r->env, scope);
 }
 
+/* What a received descriptor is. A worker turns it into a net.Socket, which
+ * Node can do only for a TCP or Unix stream socket (uv_guess_handle) and
+ * which is no connection at all on a listening socket; anything else must be
+ * refused before JavaScript wraps it (HandoffReceiverOptions.streamSocketsOnly).
+ * fstat(2) for the file type; SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN (socket(7)).
+ * The names are mirrored in src/receiver.ts (DescriptorKind). */
+static const char* descriptor_kind(int fd) {
+  struct stat st;
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (fstat(fd, &st) != 0) return "other";
+  if (S_ISREG(st.st_mode)) return "file";
+  if (S_ISFIFO(st.st_mode)) return "pipe";
+  if (S_ISDIR(st.st_mode)) return "directory";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "device";
+  if (!S_ISSOCK(st.st_mode)) return "other";
+  /* An O_PATH descriptor of a socket file passes fstat but not getsockopt. */
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) != 0) return "other";
+  if (value == SOCK_DGRAM) return "datagram-socket";
+  if (value == SOCK_SEQPACKET) return "seqpacket-socket";
+  if (value != SOCK_STREAM) return "other-socket";
+  len = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &len) != 0 ||
+      (value != AF_INET && value != AF_INET6 && value != AF_UNIX)) {
+    return "other-socket";
+  }
+  len = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &len) != 0) return "other-socket";
+  return value ? "listening-socket" : "stream-socket";
+}
+
+/* (MESSAGE, fd, payload, descriptor kind). */
 static void emit_message(receiver_t* r, int fd, size_t length) {
   napi_handle_scope scope;
-  napi_value argv[2];
+  napi_value argv[3];
   void* copy;
   if (r->closed || napi_open_handle_scope(r->env, &scope) != napi_ok) {
     close(fd);
     return;
   }
   if (napi_create_int32(r->env, fd, &argv[0]) != napi_ok ||
-      napi_create_buffer_copy(r->env, length, r->buf, &copy, &argv[1]) != napi_ok) {
+      napi_create_buffer_copy(r->env, length, r->buf, &copy, &argv[1]) != napi_ok ||
+      napi_create_string_utf8(r->env, descriptor_kind(fd), NAPI_AUTO_LENGTH, &argv[2]) != napi_ok) {
     close(fd); /* never leak a descriptor we could not hand to JavaScript */
     napi_close_handle_scope(r->env, scope);
     return;
   }
-  emit(r, EVENT_MESSAGE, 2, argv);
+  emit(r, EVENT_MESSAGE, 3, argv);
   napi_close_handle_scope(r->env, scope);
 }
 
@@ -681,6 +759,31 @@ static void conn_on_readable(uv_poll_t* handle, int status, int events) {
   }
 }
 
+static void receiver_on_acceptable(uv_poll_t* handle, int status, int events);
+
+static void receiver_on_retry(uv_timer_t* timer) {
+  receiver_t* r = timer->data;
+  int rc;
+  if (r->closed) return;
+  rc = uv_poll_start(&r->handle, UV_READABLE, receiver_on_acceptable);
+  if (rc != 0) emit_error(r, rc, "POLL", "uv_poll_start");
+}
+
+/* accept() failed with the connection still queued: pause, and report at
+ * most once per ACCEPT_REPORT_MS (see ACCEPT_RETRY_MS). */
+static void receiver_pause_accepting(receiver_t* r, int err) {
+  uint64_t now = uv_now(r->handle.loop);
+  uv_poll_stop(&r->handle);
+  uv_timer_start(&r->retry, receiver_on_retry, ACCEPT_RETRY_MS, 0);
+  r->accept_failures++;
+  if (r->accept_reported == 0 || now - r->accept_reported >= ACCEPT_REPORT_MS) {
+    unsigned failures = r->accept_failures;
+    r->accept_failures = 0;
+    r->accept_reported = now > 0 ? now : 1;
+    emit_accept_paused(r, -err, failures);
+  }
+}
+
 static void receiver_on_acceptable(uv_poll_t* handle, int status, int events) {
   receiver_t* r = handle->data;
   uv_loop_t* loop = handle->loop;
@@ -699,7 +802,9 @@ static void receiver_on_acceptable(uv_poll_t* handle, int status, int events) {
       int err = errno;
       if (err == EINTR || err == ECONNABORTED) continue;
       if (err == EAGAIN || err == EWOULDBLOCK) return;
-      emit_error(r, -err, "ACCEPT", "accept4");
+      /* EMFILE, ENFILE, ENOBUFS, ENOMEM, or anything else that leaves the
+       * connection queued: polling again now would spin. */
+      receiver_pause_accepting(r, err);
       return;
     }
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -828,13 +933,15 @@ static napi_value receiver_listen(napi_env env, napi_callback_info info) {
     syscall = "uv_poll_init";
     goto fail_bound;
   }
+  uv_timer_init(loop, &r->retry); /* cannot fail (libuv: always 0) */
   r->handle.data = r;
+  r->retry.data = r;
   r->fd = fd;
   r->env = env;
   r->max_payload = (size_t)max_payload;
   r->refed = 1;
-  r->refs = 2; /* the external and the listening handle */
-  r->handles = 1;
+  r->refs = 3; /* the external, the listening handle and the retry timer */
+  r->handles = 2;
   r->dev = st.st_dev;
   r->ino = st.st_ino;
   memcpy(r->path, addr.sun_path, sizeof r->path);
@@ -842,7 +949,7 @@ static napi_value receiver_listen(napi_env env, napi_callback_info info) {
   if (rc != 0 || napi_create_reference(env, argv[4], 1, &r->callback) != napi_ok ||
       make_async_context(env, "PortshareHandoffReceiver", &r->async) != napi_ok ||
       napi_create_external(env, r, receiver_finalize, NULL, &result) != napi_ok) {
-    r->refs = 1; /* no external was handed out */
+    r->refs = 2; /* no external was handed out */
     if (r->callback != NULL) napi_delete_reference(env, r->callback);
     if (r->async != NULL) napi_async_destroy(env, r->async);
     receiver_shutdown(r);
@@ -886,11 +993,15 @@ static napi_value receiver_ref(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_bool(env, argv[1], &on));
   if (r->closed) return NULL;
   r->refed = on;
+  /* The retry timer follows too: while accepting is paused it is the only
+   * active handle of the listening side. */
   if (on) {
     uv_ref((uv_handle_t*)&r->handle);
+    uv_ref((uv_handle_t*)&r->retry);
     for (c = r->conns; c != NULL; c = c->next) uv_ref((uv_handle_t*)&c->handle);
   } else {
     uv_unref((uv_handle_t*)&r->handle);
+    uv_unref((uv_handle_t*)&r->retry);
     for (c = r->conns; c != NULL; c = c->next) uv_unref((uv_handle_t*)&c->handle);
   }
   return NULL;
@@ -924,7 +1035,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"receiverRef", NULL, receiver_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiverAllowSender", NULL, receiver_allow_sender, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok ||
+      gate_init(env, exports) != napi_ok) {
     return NULL;
   }
   return exports;

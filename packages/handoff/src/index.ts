@@ -17,7 +17,8 @@ export {
   MAX_SOCKET_PATH_BYTES,
 } from './limits.js';
 export { DISABLE_ADDON_ENV } from './native.js';
-export { HandoffReceiver, type HandoffReceiverHandlers, type HandoffReceiverOptions } from './receiver.js';
+export { FrontGate, descriptorLimit, type FrontGateHandlers, type FrontGateOptions, type GateListener } from './gate.js';
+export { HandoffReceiver, type DescriptorKind, type HandoffReceiverHandlers, type HandoffReceiverOptions } from './receiver.js';
 export { HandoffSender } from './sender.js';
 
 /** Whether the native addon is loaded (Linux with a build or prebuild); false elsewhere. */

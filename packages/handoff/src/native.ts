@@ -31,10 +31,11 @@ export const ReceiverEvent = {
 } as const;
 
 /**
- * The receiver callback: `(CONNECTION, pid, uid, gid)`, `(MESSAGE, fd, payload)`,
- * `(ERROR, errnoName | null, reason, syscall)` or `(DISCONNECT)`.
+ * The receiver callback: `(CONNECTION, pid, uid, gid)`, `(MESSAGE, fd, payload, descriptorKind)`,
+ * `(ERROR, errnoName | null, reason, syscall, count)` (count: accept failures since the last report,
+ * for the ACCEPT_PAUSED reason) or `(DISCONNECT)`.
  */
-export type ReceiverCallback = (kind: number, a?: unknown, b?: unknown, c?: unknown) => void;
+export type ReceiverCallback = (kind: number, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
 
 /** The functions src/handoff.c exports. Errors thrown are plain Errors whose `code` is an errno name. */
 export interface NativeBinding {
@@ -53,7 +54,38 @@ export interface NativeBinding {
   receiverClose(receiver: NativeReceiver): void;
   receiverRef(receiver: NativeReceiver, ref: boolean): void;
   receiverAllowSender(receiver: NativeReceiver, pid: number): void;
+  // The front gate (src/gate.c): see gate.ts.
+  gateOpen(callback: GateCallback, reserve: number): NativeGate;
+  gateListen(gate: NativeGate, address: string, port: number, backlog: number, v6only: boolean): [fd: number, port: number];
+  gateUnlisten(gate: NativeGate, fd: number): void;
+  gateAccept(gate: NativeGate, budget: number, probe: boolean): void;
+  gateRead(gate: NativeGate, fd: number, limit: number): void;
+  gateRelease(gate: NativeGate, fd: number): void;
+  gateClose(gate: NativeGate, fd: number): void;
+  gateFault(gate: NativeGate, fd: number, bytes: Buffer, drainBytes: number): void;
+  gateShutdown(gate: NativeGate): void;
+  localAddress(fd: number): [address: string, port: number];
+  peerAddress(fd: number): [address: string, port: number];
+  fdLimit(): [soft: number, hard: number];
 }
+
+/** Opaque handle of a front gate (src/gate.c). */
+export interface NativeGate {
+  readonly __nativeGate: never;
+}
+
+/** Event kinds the gate callback gets; mirrors G_* in gate.c. */
+export const GateEvent = {
+  ACCEPT: 0,
+  BLOCKED: 1,
+  DATA: 2,
+  END: 3,
+  CLOSED: 4,
+  EMFILE: 5,
+} as const;
+
+/** `(ACCEPT, listenerFd, Int32Array)`, `(BLOCKED, listenerFd)`, `(DATA, fd, Buffer)`, `(END, fd, errno | null)`, `(CLOSED, fd)`, `(EMFILE, count)`. */
+export type GateCallback = (kind: number, a: number, b?: unknown) => void;
 
 type LoadResult = { binding: NativeBinding; reason?: undefined } | { binding?: undefined; reason: string };
 
@@ -74,7 +106,7 @@ function load(): LoadResult {
     const require = createRequire(import.meta.url);
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     const binding = nodeGypBuild(packageRoot) as Partial<NativeBinding>;
-    if (typeof binding.sendFd !== 'function' || typeof binding.listen !== 'function') {
+    if (typeof binding.sendFd !== 'function' || typeof binding.listen !== 'function' || typeof binding.gateOpen !== 'function') {
       return { reason: `the hand-off addon in ${packageRoot} is not this version's (rebuild it)` };
     }
     return { binding: binding as NativeBinding };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { closeSync } from 'node:fs';
 import type { PeerCredentials } from './credentials.js';
 import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
 import { DEFAULT_RECEIVER_BACKLOG, DEFAULT_RECEIVER_MODE, MAX_PAYLOAD_BYTES } from './limits.js';
@@ -15,13 +16,16 @@ export interface HandoffReceiverHandlers {
   /**
    * One hand-off: `fd` is a new descriptor for the passed socket (close-on-exec), owned by the
    * handler from now on (wrap it with `new net.Socket({ fd, readable: true, writable: true })` or
-   * close it); `payload` is the sender's bytes.
+   * close it); `payload` is the sender's bytes; `kind` says what the descriptor is (always
+   * `'stream-socket'` with {@link HandoffReceiverOptions.streamSocketsOnly}). If the handler
+   * throws, the exception is reported to `onError` and the descriptor is still the handler's.
    */
-  onMessage(fd: number, payload: Buffer): void;
+  onMessage(fd: number, payload: Buffer, kind: DescriptorKind): void;
   /**
-   * A message was dropped (no descriptor, more than one, truncated) or a socket failed. Any
-   * descriptor that came with a dropped message has already been closed. Without this handler
-   * the error is emitted as a process warning.
+   * A message was dropped (no descriptor, more than one, truncated, not a stream socket), a
+   * socket failed, accepting is paused (`errno` `EMFILE`…), or a handler threw. Any descriptor
+   * that came with a dropped message has already been closed. Without this handler the error is
+   * emitted as a process warning; if this handler throws, what it threw is emitted as one.
    */
   onError?(err: HandoffError): void;
   /** A sender connected; its credentials come from SO_PEERCRED. */
@@ -36,6 +40,41 @@ export interface HandoffReceiverOptions {
   mode?: number;
   /** Accept backlog (default {@link DEFAULT_RECEIVER_BACKLOG}); the kernel caps it at somaxconn. */
   backlog?: number;
+  /**
+   * Take connected TCP and Unix stream sockets only (default false: any descriptor). A message
+   * carrying anything else — a file, a pipe, a datagram or listening socket — is dropped, its
+   * descriptor closed before `onMessage` sees it, and reported to `onError` (`HANDOFF_ERR_RECEIVE`
+   * with `errno` `ENOTSOCK`, `EPROTOTYPE` or `ENOTCONN`). A receiver that wraps every descriptor in
+   * a `net.Socket` wants this: Node cannot wrap the others (it throws) or gets no connection.
+   */
+  streamSocketsOnly?: boolean;
+}
+
+/**
+ * What a received descriptor is, as the addon found it with fstat(2) and SO_TYPE, SO_DOMAIN and
+ * SO_ACCEPTCONN (socket(7)); see descriptor_kind in handoff.c. `'stream-socket'` is a TCP or
+ * Unix stream socket that is not listening: the only kind `net.Socket` can carry a connection on.
+ */
+export type DescriptorKind =
+  | 'stream-socket'
+  | 'listening-socket'
+  | 'datagram-socket'
+  | 'seqpacket-socket'
+  | 'other-socket'
+  | 'file'
+  | 'pipe'
+  | 'directory'
+  | 'device'
+  | 'other';
+
+/** How long the addon pauses accepting after accept() fails (ACCEPT_RETRY_MS in handoff.c). */
+const ACCEPT_RETRY_MS = 100;
+
+/** The errno a refused descriptor kind is reported with. */
+function refusedErrno(kind: DescriptorKind): string {
+  if (kind === 'listening-socket') return 'ENOTCONN';
+  if (kind.endsWith('-socket')) return 'EPROTOTYPE';
+  return 'ENOTSOCK';
 }
 
 /**
@@ -49,6 +88,7 @@ export class HandoffReceiver {
   readonly #native: NativeBinding;
   readonly #handle: NativeReceiver;
   readonly #handlers: HandoffReceiverHandlers;
+  readonly #streamSocketsOnly: boolean;
   #closed = false;
   #allowedSender: number | undefined;
 
@@ -58,12 +98,16 @@ export class HandoffReceiver {
     handlers: HandoffReceiverHandlers,
     mode: number,
     backlog: number,
+    streamSocketsOnly: boolean,
   ) {
     this.#native = native;
     this.path = path;
     this.#handlers = handlers;
-    this.#handle = native.listen(path, mode, backlog, MAX_PAYLOAD_BYTES, (kind, a, b, c) =>
-      this.#dispatch(kind, a, b, c),
+    this.#streamSocketsOnly = streamSocketsOnly;
+    // The addon calls this from libuv callbacks; an exception here would reach it and end the
+    // process (napi_fatal_exception), so #dispatch catches everything the handlers throw.
+    this.#handle = native.listen(path, mode, backlog, MAX_PAYLOAD_BYTES, (kind, a, b, c, d?: unknown) =>
+      this.#dispatch(kind, a, b, c, d),
     );
   }
 
@@ -87,10 +131,14 @@ export class HandoffReceiver {
     }
     const mode = options.mode ?? DEFAULT_RECEIVER_MODE;
     const backlog = options.backlog ?? DEFAULT_RECEIVER_BACKLOG;
+    const streamSocketsOnly = options.streamSocketsOnly ?? false;
     assertIntegerOption(mode, 'options.mode', 0, 0o777);
     assertIntegerOption(backlog, 'options.backlog', 1, 0x7fffffff);
+    if (typeof streamSocketsOnly !== 'boolean') {
+      throw new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, 'options.streamSocketsOnly must be true or false.');
+    }
     try {
-      return new HandoffReceiver(native, path, handlers, mode, backlog);
+      return new HandoffReceiver(native, path, handlers, mode, backlog, streamSocketsOnly);
     } catch (err) {
       throw fromNative(
         handoffErrorCodes.LISTEN,
@@ -142,35 +190,108 @@ export class HandoffReceiver {
     return this;
   }
 
-  #dispatch(kind: number, a: unknown, b: unknown, c: unknown): void {
-    switch (kind) {
-      case ReceiverEvent.CONNECTION:
-        this.#handlers.onConnection?.({ pid: a as number, uid: b as number, gid: c as number });
-        return;
-      case ReceiverEvent.MESSAGE:
-        this.#handlers.onMessage(a as number, b as Buffer);
-        return;
-      case ReceiverEvent.ERROR:
-        this.#emitError(receiveError(this.path, a as string | null, b as string, c as string, this.#allowedSender));
-        return;
-      case ReceiverEvent.DISCONNECT:
-        this.#handlers.onDisconnect?.();
-        return;
-      default:
-        return;
+  #dispatch(kind: number, a: unknown, b: unknown, c: unknown, d: unknown): void {
+    let handler = '';
+    try {
+      switch (kind) {
+        case ReceiverEvent.CONNECTION:
+          handler = 'onConnection';
+          this.#handlers.onConnection?.({ pid: a as number, uid: b as number, gid: c as number });
+          return;
+        case ReceiverEvent.MESSAGE:
+          handler = 'onMessage';
+          this.#message(a as number, b as Buffer, typeof c === 'string' ? (c as DescriptorKind) : 'other');
+          return;
+        case ReceiverEvent.ERROR:
+          this.#emitError(receiveError(this.path, a as string | null, b as string, c as string, this.#allowedSender, d));
+          return;
+        case ReceiverEvent.DISCONNECT:
+          handler = 'onDisconnect';
+          this.#handlers.onDisconnect?.();
+          return;
+        default:
+          return;
+      }
+    } catch (err) {
+      this.#emitError(
+        new HandoffError(
+          handoffErrorCodes.RECEIVE,
+          `The ${handler} handler of the hand-off receiver at ${this.path} threw (${describeNative(err)}). ` +
+            'The receiver goes on; a descriptor passed to onMessage is still the handler’s to wrap or close.',
+          { cause: err },
+        ),
+      );
     }
   }
 
+  #message(fd: number, payload: Buffer, kind: DescriptorKind): void {
+    if (this.#streamSocketsOnly && kind !== 'stream-socket') {
+      // Nobody else has this descriptor yet: close it here, before any handler could wrap it.
+      try {
+        closeSync(fd);
+      } catch {
+        /* EBADF cannot happen for a descriptor the kernel just installed; nothing else to do */
+      }
+      this.#emitError(
+        new HandoffError(
+          handoffErrorCodes.RECEIVE,
+          `A hand-off message on ${this.path} carried a ${kind.replaceAll('-', ' ')} instead of a connected stream ` +
+            'socket; it was dropped and the descriptor closed. The sender must pass an accepted TCP or Unix stream connection.',
+          { errno: refusedErrno(kind) },
+        ),
+      );
+      return;
+    }
+    this.#handlers.onMessage(fd, payload, kind);
+  }
+
+  /** Never throws: what an onError handler throws becomes a process warning. */
   #emitError(err: HandoffError): void {
-    if (this.#handlers.onError !== undefined) this.#handlers.onError(err);
-    else process.emitWarning(err);
+    const onError = this.#handlers.onError;
+    if (onError === undefined) {
+      process.emitWarning(err);
+      return;
+    }
+    try {
+      onError(err);
+    } catch (thrown) {
+      process.emitWarning(
+        new HandoffError(
+          handoffErrorCodes.RECEIVE,
+          `The onError handler of the hand-off receiver at ${this.path} threw (${describeNative(thrown)}) ` +
+            `while reporting: ${err.message}`,
+          { cause: thrown },
+        ),
+      );
+    }
   }
 }
 
-// Maps the addon's reason words (see conn_read_one in handoff.c) to errors.
-function receiveError(path: string, errno: string | null, reason: string, syscall: string, allowedSender?: number): HandoffError {
+// Maps the addon's reason words (see conn_read_one and receiver_pause_accepting in handoff.c) to errors.
+function receiveError(
+  path: string,
+  errno: string | null,
+  reason: string,
+  syscall: string,
+  allowedSender: number | undefined,
+  count: unknown,
+): HandoffError {
   const options = errno === null ? {} : { errno };
   switch (reason) {
+    case 'ACCEPT_PAUSED': {
+      const failures = typeof count === 'number' ? count : 1;
+      const advice =
+        errno === 'EMFILE' || errno === 'ENFILE'
+          ? 'The process (EMFILE) or the system (ENFILE) is out of file descriptors: raise the limit (ulimit -n, LimitNOFILE=) or close descriptors.'
+          : 'Check the system’s memory and socket buffers.';
+      return new HandoffError(
+        handoffErrorCodes.RECEIVE,
+        `The hand-off receiver at ${path} could not accept a sender (${errno ?? 'unknown error'} from ${syscall}, ` +
+          `${failures} time${failures === 1 ? '' : 's'} since the last report). It pauses accepting and retries every ` +
+          `${ACCEPT_RETRY_MS} ms; waiting senders stay queued. ${advice}`,
+        options,
+      );
+    }
     case 'NO_FD':
       return new HandoffError(
         handoffErrorCodes.RECEIVE,

@@ -1,6 +1,6 @@
 // Shared helpers for the hand-off tests: short socket paths, descriptor counting, child processes.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { constants, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +105,27 @@ export function runFixture(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, lines, stderr }));
   });
+}
+
+/**
+ * This process's descriptor of the socket bound to `port` on 127.0.0.1: its inode from
+ * /proc/net/tcp or /proc/net/udp (proc(5)), then the /proc/self/fd link "socket:[inode]". Node
+ * exposes no descriptor for a net.Server or a dgram socket; this finds it from public files.
+ */
+export function socketFdByPort(protocol: 'tcp' | 'udp', port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync(`/proc/net/${protocol}`, 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] !== local) continue;
+    const fds = fdsPointingTo(`socket:[${fields[9]}]`);
+    if (fds.length > 0) return fds[0]!;
+  }
+  throw new Error(`no ${protocol} socket of this process is bound to 127.0.0.1:${port}`);
+}
+
+/** A named pipe (mkfifo(1)) at `path`, opened at both ends without blocking: [read end, write end]. */
+export function fifo(path: string): [number, number] {
+  execFileSync('mkfifo', [path]);
+  const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return [read, openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)];
 }

@@ -1,0 +1,173 @@
+/**
+ * The front gate: a sharing daemon's listening sockets and the first bytes of each connection, in
+ * native code (src/gate.c). Connections are plain descriptors: the gate accepts them under a budget
+ * (so a full daemon leaves new clients in the kernel's backlog), reads at most a given number of
+ * bytes from each, sends faults with the half-close and drain WCF uses, and otherwise hands the
+ * descriptor back to its owner to pass on with {@link HandoffSender.send} or close.
+ *
+ * The caller owns every descriptor it is given in {@link FrontGateHandlers.accepted} until it
+ * calls {@link FrontGate.close}, {@link FrontGate.fault} (the gate closes it, then reports
+ * `closed`) or passes it on after {@link FrontGate.release}.
+ *
+ * @module
+ */
+import { HandoffError, fromNative, handoffErrorCodes } from './errors.js';
+import { GateEvent, type NativeBinding, type NativeGate, requireNative } from './native.js';
+
+/** What the gate reports. Exceptions thrown by a handler go to {@link FrontGateHandlers.failed}. */
+export interface FrontGateHandlers {
+  /** New connections taken from `listener`'s backlog; the caller owns each descriptor. */
+  accepted(listener: number, fds: Int32Array): void;
+  /** A connection waits on `listener` while the budget is 0 (reported once per {@link FrontGate.accept} with probe). */
+  blocked(listener: number): void;
+  /** Bytes read from a connection being read. */
+  data(fd: number, chunk: Buffer): void;
+  /** The client closed (errno null) or the read failed; nothing more is read. The descriptor is still the caller's. */
+  end(fd: number, errno: string | null): void;
+  /** A fault was sent and drained (or the client went away); the gate closed the descriptor. */
+  closed(fd: number): void;
+  /** accept() ran out of descriptors (count so far); accepting pauses until the reserve is back. */
+  descriptorsExhausted(count: number): void;
+  /** A handler threw: it never reaches the addon. */
+  failed(err: unknown): void;
+}
+
+export interface FrontGateOptions {
+  /**
+   * Descriptors held open while accepting and given up when accept() hits the limit, so the
+   * control socket and hand-offs still get descriptors (see gate.c). At most 64.
+   */
+  reserveDescriptors: number;
+}
+
+/** A listening socket the gate owns. */
+export interface GateListener {
+  readonly fd: number;
+  /** The bound port (useful after listening on port 0). */
+  readonly port: number;
+}
+
+export class FrontGate {
+  readonly #native: NativeBinding;
+  readonly #gate: NativeGate;
+  #closed = false;
+
+  private constructor(native: NativeBinding, handlers: FrontGateHandlers, options: FrontGateOptions) {
+    this.#native = native;
+    this.#gate = native.gateOpen((kind, a, b) => {
+      try {
+        switch (kind) {
+          case GateEvent.ACCEPT:
+            return handlers.accepted(a, b as Int32Array);
+          case GateEvent.BLOCKED:
+            return handlers.blocked(a);
+          case GateEvent.DATA:
+            return handlers.data(a, b as Buffer);
+          case GateEvent.END:
+            return handlers.end(a, b as string | null);
+          case GateEvent.CLOSED:
+            return handlers.closed(a);
+          case GateEvent.EMFILE:
+            return handlers.descriptorsExhausted(a);
+        }
+      } catch (err) {
+        try {
+          handlers.failed(err);
+        } catch {
+          /* nothing may reach the addon */
+        }
+      }
+    }, options.reserveDescriptors);
+  }
+
+  /** @throws HandoffError `HANDOFF_ERR_UNSUPPORTED` without the addon. */
+  static open(handlers: FrontGateHandlers, options: FrontGateOptions): FrontGate {
+    const native = requireNative();
+    if (!Number.isInteger(options.reserveDescriptors) || options.reserveDescriptors < 0 || options.reserveDescriptors > 64) {
+      throw new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, 'reserveDescriptors must be an integer from 0 to 64.');
+    }
+    return new FrontGate(native, handlers, options);
+  }
+
+  /**
+   * Opens a listening TCP socket on an IP literal. `v6only` applies to IPv6 addresses.
+   * @throws HandoffError `HANDOFF_ERR_LISTEN` with the errno (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...).
+   */
+  listen(address: string, port: number, backlog: number, v6only: boolean): GateListener {
+    this.#assertOpen();
+    try {
+      const [fd, bound] = this.#native.gateListen(this.#gate, address, port, backlog, v6only);
+      return { fd, port: bound };
+    } catch (err) {
+      throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${address}:${port}`, err);
+    }
+  }
+
+  /** Closes a listening socket; connections waiting in its backlog are reset by the kernel. */
+  unlisten(fd: number): void {
+    if (!this.#closed) this.#native.gateUnlisten(this.#gate, fd);
+  }
+
+  /**
+   * Lets the gate accept at most `budget` more connections. At 0 it stops; with `probe` it still
+   * watches the listeners and reports {@link FrontGateHandlers.blocked} once when one has a
+   * connection waiting.
+   */
+  accept(budget: number, probe = false): void {
+    if (!this.#closed) this.#native.gateAccept(this.#gate, budget, probe);
+  }
+
+  /** Reads a connection until `limit` bytes in all have been reported, it ends, or {@link release}. */
+  read(fd: number, limit: number): void {
+    this.#assertOpen();
+    this.#native.gateRead(this.#gate, fd, limit);
+  }
+
+  /** Stops reading; the descriptor stays open and the caller's. */
+  release(fd: number): void {
+    if (!this.#closed) this.#native.gateRelease(this.#gate, fd);
+  }
+
+  /** Stops reading and closes the descriptor. */
+  close(fd: number): void {
+    if (!this.#closed) this.#native.gateClose(this.#gate, fd);
+  }
+
+  /**
+   * Sends `bytes`, shuts the sending side, reads and discards up to `drainBytes` until the client
+   * closes, then closes and reports `closed(fd)`. Bound its time with {@link close}.
+   */
+  fault(fd: number, bytes: Buffer, drainBytes: number): void {
+    this.#assertOpen();
+    this.#native.gateFault(this.#gate, fd, bytes, drainBytes);
+  }
+
+  /** The connection's local address and port (getsockname). */
+  localAddress(fd: number): { address: string; port: number } {
+    const [address, port] = this.#native.localAddress(fd);
+    return { address, port };
+  }
+
+  /** The connection's peer address and port (getpeername). */
+  peerAddress(fd: number): { address: string; port: number } {
+    const [address, port] = this.#native.peerAddress(fd);
+    return { address, port };
+  }
+
+  /** Closes every listener and every connection the gate still tracks. */
+  shutdown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#native.gateShutdown(this.#gate);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new HandoffError(handoffErrorCodes.CLOSED, 'The front gate is shut down.');
+  }
+}
+
+/** The process's open-files limit (RLIMIT_NOFILE), soft and hard; -1 for unlimited. */
+export function descriptorLimit(): { soft: number; hard: number } {
+  const [soft, hard] = requireNative().fdLimit();
+  return { soft, hard };
+}

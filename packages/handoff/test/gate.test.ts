@@ -1,0 +1,249 @@
+// The front gate (src/gate.c) against real TCP clients: accept under a budget, bounded reads, EOF
+// and resets, faults with half-close and drain, release, and descriptor exhaustion in a child
+// process whose open-files limit is lowered with prlimit.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FrontGate, HandoffError, type FrontGateHandlers } from '../src/index.js';
+
+interface Recorder extends FrontGateHandlers {
+  events: [string, ...unknown[]][];
+  next(kind: string, timeoutMs?: number): Promise<[string, ...unknown[]]>;
+}
+
+function recorder(overrides: Partial<FrontGateHandlers> = {}): Recorder {
+  const events: [string, ...unknown[]][] = [];
+  let seen = 0;
+  const waiters = new Set<() => void>();
+  const push = (e: [string, ...unknown[]]): void => {
+    events.push(e);
+    for (const w of [...waiters]) w();
+  };
+  return {
+    events,
+    accepted: (l, fds) => push(['accepted', l, [...fds]]),
+    blocked: (l) => push(['blocked', l]),
+    data: (fd, chunk) => push(['data', fd, chunk]),
+    end: (fd, errno) => push(['end', fd, errno]),
+    closed: (fd) => push(['closed', fd]),
+    descriptorsExhausted: (n) => push(['emfile', n]),
+    failed: (err) => push(['failed', err]),
+    ...overrides,
+    next(kind, timeoutMs = 3000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          for (; seen < events.length; seen++) {
+            if (events[seen]![0] === kind) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve(events[seen++]!);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${kind} event within ${timeoutMs} ms; got ${events.map((e) => e[0]).join(', ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+const gates: FrontGate[] = [];
+const clients: net.Socket[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+  for (const g of gates.splice(0)) g.shutdown();
+});
+
+function open(r: Recorder): { gate: FrontGate; port: number; fd: number } {
+  const gate = FrontGate.open(r, { reserveDescriptors: 2 });
+  gates.push(gate);
+  const { fd, port } = gate.listen('127.0.0.1', 0, 64, false);
+  return { gate, port, fd };
+}
+
+function client(port: number, bytes?: Buffer, allowHalfOpen = false): net.Socket {
+  const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
+  c.on('error', () => {});
+  if (bytes) c.write(bytes);
+  clients.push(c);
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('FrontGate', () => {
+  it('accepts only as many connections as the budget allows; the rest wait in the backlog', async () => {
+    const r = recorder();
+    const { gate, port, fd: listener } = open(r);
+    gate.accept(1);
+    client(port);
+    client(port);
+    const [, l, fds] = await r.next('accepted');
+    expect(l).toBe(listener);
+    expect(fds).toHaveLength(1);
+    await sleep(200);
+    expect(r.events.filter((e) => e[0] === 'accepted')).toHaveLength(1);
+    // With probe, the waiting one is reported once; the gate does not spin.
+    gate.accept(0, true);
+    await r.next('blocked');
+    await sleep(100);
+    expect(r.events.filter((e) => e[0] === 'blocked')).toHaveLength(1);
+    gate.accept(5);
+    const [, , more] = await r.next('accepted');
+    expect(more).toHaveLength(1);
+    for (const f of [...(fds as number[]), ...(more as number[])]) gate.close(f);
+  });
+
+  it('reads at most the limit, however much the client writes at once', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    gate.accept(10);
+    client(port, Buffer.alloc(100_000, 0x41));
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.read(fd!, 3000);
+    await sleep(300);
+    const got = r.events.filter((e) => e[0] === 'data').reduce((n, e) => n + (e[2] as Buffer).length, 0);
+    expect(got).toBe(3000);
+    gate.close(fd!);
+  });
+
+  it('reports EOF as end(null), a reset as end(ECONNRESET)', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    gate.accept(10);
+    const a = client(port, Buffer.from('x'));
+    const [, , [fa]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.read(fa!, 100);
+    await r.next('data');
+    a.end();
+    expect(await r.next('end')).toEqual(['end', fa, null]);
+    gate.close(fa!);
+    const b = client(port);
+    const [, , [fb]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.read(fb!, 100);
+    await sleep(50);
+    b.resetAndDestroy();
+    expect(await r.next('end')).toEqual(['end', fb, 'ECONNRESET']);
+    gate.close(fb!);
+  });
+
+  it('sends a fault, half-closes, drains until the client closes, then closes and reports it', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    gate.accept(10);
+    const c = client(port, Buffer.from('hello'), true);
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve) => c.on('end', resolve));
+    c.on('data', (d: Buffer) => received.push(d));
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.fault(fd!, Buffer.from('FAULT'), 1000);
+    await ended; // the gate shut its sending side after the fault
+    expect(Buffer.concat(received).toString()).toBe('FAULT');
+    await sleep(100);
+    expect(r.events.some((e) => e[0] === 'closed')).toBe(false); // still draining
+    c.end('more bytes, discarded');
+    expect(await r.next('closed')).toEqual(['closed', fd]);
+  });
+
+  it('stops draining after drainBytes', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    gate.accept(10);
+    const c = client(port);
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.fault(fd!, Buffer.from('F'), 1000);
+    c.write(Buffer.alloc(5000));
+    expect(await r.next('closed')).toEqual(['closed', fd]);
+  });
+
+  it('release leaves the descriptor open and the caller’s', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    gate.accept(10);
+    const c = client(port, Buffer.from('ping'));
+    const got = new Promise<string>((resolve) => c.once('data', (d: Buffer) => resolve(d.toString())));
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    gate.read(fd!, 100);
+    await r.next('data');
+    gate.release(fd!);
+    writeSync(fd!, 'pong');
+    expect(await got).toBe('pong');
+    gate.close(fd!);
+  });
+
+  it('a throwing handler goes to failed(), never to the addon', async () => {
+    const r = recorder({
+      accepted: () => {
+        throw new Error('handler bug');
+      },
+    });
+    const failures: unknown[] = [];
+    r.failed = (err) => failures.push(err);
+    const { gate, port } = open(r);
+    gate.accept(1);
+    client(port);
+    await sleep(200);
+    expect((failures[0] as Error).message).toBe('handler bug');
+  });
+
+  it('refuses a bad reserve and reports a port in use with its errno', () => {
+    expect(() => FrontGate.open(recorder(), { reserveDescriptors: 65 })).toThrow(HandoffError);
+    const r = recorder();
+    const { gate, port } = open(r);
+    try {
+      gate.listen('127.0.0.1', port, 16, false);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as HandoffError).code).toBe('HANDOFF_ERR_LISTEN');
+      expect((err as HandoffError).errno).toBe('EADDRINUSE');
+    }
+  });
+});
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe('FrontGate out of descriptors', () => {
+  it('pauses instead of spinning, leaves clients in the backlog, and accepts them once descriptors free', async () => {
+    const child = spawn('prlimit', ['--nofile=40:40', process.execPath, join(here, 'fixtures', 'gate-emfile.mjs')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const line = async (prefix: string): Promise<string> => {
+      for (let i = 0; i < 200; i++) {
+        const l = out.split('\n').find((x) => x.startsWith(prefix));
+        if (l) return l;
+        await sleep(25);
+      }
+      throw new Error(`no "${prefix}" line; output: ${out}`);
+    };
+    try {
+      const port = Number((await line('PORT ')).slice(5));
+      for (let i = 0; i < 30; i++) client(port);
+      await line('EMFILE ');
+      // CPU used over one second while clients wait and accept() has no descriptor: no busy loop.
+      const cpu = (): number => {
+        // utime and stime, fields 14 and 15 of /proc/<pid>/stat (proc(5)), in clock ticks (100 Hz).
+        const f = existsSync(`/proc/${child.pid}/stat`) ? readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ') : [];
+        return (Number(f[11]) + Number(f[12])) / 100;
+      };
+      const before = cpu();
+      await sleep(1000);
+      const used = cpu() - before;
+      expect(used).toBeLessThan(0.5);
+      child.stdin.write('free\n');
+      const accepted = Number((await line('TOTAL 30')).slice(6));
+      expect(accepted).toBe(30);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
