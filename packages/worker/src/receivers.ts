@@ -1,4 +1,4 @@
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, unlinkSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { decodeHandoffPayload, type HandoffHeader } from '@portshare/control';
 import { HandoffReceiver, isSupported, peerCredentials, socketFd, type HandoffError } from '@portshare/handoff';
@@ -32,26 +32,50 @@ type OnError = (err: WorkerError) => void;
  * net.Socket, and the bytes the daemon already read are put back in front of its stream, so the
  * session code reads the preamble from byte 0 as if it had accepted the connection itself
  * (WCF's PreReadConnection, wcf-port-sharing notes §2.4).
+ *
+ * Every received descriptor ends owned by a socket or closed, and nothing thrown here reaches the
+ * addon: the receiver refuses (and closes) anything but a connected stream socket before this code
+ * sees it (`streamSocketsOnly`), and what can still throw — `new Socket` itself, a 'connection'
+ * listener — is caught and turned into a warning with the descriptor or socket closed.
  */
 export function listenFd(path: string, mode: number, onConnection: OnConnection, onError: OnError): ConnectionReceiver {
-  const receiver = HandoffReceiver.listen(path, {
-    onMessage(fd: number, payload: Buffer) {
-      let decoded;
-      try {
-        decoded = decodeHandoffPayload(payload);
-      } catch (err) {
-        closeFd(fd);
-        onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Dropped a hand-off: ${(err as Error).message}`, { cause: err }));
-        return;
-      }
-      const socket = new Socket({ fd, readable: true, writable: true });
-      if (decoded.preRead.length > 0) socket.unshift(decoded.preRead);
-      onConnection({ socket, header: decoded.header });
+  const receiver = HandoffReceiver.listen(
+    path,
+    {
+      onMessage(fd: number, payload: Buffer) {
+        let decoded;
+        try {
+          decoded = decodeHandoffPayload(payload);
+        } catch (err) {
+          closeFd(fd);
+          onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Dropped a hand-off: ${(err as Error).message}`, { cause: err }));
+          return;
+        }
+        let socket: Socket;
+        try {
+          socket = new Socket({ fd, readable: true, writable: true });
+        } catch (err) {
+          // Node refuses descriptors it cannot carry a stream on (ERR_INVALID_FD_TYPE) before it
+          // takes them: the descriptor is still ours to close.
+          closeFd(fd);
+          onError(
+            new WorkerError(
+              WorkerErrorCodes.BadHandoff,
+              `Dropped a hand-off: its descriptor could not become a socket (${(err as Error).message}); it was closed.`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
+        if (decoded.preRead.length > 0) socket.unshift(decoded.preRead);
+        deliver(socket, decoded.header, onConnection, onError);
+      },
+      onError(err: HandoffError) {
+        onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Hand-off socket error: ${err.message}`, { cause: err }));
+      },
     },
-    onError(err: HandoffError) {
-      onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Hand-off socket error: ${err.message}`, { cause: err }));
-    },
-  }, { mode });
+    { mode, streamSocketsOnly: true },
+  );
   return {
     path,
     transport: 'fd',
@@ -61,11 +85,32 @@ export function listenFd(path: string, mode: number, onConnection: OnConnection,
   };
 }
 
+/** Closes a received descriptor that no socket took; works for any kind of descriptor. */
 function closeFd(fd: number): void {
   try {
-    new Socket({ fd }).destroy();
+    closeSync(fd);
   } catch {
-    /* not a socket we can wrap; nothing else to do */
+    /* EBADF: already closed; nothing else to do */
+  }
+}
+
+/**
+ * Hands a connection to the listener. A 'connection' listener that throws has not finished taking
+ * the socket, and nobody else will close it: the socket is destroyed and the exception reported as
+ * a warning instead of reaching the addon (fd mode) or the stream's 'data' handler (proxy mode).
+ */
+function deliver(socket: Socket, header: HandoffHeader, onConnection: OnConnection, onError: OnError): void {
+  try {
+    onConnection({ socket, header });
+  } catch (err) {
+    socket.destroy();
+    onError(
+      new WorkerError(
+        WorkerErrorCodes.BadHandoff,
+        `A 'connection' listener threw (${err instanceof Error ? err.message : String(err)}); the connection it was given was closed.`,
+        { cause: err },
+      ),
+    );
   }
 }
 
@@ -155,7 +200,7 @@ function readPreface(socket: Socket, onConnection: OnConnection, onError: OnErro
     const rest = buffered.subarray(4 + len);
     const replay = rest.length > 0 ? Buffer.concat([decoded.preRead, rest]) : decoded.preRead;
     if (replay.length > 0) socket.unshift(replay);
-    onConnection({ socket, header: decoded.header });
+    deliver(socket, decoded.header, onConnection, onError);
   };
   socket.on('data', onData);
   socket.on('error', () => {});
