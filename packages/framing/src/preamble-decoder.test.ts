@@ -319,3 +319,77 @@ describe('PreambleDecoder grammar checks', () => {
     expect(error.position).toBe(HEADER.length + 2 + 'calculator/4381'.length);
   });
 });
+
+describe('PreambleDecoder via bytes (decoded as strict UTF-8, no control characters)', () => {
+  const VIA = 'net.tcp://localhost:9000/app/admin';
+
+  /** Fails `input` whole, split at every byte, and one byte at a time; all three must agree. */
+  function failsEveryWay(input: Buffer): FramingError {
+    const whole = failure(input);
+    for (const chunks of [oneByteAtATime(input), [input.subarray(0, input.length - 3), input.subarray(input.length - 3)]]) {
+      const decoder = new PreambleDecoder();
+      let error: unknown;
+      try {
+        for (const chunk of chunks) decoder.decode(chunk);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(FramingError);
+      expect((error as FramingError).code).toBe(whole.code);
+      expect((error as FramingError).position).toBe(whole.position);
+      expect(decoder.via).toBeUndefined();
+      expect(decoder.parsedVia).toBeUndefined();
+      expect(decoder.viaKnown).toBe(false);
+    }
+    return whole;
+  }
+
+  // Each would decode, with a replacement character, to a via under /app/admin.
+  it.each([
+    ['a lone 0xFF', 'ff'],
+    ['an overlong "/" (C0 AF)', 'c0 af'],
+    ['a sequence cut short (E2 82)', 'e2 82'],
+    ['an encoded surrogate (ED A0 80)', 'ed a0 80'],
+    ['a code point past U+10FFFF (F4 90 80 80)', 'f4 90 80 80'],
+    ['a lone continuation byte (80)', '80'],
+  ])('rejects invalid UTF-8: %s, at the end of the via', (_name, bad) => {
+    const raw = bytes(utf8(`${VIA}/`), bad);
+    const error = failsEveryWay(bytes(HEADER, viaRecord(raw), '03 08 0c'));
+    expect(error.code).toBe(FramingErrorCodes.VIA_NOT_URI);
+    expect(error.message).toContain('Its bytes are not valid UTF-8.');
+    expect(error.position).toBe(HEADER.length + 2 + raw.length);
+  });
+
+  it('keeps a byte order mark instead of dropping it, so the via is refused', () => {
+    const error = failsEveryWay(bytes(HEADER, viaRecord(bytes('ef bb bf', utf8(VIA))), '03 08 0c'));
+    expect(error.code).toBe(FramingErrorCodes.VIA_NOT_URI);
+  });
+
+  it.each([
+    ['tab', 'net.tcp://localhost:9000/app/ad\tmin'],
+    ['line feed', 'net.tcp://localhost:9000/app/ad\nmin'],
+    ['carriage return', 'net.tcp://localhost:9000/app/ad\rmin'],
+    ['trailing NUL', `${VIA}\0`],
+    ['DEL', 'net.tcp://localhost:9000/app/admin/\x7f'],
+  ])('rejects a via with a %s, which the URL parser would have cleaned into one that routes', (_name, via) => {
+    const error = failsEveryWay(bytes(HEADER, viaRecord(via), '03 08 0c'));
+    expect(error.code).toBe(FramingErrorCodes.VIA_NOT_URI);
+    expect(error.faultUri).toBeUndefined();
+    expect(error.position).toBe(HEADER.length + 2 + Buffer.byteLength(via));
+  });
+
+  it('decodes multi-byte UTF-8 split across chunks, and stays usable after reset()', () => {
+    const via = 'net.tcp://localhost:9000/caf\u00e9/\u{1f600}';
+    const input = bytes(HEADER, viaRecord(via), '03 08 0c');
+    const decoder = new PreambleDecoder();
+    for (const chunk of oneByteAtATime(input)) decoder.decode(chunk);
+    expect(decoder.via).toBe(via);
+    expect(decoder.parsedVia?.path).toBe('/caf%C3%A9/%F0%9F%98%80');
+    decoder.reset();
+    expect(() => decoder.decode(bytes(HEADER, viaRecord(bytes(utf8(VIA), 'ff')), '03 08 0c'))).toThrow(FramingError);
+    decoder.reset();
+    decoder.decode(bytes(HEADER, viaRecord(VIA), '03 08 0c'));
+    expect(decoder.complete).toBe(true);
+    expect(decoder.parsedVia?.path).toBe('/app/admin');
+  });
+});

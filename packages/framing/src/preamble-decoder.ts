@@ -31,7 +31,15 @@ import { FramingError, FramingErrorCodes } from './errors.js';
 import { limitOption } from './options.js';
 import { FramingLimits, knownEncodingContentType, Mode, RecordType } from './records.js';
 import { SizeDecoder } from './size.js';
-import { type ParsedVia, parseViaAt } from './via.js';
+import { type ParsedVia, parseViaAt, viaNotUtf8 } from './via.js';
+
+/**
+ * The via's bytes are decoded strictly: invalid UTF-8 is an error, not U+FFFD, and a leading byte
+ * order mark is kept (so the URI check refuses it) rather than dropped (WHATWG Encoding Standard,
+ * TextDecoder `fatal` and `ignoreBOM`). A lenient decoding would route `/app/admin/<FF>` as
+ * `/app/admin/%EF%BF%BD`, under a registration the bytes never named.
+ */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * What the decoder reads next. `'upgrade-requested'`: an UpgradeRequest was decoded and the decoder
@@ -417,19 +425,25 @@ export class PreambleDecoder {
    * arrived whole in this chunk, else from the accumulator. Returns `end`.
    */
   #finishString(buf: Buffer, start: number, end: number, base: number, state: State): number {
-    let text: string;
-    if (this.#strings.length > 0) {
-      text = this.#strings.view().toString('utf8');
-      this.#strings.clear();
-    } else {
-      text = buf.toString('utf8', start, end);
-      this.#strings.clear();
-    }
+    const raw = this.#strings.length > 0 ? this.#strings.view() : buf.subarray(start, end);
     if (state === S.ViaBytes) {
+      let via: string;
+      try {
+        via = STRICT_UTF8.decode(raw);
+      } catch {
+        const shown = raw.toString('utf8');
+        this.#strings.clear();
+        throw viaNotUtf8(shown, base + end);
+      }
+      this.#strings.clear();
       // ViaStringDecoder.OnComplete: the via must be an absolute URI.
-      this.#parsedVia = parseViaAt(text, base + end);
-      this.#via = text;
-    } else if (state === S.EncodingBytes) {
+      this.#parsedVia = parseViaAt(via, base + end);
+      this.#via = via;
+      return end;
+    }
+    const text = raw.toString('utf8');
+    this.#strings.clear();
+    if (state === S.EncodingBytes) {
       this.#encoding = { known: undefined, contentType: text };
     } else {
       this.#upgrade = text;

@@ -4,7 +4,9 @@
  * WCF requires the via to parse as an absolute `System.Uri` (FramingDecoders.cs
  * `ViaStringDecoder.OnComplete`). We use the WHATWG URL parser and then fill in what it leaves out
  * compared with .NET: the scheme's default port (a Node `URL` has an empty port for
- * `net.tcp://host/x`, .NET knows net.tcp's default is 808) and "/" for an empty path.
+ * `net.tcp://host/x`, .NET knows net.tcp's default is 808) and "/" for an empty path. What that
+ * parser would silently delete, trim or replace (C0 controls, DEL, lone surrogates, leading and
+ * trailing white space) is refused first, so a via routes as the bytes the peer sent read.
  *
  * @module
  */
@@ -50,6 +52,15 @@ export function parseVia(uri: string): ParsedVia {
  * @internal
  */
 export function parseViaAt(uri: string, position: number | undefined): ParsedVia {
+  // Checked before the URL parser sees the string: it deletes tab, LF and CR wherever they are,
+  // trims C0 controls at either end and turns a lone surrogate into U+FFFD (WHATWG URL Standard,
+  // "basic URL parser" and USVString conversion), so "/app/ad<TAB>min" would route as "/app/admin"
+  // while anything that reads the bytes sees another path. A WCF client never sends one: it writes
+  // the via as `Via.AbsoluteUri` (ClientFramingDuplexSessionChannel.CreatePreamble), escaped.
+  const bad = forbiddenAt(uri);
+  if (bad !== -1) {
+    throw viaNotUri(uri, undefined, position, `It holds U+${hex4(uri.charCodeAt(bad)).toUpperCase()} at index ${bad}, which a client must percent-encode.`);
+  }
   let url: URL;
   try {
     url = new URL(uri);
@@ -70,10 +81,55 @@ export function parseViaAt(uri: string, position: number | undefined): ParsedVia
   };
 }
 
-function viaNotUri(uri: string, cause: unknown, position: number | undefined): FramingError {
+/**
+ * The index of the first C0 control, DEL or lone surrogate in `uri`, else -1: what the URL parser
+ * would drop or replace rather than reject. (Spaces and the other characters it percent-encodes
+ * are left to it: System.Uri escapes them the same way, so both read the same path.)
+ */
+function forbiddenAt(uri: string): number {
+  for (let i = 0; i < uri.length; i++) {
+    const c = uri.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || isLoneSurrogate(uri, i)) return i;
+  }
+  return -1;
+}
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** Is `s[i]` half of no surrogate pair? (charCodeAt out of range is NaN: neither half.) */
+function isLoneSurrogate(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (isHigh(c)) return !isLow(s.charCodeAt(i + 1));
+  return isLow(c) && !isHigh(s.charCodeAt(i - 1));
+}
+
+const hex4 = (code: number): string => code.toString(16).padStart(4, '0');
+
+/** The via as it may appear in a message or a log line: C0, DEL, C1 and lone surrogates as `\uXXXX`. */
+function printable(uri: string): string {
+  let out = '';
+  for (let i = 0; i < uri.length; i++) {
+    const c = uri.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || isLoneSurrogate(uri, i)) {
+      out += `\\u${hex4(c)}`;
+    } else {
+      out += uri[i];
+    }
+  }
+  return out;
+}
+
+/** @internal The decoder's error for via bytes that are not UTF-8; `shown` is a lossy decoding. */
+export function viaNotUtf8(shown: string, position: number | undefined): FramingError {
+  return viaNotUri(shown, undefined, position, 'Its bytes are not valid UTF-8.');
+}
+
+function viaNotUri(uri: string, cause: unknown, position: number | undefined, why?: string): FramingError {
+  // WCF's text first ("The framing via ({0}) is not a valid URI."), then what to do.
   return new FramingError(
     FramingErrorCodes.VIA_NOT_URI,
-    `The framing via (${uri}) is not a valid URI. The client must send an absolute URI such as net.tcp://host:port/path.`,
+    `The framing via (${printable(uri)}) is not a valid URI.${why === undefined ? '' : ` ${why}`} The client must send an absolute URI such as net.tcp://host:port/path.`,
     { cause, position },
   );
 }

@@ -13,6 +13,16 @@ import type { HostNameComparisonMode } from '@portshare/control';
  * and a lookup probes the via's prefixes from the longest, trying only the segment counts some
  * route has: same answers, but with 10,000 services a lookup touches one or two map entries
  * instead of a chain of trie nodes scattered through the heap (docs/benchmarks.md, route lookups).
+ *
+ * Two departures from SMSvcHost, both so that a connection reaches only what it could reach by
+ * the port it arrived on (issue #13):
+ *
+ * - UriPrefixTable.GetSegments writes the host segment as "+" for StrongWildcard, "*" for
+ *   WeakWildcard and the host itself for Exact, in one trie, so an Exact lookup of a via whose
+ *   host is "+" or "*" lands on the wildcard registrations, and an Exact registration on the host
+ *   "+" takes the StrongWildcard node. Here each comparison mode has its own origins: "+" and "*"
+ *   are host names like any other.
+ * - The port rule: see {@link RoutingTable.lookup}.
  */
 
 export interface RouteKey {
@@ -46,12 +56,6 @@ interface Origin<T> {
   readonly depthCounts: number[];
 }
 
-const HOST_SEGMENT: Record<HostNameComparisonMode, (host: string) => string> = {
-  StrongWildcard: () => '+',
-  Exact: (host) => host.toLowerCase(),
-  WeakWildcard: () => '*',
-};
-
 /** The path's non-empty segments, lowercased, without the query and fragment. */
 export function pathSegments(path: string): string[] {
   let end = path.length;
@@ -75,23 +79,32 @@ function normalizeAddress(address: string): string {
   return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
 }
 
-function originKey(scheme: string, hostSegment: string, port: number): string {
-  // '/' cannot occur in a scheme, a host or a port, so the key is unambiguous.
-  return `${scheme}/${hostSegment}/${port}`;
+/**
+ * An origin's key within its mode: scheme and port, and for Exact the lowercased host. A scheme
+ * and a port hold no '/', and the host comes last, so no two origins share a key.
+ */
+function originKey(mode: HostNameComparisonMode, scheme: string, port: number, host: string): string {
+  return mode === 'Exact' ? `${scheme}/${port}/${host}` : `${scheme}/${port}`;
 }
 
 export class RoutingTable<T> {
-  readonly #origins = new Map<string, Origin<T>>();
+  /** The origins of each comparison mode, apart: no host name can reach a wildcard origin. */
+  readonly #origins: Readonly<Record<HostNameComparisonMode, Map<string, Origin<T>>>> = {
+    StrongWildcard: new Map(),
+    Exact: new Map(),
+    WeakWildcard: new Map(),
+  };
   #size = 0;
 
   get size(): number {
     return this.#size;
   }
 
-  #place(key: RouteKey, mode: HostNameComparisonMode): { origin: string; path: string; depth: number } {
+  #place(key: RouteKey, mode: HostNameComparisonMode): { origins: Map<string, Origin<T>>; origin: string; path: string; depth: number } {
     const segs = pathSegments(key.path);
     return {
-      origin: originKey(key.scheme.toLowerCase(), HOST_SEGMENT[mode](stripBrackets(key.host)), key.port),
+      origins: this.#origins[mode],
+      origin: originKey(mode, key.scheme.toLowerCase(), key.port, stripBrackets(key.host).toLowerCase()),
       path: segs.join('/'),
       depth: segs.length,
     };
@@ -100,10 +113,10 @@ export class RoutingTable<T> {
   /** Adds a route; returns false when that exact node (same URI and comparison mode) is taken. */
   add(key: RouteKey, mode: HostNameComparisonMode, value: T): boolean {
     const at = this.#place(key, mode);
-    let origin = this.#origins.get(at.origin);
+    let origin = at.origins.get(at.origin);
     if (origin === undefined) {
       origin = { routes: new Map(), depthCounts: [] };
-      this.#origins.set(at.origin, origin);
+      at.origins.set(at.origin, origin);
     }
     if (origin.routes.has(at.path)) return false;
     const host = stripBrackets(key.host);
@@ -117,12 +130,12 @@ export class RoutingTable<T> {
   /** Removes the route if it holds `value`; forgets origins left empty. */
   remove(key: RouteKey, mode: HostNameComparisonMode, value: T): boolean {
     const at = this.#place(key, mode);
-    const origin = this.#origins.get(at.origin);
+    const origin = at.origins.get(at.origin);
     if (origin?.routes.get(at.path)?.value !== value) return false;
     origin.routes.delete(at.path);
     origin.depthCounts[at.depth]!--;
     while (origin.depthCounts.length > 0 && origin.depthCounts[origin.depthCounts.length - 1] === 0) origin.depthCounts.pop();
-    if (origin.routes.size === 0) this.#origins.delete(at.origin);
+    if (origin.routes.size === 0) at.origins.delete(at.origin);
     this.#size--;
     return true;
   }
@@ -130,7 +143,7 @@ export class RoutingTable<T> {
   /** Is that exact node registered (WCF UriPrefixTable.IsRegistered)? */
   has(key: RouteKey, mode: HostNameComparisonMode): boolean {
     const at = this.#place(key, mode);
-    return this.#origins.get(at.origin)?.routes.has(at.path) ?? false;
+    return at.origins.get(at.origin)?.routes.has(at.path) ?? false;
   }
 
   /** The deepest route under `origin` whose path is a prefix of `segs` on whole segments. */
@@ -146,10 +159,17 @@ export class RoutingTable<T> {
   }
 
   /**
-   * SMSvcHost's lookup order ([SMS] RoutingTable.Lookup): StrongWildcard with the via rebuilt on the
-   * accepting socket's local port, then Exact with the via as sent, then WeakWildcard on the local
-   * port. After each step an IP-literal registration must match the local address (or be an any
-   * address), else that step is a miss. So comparison mode outranks path length.
+   * SMSvcHost's lookup order ([SMS] RoutingTable.Lookup): StrongWildcard, then Exact, then
+   * WeakWildcard. After each step an IP-literal registration must match the local address (or be
+   * an any address), else that step is a miss. So comparison mode outranks path length.
+   *
+   * Only registrations on `localPort`, the port the connection arrived on, can match. SMSvcHost
+   * looks the wildcard steps up with the via rebuilt on the accepting port ("to support TCP
+   * proxy"), so a via naming another port still reaches the accepting port's wildcard
+   * registrations, as here. But its Exact step looks the via up as sent, on the via's own port,
+   * in a table that holds every port: a client of port A reaches an Exact registration on port B
+   * by naming B, around whatever made B reachable only to some (a firewall rule, a listener on
+   * one address). Here the Exact step runs only when the via names the local port.
    */
   lookup(via: RouteKey, localAddress: string, localPort: number): RouteEntry<T> | undefined {
     const segs = pathSegments(via.path);
@@ -157,17 +177,20 @@ export class RoutingTable<T> {
     let local: string | undefined;
     const accept = (hit: StoredRoute<T> | undefined): boolean =>
       hit !== undefined && (hit.requiredAddress === undefined || hit.requiredAddress === (local ??= expandAddress(localAddress)));
-    const strong = this.#deepest(this.#origins.get(originKey(scheme, '+', localPort)), segs);
+    const strong = this.#deepest(this.#origins.StrongWildcard.get(originKey('StrongWildcard', scheme, localPort, '')), segs);
     if (accept(strong)) return strong;
-    const exact = this.#deepest(this.#origins.get(originKey(scheme, stripBrackets(via.host).toLowerCase(), via.port)), segs);
-    if (accept(exact)) return exact;
-    const weak = this.#deepest(this.#origins.get(originKey(scheme, '*', localPort)), segs);
+    if (via.port === localPort) {
+      const host = stripBrackets(via.host).toLowerCase();
+      const exact = this.#deepest(this.#origins.Exact.get(originKey('Exact', scheme, localPort, host)), segs);
+      if (accept(exact)) return exact;
+    }
+    const weak = this.#deepest(this.#origins.WeakWildcard.get(originKey('WeakWildcard', scheme, localPort, '')), segs);
     if (accept(weak)) return weak;
     return undefined;
   }
 
   *entries(): IterableIterator<RouteEntry<T>> {
-    for (const origin of this.#origins.values()) yield* origin.routes.values();
+    for (const origins of Object.values(this.#origins)) for (const origin of origins.values()) yield* origin.routes.values();
   }
 }
 

@@ -39,17 +39,61 @@ describe('routing table (SMSvcHost RoutingTable / UriPrefixTable)', () => {
     expect(look(t2, 'net.tcp://other:9000/a/b/c')).toBe('WeakWildcard:net.tcp://host:9000/a/b/c');
   });
 
-  it('uses the local port for wildcard lookups and the via port for Exact', () => {
+  it('only reaches registrations on the local port: wildcards use it, Exact needs the via to name it', () => {
     const strong = table([['net.tcp://host:9000/a', 'StrongWildcard']]);
     // A via naming another port (e.g. through a TCP proxy) still matches on the accepting port.
     expect(look(strong, 'net.tcp://host:1234/a', '127.0.0.1', 9000)).toBeDefined();
     expect(look(strong, 'net.tcp://host:9000/a', '127.0.0.1', 9001)).toBeUndefined();
     const exact = table([['net.tcp://host:9000/a', 'Exact']]);
-    expect(look(exact, 'net.tcp://host:9000/a', '127.0.0.1', 1234)).toBeDefined();
+    expect(look(exact, 'net.tcp://host:9000/a', '127.0.0.1', 9000)).toBe('Exact:net.tcp://host:9000/a');
+    // SMSvcHost would look this one up on the via's port 9000; here it arrived on 1234: a miss.
+    expect(look(exact, 'net.tcp://host:9000/a', '127.0.0.1', 1234)).toBeUndefined();
     expect(look(exact, 'net.tcp://host:1234/a', '127.0.0.1', 9000)).toBeUndefined();
     // net.tcp's default port is 808.
     const def = table([['net.tcp://host/a', 'Exact']]);
     expect(look(def, 'net.tcp://host:808/a', '127.0.0.1', 808)).toBeDefined();
+    expect(look(def, 'net.tcp://host/a', '127.0.0.1', 808)).toBeDefined();
+    expect(look(def, 'net.tcp://host/a', '127.0.0.1', 809)).toBeUndefined();
+  });
+
+  it('never lets a via reach another port\'s workers, whatever host it names (+, * or a name)', () => {
+    const b = table([
+      ['net.tcp://localhost:9001/x', 'StrongWildcard'],
+      ['net.tcp://localhost:9001/x', 'Exact'],
+      ['net.tcp://localhost:9001/x', 'WeakWildcard'],
+    ]);
+    for (const host of ['+', '*', 'localhost', '[::1]', '127.0.0.1']) {
+      expect(look(b, `net.tcp://${host}:9001/x`, '127.0.0.1', 9000)).toBeUndefined();
+      expect(look(b, `net.tcp://${host}:9000/x`, '127.0.0.1', 9000)).toBeUndefined();
+    }
+    // On port 9001 itself they route as before: StrongWildcard first.
+    expect(look(b, 'net.tcp://+:9001/x', '127.0.0.1', 9001)).toBe('StrongWildcard:net.tcp://localhost:9001/x');
+    expect(look(b, 'net.tcp://*:9001/x', '127.0.0.1', 9001)).toBe('StrongWildcard:net.tcp://localhost:9001/x');
+  });
+
+  it('treats "+" and "*" in a URI as host names, apart from the wildcard registrations', () => {
+    // An Exact registration on the host "+" or "*" is not a wildcard one.
+    const plus = table([['net.tcp://+:9000/a', 'Exact']]);
+    expect(look(plus, 'net.tcp://localhost:9000/a')).toBeUndefined();
+    expect(look(plus, 'net.tcp://+:9000/a')).toBe('Exact:net.tcp://+:9000/a');
+    const star = table([['net.tcp://*:9000/a', 'Exact']]);
+    expect(look(star, 'net.tcp://localhost:9000/a')).toBeUndefined();
+    expect(look(star, 'net.tcp://*:9000/a')).toBe('Exact:net.tcp://*:9000/a');
+    // Nor does it take the wildcard node: both register, each in its own mode.
+    const t = new RoutingTable<string>();
+    expect(t.add(parseVia('net.tcp://+:9000/a'), 'Exact', 'exact+')).toBe(true);
+    expect(t.add(parseVia('net.tcp://*:9000/a'), 'Exact', 'exact*')).toBe(true);
+    expect(t.has(parseVia('net.tcp://h:9000/a'), 'StrongWildcard')).toBe(false);
+    expect(t.has(parseVia('net.tcp://h:9000/a'), 'WeakWildcard')).toBe(false);
+    expect(t.add(parseVia('net.tcp://h:9000/a'), 'StrongWildcard', 'strong')).toBe(true);
+    expect(t.add(parseVia('net.tcp://h:9000/a'), 'WeakWildcard', 'weak')).toBe(true);
+    expect(t.size).toBe(4);
+    expect(look(t, 'net.tcp://other:9000/a')).toBe('strong');
+    expect(t.remove(parseVia('net.tcp://h:9000/a'), 'StrongWildcard', 'strong')).toBe(true);
+    expect(look(t, 'net.tcp://+:9000/a')).toBe('exact+');
+    expect(look(t, 'net.tcp://*:9000/a')).toBe('exact*');
+    expect(look(t, 'net.tcp://other:9000/a')).toBe('weak');
+    expect([...t.entries()].map((e) => e.value).sort()).toEqual(['exact*', 'exact+', 'weak']);
   });
 
   it('requires an IP-literal registration to match the local address (any-addresses match all)', () => {
@@ -83,23 +127,21 @@ describe('routing table (SMSvcHost RoutingTable / UriPrefixTable)', () => {
 
 /**
  * The rules written out the slow way, from the notes rather than from the table's code: for each
- * lookup step in SMSvcHost's order, the routes of that mode on that host segment and port whose
- * segments are a prefix of the via's; the longest wins, and it must accept the local address.
+ * lookup step in SMSvcHost's order, the routes of that mode on the local port (for Exact: with the
+ * via's host, and only when the via names the local port) whose segments are a prefix of the
+ * via's; the longest wins, and it must accept the local address. "+" and "*" are host names.
  */
 function reference(routes: [string, 'StrongWildcard' | 'Exact' | 'WeakWildcard'][], via: string, local: string, localPort: number): string | undefined {
   const segs = (p: string) => p.split(/[?#]/)[0]!.split('/').filter((s) => s !== '').map((s) => s.toLowerCase());
   const v = parseVia(via);
   const vs = segs(v.path);
-  const steps: ['StrongWildcard' | 'Exact' | 'WeakWildcard', number][] = [
-    ['StrongWildcard', localPort],
-    ['Exact', v.port],
-    ['WeakWildcard', localPort],
-  ];
-  for (const [mode, port] of steps) {
+  for (const mode of ['StrongWildcard', 'Exact', 'WeakWildcard'] as const) {
+    // Only registrations on the local port; Exact also needs the via to name that port.
+    if (mode === 'Exact' && v.port !== localPort) continue;
     let best: { name: string; depth: number; host: string } | undefined;
     for (const [uri, m] of routes) {
       const r = parseVia(uri);
-      if (m !== mode || r.port !== port || r.scheme.toLowerCase() !== v.scheme.toLowerCase()) continue;
+      if (m !== mode || r.port !== localPort || r.scheme.toLowerCase() !== v.scheme.toLowerCase()) continue;
       if (mode === 'Exact' && r.host.toLowerCase() !== v.host.toLowerCase()) continue;
       const rs = segs(r.path);
       if (rs.length > vs.length || rs.some((s, i) => s !== vs[i])) continue;
@@ -122,7 +164,7 @@ function sameNode(a: string, b: string, mode: 'StrongWildcard' | 'Exact' | 'Weak
 describe('routing table against the rules written out', () => {
   const segment = fc.constantFrom('a', 'B', 'c', 'svc', 'Service.svc', '');
   const path = fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`);
-  const host = fc.constantFrom('host', 'other', '127.0.0.1', '127.0.0.2', '0.0.0.0');
+  const host = fc.constantFrom('host', 'other', '+', '*', '127.0.0.1', '127.0.0.2', '0.0.0.0');
   const port = fc.constantFrom(9000, 9001);
   const mode = fc.constantFrom('StrongWildcard' as const, 'Exact' as const, 'WeakWildcard' as const);
   const uri = fc.tuple(host, port, path).map(([h, p, s]) => `net.tcp://${h}:${p}${s}`);

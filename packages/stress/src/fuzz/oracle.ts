@@ -125,7 +125,8 @@ export function parsePreamble(b: Uint8Array, t: Pick<FuzzTarget, 'maxViaBytes' |
   let i = r.next;
   if (i + r.value > n) return p;
   try {
-    p.via = parseVia(text(i, r.value));
+    // Strict UTF-8: invalid bytes are a malformed via, not U+FFFD (issue #13).
+    p.via = parseVia(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b.subarray(i, i + r.value)));
   } catch {
     return fail(i + r.value);
   }
