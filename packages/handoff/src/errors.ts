@@ -29,6 +29,8 @@ export const handoffErrorCodes = {
   PAYLOAD_TOO_LARGE: 'HANDOFF_ERR_PAYLOAD_TOO_LARGE',
   /** The sender was closed (or a socket has no descriptor any more). */
   CLOSED: 'HANDOFF_ERR_CLOSED',
+  /** A message still waiting for buffer space was taken back with `withdraw()`; its descriptor was not passed. */
+  WITHDRAWN: 'HANDOFF_ERR_WITHDRAWN',
   /** `SO_PEERCRED` could not be read: the descriptor is not a connected Unix socket. */
   PEER_CREDENTIALS: 'HANDOFF_ERR_PEER_CREDENTIALS',
   /** An argument has the wrong type or is out of range (a descriptor, a path, an option). */

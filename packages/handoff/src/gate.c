@@ -587,12 +587,12 @@ static void add_listener(gate_t* g, uv_loop_t* loop, int fd, int* err) {
   if (accepting(g)) l->polling = uv_poll_start(&l->handle, UV_READABLE, on_acceptable) == 0;
 }
 
-/* gateListen(gate, address, port, backlog, v6only) -> [fd, port] */
+/* gateListen(gate, address, port, backlog, v6only, deferSeconds) -> [fd, port] */
 static napi_value gate_listen(napi_env env, napi_callback_info info) {
-  napi_value argv[5], result, v;
+  napi_value argv[6], result, v;
   char address[64];
   size_t len;
-  int32_t port, backlog;
+  int32_t port, backlog, defer;
   bool v6only;
   struct sockaddr_storage ss;
   socklen_t sslen;
@@ -600,10 +600,13 @@ static napi_value gate_listen(napi_env env, napi_callback_info info) {
   const char* syscall = "socket";
   uv_loop_t* loop;
   gate_t* g;
-  if (!args(env, info, 5, argv, &g) || !int_arg(env, argv[2], &port) || !int_arg(env, argv[3], &backlog)) return NULL;
+  if (!args(env, info, 6, argv, &g) || !int_arg(env, argv[2], &port) || !int_arg(env, argv[3], &backlog) ||
+      !int_arg(env, argv[5], &defer)) {
+    return NULL;
+  }
   if (napi_get_value_string_utf8(env, argv[1], address, sizeof address, &len) != napi_ok ||
       napi_get_value_bool(env, argv[4], &v6only) != napi_ok || napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, address, port, backlog, v6only)");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, address, port, backlog, v6only, deferSeconds)");
     return NULL;
   }
   memset(&ss, 0, sizeof ss);
@@ -622,6 +625,12 @@ static napi_value gate_listen(napi_env env, napi_callback_info info) {
   syscall = "setsockopt";
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) goto fail;
   if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) goto fail;
+  /* TCP_DEFER_ACCEPT (tcp(7)): a connection reaches the accept queue only
+   * once it has data, or after about `defer` seconds. net.tcp clients speak
+   * first, so a good client is not delayed, while one that connects and says
+   * nothing never takes a pending slot until then (as nginx's `deferred` and
+   * HAProxy's `defer-accept`). */
+  if (defer > 0 && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) != 0) goto fail;
   if (ss.ss_family == AF_INET6) {
     int on = v6only ? 1 : 0;
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) goto fail;

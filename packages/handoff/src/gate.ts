@@ -90,13 +90,15 @@ export class FrontGate {
   }
 
   /**
-   * Opens a listening TCP socket on an IP literal. `v6only` applies to IPv6 addresses.
+   * Opens a listening TCP socket on an IP literal. `v6only` applies to IPv6 addresses. With
+   * `deferSeconds` > 0 (TCP_DEFER_ACCEPT, tcp(7)) a connection is reported only once it has sent
+   * data, or after about that long.
    * @throws HandoffError `HANDOFF_ERR_LISTEN` with the errno (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...).
    */
-  listen(address: string, port: number, backlog: number, v6only: boolean): GateListener {
+  listen(address: string, port: number, backlog: number, v6only: boolean, deferSeconds = 0): GateListener {
     this.#assertOpen();
     try {
-      const [fd, bound] = this.#native.gateListen(this.#gate, address, port, backlog, v6only);
+      const [fd, bound] = this.#native.gateListen(this.#gate, address, port, backlog, v6only, deferSeconds);
       return { fd, port: bound };
     } catch (err) {
       throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${address}:${port}`, err);

@@ -56,7 +56,7 @@ export interface NativeBinding {
   receiverAllowSender(receiver: NativeReceiver, pid: number): void;
   // The front gate (src/gate.c): see gate.ts.
   gateOpen(callback: GateCallback, reserve: number): NativeGate;
-  gateListen(gate: NativeGate, address: string, port: number, backlog: number, v6only: boolean): [fd: number, port: number];
+  gateListen(gate: NativeGate, address: string, port: number, backlog: number, v6only: boolean, deferSeconds: number): [fd: number, port: number];
   gateUnlisten(gate: NativeGate, fd: number): void;
   gateAccept(gate: NativeGate, budget: number, probe: boolean): void;
   gateRead(gate: NativeGate, fd: number, limit: number): void;

@@ -130,6 +130,26 @@ export class HandoffSender {
   }
 
   /**
+   * Takes back the message for `fd` if it is still waiting for buffer space (a worker that does
+   * not read its hand-off socket must not hold a connection for ever). Its `send()` promise
+   * rejects with `HANDOFF_ERR_WITHDRAWN`, and the descriptor, never passed, is still the caller's.
+   * False when no message for `fd` waits (it went out, or failed, already).
+   */
+  withdraw(fd: number): boolean {
+    const i = this.#queue.findIndex((item) => item.fd === fd);
+    // The head may be mid-flush only within #flush, which runs to completion: any queued item is unsent.
+    if (i === -1) return false;
+    const [item] = this.#queue.splice(i, 1);
+    item!.reject(
+      new HandoffError(
+        handoffErrorCodes.WITHDRAWN,
+        `The hand-off of descriptor ${fd} to ${this.path} was withdrawn before the worker took it; the connection is still yours.`,
+      ),
+    );
+    return true;
+  }
+
+  /**
    * Closes the socket. Messages still waiting for buffer space are rejected with
    * `HANDOFF_ERR_CLOSED` (their descriptors were not passed); messages already taken by the kernel
    * still reach the worker. Idempotent.

@@ -102,6 +102,25 @@ describe('FrontGate', () => {
     for (const f of [...(fds as number[]), ...(more as number[])]) gate.close(f);
   });
 
+  it('with deferSeconds, a client that says nothing is not accepted until the kernel gives up waiting; one with data is at once', async () => {
+    const r = recorder();
+    const gate = FrontGate.open(r, { reserveDescriptors: 2 });
+    gates.push(gate);
+    const { port } = gate.listen('127.0.0.1', 0, 64, false, 1);
+    gate.accept(10);
+    const silentAt = Date.now();
+    client(port);
+    await sleep(300);
+    expect(r.events.filter((e) => e[0] === 'accepted')).toHaveLength(0);
+    client(port, Buffer.from('hello'));
+    const [, , first] = await r.next('accepted');
+    expect(first).toHaveLength(1);
+    const [, , second] = await r.next('accepted', 10_000);
+    expect(second).toHaveLength(1);
+    expect(Date.now() - silentAt).toBeGreaterThanOrEqual(900);
+    for (const fd of [...(first as number[]), ...(second as number[])]) gate.close(fd);
+  });
+
   it('reads at most the limit, however much the client writes at once', async () => {
     const r = recorder();
     const { gate, port } = open(r);

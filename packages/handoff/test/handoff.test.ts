@@ -105,6 +105,18 @@ function thrown(fn: () => unknown): HandoffError {
   throw new Error('expected a HandoffError');
 }
 
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `count` sends of 2 KiB with `fd`, more than a socket buffer holds: each settles as 'sent' or its error code. */
+function sendMany(sender: HandoffSender, fd: number, count: number): Promise<string>[] {
+  return Array.from({ length: count }, () =>
+    sender.send(fd, Buffer.alloc(2048)).then(
+      () => 'sent',
+      (err: HandoffError) => err.code,
+    ),
+  );
+}
+
 describe('hand-off within one process', () => {
   it('passes a descriptor with its payload and reports both peers', async () => {
     const path = tmp.path('h.sock');
@@ -268,12 +280,7 @@ describe('hand-off within one process', () => {
     const { rec } = listen(path);
     const sender = connect(path);
     const file = someFile();
-    const outcomes = Array.from({ length: 1000 }, () =>
-      sender.send(file.fd, Buffer.alloc(2048)).then(
-        () => 'sent',
-        (err: HandoffError) => err.code,
-      ),
-    );
+    const outcomes = sendMany(sender, file.fd, 1000);
     sender.close();
     sender.close();
     const results = await Promise.all(outcomes);
@@ -287,6 +294,26 @@ describe('hand-off within one process', () => {
     expect(sender.closed).toBe(true);
     expect((await rejection(sender.send(file.fd, Buffer.from('late')))).code).toBe(handoffErrorCodes.CLOSED);
     expect(thrown(() => sender.peerCredentials()).code).toBe(handoffErrorCodes.CLOSED);
+  });
+
+  it('withdraw() takes back a message still waiting: its send rejects with HANDOFF_ERR_WITHDRAWN and it never arrives', async () => {
+    const path = tmp.path('h.sock');
+    const { rec } = listen(path);
+    const sender = connect(path);
+    const file = someFile();
+    const outcomes = sendMany(sender, file.fd, 1000);
+    let withdrawn = 0;
+    while (sender.withdraw(file.fd)) withdrawn++;
+    const results = await Promise.all(outcomes);
+    const sent = results.filter((r) => r === 'sent').length;
+    expect(withdrawn).toBeGreaterThan(0);
+    expect(results.filter((r) => r === handoffErrorCodes.WITHDRAWN).length).toBe(withdrawn);
+    expect(sent + withdrawn).toBe(results.length);
+    expect(sender.withdraw(file.fd)).toBe(false);
+    await until(() => rec.messages.length === sent);
+    await sleepMs(100);
+    expect(rec.messages.length).toBe(sent);
+    sender.close();
   });
 
   it('a send with a closed descriptor rejects with EBADF and later sends go through', async () => {
