@@ -12,6 +12,9 @@ export const SMSVCHOST_COUNTER_NAMES: Record<keyof Counters, string> = {
   registrationsActive: 'Registrations Active for net.tcp',
   urisRegistered: 'Uris Registered for net.tcp',
   urisUnregistered: 'Uris Unregistered for net.tcp',
+  // The daemon's own health; SMSvcHost has no such counters.
+  logWriteFailures: 'Log write failures (portshare)',
+  logLinesSuppressed: 'Log lines suppressed (portshare)',
 };
 
 export interface CounterRow {

@@ -25,7 +25,11 @@ export async function request<R extends ControlRequest>(
   }
 }
 
-/** The daemon's hello, or undefined when nothing answers on the control socket. */
+/**
+ * The daemon's hello, or undefined when nothing answers on the control socket. A daemon that
+ * accepts the connection and refuses it says why (CONTROL_ERR_TOO_MANY_CONNECTIONS, …): that is
+ * thrown, since the daemon runs.
+ */
 export async function probe(paths: InstancePaths, timeoutMs: number = CliLimits.requestTimeoutMs): Promise<HelloReply | undefined> {
   let client: ControlClient;
   try {
@@ -37,11 +41,22 @@ export async function probe(paths: InstancePaths, timeoutMs: number = CliLimits.
   try {
     return await client.hello();
   } catch (err) {
-    // A daemon shutting down may close the connection between accept and answer.
-    if (err instanceof ControlError && err.code === ControlErrorCodes.Closed) return undefined;
+    // A daemon shutting down closes its connections and its listening socket together: if nobody
+    // listens any more it has gone; if someone does, it closed this connection but runs.
+    if (err instanceof ControlError && err.code === ControlErrorCodes.Closed && !(await answersOn(paths))) return undefined;
     throw err;
   } finally {
     client.destroy();
+  }
+}
+
+/** Does anything accept connections on the control socket? */
+async function answersOn(paths: InstancePaths): Promise<boolean> {
+  try {
+    (await ControlClient.connect(paths.controlSocket)).destroy();
+    return true;
+  } catch (err) {
+    return !(err instanceof ControlError && err.code === ControlErrorCodes.NotRunning);
   }
 }
 

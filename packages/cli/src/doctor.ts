@@ -1,15 +1,27 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
+import { dirname, sep } from 'node:path';
 import {
   ControlError,
   ControlErrorCodes,
   MAX_SOCKET_PATH_BYTES,
+  accountLabel,
+  describeProblem,
   readState,
   resolveInstance,
   type InstancePaths,
+  type PathProblem,
 } from '@portshare/control';
 import { PortshareError } from '@portshare/framing';
-import { handoffUnsupportedReason, isHandoffSupported, loadConfig, type ServiceConfig } from '@portshare/service';
+import {
+  entryProblems,
+  folderTrust,
+  handoffUnsupportedReason,
+  instanceProblems,
+  isHandoffSupported,
+  loadConfig,
+  type FolderTrust,
+  type ServiceConfig,
+} from '@portshare/service';
 import { probe } from './daemon-client.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -94,9 +106,39 @@ function writable(dir: string): boolean {
   }
 }
 
-function runDirCheck(paths: InstancePaths): CheckResult {
+/** Is `path` the folder `dir` or one of the folders above it? */
+const isAtOrAbove = (path: string, dir: string): boolean => dir === path || dir.startsWith(path.endsWith(sep) ? path : `${path}${sep}`);
+/** A problem with the run folder: on the way to it, the folder itself, or in it. */
+const aboutRunDir = (p: PathProblem, paths: InstancePaths): boolean => isAtOrAbove(p.path, paths.runDir) || isAtOrAbove(paths.runDir, p.path);
+
+/**
+ * The instance's folders, and what is in them, judged as the daemon judges them when it starts
+ * (instance-files.ts in @portshare/service): the same problems, word for word, so `doctor` says
+ * why a start is refused.
+ */
+function folderFindings(paths: InstancePaths, config: ServiceConfig | undefined): { trust: FolderTrust; problems: PathProblem[] } | CheckResult {
+  try {
+    const trust = folderTrust(paths, config);
+    return { trust, problems: [...instanceProblems(paths, config, trust), ...entryProblems(paths, config, trust)] };
+  } catch (err) {
+    return { check: 'instance folders', status: 'warn', detail: `cannot inspect them as uid ${uid()}: ${(err as Error).message}` };
+  }
+}
+
+function foldersCheck(paths: InstancePaths, found: { problems: PathProblem[] }): CheckResult {
+  const check = 'instance folders';
+  const others = found.problems.filter((p) => !aboutRunDir(p, paths));
+  if (others.length === 0) {
+    return { check, status: 'ok', detail: 'the configuration, state and log folders belong to root or to the service, and nobody else can write them' };
+  }
+  return { check, status: 'fail', detail: `the service will not start: ${others.map(describeProblem).join(' Also: ')}` };
+}
+
+function runDirCheck(paths: InstancePaths, found: { trust: FolderTrust; problems: PathProblem[] }): CheckResult {
   const check = 'run directory';
   const dir = paths.runDir;
+  const unsafe = found.problems.find((p) => aboutRunDir(p, paths));
+  if (unsafe !== undefined) return { check, status: 'fail', detail: `the service will not start: ${describeProblem(unsafe)}` };
   if (!existsSync(dir)) {
     const parent = nearestExisting(dir);
     return writable(parent)
@@ -109,8 +151,12 @@ function runDirCheck(paths: InstancePaths): CheckResult {
   if (!writable(dir) && uid() !== 0) {
     return { check, status: 'warn', detail: `${dir} (mode ${mode}, owner uid ${st.uid}) is not writable by uid ${uid()}: only its owner can start the service here` };
   }
-  if ((st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0) {
-    return { check, status: 'warn', detail: `${dir} is world-writable without the sticky bit (mode ${mode}): other users could replace the control socket. Run: chmod 755 ${dir}` };
+  if (found.trust.serviceUid !== undefined && lstatSync(dir).uid === found.trust.serviceUid) {
+    return {
+      check,
+      status: 'warn',
+      detail: `${dir} belongs to the service account, ${accountLabel(found.trust.serviceUid)}, as earlier versions left it: the next start takes it back for root, so that account cannot put links where root writes`,
+    };
   }
   const workers = `${dir}/workers`;
   if (existsSync(workers)) {
@@ -122,8 +168,12 @@ function runDirCheck(paths: InstancePaths): CheckResult {
   return { check, status: 'ok', detail: `${dir} (mode ${mode}, owner uid ${st.uid})` };
 }
 
-async function serviceCheck(paths: InstancePaths): Promise<CheckResult> {
+async function serviceCheck(paths: InstancePaths, runDirTrusted: boolean): Promise<CheckResult> {
   const check = 'service';
+  if (!runDirTrusted) {
+    // Whatever answers there is not known to be the service: the run folder is someone else's.
+    return { check, status: 'fail', detail: `not asked: the run directory cannot be trusted (see above), so whatever answers on ${paths.controlSocket} may not be the portshare service` };
+  }
   try {
     const hello = await probe(paths, 2000);
     if (hello) return { check, status: 'ok', detail: `running (pid ${hello.pid}, version ${hello.daemonVersion}, hand-off ${hello.handoff})` };
@@ -150,12 +200,13 @@ export async function runDoctor(home: string | undefined): Promise<CheckResult[]
     throw err;
   }
   const { result: configResult, config } = configCheck(paths);
+  const found = folderFindings(paths, config);
   return [
     socketPathCheck(paths),
     handoffCheck(config),
     configResult,
     ...startModeChecks(paths),
-    runDirCheck(paths),
-    await serviceCheck(paths),
+    ...('check' in found ? [found] : [runDirCheck(paths, found), foldersCheck(paths, found)]),
+    await serviceCheck(paths, 'check' in found || !found.problems.some((p) => aboutRunDir(p, paths))),
   ];
 }

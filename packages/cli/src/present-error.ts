@@ -56,6 +56,10 @@ export function presentError(err: unknown, paths: InstancePaths | undefined): Pr
         `Add the user to allowAccounts.users (or one of its groups to allowAccounts.groups) in ${configFile}, ` +
         `then restart the service ('portshare restart').`;
       break;
+    case ControlErrorCodes.TooManyConnections:
+      // The socket answered: the service runs. Say so, or "cannot connect" reads as "not running".
+      message = `The portshare service is running but refused this connection: ${err.message}`;
+      break;
     case ControlErrorCodes.NotAdministrator:
       message = `${err.message} You are ${currentUser()}: run the command as root or as the service's user.`;
       break;

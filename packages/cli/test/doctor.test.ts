@@ -54,10 +54,12 @@ describe('portshare doctor', () => {
     expect(loaded.check('hand-off addon')!.status).toBe('ok');
   });
 
-  it('warns about a world-writable run directory and a workers folder without mode 1777', async () => {
+  it('fails on a world-writable run directory (the service refuses to start in it) and warns about a workers folder without mode 1777', async () => {
     mkdirSync(h.paths.runDir);
     chmodSync(h.paths.runDir, 0o777);
-    expect((await doctor()).check('run directory')).toMatchObject({ status: 'warn' });
+    const open = await doctor();
+    expect(open.check('run directory')).toMatchObject({ status: 'fail' });
+    expect(open.check('run directory')!.detail).toContain(`chmod go-w ${h.paths.runDir}`);
     chmodSync(h.paths.runDir, 0o755);
     mkdirSync(join(h.paths.runDir, 'workers'));
     chmodSync(join(h.paths.runDir, 'workers'), 0o755);

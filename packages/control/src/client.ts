@@ -25,6 +25,8 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   #nextId = 1;
   #closed = false;
+  /** The daemon's reason for closing this connection (its `id: 0` error line), once it gave one. */
+  #closeReason: ControlError | undefined;
 
   private constructor(socketPath: string, socket: Socket, options: ControlClientOptions) {
     super();
@@ -80,9 +82,16 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
     return this.#closed;
   }
 
+  /** Why the daemon closed this connection, when it said (a refusal at accept, an idle close). */
+  get closeReason(): ControlError | undefined {
+    return this.#closeReason;
+  }
+
   request<R extends ControlRequest>(req: R): Promise<ReplyFor<R>> {
     if (this.#closed) {
-      return Promise.reject(new ControlError(ControlErrorCodes.Closed, 'The control connection to the portshare service is closed.'));
+      return Promise.reject(
+        this.#closeReason ?? new ControlError(ControlErrorCodes.Closed, 'The control connection to the portshare service is closed.'),
+      );
     }
     const id = this.#nextId++;
     return new Promise<ReplyFor<R>>((resolve, reject) => {
@@ -118,15 +127,18 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
   }
 
   #onReply(msg: WireReply): void {
+    if (!msg.ok && msg.id === 0) {
+      // Not an answer: the daemon's reason for the close that follows. Requests still waiting, and
+      // any made later, fail with it, so the caller can tell "refused" from "not running".
+      this.#closeReason ??= toControlError(msg.error);
+      return;
+    }
     const entry = this.#pending.get(msg.id);
     if (!entry) return;
     this.#pending.delete(msg.id);
     clearTimeout(entry.timer);
     if (msg.ok) entry.resolve(msg.result);
-    else {
-      const code = (KNOWN_CODES.has(msg.error.code) ? msg.error.code : ControlErrorCodes.InvalidArgument) as ControlErrorCode;
-      entry.reject(new ControlError(code, msg.error.message));
-    }
+    else entry.reject(toControlError(msg.error));
   }
 
   #shutdown(err: Error | undefined): void {
@@ -136,14 +148,20 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
     for (const [, entry] of this.#pending) {
       clearTimeout(entry.timer);
       entry.reject(
-        new ControlError(ControlErrorCodes.Closed, 'The portshare service closed the control connection before answering.', {
-          cause: err,
-        }),
+        this.#closeReason ??
+          new ControlError(ControlErrorCodes.Closed, 'The portshare service closed the control connection before answering.', {
+            cause: err,
+          }),
       );
     }
     this.#pending.clear();
     this.emit('close');
   }
+}
+
+function toControlError(error: { code: string; message: string }): ControlError {
+  const code = (KNOWN_CODES.has(error.code) ? error.code : ControlErrorCodes.InvalidArgument) as ControlErrorCode;
+  return new ControlError(code, error.message);
 }
 
 export { DEFAULT_MAX_CONTROL_MESSAGE_BYTES };

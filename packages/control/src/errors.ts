@@ -35,8 +35,24 @@ export const ControlErrorCodes = {
   Closed: 'CONTROL_ERR_CLOSED',
   /** A Unix socket path does not fit sockaddr_un (107 bytes). */
   SocketPathTooLong: 'CONTROL_ERR_SOCKET_PATH_TOO_LONG',
+  /**
+   * An instance folder or file cannot be trusted: a symbolic link, another account's, writable by
+   * others. The message names the path, why, and what to do.
+   */
+  UnsafePath: 'CONTROL_ERR_UNSAFE_PATH',
   /** The daemon did not come up after an on-demand start. */
   StartFailed: 'CONTROL_ERR_START_FAILED',
+  /**
+   * The daemon refused the control connection: maxControlConnections, maxControlConnectionsPerUser
+   * or the share kept for administrators (reservedControlConnections) was reached.
+   */
+  TooManyConnections: 'CONTROL_ERR_TOO_MANY_CONNECTIONS',
+  /** The daemon closed a control connection that made no request and held no registration for controlIdleTimeoutMs. */
+  IdleTimeout: 'CONTROL_ERR_IDLE_TIMEOUT',
+  /** The URI overlaps a reservation that does not list the registering account (an http.sys URL ACL). */
+  Reserved: 'CONTROL_ERR_RESERVED',
+  /** Another account's registration of the URI ended less than registrationHoldMs ago; it is held for that account. */
+  Held: 'CONTROL_ERR_HELD',
 } as const;
 export type ControlErrorCode = (typeof ControlErrorCodes)[keyof typeof ControlErrorCodes];
 

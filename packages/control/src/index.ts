@@ -17,6 +17,23 @@ export {
   type InstancePaths,
   type ResolveOptions,
 } from './paths.js';
+export {
+  accountLabel,
+  ancestorProblem,
+  describeProblem,
+  descriptorPath,
+  fileProblem,
+  folderProblem,
+  openForAppend,
+  pathProblem,
+  prepareFolder,
+  prepareStickyFolder,
+  removeStaleSocket,
+  unsafePathError,
+  writeNewFile,
+  type FolderKind,
+  type PathProblem,
+} from './safe-fs.js';
 export { readState, writeState, DEFAULT_STATE, type InstanceState, type StartMode } from './state.js';
 export { LineDecoder, encodeLine, DEFAULT_MAX_CONTROL_MESSAGE_BYTES } from './codec.js';
 export { ControlClient, type ControlClientOptions } from './client.js';
@@ -50,3 +67,4 @@ export {
   type HandoffHeader,
 } from './handoff-header.js';
 export { startDetached, waitForDaemon, type StartDetachedOptions } from './launcher.js';
+export { readAccountTable } from './account-files.js';

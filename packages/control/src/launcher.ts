@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { constants, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlClient } from './client.js';
 import { ControlError, ControlErrorCodes } from './errors.js';
@@ -23,7 +23,9 @@ export async function startDetached(paths: InstancePaths, command: string[], opt
   if (!exe) throw new ControlError(ControlErrorCodes.StartFailed, 'No command is recorded to start the portshare service. Run \'portshare enable\' again.');
   mkdirSync(paths.logDir, { recursive: true });
   const outFile = join(paths.logDir, 'service.out');
-  const out = openSync(outFile, 'a');
+  // Never through a link: the folder may still be the one an earlier version handed to the
+  // service account, which could have put a link to a file of root's under this name.
+  const out = openSync(outFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   const env = { ...(options.env ?? process.env) };
   if (paths.home !== undefined) env['PORTSHARE_HOME'] = paths.home;
   const child = spawn(exe, args, { detached: true, stdio: ['ignore', out, out], env });

@@ -65,6 +65,10 @@ export interface Counters {
   registrationsActive: number;
   urisRegistered: number;
   urisUnregistered: number;
+  /** Log lines lost because the log could not be written (disk full, I/O error); the daemon goes on. */
+  logWriteFailures: number;
+  /** Per-connection log lines left out past log.perConnectionLinesPerSecond (each second is summarised). */
+  logLinesSuppressed: number;
 }
 
 export interface RegistrationStatus {
@@ -106,7 +110,10 @@ export type ReplyFor<R extends ControlRequest> = R extends HelloRequest
         ? StatusReply
         : OkReply;
 
-/** What travels on the wire. */
+/**
+ * What travels on the wire. An error reply with `id: 0` answers no request: it is the reason the
+ * daemon gives before it closes the connection (refused at accept, too long a line, idle).
+ */
 export type WireRequest = ControlRequest & { id: number };
 export type WireReply =
   | { id: number; ok: true; result: unknown }

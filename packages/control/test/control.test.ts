@@ -135,6 +135,29 @@ describe('ControlClient', () => {
     client.destroy();
     server.close();
   });
+  it("fails requests with the daemon's reason when it refuses the connection (an id 0 error line, then close)", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pscl-')), 'control.sock');
+    const reason = { code: ControlErrorCodes.TooManyConnections, message: 'full; close some' };
+    const server = createServer((s) => {
+      s.end(encodeLine({ id: 0, ok: false, error: reason }));
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    const client = await ControlClient.connect(path);
+    // Written before the refusal arrives: waits, then fails with the reason (not CONTROL_ERR_CLOSED).
+    await expect(client.hello()).rejects.toMatchObject(reason);
+    expect(client.closeReason).toMatchObject(reason);
+    // And later requests on the closed connection say the same.
+    await expect(client.request({ op: 'status' })).rejects.toMatchObject(reason);
+    server.close();
+  });
+  it('still says CONTROL_ERR_CLOSED when the daemon closes without a reason', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pscl-')), 'control.sock');
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(path, r));
+    const client = await ControlClient.connect(path);
+    await expect(client.hello()).rejects.toMatchObject({ code: ControlErrorCodes.Closed });
+    server.close();
+  });
 });
 
 describe('README error catalogue', () => {

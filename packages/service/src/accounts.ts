@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readAccountTable } from '@portshare/control';
 
 /** Users and groups from /etc/passwd and /etc/group, for the allow list (no NSS, no native code). */
 export interface Account {
@@ -13,20 +13,9 @@ const cache = new Map<string, { at: number; lines: string[][] }>();
 function readLines(file: string): string[][] {
   const hit = cache.get(file);
   if (hit && Date.now() - hit.at < 1000) return hit.lines;
-  const lines = readFresh(file);
+  const lines = readAccountTable(file);
   cache.set(file, { at: Date.now(), lines });
   return lines;
-}
-
-function readFresh(file: string): string[][] {
-  try {
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => l.split(':'));
-  } catch {
-    return [];
-  }
 }
 
 export function lookupUser(nameOrId: string): Account | undefined {

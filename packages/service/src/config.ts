@@ -1,6 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { FramingLimits, parseVia } from '@portshare/framing';
+import { lookupGroupId, lookupUser } from './accounts.js';
+import { keyName, parseConfigJson } from './config-json.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
+import { parseTimeSpan } from './timespan.js';
 
 /**
  * The daemon's configuration: SMSvcHost.exe.config's <net.tcp> knobs with their .NET 4.x defaults
@@ -8,7 +13,11 @@ import { ServiceError, ServiceErrorCodes } from './errors.js';
  * Every limit the daemon enforces is here, by name.
  */
 export interface ServiceConfig {
-  /** listen() backlog of each shared socket. SMSvcHost: 12 × processors. */
+  /**
+   * listen() backlog of each shared socket (the kernel caps it at net.core.somaxconn). SMSvcHost
+   * uses 12 × processors, but it aborts nothing while full; portshare leaves clients in this queue
+   * while its pending table is full, so the default (4096) is sized for a burst of clients.
+   */
   listenBacklog: number;
   /**
    * SMSvcHost keeps this many accepts outstanding per socket (4 × processors). libuv accepts every
@@ -16,20 +25,36 @@ export interface ServiceConfig {
    * value is validated and reported, and maxPendingConnections is the real bound.
    */
   maxPendingAccepts: number;
-  /** Connections still having their preamble read, and hand-offs queued per registration. Over it: abort. */
+  /**
+   * TCP_DEFER_ACCEPT on the shared sockets (tcp(7)): a connection is accepted only once it has sent
+   * data, or after about this many seconds. A net.tcp client sends its preamble at once, so it is
+   * not delayed; a client that connects and says nothing costs the daemon nothing meanwhile.
+   * 0 turns it off.
+   */
+  deferAcceptSeconds: number;
+  /**
+   * Connections still having their preamble read (and hand-offs queued per registration). When
+   * they are all taken the daemon stops accepting and new clients wait in the listen backlog.
+   */
   maxPendingConnections: number;
   /**
-   * When maxPendingConnections is reached, a new connection evicts the oldest pending one if that
-   * one has been pending at least this long; otherwise the new one is aborted. A well-behaved
-   * client sends its preamble with its first write, usually before the accept completes, so only
-   * connections that dawdle grow old, and attackers that keep the table full cannot lock good
-   * clients out. The small default (50 ms) spares connections accepted in the same burst whose
-   * bytes have not been read yet. Set it to receiveTimeoutMs or more to never evict (SMSvcHost's
-   * behaviour).
+   * When maxPendingConnections is reached and a client waits in the backlog, the oldest pending
+   * connection gives up its slot if it has been pending at least this long; otherwise the client
+   * waits. A well-behaved client sends its preamble with its first write, so only connections that
+   * dawdle grow old, and attackers that keep the table full cannot lock good clients out. The
+   * default (1 s) spares good clients in a burst whose first write comes late because their own
+   * process is busy opening thousands of connections. Set it to receiveTimeoutMs or more to never
+   * evict (SMSvcHost's behaviour).
    */
   pendingEvictionMinAgeMs: number;
   /** Time allowed to read the preamble through the via/encoding and dispatch it. Default 30 s. */
   receiveTimeoutMs: number;
+  /**
+   * A worker that has hand-offs waiting and takes none for this long is stalled: they are
+   * withdrawn and their clients closed, and its new connections are aborted until it takes one
+   * again. Its registration stays. Default 2 s.
+   */
+  workerStallTimeoutMs: number;
   /** Also listen on [::] for host-name registrations (takes teredoEnabled's place). */
   ipv6: boolean;
   /** Who may register URIs: the allowAccounts equivalent. Names or numeric ids. */
@@ -52,6 +77,29 @@ export interface ServiceConfig {
   maxUnlistedControlConnections: number;
   /** Requests one control connection may have read and not yet answered before reading pauses. */
   maxControlRequestsInFlight: number;
+  /** Control connections one uid may hold at once. Root and the daemon's own user are not capped: a host with many root workers must still reach its own daemon. */
+  maxControlConnectionsPerUser: number;
+  /**
+   * Of maxControlConnections, this many are kept for root and the daemon's own user, so that an
+   * administrator can always run `portshare status` or `stop` however many connections others
+   * hold. Must be less than maxControlConnections.
+   */
+  reservedControlConnections: number;
+  /**
+   * A control connection that holds no registration and sends no request for this long is closed
+   * (a worker's connection holding registrations is never idle: it lives as long as they do).
+   */
+  controlIdleTimeoutMs: number;
+  /**
+   * After a registration ends, only the same uid may register that URI again for this long, so
+   * another local account cannot snatch the address of a worker that is restarting.
+   */
+  registrationHoldMs: number;
+  /**
+   * URI reservations, like `netsh http add urlacl` for HTTP.sys: a URI under a reservation's
+   * prefix may be registered only by its users and groups (and root and the daemon's own user).
+   */
+  reservations: UriReservation[];
   /** After a fault: drain at most this many bytes (WCF MaxDrainSize 64 KiB)… */
   faultDrainBytes: number;
   /** …for at most this long (WCF SharedSendTimeout, 1 min). */
@@ -65,20 +113,39 @@ export interface ServiceConfig {
   /** Drop to this user (and group) after binding, when started as root. */
   user: string | undefined;
   group: string | undefined;
-  /** pino level, and a file (default: the instance's log file; '-' for stderr). */
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; file: string | undefined };
+  /**
+   * pino level, and a file (default: the instance's log file; '-' for stderr). Strings a client or
+   * a local peer controls (via, content type, error texts) are cut to maxLineFieldBytes in log
+   * lines, and lines about single connections beyond perConnectionLinesPerSecond are summarised.
+   */
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    file: string | undefined;
+    maxLineFieldBytes: number;
+    perConnectionLinesPerSecond: number;
+  };
   /** Prometheus text on http://host:port/metrics when port is set. */
   metrics: { port: number | undefined; host: string };
+}
+
+/** One URI reservation: who may register URIs under `uri`. Accounts are names or numeric ids. */
+export interface UriReservation {
+  /** An absolute net.tcp URI, e.g. net.tcp://+:808/app/ */
+  uri: string;
+  users: string[];
+  groups: string[];
 }
 
 export function defaultConfig(): ServiceConfig {
   const procs = availableParallelism();
   return {
-    listenBacklog: 12 * procs,
+    listenBacklog: 4096,
     maxPendingAccepts: 4 * procs,
+    deferAcceptSeconds: 1,
     maxPendingConnections: 100,
-    pendingEvictionMinAgeMs: 50,
+    pendingEvictionMinAgeMs: 1000,
     receiveTimeoutMs: 30_000,
+    workerStallTimeoutMs: 2000,
     ipv6: true,
     allowAccounts: { users: [], groups: [] },
     handoff: 'auto',
@@ -90,12 +157,17 @@ export function defaultConfig(): ServiceConfig {
     maxControlConnections: 256,
     maxUnlistedControlConnections: 16,
     maxControlRequestsInFlight: 64,
+    maxControlConnectionsPerUser: 32,
+    reservedControlConnections: 16,
+    controlIdleTimeoutMs: 30_000,
+    registrationHoldMs: 5000,
+    reservations: [],
     faultDrainBytes: 65_536,
     faultDrainTimeoutMs: 60_000,
     reservedPorts: [],
     user: undefined,
     group: undefined,
-    log: { level: 'info', file: undefined },
+    log: { level: 'info', file: undefined, maxLineFieldBytes: 256, perConnectionLinesPerSecond: 20 },
     metrics: { port: undefined, host: '127.0.0.1' },
   };
 }
@@ -108,28 +180,32 @@ function bad(key: string, reason: string, source: string): ServiceError {
 }
 
 type Check = (value: unknown, key: string, source: string) => unknown;
+/** A nested object's keys, each with its check: unknown keys are refused as at the top. */
+type Shape = Record<string, Check>;
+
+const show = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
 
 const int = (min: number, max: number): Check => (v, key, source) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw bad(key, `must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`, source);
+    throw bad(key, `must be an integer from ${min} to ${max} (got ${show(v)})`, source);
   }
   return v;
 };
 const bool: Check = (v, key, source) => {
-  if (typeof v !== 'boolean') throw bad(key, `must be true or false (got ${JSON.stringify(v)})`, source);
+  if (typeof v !== 'boolean') throw bad(key, `must be true or false (got ${show(v)})`, source);
   return v;
 };
 const oneOf = (...values: string[]): Check => (v, key, source) => {
-  if (typeof v !== 'string' || !values.includes(v)) throw bad(key, `must be one of ${values.join(', ')} (got ${JSON.stringify(v)})`, source);
+  if (typeof v !== 'string' || !values.includes(v)) throw bad(key, `must be one of ${values.join(', ')} (got ${show(v)})`, source);
   return v;
 };
 const optString: Check = (v, key, source) => {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v === '') throw bad(key, `must be a non-empty string (got ${JSON.stringify(v)})`, source);
-  return v;
-};
-const stringList: Check = (v, key, source) => {
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) throw bad(key, 'must be a list of names or numeric ids', source);
+  if (typeof v !== 'string' || v === '') throw bad(key, `must be a non-empty string (got ${show(v)})`, source);
+  if (v.includes('\0')) throw bad(key, 'must not contain a NUL character', source);
   return v;
 };
 const portList: Check = (v, key, source) => {
@@ -138,28 +214,129 @@ const portList: Check = (v, key, source) => {
   return v;
 };
 
-/** A TimeSpan like WCF's "00:00:30", or milliseconds. */
+/**
+ * A list of user or group names or numeric ids, each of which must exist now. The access checks
+ * (access.ts) resolve names once, at start, from /etc/passwd and /etc/group, and would silently
+ * skip a name they cannot find: a typo would leave an account out with no word. So a name is
+ * looked up here the same way (accounts.ts), and one that is not there is refused with its key.
+ * Accounts only a directory service knows (LDAP, SSSD) are not resolved by the access checks
+ * either, so accepting them here (say through `getent`) would pass a name that then admits
+ * nobody; list them by numeric id. A numeric id is taken as it is, as the kernel reports it.
+ */
+const accountList = (kind: 'users' | 'groups'): Check => (v, key, source) => {
+  if (!Array.isArray(v)) throw bad(key, `must be a list of ${kind === 'users' ? 'user' : 'group'} names or numeric ids`, source);
+  v.forEach((name: unknown, i) => {
+    const at = `${key}[${i}]`;
+    if (typeof name !== 'string' || name === '') throw bad(at, `must be a non-empty ${kind === 'users' ? 'user' : 'group'} name or numeric id (got ${show(name)})`, source);
+    if (/^\d+$/.test(name)) {
+      if (Number(name) > 0xffff_fffe) throw bad(at, `is not a valid ${kind === 'users' ? 'uid' : 'gid'} (0 to 4294967294)`, source);
+      return;
+    }
+    const known = kind === 'users' ? lookupUser(name) !== undefined : lookupGroupId(name) !== undefined;
+    if (!known) {
+      throw bad(
+        at,
+        `names ${kind === 'users' ? 'a user' : 'a group'} '${name}' that does not exist in ${kind === 'users' ? '/etc/passwd' : '/etc/group'} ` +
+          `(create it, fix the spelling, or give a numeric ${kind === 'users' ? 'uid' : 'gid'})`,
+        source,
+      );
+    }
+  });
+  return v;
+};
+
+/** The account the daemon switches to: it must exist, as privileges.ts needs its uid and gid. */
+const accountName = (kind: 'user' | 'group'): Check => (v, key, source) => {
+  const name = optString(v, key, source) as string | undefined;
+  if (name === undefined) return undefined;
+  const known = kind === 'user' ? (lookupUser(name)?.gid ?? -1) >= 0 : lookupGroupId(name) !== undefined;
+  if (!known) throw bad(key, `names a ${kind} '${name}' that does not exist in ${kind === 'user' ? '/etc/passwd' : '/etc/group'}`, source);
+  return name;
+};
+
+/**
+ * A duration: a number of milliseconds, or a .NET TimeSpan string read as TimeSpan.Parse reads
+ * it (see timespan.ts for exactly what is accepted and refused).
+ */
 const duration = (min: number, max: number): Check => (v, key, source) => {
-  let ms: number | undefined;
-  if (typeof v === 'number') ms = v;
-  else if (typeof v === 'string') {
-    const m = /^(\d+):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(v);
-    if (m) ms = (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000 + Number((m[4] ?? '0').padEnd(3, '0'));
+  const range = `from ${min} to ${max} ms`;
+  let ms: number;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw bad(key, `must be whole milliseconds or a TimeSpan "hh:mm:ss", ${range} (got ${show(v)})`, source);
+    ms = v;
+  } else if (typeof v === 'string') {
+    const parsed = parseTimeSpan(v);
+    if (!parsed.ok) throw bad(key, `${show(v)} ${parsed.reason}`, source);
+    ms = parsed.ms;
+  } else {
+    throw bad(key, `must be milliseconds or a TimeSpan "hh:mm:ss", ${range} (got ${show(v)})`, source);
   }
-  if (ms === undefined || !Number.isInteger(ms) || ms < min || ms > max) {
-    throw bad(key, `must be milliseconds or hh:mm:ss from ${min} to ${max} ms (got ${JSON.stringify(v)})`, source);
-  }
+  if (ms < min || ms > max) throw bad(key, `must be ${range} (got ${show(v)}, ${ms} ms)`, source);
   return ms;
 };
 
-const schema: Record<string, Check | Record<string, Check>> = {
+/**
+ * A host name or address to bind. Its syntax is checked here; whether it resolves to an address
+ * of this machine is checked by checkConfigOnHost (config-host.ts), at start and by `config validate`.
+ */
+const bindHost: Check = (v, key, source) => {
+  const host = optString(v, key, source) as string | undefined;
+  if (host === undefined) return undefined;
+  // RFC 1123 §2.1 host names; or an IPv4/IPv6 literal (without brackets, as listen() takes it).
+  const name = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+  if (isIP(host) === 0 && !name.test(host)) throw bad(key, `must be an IP address or a host name (got ${show(host)})`, source);
+  return host;
+};
+
+/** A reservation's URI: an absolute net.tcp URI that a via could carry (§2.2.3.1 via ≤ 2048 bytes). */
+const netTcpUri: Check = (v, key, source) => {
+  if (typeof v !== 'string' || v === '') throw bad(key, `must be a net.tcp URI such as "net.tcp://+:808/app/" (got ${show(v)})`, source);
+  if (Buffer.byteLength(v, 'utf8') > FramingLimits.maxViaBytes) throw bad(key, `is longer than ${FramingLimits.maxViaBytes} bytes`, source);
+  let scheme: string;
+  try {
+    scheme = parseVia(v).scheme;
+  } catch {
+    throw bad(key, `is not an absolute URI (got ${show(v)}; e.g. "net.tcp://+:808/app/")`, source);
+  }
+  if (scheme !== 'net.tcp') throw bad(key, `must use the net.tcp scheme (got ${show(v)})`, source);
+  return v;
+};
+
+const reservationShape: Shape = { uri: netTcpUri, users: accountList('users'), groups: accountList('groups') };
+
+const reservationList: Check = (v, key, source) => {
+  if (!Array.isArray(v)) throw bad(key, 'must be a list of { "uri": ..., "users": [...], "groups": [...] }', source);
+  return v.map((item: unknown, i) => {
+    const at = `${key}[${i}]`;
+    const r = checkObject(item, reservationShape, at, source, { uri: undefined, users: [], groups: [] });
+    if (r.uri === undefined) throw bad(`${at}.uri`, 'is required', source);
+    return r as unknown as UriReservation;
+  });
+};
+
+/** Checks an object against a shape over the given defaults; unknown keys are refused. */
+function checkObject(value: unknown, shape: Shape, key: string, source: string, defaults: Record<string, unknown>): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(key, 'must be an object', source);
+  const out = { ...defaults };
+  for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
+    const check = Object.hasOwn(shape, sub) ? shape[sub] : undefined;
+    if (!check) throw bad(keyName([key, sub]), `is not a known setting (known: ${Object.keys(shape).join(', ')})`, source);
+    const v = check(subValue, keyName([key, sub]), source);
+    if (v !== undefined) out[sub] = v;
+  }
+  return out;
+}
+
+const schema: Record<string, Check | Shape> = {
   listenBacklog: int(1, 65535),
   maxPendingAccepts: int(1, 65535),
+  deferAcceptSeconds: int(0, 600),
   maxPendingConnections: int(1, 1_000_000),
   pendingEvictionMinAgeMs: duration(0, 24 * 3600_000),
   receiveTimeoutMs: duration(1, 24 * 3600_000),
+  workerStallTimeoutMs: duration(1, 24 * 3600_000),
   ipv6: bool,
-  allowAccounts: { users: stringList, groups: stringList },
+  allowAccounts: { users: accountList('users'), groups: accountList('groups') },
   handoff: oneOf('auto', 'proxy'),
   maxViaBytes: int(16, 2048),
   maxContentTypeBytes: int(16, 256),
@@ -169,43 +346,55 @@ const schema: Record<string, Check | Record<string, Check>> = {
   maxControlConnections: int(1, 65535),
   maxUnlistedControlConnections: int(0, 65535),
   maxControlRequestsInFlight: int(1, 65535),
+  maxControlConnectionsPerUser: int(1, 65535),
+  reservedControlConnections: int(0, 65535),
+  controlIdleTimeoutMs: duration(1, 24 * 3600_000),
+  registrationHoldMs: duration(0, 3600_000),
+  reservations: reservationList,
   faultDrainBytes: int(0, 1 << 24),
   faultDrainTimeoutMs: duration(0, 3600_000),
   reservedPorts: portList,
-  user: optString,
-  group: optString,
-  log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), file: optString },
-  metrics: { port: (v, k, s) => (v === undefined || v === null ? undefined : int(0, 65535)(v, k, s)), host: optString },
+  user: accountName('user'),
+  group: accountName('group'),
+  log: {
+    level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    file: optString,
+    maxLineFieldBytes: int(16, 65536),
+    perConnectionLinesPerSecond: int(0, 1_000_000),
+  },
+  metrics: { port: (v, k, s) => (v === undefined || v === null ? undefined : int(0, 65535)(v, k, s)), host: bindHost },
 };
 
 /**
  * Validates a parsed configuration object over the defaults. Unknown keys are refused too: a typo
- * must not silently leave a limit at its default.
+ * must not silently leave a limit at its default. Accounts named in it must exist (see
+ * accountList). What depends on the running system beyond that (the log file can be written, the
+ * metrics address can be bound) is checked by checkConfigOnHost.
  */
 export function validateConfig(input: unknown, source = 'configuration'): ServiceConfig {
   const out = defaultConfig() as unknown as Record<string, unknown>;
-  if (input === undefined || input === null) return out as unknown as ServiceConfig;
-  if (typeof input !== 'object' || Array.isArray(input)) throw bad('(root)', 'must be a JSON object', source);
+  // A file holding `null` (or nothing but it) is no configuration at all, not "the defaults".
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad('(root)', `must be a JSON object (got ${show(input)})`, source);
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
     if (key === '$schema' || key === '//') continue;
-    const check = schema[key];
+    const check = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (!check) throw bad(key, `is not a known setting (known: ${Object.keys(schema).join(', ')})`, source);
     if (typeof check === 'function') {
       const v = check(value, key, source);
       if (v !== undefined) out[key] = v;
       continue;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(key, 'must be an object', source);
-    const target = { ...(out[key] as Record<string, unknown>) };
-    for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
-      const subCheck = check[sub];
-      if (!subCheck) throw bad(`${key}.${sub}`, `is not a known setting (known: ${Object.keys(check).join(', ')})`, source);
-      const v = subCheck(subValue, `${key}.${sub}`, source);
-      if (v !== undefined) target[sub] = v;
-    }
-    out[key] = target;
+    out[key] = checkObject(value, check, key, source, out[key] as Record<string, unknown>);
   }
-  return out as unknown as ServiceConfig;
+  const config = out as unknown as ServiceConfig;
+  if (config.reservedControlConnections >= config.maxControlConnections) {
+    throw bad(
+      'reservedControlConnections',
+      `(${config.reservedControlConnections}) must be less than maxControlConnections (${config.maxControlConnections}), or no one else could connect`,
+      source,
+    );
+  }
+  return config;
 }
 
 /** Reads and validates a config file; a missing file means the defaults. */
@@ -217,11 +406,5 @@ export function loadConfig(file: string): ServiceConfig {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
     throw new ServiceError(ServiceErrorCodes.BadConfig, `Cannot read the configuration file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ServiceError(ServiceErrorCodes.BadConfig, `The configuration file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  return validateConfig(parsed, file);
+  return validateConfig(parseConfigJson(text, file), file);
 }

@@ -1,39 +1,130 @@
-import type { Socket } from 'node:net';
-import { FaultUri } from '@portshare/framing';
-import type { HandoffHeader } from '@portshare/control';
+import { encodeFault, FaultUri } from '@portshare/framing';
+import type { Counters, HandoffHeader } from '@portshare/control';
+import { FrontGate, type FrontGateHandlers } from '@portshare/handoff';
 import type { Logger } from 'pino';
-import type { Counters } from '@portshare/control';
-import { dispatch, type DispatchContext } from './dispatcher.js';
-import { sendFault } from './faults.js';
+import { dispatch, isStalled, type DispatchContext } from './dispatcher.js';
+import { logConnectionEvent } from './logger.js';
 import type { Endpoint } from './listeners.js';
 import type { Registration } from './registration.js';
 import type { RoutingTable } from './routing-table.js';
-import { sniffPreamble, type SniffOptions } from './sniffer.js';
+import { PreambleSniffer, preambleReadLimit, type SniffOptions, type SniffOutcome } from './sniffer.js';
 
 export interface PipelineState {
   counters: Counters;
   routes: RoutingTable<Registration>;
   sniff: SniffOptions;
-  dispatch: DispatchContext;
+  faults: { drainBytes: number; drainTimeoutMs: number };
+  dispatch: Omit<DispatchContext, 'clients'>;
   maxPendingConnections: number;
-  /** When full, a pending connection at least this old makes room for a new one. */
+  /** When full, a pending connection at least this old makes room for a newcomer that needs a slot. */
   pendingEvictionMinAgeMs: number;
+  /**
+   * Client descriptors the data path may hold at once (pending, draining, being handed off,
+   * proxied), so that a flood never takes the descriptors the control path, hand-off sockets and
+   * the log need. See {@link descriptorBudget}.
+   */
+  maxClientDescriptors: number;
+  /** Descriptors the front gate keeps in reserve, given up if accept() still runs out (FrontGate). */
+  reserveDescriptors: number;
   log: Logger;
   isPaused(): boolean;
+  /** The endpoint a listening descriptor serves (and count `count` connections on it). */
+  endpointOf(listenerFd: number, count: number): Endpoint | undefined;
+}
+
+/** A connection accepted and not yet routed: one of SMSvcHost's pending-connection slots. */
+interface Pending {
+  /** Accepted while every slot was taken: it must reach its routing point in its first read. */
+  probation: boolean;
+  readonly fd: number;
+  readonly id: number;
+  readonly endpoint: Endpoint;
+  readonly acceptedAt: number;
+  readonly sniffer: PreambleSniffer;
+}
+
+type Sniffed = Extract<SniffOutcome, { ok: true }>;
+
+const FAULT_BYTES = new Map<string, Buffer>();
+function faultBytes(uri: string): Buffer {
+  let bytes = FAULT_BYTES.get(uri);
+  if (bytes === undefined) FAULT_BYTES.set(uri, (bytes = encodeFault(uri)));
+  return bytes;
 }
 
 /**
- * One accepted connection, start to end: accept → sniff → route → hand off (or fault). This is the
- * whole data path of the daemon; everything else is bookkeeping around it.
+ * How long a connection accepted on probation may take to show its routing point. Its bytes are
+ * normally in the kernel before it is accepted (a net.tcp client writes its preamble at once, and
+ * TCP_DEFER_ACCEPT holds back those that do not), so this is a few event-loop turns.
  */
-export class ConnectionPipeline {
-  /** Connections accepted and not yet routed, oldest first, with their accept time and slot release. */
-  readonly #pending = new Map<Socket, { acceptedAt: number; free(): void }>();
-  #nextId = 1;
+const PROBATION_MS = 200;
+
+/**
+ * The daemon's data path: accept → sniff → route → hand off (or fault), over the native front gate.
+ * A connection is a descriptor until a worker takes it; the daemon never creates a runtime socket
+ * for it (except to pipe it in proxy mode).
+ *
+ * Admission, so that neither a burst of good clients nor a crowd of slow ones costs a good client
+ * its connection:
+ * - At most maxPendingConnections are being read (the slots), and at most as many wait for a
+ *   worker to take them. When workers fall behind, the gate stops accepting and new clients wait
+ *   in the kernel's listen backlog, as with SMSvcHost and HAProxy, instead of being aborted.
+ * - When every slot is taken by connections still being read, newcomers are accepted on
+ *   probation: one whose first read holds its routing point (a good client's) is routed at once
+ *   and never needs a slot. One that does not gets the slot of the oldest pending connection if
+ *   that one has had pendingEvictionMinAgeMs, else it is closed: a client that dawdles while the
+ *   daemon is full loses its connection, not everyone else.
+ * - The listeners use TCP_DEFER_ACCEPT (deferAcceptSeconds), so a client that connects and says
+ *   nothing is not even accepted until the kernel has waited for it.
+ * - A hand-off that a worker has not taken within receiveTimeout (of the accept) is withdrawn and
+ *   that client closed: a worker that stops reading cannot hold connections for ever.
+ */
+export class ConnectionPipeline implements FrontGateHandlers {
+  readonly gate: FrontGate;
+  /** In accept order, which is also age order. */
+  readonly #pending = new Map<number, Pending>();
+  /** Connections accepted on probation (every slot was taken), in accept order. */
+  readonly #probation = new Map<number, Pending>();
+  /** Routed connections waiting for a worker to take them, with their deadlines. */
+  readonly #handingOff = new Map<number, { deadline: number; reg: Registration }>();
+  /** Connections sending a fault and draining, with their deadlines (in order). */
+  readonly #draining = new Map<number, number>();
   readonly #s: PipelineState;
+  readonly #readLimit: number;
+  readonly #sweep: NodeJS.Timeout;
+  readonly #dispatch: DispatchContext;
+  #nextId = 1;
+  #closing = false;
+  /** Client descriptors held now: accepted and not yet closed or handed off. */
+  #held = 0;
+  #lastExhaustionLog = 0;
+  #exhaustionsUnlogged = 0;
 
   constructor(state: PipelineState) {
     this.#s = state;
+    this.#readLimit = preambleReadLimit(state.sniff);
+    this.gate = FrontGate.open(this, { reserveDescriptors: state.reserveDescriptors });
+    // One timer for every pending connection's receiveTimeout and every drain's deadline: the
+    // maps are in deadline order, so a sweep stops at the first one not yet due.
+    this.#sweep = setInterval(() => this.#expire(), Math.max(10, Math.min(250, Math.floor(state.sniff.timeoutMs / 4))));
+    this.#sweep.unref();
+    this.#dispatch = {
+      ...state.dispatch,
+      clients: {
+        close: (fd) => this.#close(fd),
+        fault: (fd, uri) => this.#fault(fd, uri),
+        peerAddress: (fd) => this.gate.peerAddress(fd),
+        // A proxied client holds its descriptor and the stream to the worker until it closes.
+        adopted: (socket) => {
+          this.#held++;
+          socket.once('close', () => {
+            this.#held -= 2;
+            this.#admit();
+          });
+        },
+      },
+    };
+    this.#admit();
   }
 
   /** Connections accepted and not yet routed (SMSvcHost's pending-connection slots). */
@@ -41,75 +132,276 @@ export class ConnectionPipeline {
     return this.#pending.size;
   }
 
-  accept(socket: Socket, endpoint: Endpoint): void {
-    const s = this.#s;
-    s.counters.connectionsAccepted++;
-    socket.on('error', () => {});
-    // maxPendingConnections bounds connections still being read (§2.3 step 1). SMSvcHost stops
-    // accepting when full, so a thousand clients that send nothing lock everyone out for
-    // receiveTimeout. Instead the oldest pending connection, if it has had pendingEvictionMinAgeMs
-    // to send a preamble that takes a well-behaved client a round trip, gives up its slot.
-    if (this.#pending.size >= s.maxPendingConnections) {
-      const [oldest, entry] = this.#pending.entries().next().value as [Socket, { acceptedAt: number; free(): void }];
-      if (Date.now() - entry.acceptedAt < s.pendingEvictionMinAgeMs) {
-        s.counters.dispatchFailures++;
-        socket.destroy();
-        return;
-      }
-      entry.free();
-      oldest.destroy();
-    }
-    void this.#run(socket, endpoint);
+  close(): void {
+    this.#closing = true;
+    clearInterval(this.#sweep);
+    this.gate.shutdown();
+    this.#pending.clear();
+    this.#probation.clear();
+    this.#draining.clear();
   }
 
-  async #run(socket: Socket, endpoint: Endpoint): Promise<void> {
+  // ---- the front gate's reports ----
+
+  accepted(listenerFd: number, fds: Int32Array): void {
     const s = this.#s;
-    const connectionId = this.#nextId++;
-    const freeSlot = (): void => void this.#pending.delete(socket);
-    this.#pending.set(socket, { acceptedAt: Date.now(), free: freeSlot });
+    const endpoint = s.endpointOf(listenerFd, fds.length);
+    const now = Date.now();
+    this.#held += fds.length;
+    for (const fd of fds) {
+      s.counters.connectionsAccepted++;
+      if (endpoint === undefined) {
+        this.#close(fd); // its listener closed in the meantime
+        continue;
+      }
+      const probation = this.#pending.size >= s.maxPendingConnections;
+      const p: Pending = { fd, id: this.#nextId++, endpoint, acceptedAt: now, sniffer: new PreambleSniffer(s.sniff), probation };
+      (probation ? this.#probation : this.#pending).set(fd, p);
+      try {
+        this.gate.read(fd, this.#readLimit);
+      } catch (err) {
+        this.#forget(p);
+        this.#close(fd);
+        s.log.warn({ err }, 'cannot watch an accepted connection');
+      }
+    }
+    this.#admit();
+  }
+
+  data(fd: number, chunk: Buffer): void {
+    const p = this.#pending.get(fd) ?? this.#probation.get(fd);
+    if (p === undefined) return;
+    const out = p.sniffer.push(chunk);
+    if (!out.done) {
+      if (p.probation) this.#promoteOrShed(p);
+      return;
+    }
+    this.#forget(p);
+    this.#admit();
+    if (!out.ok) {
+      // Aborted without a fault, as SMSvcHost does for bad framing and unshareable modes (§2.3).
+      this.#s.counters.protocolFailures++;
+      logConnectionEvent(this.#s.log, 'debug', { connectionId: p.id, reason: out.reason, err: out.error.message }, 'preamble rejected');
+      this.#close(fd);
+      return;
+    }
+    this.gate.release(fd);
+    this.#route(p, out).catch((err: unknown) => {
+      this.#s.log.error({ err, connectionId: p.id }, 'connection pipeline failed');
+      this.#close(fd);
+    });
+  }
+
+  end(fd: number, errno: string | null): void {
+    const p = this.#pending.get(fd) ?? this.#probation.get(fd);
+    if (p === undefined) return;
+    this.#forget(p);
+    // A client that connects and leaves without a byte is a timed-out pooled connection, not a
+    // protocol failure (§2.3 step 2).
+    if (p.sniffer.received > 0 || errno !== null) this.#s.counters.protocolFailures++;
+    this.#close(fd);
+    this.#admit();
+  }
+
+  closed(fd: number): void {
+    this.#draining.delete(fd);
+    this.#held--;
+    this.#admit();
+  }
+
+  blocked(): void {
+    // Only reported with a probe, which this pipeline does not ask for.
+    this.#admit();
+  }
+
+  /** accept() ran out of descriptors (count > 0), or the data path reached its budget (0). */
+  descriptorsExhausted(count: number): void {
+    // At most one line a second, however often it happens.
+    this.#exhaustionsUnlogged++;
+    const now = Date.now();
+    if (now - this.#lastExhaustionLog < 1000) return;
+    this.#s.log.warn(
+      { times: this.#exhaustionsUnlogged, acceptFailures: count, held: this.#held, budget: this.#s.maxClientDescriptors },
+      'out of file descriptors: accepting paused until some close (raise LimitNOFILE / ulimit -n, or lower maxPendingConnections)',
+    );
+    this.#lastExhaustionLog = now;
+    this.#exhaustionsUnlogged = 0;
+  }
+
+  failed(err: unknown): void {
+    this.#s.log.error({ err }, 'connection path failed');
+  }
+
+  // ---- admission, timeouts ----
+
+  /** Closes a client descriptor the pipeline holds (no fault). */
+  #close(fd: number): void {
+    this.gate.close(fd);
+    this.#held--;
+    this.#admit();
+  }
+
+  /** Tells the gate how many more connections it may accept now. */
+  #admit(): void {
+    if (this.#closing) return;
+    const s = this.#s;
+    const max = s.maxPendingConnections;
+    const descriptors = s.maxClientDescriptors - this.#held;
+    if (descriptors <= 0) {
+      // Out of descriptor budget: wait for connections to close (each close calls #admit).
+      this.gate.accept(0);
+      this.descriptorsExhausted(0);
+      return;
+    }
+    // Workers behind: clients wait in the backlog until hand-offs drain.
+    const handOff = max - this.#handingOff.size;
+    // Slots free, else probation places (as many again), each accepted only to be read once.
+    const slots = this.#pending.size < max ? max - this.#pending.size : max - this.#probation.size;
+    this.gate.accept(Math.max(0, Math.min(slots, handOff, descriptors)));
+  }
+
+  /** Drops a connection from the slot or probation tables. */
+  #forget(p: Pending): void {
+    (p.probation ? this.#probation : this.#pending).delete(p.fd);
+  }
+
+  /**
+   * A connection on probation did not show its routing point in its first read (or in time): it
+   * takes a slot that is free, or the slot of the oldest pending connection once that one has had
+   * pendingEvictionMinAgeMs; otherwise it is closed, without a byte, like SMSvcHost's abort when
+   * full (counted as a dispatch failure).
+   */
+  #promoteOrShed(p: Pending): void {
+    const s = this.#s;
+    this.#probation.delete(p.fd);
+    if (this.#pending.size >= s.maxPendingConnections) {
+      const oldest = this.#pending.values().next().value as Pending;
+      if (Date.now() - oldest.acceptedAt < s.pendingEvictionMinAgeMs) {
+        s.counters.dispatchFailures++;
+        logConnectionEvent(s.log, 'debug', { connectionId: p.id }, 'no pending slot for a connection without its preamble: closed');
+        this.#close(p.fd);
+        return;
+      }
+      this.#pending.delete(oldest.fd);
+      s.counters.protocolFailures++;
+      logConnectionEvent(s.log, 'debug', { connectionId: oldest.id }, 'pending connection evicted: a newer one needs its slot');
+      this.#close(oldest.fd);
+    }
+    p.probation = false;
+    this.#pending.set(p.fd, p);
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    const timeout = this.#s.sniff.timeoutMs;
+    for (const p of this.#pending.values()) {
+      if (now - p.acceptedAt < timeout) break;
+      this.#pending.delete(p.fd);
+      this.#s.counters.protocolFailures++;
+      this.#close(p.fd);
+    }
+    for (const p of this.#probation.values()) {
+      if (now - p.acceptedAt < PROBATION_MS) break;
+      this.#promoteOrShed(p);
+    }
+    // A worker that does not take its hand-offs: withdraw them (dispatch() then closes each), at
+    // receiveTimeout, or at once when it has taken none for workerStallTimeoutMs.
+    for (const [fd, h] of this.#handingOff) {
+      if ((h.deadline <= now || isStalled(h.reg, this.#dispatch.stallTimeoutMs, now)) && h.reg.sender?.withdraw(fd)) {
+        logConnectionEvent(this.#s.log, 'warn', { registration: h.reg.id, uri: h.reg.uri }, 'hand-off withdrawn: the worker did not take it in time');
+      }
+    }
+    for (const [fd, deadline] of this.#draining) {
+      if (deadline > now) break;
+      this.#draining.delete(fd);
+      this.#close(fd);
+    }
+    this.#admit();
+  }
+
+  // ---- route, fault, hand off ----
+
+  /**
+   * Sends a framing fault the way WCF's InitialServerConnectionReader.SendFault does
+   * (wcf-port-sharing notes §1.6): the gate writes it, half-closes and drains (at most
+   * faultDrainBytes); this bounds the time to faultDrainTimeoutMs. A drain holds a descriptor, so
+   * at most maxPendingConnections drain at once; past that the oldest is cut short (its client
+   * has had the fault longest).
+   */
+  #fault(fd: number, uri: string): void {
+    const { drainBytes, drainTimeoutMs } = this.#s.faults;
+    if (this.#draining.size >= this.#s.maxPendingConnections) {
+      const [oldest] = this.#draining.keys();
+      this.#draining.delete(oldest!);
+      this.#close(oldest!);
+    }
+    // Registered before the call: the gate may finish (and report `closed`) within it.
+    this.#draining.set(fd, Date.now() + drainTimeoutMs);
     try {
-      const sniffed = await sniffPreamble(socket, s.sniff);
-      if (!sniffed.ok) {
-        // A client that connects and leaves without a byte is a timed-out pooled connection, not a
-        // protocol failure (§2.3 step 2). Everything else here is aborted without a fault.
-        if (sniffed.reason !== 'closed-before-data') s.counters.protocolFailures++;
-        s.log.debug({ connectionId, reason: sniffed.reason, err: sniffed.error?.message }, 'preamble rejected');
-        socket.destroy();
-        return;
-      }
-      // The listener knows its port, and its address unless it is an any-address: ask the kernel
-      // (getsockname) only when it must, since this runs for every connection.
-      const localPort = endpoint.port;
-      const localAddress = endpoint.address === '0.0.0.0' || endpoint.address === '::' ? (socket.localAddress ?? endpoint.address) : endpoint.address;
-      const hit = s.routes.lookup(sniffed.parsedVia, localAddress, localPort);
-      // The pending slot is freed once routing is done, not when the worker takes it (§2.3 step 8).
-      freeSlot();
-      if (!hit) {
-        s.counters.dispatchFailures++;
-        s.log.info({ connectionId, via: sniffed.via }, 'no registration for via: EndpointNotFound');
-        await sendFault(socket, FaultUri.EndpointNotFound, s.dispatch.faults);
-        return;
-      }
-      if (s.isPaused()) {
-        s.counters.dispatchFailures++;
-        await sendFault(socket, FaultUri.EndpointUnavailable, s.dispatch.faults);
-        return;
-      }
-      const header: HandoffHeader = {
-        connectionId,
-        registrationId: hit.value.id,
-        via: sniffed.via,
-        localAddress,
-        localPort,
-      };
-      const outcome = await dispatch(hit.value, socket, header, sniffed.bytes, s.dispatch);
-      if (outcome === 'dispatched') s.counters.connectionsDispatched++;
-      else s.counters.dispatchFailures++;
-    } catch (err) {
-      s.log.error({ err, connectionId }, 'connection pipeline failed');
-      socket.destroy();
-    } finally {
-      freeSlot();
+      this.gate.fault(fd, faultBytes(uri), drainBytes);
+    } catch {
+      this.#draining.delete(fd);
+      this.#close(fd);
     }
   }
+
+  async #route(p: Pending, sniffed: Sniffed): Promise<void> {
+    const s = this.#s;
+    const { fd, endpoint } = p;
+    // The listener knows its port, and its address unless it is an any-address: ask the kernel
+    // (getsockname) only when it must.
+    let localAddress = endpoint.address;
+    if (localAddress === '0.0.0.0' || localAddress === '::') {
+      try {
+        localAddress = this.gate.localAddress(fd).address;
+      } catch {
+        this.#close(fd); // the client is already gone
+        return;
+      }
+    }
+    const hit = s.routes.lookup(sniffed.parsedVia, localAddress, endpoint.port);
+    if (!hit) {
+      s.counters.dispatchFailures++;
+      logConnectionEvent(s.log, 'info', { connectionId: p.id, via: sniffed.via }, 'no registration for via: EndpointNotFound');
+      this.#fault(fd, FaultUri.EndpointNotFound);
+      return;
+    }
+    if (s.isPaused()) {
+      s.counters.dispatchFailures++;
+      this.#fault(fd, FaultUri.EndpointUnavailable);
+      return;
+    }
+    const header: HandoffHeader = {
+      connectionId: p.id,
+      registrationId: hit.value.id,
+      via: sniffed.via,
+      localAddress,
+      localPort: endpoint.port,
+    };
+    this.#handingOff.set(fd, { deadline: p.acceptedAt + s.sniff.timeoutMs, reg: hit.value });
+    let outcome;
+    try {
+      outcome = await dispatch(hit.value, fd, header, sniffed.bytes, this.#dispatch);
+    } finally {
+      this.#handingOff.delete(fd);
+      this.#admit();
+    }
+    if (outcome === 'dispatched') s.counters.connectionsDispatched++;
+    else s.counters.dispatchFailures++;
+  }
+}
+
+/**
+ * How many client descriptors the data path may hold for a given open-files limit: everything but
+ * room for every control connection, the gate's reserve and 64 more (listeners, hand-off sockets,
+ * the log, Node's own), and never more than half the limit when the limit is too small for that.
+ */
+export function descriptorBudget(softLimit: number, maxControlConnections: number, reserve: number): number {
+  if (softLimit < 0) return Number.MAX_SAFE_INTEGER;
+  return Math.max(Math.floor(softLimit / 2), softLimit - (maxControlConnections + reserve + 64));
+}
+
+/** The gate's reserve for a given open-files limit: 16, or a sixteenth of a small limit. */
+export function reserveFor(softLimit: number): number {
+  return softLimit < 0 ? 16 : Math.max(1, Math.min(16, Math.floor(softLimit / 16)));
 }

@@ -13,6 +13,8 @@ export function createCounters(): Counters {
     registrationsActive: 0,
     urisRegistered: 0,
     urisUnregistered: 0,
+    logWriteFailures: 0,
+    logLinesSuppressed: 0,
   };
 }
 
@@ -24,6 +26,9 @@ const HELP: Record<keyof Counters, [type: 'counter' | 'gauge', help: string]> = 
   registrationsActive: ['gauge', 'Registrations Active for net.tcp.'],
   urisRegistered: ['counter', 'Uris Registered for net.tcp.'],
   urisUnregistered: ['counter', 'Uris Unregistered for net.tcp.'],
+  // Not SMSvcHost's: the daemon's own health. A log that cannot be written loses lines, not the daemon.
+  logWriteFailures: ['counter', 'Log lines that could not be written (disk full, I/O error) and were dropped.'],
+  logLinesSuppressed: ['counter', 'Per-connection log lines left out past log.perConnectionLinesPerSecond (summarised each second).'],
 };
 
 function snake(name: string): string {

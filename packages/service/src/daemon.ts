@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
   ControlClient,
@@ -8,9 +8,18 @@ import {
   type InstancePaths,
 } from '@portshare/control';
 import { loadConfig, type ServiceConfig } from './config.js';
+import { checkConfigOnHost } from './config-host.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
-import { createLogger } from './logger.js';
+import { connectionLogFor, createLogger } from './logger.js';
 import { startMetricsServer } from './metrics.js';
+import {
+  asStartError,
+  assertInstanceFolders,
+  folderTrust,
+  prepareLogFile,
+  prepareFolders,
+  writePidFile,
+} from './instance-files.js';
 import { dropPrivileges } from './privileges.js';
 import { PortshareService } from './service.js';
 
@@ -41,11 +50,22 @@ export function disabledStartMessage(): string {
  */
 export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemon> {
   const { paths } = options;
+  // No file is read, and nothing in the run folder is connected to, before its folder is known to
+  // be safe (instance-files.ts): the configuration names `user`, so its folder comes first.
+  assertInstanceFolders(paths, undefined, folderTrust(paths, undefined), 'read');
   if (readState(paths).startMode === 'disabled') throw new ServiceError(ServiceErrorCodes.Disabled, disabledStartMessage());
-  const config = options.config ?? loadConfig(options.configFile ?? paths.configFile);
+  const source = options.configFile ?? paths.configFile;
+  const config = options.config ?? loadConfig(source);
+  const trust = folderTrust(paths, config);
+  assertInstanceFolders(paths, config, trust, 'all');
+  // Refuse, with the key, a log file that cannot be written or a metrics host that cannot be bound,
+  // before anything is opened (config-host.ts).
+  await checkConfigOnHost(config, { source, defaultLogFile: paths.logFile });
   await assertNotRunning(paths);
-  mkdirSync(paths.runDir, { recursive: true, mode: 0o755 });
-  const log = createLogger(config, paths.logFile);
+  prepareFolders(paths, config, trust);
+  // The log file is opened here, as root, without following a link; the logger writes through
+  // that descriptor and keeps it after the drop.
+  const log = createLogger(config, paths.logFile, source, prepareLogFile(paths, config, trust));
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
@@ -54,6 +74,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     stopping ??= (async () => {
       metrics?.close();
       await service.stop();
+      connectionLogFor(log).flush(); // the last second's summaries of per-connection lines
       try {
         unlinkSync(paths.pidFile);
       } catch {
@@ -65,10 +86,12 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     return stopping;
   };
   const service = new PortshareService({ paths, config, log, onStopRequested: () => void stop() });
-  await service.start();
+  await service.start().catch((err: unknown) => {
+    throw asStartError(err);
+  });
   if (config.metrics.port !== undefined) metrics = await startMetricsServer(service, config.metrics.host, config.metrics.port);
-  writeFileSync(paths.pidFile, `${process.pid}\n`);
-  const dropped = dropPrivileges(config.user, config.group, [paths.runDir, paths.controlSocket, paths.pidFile, paths.logDir, paths.logFile]);
+  writePidFile(paths);
+  const dropped = dropPrivileges(config.user, config.group, [paths.controlSocket]);
   if (dropped) log.info(dropped, 'dropped privileges');
   return { service, stopped, stop };
 }

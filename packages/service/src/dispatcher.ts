@@ -1,101 +1,165 @@
-import { connect, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { encodeHandoffPayload, encodeProxyPreface, type HandoffHeader } from '@portshare/control';
 import { FaultUri } from '@portshare/framing';
-import { socketFd } from '@portshare/handoff';
+import { HandoffError, handoffErrorCodes, peerCredentials, socketFd } from '@portshare/handoff';
 import type { Logger } from 'pino';
-import { sendFault, type FaultOptions } from './faults.js';
-import { resumeReading } from './socket-reading.js';
+import { logConnectionEvent } from './logger.js';
 import type { Registration } from './registration.js';
 
+/** What the dispatcher needs of the front gate for the client's descriptor. */
+export interface ClientConnections {
+  /** Closes the client's connection (no fault). */
+  close(fd: number): void;
+  /** Sends a framing fault, half-closes and drains, then closes. */
+  fault(fd: number, faultUri: string): void;
+  /** The client's address, for the proxy preface. */
+  peerAddress(fd: number): { address: string; port: number };
+  /** The descriptor now belongs to `socket`, piped to a worker stream, until it closes. */
+  adopted(socket: Socket): void;
+}
+
 export interface DispatchContext {
-  faults: FaultOptions;
+  clients: ClientConnections;
   maxQueueLength: number;
+  /** A worker with hand-offs waiting that takes none for this long is stalled (workerStallTimeoutMs). */
+  stallTimeoutMs: number;
   log: Logger;
-  /** Called when a hand-off to a worker failed: SMSvcHost unregisters that worker. */
+  /** Called when a hand-off to a worker failed because of the worker: SMSvcHost unregisters it. */
   onWorkerFailed(reg: Registration, err: Error): void;
 }
 
-export type DispatchOutcome = 'dispatched' | 'queue-full' | 'failed' | 'closed';
+export type DispatchOutcome = 'dispatched' | 'queue-full' | 'stalled' | 'failed' | 'closed';
+
+/** Has this worker had hand-offs waiting and taken none for `stallTimeoutMs`? */
+export function isStalled(reg: Registration, stallTimeoutMs: number, now = Date.now()): boolean {
+  return reg.queueLength > 0 && now - reg.lastProgressAt > stallTimeoutMs;
+}
 
 /**
  * Hands a routed connection to its worker: in fd mode the socket itself goes over SCM_RIGHTS with
- * every byte read so far, and our copy is closed without shutdown() so the connection lives on in
- * the worker alone (wcf-port-sharing notes §2.4; architecture "Hand-off by SCM_RIGHTS"). In proxy mode
- * the same header and bytes open a stream to the worker and the daemon pipes both ways.
+ * every byte read so far, and our descriptor is closed without shutdown() so the connection lives
+ * on in the worker alone (wcf-port-sharing notes §2.4; architecture "Hand-off by SCM_RIGHTS"). In
+ * proxy mode the same header and bytes open a stream to the worker and the daemon pipes both ways.
+ *
+ * The client's descriptor is always ours to close here, whatever happens.
  */
-export async function dispatch(
-  reg: Registration,
-  socket: Socket,
-  header: HandoffHeader,
-  bytes: Buffer,
-  ctx: DispatchContext,
-): Promise<DispatchOutcome> {
+export async function dispatch(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer, ctx: DispatchContext): Promise<DispatchOutcome> {
   if (reg.closed) {
-    socket.destroy();
+    ctx.clients.close(fd);
     return 'closed';
   }
   // SMSvcHost aborts, without a fault, a session that finds its registration's queue full (§2.4).
   if (reg.queueLength >= ctx.maxQueueLength) {
-    socket.destroy();
+    ctx.clients.close(fd);
     return 'queue-full';
+  }
+  // A worker that has stopped taking hand-offs costs only its own clients: theirs are aborted
+  // (as SMSvcHost aborts for a full queue) instead of waiting, so they cannot hold the daemon's
+  // hand-off capacity and, through the shared backlog, delay every other service's clients.
+  if (isStalled(reg, ctx.stallTimeoutMs)) {
+    logConnectionEvent(ctx.log, 'warn', { registration: reg.id, uri: reg.uri }, 'the worker takes no hand-offs: connection aborted');
+    ctx.clients.close(fd);
+    return 'stalled';
   }
   reg.queueLength++;
   try {
-    if (reg.transport === 'fd') await handOffFd(reg, socket, header, bytes);
-    else await handOffProxy(reg, socket, header, bytes);
+    if (reg.transport === 'fd') {
+      await handOffFd(reg, fd, header, bytes);
+      // The worker holds its own descriptor now. Closing ours (close(), never shutdown()) leaves
+      // the connection open; the daemon keeps nothing of it.
+      ctx.clients.close(fd);
+    } else {
+      await handOffProxy(reg, fd, header, bytes, ctx.clients);
+    }
     reg.dispatched++;
+    reg.lastProgressAt = Date.now();
     return 'dispatched';
   } catch (err) {
-    if (isClientSideError(err)) {
-      // The client's socket went bad (closed or reset under us): that connection is lost, the
-      // worker is not at fault and keeps its registration.
-      ctx.log.debug({ err, registration: reg.id }, 'client socket unusable at hand-off');
-      socket.destroy();
+    if (!isWorkerFault(err)) {
+      // Something about this client's connection (it reset, or the daemon is short of descriptors):
+      // that connection is lost; the worker is not at fault and keeps its registration.
+      logConnectionEvent(ctx.log, 'debug', { err, registration: reg.id }, 'hand-off of one connection failed; the worker keeps its registration');
+      ctx.clients.close(fd);
       return 'failed';
     }
     ctx.log.warn({ err, registration: reg.id, uri: reg.uri }, 'hand-off failed; unregistering the worker');
     ctx.onWorkerFailed(reg, err as Error);
-    if (!socket.destroyed) void sendFault(socket, FaultUri.ConnectionDispatchFailed, ctx.faults);
+    ctx.clients.fault(fd, FaultUri.ConnectionDispatchFailed);
     return 'failed';
   } finally {
     reg.queueLength--;
   }
 }
 
-/** EBADF: the descriptor being passed, the client's socket, is the one that failed. */
-function isClientSideError(err: unknown): boolean {
-  return (err as { errno?: string }).errno === 'EBADF';
+/**
+ * Errors that say the worker's end is gone or is not the worker's: its hand-off socket closed or
+ * refused us (EPIPE, ECONNRESET, ENOTCONN, ECONNREFUSED, ENOENT), or a proxy stream's peer was
+ * another process. Anything else (EBADF or ENOTSOCK on the client's descriptor, ETOOMANYREFS,
+ * ENOBUFS, EMFILE in the daemon) is about this connection or the daemon, never the worker's fault.
+ */
+const WORKER_ERRNOS = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'ENOENT', 'EACCES']);
+
+function isWorkerFault(err: unknown): boolean {
+  if (err instanceof WorkerGone) return true;
+  if (err instanceof HandoffError) return err.code === handoffErrorCodes.CLOSED || WORKER_ERRNOS.has(err.errno ?? '');
+  return WORKER_ERRNOS.has((err as NodeJS.ErrnoException).code ?? '');
 }
 
-async function handOffFd(reg: Registration, socket: Socket, header: HandoffHeader, bytes: Buffer): Promise<void> {
+class WorkerGone extends Error {}
+
+async function handOffFd(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer): Promise<void> {
   const sender = reg.sender;
-  if (!sender || sender.closed) throw new Error('the worker hand-off socket is closed');
-  if (socket.destroyed) throw Object.assign(new Error('the client socket is closed'), { errno: 'EBADF' });
-  const fd = socketFd(socket);
+  if (!sender || sender.closed) throw new WorkerGone('the worker hand-off socket is closed');
   await sender.send(fd, encodeHandoffPayload(header, bytes));
-  // The worker holds its own descriptor now. Closing ours (close(), never shutdown()) leaves the
-  // connection open; the daemon keeps nothing of it.
-  socket.destroy();
 }
 
-function handOffProxy(reg: Registration, socket: Socket, header: HandoffHeader, bytes: Buffer): Promise<void> {
+function handOffProxy(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer, clients: ClientConnections): Promise<void> {
   return new Promise((resolve, reject) => {
     const upstream = connect(reg.path);
     upstream.setNoDelay(true);
     upstream.once('error', reject);
     upstream.once('connect', () => {
       upstream.off('error', reject);
+      // The daemon connects as root: a registrant that named a path it cannot open itself (another
+      // account's socket) would make the daemon its deputy. The stream's peer must be the very
+      // process that registered, as for fd hand-offs (service.ts #acquireSender), before any byte
+      // is written.
+      if (reg.creds !== undefined) {
+        let peer;
+        try {
+          peer = peerCredentials(socketFd(upstream));
+        } catch (err) {
+          upstream.destroy();
+          reject(err);
+          return;
+        }
+        if (peer.pid !== reg.creds.pid || peer.uid !== reg.creds.uid) {
+          upstream.destroy();
+          reject(new WorkerGone(`the proxy socket ${reg.path} belongs to process ${peer.pid} (uid ${peer.uid}), not to the registering worker`));
+          return;
+        }
+      }
+      let remote: { address: string; port: number };
+      let client: Socket;
+      try {
+        remote = clients.peerAddress(fd);
+        client = new Socket({ fd, readable: true, writable: true });
+      } catch (err) {
+        upstream.destroy();
+        reject(err);
+        return;
+      }
+      clients.adopted(client);
       // The worker's end of this stream is not the client's socket: tell it who the client is.
-      upstream.write(encodeProxyPreface({ ...header, remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 }, bytes));
+      upstream.write(encodeProxyPreface({ ...header, remoteAddress: remote.address, remotePort: remote.port }, bytes));
       const abort = (): void => {
-        socket.destroy();
+        client.destroy();
         upstream.destroy();
       };
-      socket.on('error', abort);
+      client.on('error', abort);
       upstream.on('error', abort);
-      socket.pipe(upstream);
-      upstream.pipe(socket);
-      resumeReading(socket);
+      client.pipe(upstream);
+      upstream.pipe(client);
       resolve();
     });
   });

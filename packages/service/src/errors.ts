@@ -11,8 +11,15 @@ export const ServiceErrorCodes = {
   ListenFailed: 'SERVICE_ERR_LISTEN_FAILED',
   /** Dropping privileges to the configured user failed. */
   PrivilegeDrop: 'SERVICE_ERR_PRIVILEGE_DROP',
+  /** The native addon that accepts and reads connections (@portshare/handoff) cannot be loaded. */
+  AddonUnavailable: 'SERVICE_ERR_ADDON_UNAVAILABLE',
   /** The configured user or group does not exist. */
   UnknownAccount: 'SERVICE_ERR_UNKNOWN_ACCOUNT',
+  /**
+   * An instance folder or file cannot be trusted (a symbolic link, another account's folder,
+   * writable by others): the message names the path, why, and what to do.
+   */
+  UnsafePath: 'SERVICE_ERR_UNSAFE_PATH',
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCodes)[keyof typeof ServiceErrorCodes];
 

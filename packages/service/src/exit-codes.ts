@@ -20,6 +20,9 @@ export function exitCodeFor(code: string): ExitCode {
       return ExitCode.NotRunning;
     case 'CONTROL_ERR_ACCESS_DENIED':
     case 'CONTROL_ERR_NOT_ADMINISTRATOR':
+    case 'CONTROL_ERR_TOO_MANY_CONNECTIONS':
+    case 'CONTROL_ERR_RESERVED':
+    case 'CONTROL_ERR_HELD':
       return ExitCode.Refused;
     case 'SERVICE_ERR_ALREADY_RUNNING':
       return ExitCode.AlreadyRunning;

@@ -1,4 +1,5 @@
-import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { HandoffError, type FrontGate } from '@portshare/handoff';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 
 export interface Endpoint {
@@ -8,17 +9,21 @@ export interface Endpoint {
 
 interface Entry {
   endpoint: Endpoint;
-  server: Server;
+  /** The listening socket, owned by the front gate. */
+  fd: number;
   refs: number;
   connections: number;
 }
 
 export interface ListenerSetOptions {
+  /** Opens and closes the listening sockets (native; see @portshare/handoff's FrontGate). */
+  gate: FrontGate;
   backlog: number;
+  /** TCP_DEFER_ACCEPT seconds for every listener; 0: off. */
+  deferAcceptSeconds: number;
   ipv6: boolean;
   /** Ports bound once at start on the any-addresses; every registration on them shares those sockets. */
   reservedPorts: readonly number[];
-  onConnection(socket: Socket, endpoint: Endpoint): void;
 }
 
 /**
@@ -28,7 +33,8 @@ export interface ListenerSetOptions {
  */
 export class ListenerSet {
   readonly #entries = new Map<string, Entry>();
-  readonly #opening = new Map<string, Promise<Entry>>();
+  /** The same entries by listening descriptor, for the gate's accept reports. */
+  readonly #byFd = new Map<number, Entry>();
   readonly #options: ListenerSetOptions;
 
   constructor(options: ListenerSetOptions) {
@@ -50,72 +56,58 @@ export class ListenerSet {
    * Takes a reference on every endpoint, opening those not yet open. All or nothing: if one fails,
    * the references taken are released and the error says which endpoint and why.
    */
-  async acquire(endpoints: Endpoint[]): Promise<Endpoint[]> {
+  acquire(endpoints: Endpoint[]): Endpoint[] {
     const taken: Endpoint[] = [];
     try {
-      for (const ep of endpoints) {
-        const got = await this.#acquireOne(ep);
-        if (got) taken.push(ep);
-      }
+      for (const ep of endpoints) if (this.#acquireOne(ep)) taken.push(ep);
     } catch (err) {
-      for (const ep of taken) this.release([ep]);
+      this.release(taken);
       throw err;
     }
     return taken;
   }
 
-  async #acquireOne(ep: Endpoint): Promise<boolean> {
+  #acquireOne(ep: Endpoint): boolean {
     const key = keyOf(ep);
-    const existing = this.#entries.get(key);
-    if (existing) {
-      existing.refs++;
-      return true;
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      try {
+        entry = this.#open(ep);
+      } catch (err) {
+        // An IPv6 any-address where the host has no IPv6 is not an error for a host-name registration.
+        const errno = (err as ServiceError).cause instanceof HandoffError ? ((err as ServiceError).cause as HandoffError).errno : undefined;
+        if (ep.address === '::' && (errno === 'EAFNOSUPPORT' || errno === 'EADDRNOTAVAIL')) return false;
+        throw err;
+      }
+      this.#entries.set(key, entry);
+      this.#byFd.set(entry.fd, entry);
     }
-    let opening = this.#opening.get(key);
-    if (!opening) {
-      opening = this.#open(ep);
-      this.#opening.set(key, opening);
-    }
+    entry.refs++;
+    return true;
+  }
+
+  #open(ep: Endpoint): Entry {
     try {
-      const entry = await opening;
-      if (!this.#entries.has(key)) this.#entries.set(key, entry);
-      this.#entries.get(key)!.refs++;
-      return true;
+      const o = this.#options;
+      const { fd } = o.gate.listen(ep.address, ep.port, o.backlog, ep.address === '::', o.deferAcceptSeconds);
+      return { endpoint: ep, fd, refs: 0, connections: 0 };
     } catch (err) {
-      // An IPv6 any-address where the host has no IPv6 is not an error for a host-name registration.
-      const code = (err as ServiceError & { errno?: string }).cause as NodeJS.ErrnoException | undefined;
-      if (ep.address === '::' && (code?.code === 'EAFNOSUPPORT' || code?.code === 'EADDRNOTAVAIL')) return false;
-      throw err;
-    } finally {
-      this.#opening.delete(key);
+      const errno = err instanceof HandoffError ? err.errno : undefined;
+      throw new ServiceError(
+        ServiceErrorCodes.ListenFailed,
+        `Cannot listen on ${fmt(ep)}: ${errno ?? (err as Error).message}` +
+          (errno === 'EADDRINUSE' ? ' (another program holds the port without sharing it)' : '') +
+          (errno === 'EACCES' ? ' (ports below 1024 need root: list them in reservedPorts)' : ''),
+        { cause: err },
+      );
     }
   }
 
-  #open(ep: Endpoint): Promise<Entry> {
-    return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true });
-      const entry: Entry = { endpoint: ep, server, refs: 0, connections: 0 };
-      server.on('connection', (socket) => {
-        entry.connections++;
-        this.#options.onConnection(socket, ep);
-      });
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(
-          new ServiceError(
-            ServiceErrorCodes.ListenFailed,
-            `Cannot listen on ${fmt(ep)}: ${err.code ?? err.message}` +
-              (err.code === 'EADDRINUSE' ? ' (another program holds the port without sharing it)' : '') +
-              (err.code === 'EACCES' ? ' (ports below 1024 need root: list them in reservedPorts)' : ''),
-            { cause: err },
-          ),
-        );
-      });
-      server.listen({ host: ep.address, port: ep.port, backlog: this.#options.backlog, ipv6Only: ep.address === '::' }, () => {
-        server.removeAllListeners('error');
-        server.on('error', () => {});
-        resolve(entry);
-      });
-    });
+  /** The endpoint a listening descriptor serves, counting one more connection on it. */
+  accepted(fd: number, count: number): Endpoint | undefined {
+    const entry = this.#byFd.get(fd);
+    if (entry !== undefined) entry.connections += count;
+    return entry?.endpoint;
   }
 
   release(endpoints: Endpoint[]): void {
@@ -125,7 +117,8 @@ export class ListenerSet {
       if (!entry) continue;
       if (--entry.refs <= 0) {
         this.#entries.delete(key);
-        entry.server.close();
+        this.#byFd.delete(entry.fd);
+        this.#options.gate.unlisten(entry.fd);
       }
     }
   }
@@ -134,16 +127,10 @@ export class ListenerSet {
     return [...this.#entries.values()].map((e) => ({ address: e.endpoint.address, port: e.endpoint.port, connections: e.connections }));
   }
 
-  /** The bound port of an endpoint opened with port 0 (tests). */
-  boundPort(ep: Endpoint): number | undefined {
-    const addr = this.#entries.get(keyOf(ep))?.server.address();
-    return addr && typeof addr === 'object' ? addr.port : undefined;
-  }
-
-  closeAll(): Promise<void> {
-    const all = [...this.#entries.values()];
+  closeAll(): void {
+    for (const entry of this.#entries.values()) this.#options.gate.unlisten(entry.fd);
     this.#entries.clear();
-    return Promise.all(all.map((e) => new Promise<void>((r) => e.server.close(() => r())))).then(() => undefined);
+    this.#byFd.clear();
   }
 }
 

@@ -1,16 +1,61 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { pino, symbols, type Logger } from 'pino';
+import type { Counters } from '@portshare/control';
 import type { ServiceConfig } from './config.js';
+import { configureConnectionLog } from './connection-log.js';
+import { ServiceError, ServiceErrorCodes } from './errors.js';
+import { LogSink } from './log-sink.js';
+
+export { logConnectionEvent, connectionLogFor, ConnectionLog, type ConnectionLogLevel, type ConnectionLogOptions } from './connection-log.js';
+export { sanitizeText, sanitizeValue, sanitizeFields } from './log-sanitize.js';
+export { LogSink } from './log-sink.js';
 
 /**
  * Structured logs (pino, one JSON object per line). The destination is the instance's log file
- * unless config.log.file says otherwise ('-' for stderr); writes are synchronous so the last lines
- * before a crash are not lost.
+ * unless config.log.file says otherwise ('-' for stderr). Each line is written synchronously, so
+ * the last lines before a crash are not lost, through a LogSink, so that a full disk or a failing
+ * write loses (and counts) lines but never stops or kills the daemon. The file is opened here,
+ * before privileges are dropped, and kept open; it is opened for appending (O_APPEND), so
+ * `logrotate` with `copytruncate` can rotate it under the running daemon.
+ *
+ * A file that cannot be opened is a configuration error naming `log.file` (SERVICE_ERR_BAD_CONFIG),
+ * not a daemon that runs without logs.
  */
-export function createLogger(config: ServiceConfig, defaultFile: string): Logger {
+export function createLogger(config: ServiceConfig, defaultFile: string, source = 'configuration', openFd?: number): Logger {
   const file = config.log.file ?? defaultFile;
-  if (file === '-') return pino({ level: config.log.level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
-  mkdirSync(dirname(file), { recursive: true });
-  return pino({ level: config.log.level, base: { pid: process.pid } }, pino.destination({ dest: file, sync: true, mkdir: true }));
+  const options = { level: config.log.level, base: { pid: process.pid } };
+  if (file === '-') return pino(options, new LogSink(2, { owned: false }));
+  // Opened by the caller (the daemon, as root, without following links): write through it.
+  if (openFd !== undefined) return pino(options, new LogSink(openFd, { owned: true }));
+  let fd: number;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    fd = openSync(file, 'a');
+  } catch (err) {
+    const which = config.log.file === undefined ? `(unset: the instance's log file ${file})` : `(${file})`;
+    throw new ServiceError(
+      ServiceErrorCodes.BadConfig,
+      `Invalid configuration in ${source}: 'log.file' ${which} cannot be opened: ${(err as Error).message}. Point it at a writable file, or "-" for stderr.`,
+      { cause: err },
+    );
+  }
+  return pino(options, new LogSink(fd, { owned: true }));
+}
+
+/** The LogSink behind a logger made by createLogger (undefined for another destination). */
+export function logSinkOf(log: Logger): LogSink | undefined {
+  const stream = (log as unknown as Record<symbol, unknown>)[symbols.streamSym];
+  return stream instanceof LogSink ? stream : undefined;
+}
+
+/**
+ * Wires a service's logger to its configuration and counters: lines lost to write failures are
+ * counted in `logWriteFailures`, per-connection lines summarised in `logLinesSuppressed`, and the
+ * connection path's limits (log.maxLineFieldBytes, log.perConnectionLinesPerSecond) apply to
+ * logConnectionEvent on this logger and its children.
+ */
+export function bindServiceLog(log: Logger, config: ServiceConfig['log'], counters: Counters): void {
+  logSinkOf(log)?.useCounters(counters);
+  configureConnectionLog(log, { maxFieldBytes: config.maxLineFieldBytes, linesPerSecond: config.perConnectionLinesPerSecond, counters });
 }

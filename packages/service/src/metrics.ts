@@ -1,8 +1,14 @@
 import { createServer, type Server } from 'node:http';
+import { metricsListenError } from './config-host.js';
 import { prometheusText } from './counters.js';
 import type { PortshareService } from './service.js';
 
-/** Optional Prometheus endpoint: GET /metrics. Bound to loopback by default. */
+/**
+ * Optional Prometheus endpoint: GET /metrics. Bound to loopback by default. Every counter of the
+ * status reply is exposed, the daemon's own health (log write failures, suppressed log lines)
+ * included. A host or port that cannot be listened on is refused as a configuration error naming
+ * `metrics.host` or `metrics.port`, not a bare `getaddrinfo ENOTFOUND`.
+ */
 export function startMetricsServer(service: PortshareService, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
@@ -19,7 +25,7 @@ export function startMetricsServer(service: PortshareService, host: string, port
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(metricsListenError(err, service.config, service.paths.configFile)));
     server.listen(port, host, () => resolve(server));
   });
 }

@@ -1,13 +1,16 @@
-import { chownSync } from 'node:fs';
+import { lchownSync } from 'node:fs';
 import { lookupGroupId, lookupUser } from './accounts.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 
 /**
  * Started as root to bind a low port (808 is net.tcp's default), the daemon switches to an
- * unprivileged user once every privileged socket is open. Files it must keep writing are handed
- * to that user first.
+ * unprivileged user once every privileged socket is open. Nothing it writes needs the new user to
+ * own a folder: the log stays open on the descriptor root opened, and the run and log folders
+ * stay root's, so that account can never plant a link where root writes at the next start
+ * (instance-files.ts). `handOver` are entries (the control socket) given to the user with
+ * lchown, which never follows a link; they must lie in folders only root can change.
  */
-export function dropPrivileges(user: string | undefined, group: string | undefined, ownFiles: string[]): { uid: number; gid: number } | undefined {
+export function dropPrivileges(user: string | undefined, group: string | undefined, handOver: string[]): { uid: number; gid: number } | undefined {
   if (user === undefined || process.getuid?.() !== 0) return undefined;
   const account = lookupUser(user);
   if (!account || account.gid < 0) {
@@ -18,11 +21,11 @@ export function dropPrivileges(user: string | undefined, group: string | undefin
     throw new ServiceError(ServiceErrorCodes.UnknownAccount, `The configured group '${group}' does not exist. Create it, or change 'group' in the configuration.`);
   }
   try {
-    for (const f of ownFiles) {
+    for (const f of handOver) {
       try {
-        chownSync(f, account.uid, gid);
+        lchownSync(f, account.uid, gid);
       } catch {
-        /* a file that does not exist yet is created later by the new user */
+        /* gone: nothing to hand over */
       }
     }
     process.setgroups?.([gid]);

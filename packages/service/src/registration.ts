@@ -21,6 +21,11 @@ export interface Registration {
   /** Hand-offs in flight (the queue of SMSvcHost's MessageQueue), capped by maxPendingConnections. */
   queueLength: number;
   dispatched: number;
+  /**
+   * When the worker last took a hand-off (or registered). Hand-offs waiting while it takes none
+   * for workerStallTimeoutMs mark it stalled (dispatcher.ts).
+   */
+  lastProgressAt: number;
   /** Set once unregistered: hand-offs still queued are aborted. */
   closed: boolean;
   /** Owner's control connection, closed when a hand-off to this worker fails. */

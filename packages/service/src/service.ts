@@ -13,17 +13,22 @@ import {
   type RegisterRequest,
   type StatusReply,
 } from '@portshare/control';
-import { FramingLimits, parseVia } from '@portshare/framing';
-import { HandoffSender, isSupported } from '@portshare/handoff';
+import { FramingLimits, parseVia, type ParsedVia } from '@portshare/framing';
+import { HandoffSender, descriptorLimit, isSupported, unsupportedReason } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { AccessPolicy } from './access.js';
+import { RegistrationHolds, heldMessage, routeNodeKey } from './registration-holds.js';
+import { UriReservations, reservedMessage } from './reservations.js';
+import { logConnectionEvent } from './connection-log.js';
 import { userName } from './accounts.js';
 import type { ServiceConfig } from './config.js';
-import { ConnectionPipeline } from './connection-pipeline.js';
+import { ConnectionPipeline, descriptorBudget, reserveFor } from './connection-pipeline.js';
 import { ControlServer, type ControlHandler, type ControlPeer } from './control-server.js';
 import { createCounters } from './counters.js';
+import { bindServiceLog } from './logger.js';
 import { ListenerSet, type Endpoint } from './listeners.js';
 import type { Registration } from './registration.js';
+import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RoutingTable } from './routing-table.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -37,6 +42,8 @@ export interface ServiceOptions {
 }
 
 const MODES = new Set<string>(Object.values(HostNameComparisonMode));
+
+
 
 /**
  * The sharing service: the control socket, the routing table, the shared listeners and the
@@ -57,6 +64,8 @@ export class PortshareService implements ControlHandler {
   readonly #pipeline: ConnectionPipeline;
   readonly #control: ControlServer;
   readonly #access: AccessPolicy;
+  readonly #reservations: UriReservations;
+  readonly #holds: RegistrationHolds;
   readonly #onStop: (() => void) | undefined;
   #reserved: Endpoint[] = [];
   #paused = false;
@@ -67,8 +76,20 @@ export class PortshareService implements ControlHandler {
     this.config = options.config;
     this.log = options.log;
     this.#onStop = options.onStopRequested;
+    // Lost and summarised log lines show in status and /metrics; connection lines get config.log's limits.
+    bindServiceLog(this.log, this.config.log, this.counters);
     this.handoff = this.config.handoff === 'auto' && isSupported() ? 'fd' : 'proxy';
     this.#access = new AccessPolicy(this.config.allowAccounts);
+    this.#reservations = new UriReservations(this.config.reservations, this.paths.configFile);
+    this.#holds = new RegistrationHolds(this.config.registrationHoldMs);
+    const reason = unsupportedReason();
+    if (reason !== undefined) {
+      throw new ServiceError(
+        ServiceErrorCodes.AddonUnavailable,
+        `The sharing service accepts and reads connections in the @portshare/handoff addon, which is not available: ${reason}. ` +
+          'Install a C toolchain (make, g++, python3) and run `pnpm rebuild @portshare/handoff`.',
+      );
+    }
     this.#pipeline = new ConnectionPipeline({
       counters: this.counters,
       routes: this.#routes,
@@ -81,9 +102,16 @@ export class PortshareService implements ControlHandler {
         maxContentTypeBytes: this.config.maxContentTypeBytes,
         timeoutMs: this.config.receiveTimeoutMs,
       },
+      faults: { drainBytes: this.config.faultDrainBytes, drainTimeoutMs: this.config.faultDrainTimeoutMs },
+      reserveDescriptors: reserveFor(descriptorLimit().soft),
+      maxClientDescriptors: descriptorBudget(descriptorLimit().soft, this.config.maxControlConnections, reserveFor(descriptorLimit().soft)),
+      endpointOf: (fd, count) => this.#listeners.accepted(fd, count),
       dispatch: {
-        faults: { drainBytes: this.config.faultDrainBytes, drainTimeoutMs: this.config.faultDrainTimeoutMs },
-        maxQueueLength: this.config.maxPendingConnections,
+        // Admission keeps the hand-offs waiting for workers near maxPendingConnections (the
+        // connections being read, and those on probation, may still join them), so this bound,
+        // SMSvcHost's abort for a full queue, is only a backstop.
+        maxQueueLength: 3 * this.config.maxPendingConnections,
+        stallTimeoutMs: this.config.workerStallTimeoutMs,
         log: this.log,
         onWorkerFailed: (reg) => {
           // SMSvcHost unregisters a worker whose hand-off failed and aborts its control channel (§2.4).
@@ -94,9 +122,10 @@ export class PortshareService implements ControlHandler {
     });
     this.#listeners = new ListenerSet({
       backlog: this.config.listenBacklog,
+      deferAcceptSeconds: this.config.deferAcceptSeconds,
       ipv6: this.config.ipv6,
       reservedPorts: this.config.reservedPorts,
-      onConnection: (socket, ep) => this.#pipeline.accept(socket, ep),
+      gate: this.#pipeline.gate,
     });
     this.#control = new ControlServer(
       {
@@ -104,8 +133,12 @@ export class PortshareService implements ControlHandler {
         maxMessageBytes: this.config.maxControlMessageBytes,
         maxConnections: this.config.maxControlConnections,
         maxUnlistedConnections: this.config.maxUnlistedControlConnections,
+        maxConnectionsPerUser: this.config.maxControlConnectionsPerUser,
+        reservedConnections: this.config.reservedControlConnections,
+        idleTimeoutMs: this.config.controlIdleTimeoutMs,
         maxRequestsInFlight: this.config.maxControlRequestsInFlight,
         isAllowed: (creds) => this.#access.allows(creds),
+        isAdministrator: (creds) => this.#access.isAdministrator(creds),
         // Access is decided per peer by its kernel credentials, so anyone may connect; without the
         // addon (no credentials) the file mode is the gate and only the owner may connect.
         mode: isSupported() ? 0o666 : 0o600,
@@ -121,17 +154,37 @@ export class PortshareService implements ControlHandler {
       this.#reserved.push(...(await this.#listeners.acquire(this.#listeners.endpointsFor('localhost', port))));
     }
     await this.#control.listen();
+    this.#checkDescriptorLimit();
     this.log.info(
       { pid: process.pid, handoff: this.handoff, control: this.paths.controlSocket, reservedPorts: this.config.reservedPorts },
       'portshare service started',
     );
   }
 
+  /**
+   * Warns when the open-files limit is below what the configured limits can use at once: every
+   * pending and every draining connection, every control connection, the gate's reserve, and room
+   * for hand-offs in flight, hand-off sockets, listeners and the log. Below it the daemon still
+   * works (accepting pauses at the limit) but clients wait.
+   */
+  #checkDescriptorLimit(): void {
+    const c = this.config;
+    const { soft } = descriptorLimit();
+    const need = 2 * c.maxPendingConnections + c.maxControlConnections + reserveFor(soft) + 64;
+    if (soft !== -1 && soft < need) {
+      this.log.warn(
+        { limit: soft, need, maxPendingConnections: c.maxPendingConnections, maxControlConnections: c.maxControlConnections },
+        `the open-files limit (${soft}) is below what the configured limits can use (${need}); raise it (LimitNOFILE=, ulimit -n) or lower maxPendingConnections`,
+      );
+    }
+  }
+
   async stop(): Promise<void> {
     await this.#control.close();
     for (const reg of [...this.#registrations.values()]) this.#unregister(reg);
     this.#listeners.release(this.#reserved);
-    await this.#listeners.closeAll();
+    this.#listeners.closeAll();
+    this.#pipeline.close();
     this.log.info('portshare service stopped');
   }
 
@@ -258,6 +311,8 @@ export class PortshareService implements ControlHandler {
     if (parsed.scheme.toLowerCase() !== 'net.tcp') {
       throw new ControlError(ControlErrorCodes.ProtocolUnsupported, registrationMessages[ControlErrorCodes.ProtocolUnsupported]());
     }
+    const node = routeNodeKey(parsed, req.hostNameComparisonMode);
+    this.#checkReservationsAndHolds(peer, req.uri, parsed, req.hostNameComparisonMode, node);
     if (this.#registrations.size >= this.config.maxRegistrations || peer.registrations.size >= this.config.maxRegistrationsPerConnection) {
       throw new ControlError(ControlErrorCodes.QuotaExceeded, registrationMessages[ControlErrorCodes.QuotaExceeded]());
     }
@@ -293,6 +348,7 @@ export class PortshareService implements ControlHandler {
       sender,
       queueLength: 0,
       dispatched: 0,
+      lastProgressAt: Date.now(),
       closed: false,
       owner: peer,
     };
@@ -304,15 +360,40 @@ export class PortshareService implements ControlHandler {
     }
     this.#registrations.set(reg.id, reg);
     peer.registrations.add(reg.id);
+    this.#holds.release(node);
     this.counters.registrationsActive++;
     this.counters.urisRegistered++;
     this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, pid: peer.creds?.pid }, 'registered');
     return { registrationId: reg.id };
   }
 
+  /**
+   * URI reservations (http.sys URL ACLs, see reservations.ts) and the hold after a registration
+   * ends (registration-holds.ts). Root and the daemon's own user pass both: they are trusted with
+   * the whole machine. Without peer credentials (no addon) the control socket is private to the
+   * daemon's own user, so there is one account and nothing to keep apart.
+   */
+  #checkReservationsAndHolds(peer: ControlPeer, uri: string, parsed: ParsedVia, mode: HostNameComparisonMode, node: string): void {
+    const creds = peer.creds;
+    if (creds === undefined || this.#access.isAdministrator(creds)) return;
+    const reservation = this.#reservations.refusing(parsed, mode, creds);
+    if (reservation !== undefined) {
+      // A racer retries as fast as it likes: these lines are rate-limited like connection lines.
+      logConnectionEvent(this.log, 'warn', { uid: creds.uid, peerPid: creds.pid, uri, reservation: reservation.uri }, 'registration refused: reserved');
+      throw new ControlError(ControlErrorCodes.Reserved, reservedMessage(uri, reservation, creds.uid, this.paths.configFile));
+    }
+    const hold = this.#holds.heldFrom(node, creds.uid);
+    if (hold !== undefined) {
+      logConnectionEvent(this.log, 'warn', { uid: creds.uid, peerPid: creds.pid, uri, heldFor: hold.uid }, 'registration refused: held');
+      throw new ControlError(ControlErrorCodes.Held, heldMessage(hold, this.#holds.holdMs));
+    }
+  }
+
   #unregister(reg: Registration): void {
     if (reg.closed) return;
     reg.closed = true;
+    // Held for its account a while, so a restarting worker gets its URI back (registrationHoldMs).
+    if (reg.creds !== undefined) this.#holds.hold(routeNodeKey(reg.parsed, reg.mode), reg.creds.uid);
     this.#routes.remove(reg.parsed, reg.mode, reg);
     this.#registrations.delete(reg.id);
     (reg.owner as ControlPeer).registrations?.delete(reg.id);

@@ -1,87 +1,91 @@
-import type { Socket } from 'node:net';
 import { FramingError, Mode, PreambleDecoder, type ParsedVia } from '@portshare/framing';
-import { stopReading } from './socket-reading.js';
 
 export interface SniffOptions {
   maxViaBytes: number;
   maxContentTypeBytes: number;
-  /** receiveTimeout: one timer for the whole read (wcf-port-sharing notes §2.3 step 5). */
+  /** receiveTimeout: the whole read, accept to routing (wcf-port-sharing notes §2.3 step 5). */
   timeoutMs: number;
 }
 
-export type SniffResult =
-  | { ok: true; mode: Mode; via: string; parsedVia: ParsedVia; bytes: Buffer }
-  | { ok: false; reason: 'timeout' | 'eof' | 'closed-before-data' | 'malformed' | 'unsupported-mode'; error?: Error };
+export type SniffOutcome =
+  | { done: false }
+  | { done: true; ok: true; mode: Mode; via: string; parsedVia: ParsedVia; bytes: Buffer }
+  | { done: true; ok: false; reason: 'malformed' | 'unsupported-mode' | 'too-long'; error: Error };
 
 /**
- * Reads a new connection's preamble just far enough to route it, as SMSvcHost's
+ * The most a connection may send before it can be routed: the preamble through the via and the
+ * encoding record at their limits ([MC-NMF] 2.2.3.1–2.2.3.4: version 3 bytes, mode 2, via record
+ * 1 + a size of at most 2 bytes + maxViaBytes, an extensible encoding 1 + 2 + maxContentTypeBytes),
+ * with room to spare. Reading stops there, so the bytes a client can make the daemon keep and hand
+ * off are bounded by the configured limits, not by how much it writes at once.
+ */
+export function preambleReadLimit(options: Pick<SniffOptions, 'maxViaBytes' | 'maxContentTypeBytes'>): number {
+  return 3 + 2 + 3 + options.maxViaBytes + 3 + options.maxContentTypeBytes + 64;
+}
+
+/**
+ * A new connection's preamble, read just far enough to route it, as SMSvcHost's
  * ListenerConnectionModeReader and DupHandleConnectionReader do (wcf-port-sharing notes §2.3):
  * through the Via for singleton mode 1, through the encoding record for duplex mode 2. Modes 3 and 4
  * are valid framing but not shareable: abort without a fault, as SMSvcHost does.
  *
- * Every byte read is kept, from byte 0, including bytes past the point we needed (clients send the
- * whole preamble in one write): the worker gets all of them. Reading stops at once when enough is
- * known, so no byte is left behind in a stream buffer we would then close.
+ * Sans-I/O: the front gate reads, this decides. Every byte pushed is kept, from byte 0, including
+ * bytes past the point routing needed (clients send the whole preamble in one write): the worker
+ * gets all of them and reads the preamble again itself.
  */
-export function sniffPreamble(socket: Socket, options: SniffOptions): Promise<SniffResult> {
-  return new Promise((resolve) => {
-    const decoder = new PreambleDecoder({
-      maxViaBytes: options.maxViaBytes,
-      maxContentTypeBytes: options.maxContentTypeBytes,
-    });
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let done = false;
+export class PreambleSniffer {
+  readonly #decoder: PreambleDecoder;
+  readonly #chunks: Buffer[] = [];
+  readonly #limit: number;
+  #total = 0;
 
-    const finish = (result: SniffResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.off('close', onEnd);
-      resolve(result);
-    };
+  constructor(options: Pick<SniffOptions, 'maxViaBytes' | 'maxContentTypeBytes'>) {
+    this.#decoder = new PreambleDecoder({ maxViaBytes: options.maxViaBytes, maxContentTypeBytes: options.maxContentTypeBytes });
+    this.#limit = preambleReadLimit(options);
+  }
 
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      total += chunk.length;
-      try {
-        decoder.decode(chunk);
-      } catch (err) {
-        finish({ ok: false, reason: 'malformed', error: err as Error });
-        return;
-      }
-      const mode = decoder.mode;
-      if (mode !== undefined && mode !== Mode.Duplex && mode !== Mode.SingletonUnsized) {
-        finish({
-          ok: false,
-          reason: 'unsupported-mode',
-          error: new FramingError('NMF_ERR_UNSUPPORTED_MODE', `Framing mode ${mode} is not supported.`),
-        });
-        return;
-      }
-      const enough =
-        (mode === Mode.SingletonUnsized && decoder.viaKnown) || (mode === Mode.Duplex && decoder.encodingKnown);
-      if (!enough) return;
-      stopReading(socket, chunks);
-      finish({
+  /** Bytes received so far. */
+  get received(): number {
+    return this.#total;
+  }
+
+  push(chunk: Buffer): SniffOutcome {
+    this.#chunks.push(chunk);
+    this.#total += chunk.length;
+    try {
+      this.#decoder.decode(chunk);
+    } catch (err) {
+      return { done: true, ok: false, reason: 'malformed', error: err as Error };
+    }
+    const mode = this.#decoder.mode;
+    if (mode !== undefined && mode !== Mode.Duplex && mode !== Mode.SingletonUnsized) {
+      return {
+        done: true,
+        ok: false,
+        reason: 'unsupported-mode',
+        error: new FramingError('NMF_ERR_UNSUPPORTED_MODE', `Framing mode ${mode} is not supported.`),
+      };
+    }
+    const enough = (mode === Mode.SingletonUnsized && this.#decoder.viaKnown) || (mode === Mode.Duplex && this.#decoder.encodingKnown);
+    if (enough) {
+      return {
+        done: true,
         ok: true,
         mode,
-        via: decoder.via!,
-        parsedVia: decoder.parsedVia!,
-        bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-      });
-    };
-    const onEnd = (): void => finish({ ok: false, reason: total === 0 ? 'closed-before-data' : 'eof' });
-    const onError = (err: Error): void => finish({ ok: false, reason: 'eof', error: err });
-    const timer = setTimeout(() => finish({ ok: false, reason: 'timeout' }), options.timeoutMs);
-    timer.unref();
-
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('close', onEnd);
-    socket.on('error', onError);
-  });
+        via: this.#decoder.via!,
+        parsedVia: this.#decoder.parsedVia!,
+        bytes: this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#total),
+      };
+    }
+    if (this.#total >= this.#limit) {
+      return {
+        done: true,
+        ok: false,
+        reason: 'too-long',
+        // Unreachable while the decoder enforces the same limits; kept so the bound never depends on it.
+        error: new Error(`The preamble did not reach its routing point within ${this.#limit} bytes.`),
+      };
+    }
+    return { done: false };
+  }
 }

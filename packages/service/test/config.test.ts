@@ -1,14 +1,31 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig, validateConfig } from '../src/config.js';
+import { checkConfigOnHost } from '../src/config-host.js';
 import { ServiceErrorCodes } from '../src/errors.js';
+import { parseTimeSpan } from '../src/timespan.js';
+
+/** Expects a BadConfig error whose message names `key` (quoted, as the messages do) and matches `reason`. */
+function refuses(fn: () => unknown, key: string, reason: RegExp): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected '${key}' to be refused`).toBeDefined();
+  expect(err).toMatchObject({ code: ServiceErrorCodes.BadConfig });
+  const message = (err as Error).message;
+  expect(message).toContain(`'${key}'`);
+  expect(message).toMatch(reason);
+}
 
 describe('configuration', () => {
   it("uses SMSvcHost 4.x's defaults", () => {
     const c = defaultConfig();
-    expect(c.listenBacklog).toBe(12 * availableParallelism());
+    expect(c.listenBacklog).toBe(4096); // not SMSvcHost's 12 × processors: clients wait there while the pending table is full
     expect(c.maxPendingAccepts).toBe(4 * availableParallelism());
     expect(c.maxPendingConnections).toBe(100);
     expect(c.receiveTimeoutMs).toBe(30_000);
@@ -25,6 +42,7 @@ describe('configuration', () => {
   });
 
   it.each([
+    ['deferAcceptSeconds', 600, 601],
     ['maxViaBytes', 2048, 2049],
     ['maxContentTypeBytes', 256, 257],
     ['maxPendingConnections', 1_000_000, 1_000_001],
@@ -59,4 +77,237 @@ describe('configuration', () => {
     expect(c.maxPendingConnections).toBe(7);
     expect(c.log.level).toBe('warn');
   });
+
+  describe('durations: .NET TimeSpan.Parse rules', () => {
+    it.each([
+      ['00:00:30', 30_000],
+      ['00:00:059', 59_000], // leading zeros are fine; the value is what is checked
+      ['0:0:1', 1000],
+      [' 00:00:30 ', 30_000], // TimeSpan.Parse skips surrounding white space
+      ['01:02:03.5', 3_723_500],
+      ['00:00:00.123', 123],
+      ['00:00:00.1230000', 123], // seven fraction digits: ticks
+      ['00:01', 60_000], // hh:mm
+      ['1.00:00:00', 86_400_000], // d.hh:mm:ss
+      ['1.02:03', 93_780_000], // d.hh:mm
+      ['0:02:03:04', 7_384_000], // the general form d:hh:mm:ss
+      ['1', 86_400_000], // a lone number is days, as in .NET
+    ])('%j is %d ms', (text, ms) => {
+      expect(parseTimeSpan(text)).toEqual({ ok: true, ms });
+    });
+
+    it.each([
+      ['00:00:99', /seconds must be 0-59/],
+      ['00:00:60', /seconds must be 0-59/],
+      ['00:60:00', /minutes must be 0-59/],
+      ['24:00:00', /hours must be 0-23 .*1\.00:00:00/],
+      ['-00:00:01', /must not be negative/],
+      ['Infinite', /Infinite/],
+      ['00:00:00.12345678', /more than 7 fraction digits/],
+      ['00:00:00.0001', /finer than a millisecond/],
+      ['10675200', /at most 10675199/],
+      ['00:00:30s', /is not a TimeSpan/],
+      ['30 s', /is not a TimeSpan/],
+      ['', /is not a TimeSpan/],
+    ])('%j is refused: %s', (text, reason) => {
+      const r = parseTimeSpan(text);
+      expect(r.ok).toBe(false);
+      expect(r.ok ? '' : r.reason).toMatch(reason);
+    });
+
+    it('"00:00:99" in a setting is refused with the key and the reason, not read as 99 s', () => {
+      refuses(() => validateConfig({ receiveTimeoutMs: '00:00:99' }, 't.json'), 'receiveTimeoutMs', /"00:00:99" has 99 seconds; seconds must be 0-59/);
+      refuses(() => validateConfig({ faultDrainTimeoutMs: '00:61:00' }), 'faultDrainTimeoutMs', /minutes must be 0-59/);
+      refuses(() => validateConfig({ receiveTimeoutMs: 1.5 }), 'receiveTimeoutMs', /whole milliseconds/);
+      refuses(() => validateConfig({ receiveTimeoutMs: '2' }), 'receiveTimeoutMs', /from 1 to 86400000 ms \(got "2", 172800000 ms\)/);
+    });
+  });
+
+  describe('the file as a whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pscfg-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string): string => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+
+    it.each([['null'], ['[]'], ['"x"'], ['5'], ['true']])('a file holding %s is refused: (root) must be a JSON object', (text) => {
+      refuses(() => loadConfig(file('root.json', text)), '(root)', /must be a JSON object/);
+    });
+
+    it('refuses a key given twice, naming it and the line, at any depth', () => {
+      refuses(() => loadConfig(file('d1.json', '{\n "maxPendingConnections": 10,\n "maxPendingConnections": 100000\n}')), 'maxPendingConnections', /appears more than once \(again on line 3\)/);
+      refuses(() => loadConfig(file('d2.json', '{ "log": { "level": "info", "file": "-", "level": "silent" } }')), 'log.level', /appears more than once/);
+      refuses(
+        () => loadConfig(file('d3.json', '{ "reservations": [ { "uri": "net.tcp://+:808/a/" }, { "uri": "net.tcp://+:808/b/", "users": [], "uri": "net.tcp://+:808/c/" } ] }')),
+        'reservations[1].uri',
+        /appears more than once/,
+      );
+      // Escapes name the same key: JSON.parse would keep the last.
+      refuses(() => loadConfig(file('d4.json', '{ "ipv6": true, "\\u0069pv6": false }')), 'ipv6', /appears more than once/);
+    });
+
+    it('does not take equal keys in different objects for duplicates', () => {
+      const c = loadConfig(file('ok.json', JSON.stringify({ reservations: [{ uri: 'net.tcp://+:808/a/' }, { uri: 'net.tcp://+:808/b/' }], log: { level: 'warn' } })));
+      expect(c.reservations.map((r) => r.uri)).toEqual(['net.tcp://+:808/a/', 'net.tcp://+:808/b/']);
+    });
+
+    it('still refuses what is not strict JSON (comments, trailing commas)', () => {
+      expect(() => loadConfig(file('c.json', '{ "ipv6": true, // no\n }'))).toThrow(/is not valid JSON/);
+      expect(() => loadConfig(file('t.json', '{ "ipv6": true, }'))).toThrow(/is not valid JSON/);
+    });
+  });
+
+  describe('accounts', () => {
+    it('refuses an unknown user or group with its index, and takes names that exist and numeric ids as they are', () => {
+      refuses(() => validateConfig({ allowAccounts: { users: ['nobody', 'no-such-user-x1'] } }), 'allowAccounts.users[1]', /user 'no-such-user-x1' that does not exist in \/etc\/passwd/);
+      refuses(() => validateConfig({ allowAccounts: { groups: ['no-such-group-x1'] } }), 'allowAccounts.groups[0]', /group 'no-such-group-x1' that does not exist in \/etc\/group/);
+      refuses(() => validateConfig({ allowAccounts: { users: [''] } }), 'allowAccounts.users[0]', /non-empty/);
+      refuses(() => validateConfig({ allowAccounts: { users: [1000] } }), 'allowAccounts.users[0]', /non-empty user name or numeric id/);
+      refuses(() => validateConfig({ allowAccounts: { users: '1000' } }), 'allowAccounts.users', /must be a list/);
+      const c = validateConfig({ allowAccounts: { users: ['nobody', '4242', 'root'], groups: ['nogroup', '4242'] } });
+      expect(c.allowAccounts).toEqual({ users: ['nobody', '4242', 'root'], groups: ['nogroup', '4242'] });
+    });
+
+    it('refuses an unknown user or group to switch to', () => {
+      refuses(() => validateConfig({ user: 'no-such-user-x1' }), 'user', /does not exist/);
+      refuses(() => validateConfig({ user: 'nobody', group: 'no-such-group-x1' }), 'group', /does not exist/);
+      expect(validateConfig({ user: 'nobody', group: 'nogroup' })).toMatchObject({ user: 'nobody', group: 'nogroup' });
+    });
+  });
+
+  describe('the keys added for the front door', () => {
+    it('have their defaults', () => {
+      const c = defaultConfig();
+      expect(c.reservations).toEqual([]);
+      expect(c.registrationHoldMs).toBe(5000);
+      expect(c.maxControlConnectionsPerUser).toBe(32);
+      expect(c.reservedControlConnections).toBe(16);
+      expect(c.controlIdleTimeoutMs).toBe(30_000);
+      expect(c.log.maxLineFieldBytes).toBe(256);
+      expect(c.log.perConnectionLinesPerSecond).toBe(20);
+    });
+
+    it.each([
+      ['registrationHoldMs', 0, -1],
+      ['registrationHoldMs', 3_600_000, 3_600_001],
+      ['maxControlConnectionsPerUser', 1, 0],
+      ['maxControlConnectionsPerUser', 65535, 65536],
+      ['reservedControlConnections', 0, -1],
+      ['controlIdleTimeoutMs', 1, 0],
+      ['controlIdleTimeoutMs', 86_400_000, 86_400_001],
+    ])('%s: %d is accepted, %d is refused naming the key', (key, ok, over) => {
+      expect((validateConfig({ [key]: ok }) as unknown as Record<string, number>)[key]).toBe(ok);
+      refuses(() => validateConfig({ [key]: over }), key, /from/);
+    });
+
+    it('durations take TimeSpans too', () => {
+      expect(validateConfig({ registrationHoldMs: '01:00:00' }).registrationHoldMs).toBe(3_600_000);
+      expect(validateConfig({ controlIdleTimeoutMs: '1.00:00:00' }).controlIdleTimeoutMs).toBe(86_400_000);
+      refuses(() => validateConfig({ registrationHoldMs: '01:00:00.001' }), 'registrationHoldMs', /from 0 to 3600000 ms/);
+    });
+
+    it('reservedControlConnections must leave room under maxControlConnections', () => {
+      expect(validateConfig({ maxControlConnections: 17, reservedControlConnections: 16 }).reservedControlConnections).toBe(16);
+      refuses(() => validateConfig({ maxControlConnections: 16 }), 'reservedControlConnections', /\(16\) must be less than maxControlConnections \(16\)/);
+      refuses(() => validateConfig({ maxControlConnections: 10, reservedControlConnections: 65535 }), 'reservedControlConnections', /less than maxControlConnections/);
+      expect(validateConfig({ maxControlConnections: 1, reservedControlConnections: 0 }).maxControlConnections).toBe(1);
+    });
+
+    it.each([
+      ['maxLineFieldBytes', 16, 15],
+      ['maxLineFieldBytes', 65536, 65537],
+      ['perConnectionLinesPerSecond', 0, -1],
+      ['perConnectionLinesPerSecond', 1_000_000, 1_000_001],
+    ])('log.%s: %d is accepted, %d is refused naming the key', (key, ok, over) => {
+      expect((validateConfig({ log: { [key]: ok } }).log as unknown as Record<string, number>)[key]).toBe(ok);
+      refuses(() => validateConfig({ log: { [key]: over } }), `log.${key}`, /must be an integer/);
+    });
+
+    it('reservations: net.tcp URIs with accounts checked like allowAccounts', () => {
+      const c = validateConfig({
+        reservations: [
+          { uri: 'net.tcp://+:808/app/', users: ['nobody', '4242'], groups: ['nogroup'] },
+          { uri: 'net.tcp://*:9000/other', users: [] },
+          { uri: 'net.tcp://localhost/x' },
+        ],
+      });
+      expect(c.reservations).toEqual([
+        { uri: 'net.tcp://+:808/app/', users: ['nobody', '4242'], groups: ['nogroup'] },
+        { uri: 'net.tcp://*:9000/other', users: [], groups: [] },
+        { uri: 'net.tcp://localhost/x', users: [], groups: [] },
+      ]);
+      refuses(() => validateConfig({ reservations: {} }), 'reservations', /must be a list/);
+      refuses(() => validateConfig({ reservations: ['net.tcp://+:808/app/'] }), 'reservations[0]', /must be an object/);
+      refuses(() => validateConfig({ reservations: [{ users: ['nobody'] }] }), 'reservations[0].uri', /is required/);
+      refuses(() => validateConfig({ reservations: [{ uri: 'http://+:80/app/' }] }), 'reservations[0].uri', /net.tcp scheme/);
+      refuses(() => validateConfig({ reservations: [{ uri: '/app/' }] }), 'reservations[0].uri', /not an absolute URI/);
+      refuses(() => validateConfig({ reservations: [{ uri: ' net.tcp://+:808/app/' }] }), 'reservations[0].uri', /not an absolute URI/);
+      refuses(() => validateConfig({ reservations: [{ uri: `net.tcp://+:808/${'a'.repeat(2048)}` }] }), 'reservations[0].uri', /longer than 2048 bytes/);
+      refuses(() => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/', user: ['nobody'] }] }), 'reservations[0].user', /is not a known setting/);
+      refuses(
+        () => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/' }, { uri: 'net.tcp://+:808/b/', users: ['nobody', 'no-such-user-x1'] }] }),
+        'reservations[1].users[1]',
+        /does not exist/,
+      );
+      refuses(() => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/', groups: ['no-such-group-x1'] }] }), 'reservations[0].groups[0]', /does not exist/);
+    });
+
+    it('unknown keys stay refused, old and new sections alike', () => {
+      refuses(() => validateConfig({ registrationHold: 5 }), 'registrationHold', /is not a known setting/);
+      refuses(() => validateConfig({ log: { maxLineFieldByte: 5 } }), 'log.maxLineFieldByte', /is not a known setting/);
+      refuses(() => validateConfig(JSON.parse('{"__proto__": {"ipv6": false}}')), '__proto__', /is not a known setting/);
+      refuses(() => validateConfig({ log: { toString: 'x' } }), 'log.toString', /is not a known setting/);
+    });
+
+    it('metrics.host must be an address or a host name', () => {
+      refuses(() => validateConfig({ metrics: { host: 'bad host!' } }), 'metrics.host', /IP address or a host name/);
+      expect(validateConfig({ metrics: { host: '::1', port: 9100 } }).metrics).toEqual({ host: '::1', port: 9100 });
+      expect(validateConfig({ metrics: { host: 'localhost' } }).metrics.host).toBe('localhost');
+    });
+  });
+
+  describe('checkConfigOnHost: what the file alone cannot tell', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pscfg-host-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const check = (config: Record<string, unknown>) =>
+      checkConfigOnHost(validateConfig(config), { source: 'test.json', defaultLogFile: join(dir, 'logs', 'portshare.log') });
+    const rejects = async (p: Promise<void>, key: string, reason: RegExp): Promise<void> => {
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err, `expected '${key}' to be refused`).toBeDefined();
+      expect(err).toMatchObject({ code: ServiceErrorCodes.BadConfig });
+      expect(err!.message).toContain(`'${key}'`);
+      expect(err!.message).toMatch(reason);
+    };
+
+    it('a log file that cannot be written is refused with log.file', async () => {
+      writeFileSync(join(dir, 'a-file'), '');
+      mkdirSync(join(dir, 'a-folder'), { recursive: true });
+      await rejects(check({ log: { file: join(dir, 'a-file', 'portshare.log') } }), 'log.file', /ENOTDIR/);
+      await rejects(check({ log: { file: join(dir, 'a-folder') } }), 'log.file', /EISDIR/);
+      // The default file is checked too, and named as the default.
+      await rejects(
+        checkConfigOnHost(validateConfig({}), { source: 'test.json', defaultLogFile: join(dir, 'a-file', 'x.log') }),
+        'log.file',
+        /unset: the instance's log file/,
+      );
+      await expect(check({ log: { file: join(dir, 'new', 'deeper', 'portshare.log') } })).resolves.toBeUndefined();
+      await expect(check({ log: { file: '-' } })).resolves.toBeUndefined();
+      await expect(check({})).resolves.toBeUndefined();
+    });
+
+    it('a metrics host that does not resolve, or is not ours, is refused with metrics.host', async () => {
+      await rejects(check({ metrics: { port: 9100, host: 'no-such-host.invalid' } }), 'metrics.host', /does not resolve .*getaddrinfo ENOTFOUND/);
+      // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine. bind() only, no packet.
+      await rejects(check({ metrics: { port: 9100, host: '192.0.2.1' } }), 'metrics.host', /not an address of this machine \(EADDRNOTAVAIL\)/);
+      await expect(check({ metrics: { port: 9100, host: '127.0.0.1' } })).resolves.toBeUndefined();
+      // Without a port there is no endpoint, so nothing to check.
+      await expect(check({ metrics: { host: 'no-such-host.invalid' } })).resolves.toBeUndefined();
+    });
+  });
 });
+

@@ -29,6 +29,7 @@ export function startDaemon(home: string): Promise<DaemonProcess> {
 
 export interface WorkerProcess {
   registrationId: number;
+  pid: number;
   output: () => string;
   kill9(): Promise<void>;
   stop(): Promise<void>;
@@ -53,6 +54,7 @@ export async function startEchoWorker(
   }
   return {
     registrationId: Number(m[2]),
+    pid: p.pid,
     output: p.out,
     kill9: () => p.kill('SIGKILL'),
     stop: () => p.kill('SIGTERM'),

@@ -12,7 +12,8 @@ describe('limits enforced by the daemon', () => {
   const workers: WorkerProcess[] = [];
 
   beforeEach(async () => {
-    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, maxRegistrations: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 15_000 }));
+    // deferAcceptSeconds 0: the tests' silent connections are accepted at once.
+    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, maxRegistrations: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 15_000, deferAcceptSeconds: 0 }));
     daemon = await startDaemon(home);
   });
   afterEach(async () => {
@@ -21,52 +22,89 @@ describe('limits enforced by the daemon', () => {
     cleanup();
   });
 
-  it('maxPendingConnections: the 2nd unread connection waits, the 3rd is aborted at once', async () => {
-    const port = await freePort();
-    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
-    const stalled = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
-    for (const s of stalled) s.on('error', () => {});
-    let pending = 0;
-    for (let i = 0; i < 200 && pending < 2; i++) {
-      await sleep(10);
-      pending = (await status(paths)).pendingConnections;
-    }
-    expect(pending).toBe(2);
-    const started = Date.now();
-    const third = await exchange(port, Buffer.from([0x00]), { timeoutMs: 5000 });
-    expect(third.ended).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5000); // aborted, not timed out
-    for (const s of stalled) s.destroy();
-    for (let i = 0; i < 200 && (await status(paths)).pendingConnections > 0; i++) await sleep(10);
-    const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
-    const ok = await exchange(port, sent, { expectBytes: 2 + sent.length });
-    expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
-    ok.socket.destroy();
-  });
-
-  it('a full pending table evicts its oldest connection once that one is older than pendingEvictionMinAgeMs', async () => {
-    await daemon.stop();
-    cleanup();
-    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 300 }));
-    daemon = await startDaemon(home);
-    const port = await freePort();
-    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
-    const closed: string[] = [];
+  /** Two silent connections take both slots (pendingConnections 2). */
+  async function fillSlots(port: number, closed: string[] = []) {
     const stalled = ['first', 'second'].map((name) => {
       const s = connect(port, '127.0.0.1');
       s.on('error', () => {});
       s.on('close', () => closed.push(name));
       return s;
     });
-    for (let i = 0; i < 200 && (await status(paths)).pendingConnections < 2; i++) await sleep(10);
+    let pending = 0;
+    for (let i = 0; i < 300 && pending < 2; i++) {
+      await sleep(10);
+      pending = (await status(paths)).pendingConnections;
+    }
+    expect(pending).toBe(2);
+    return stalled;
+  }
+
+  it('maxPendingConnections: with every slot taken by silent connections, a newcomer with its preamble is served at once (probation); one without is closed without a byte', async () => {
+    const port = await freePort();
+    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
+    const stalled = await fillSlots(port);
+    const before = (await status(paths)).counters;
+    const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
+    const ok = await exchange(port, sent, { expectBytes: 2 + sent.length, timeoutMs: 5000 });
+    expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
+    ok.socket.destroy();
+    // One byte of a preamble: no routing point in its first read, and the held connections are
+    // younger than pendingEvictionMinAgeMs (15 s): it gets no slot.
+    const started = Date.now();
+    const partial = await exchange(port, sent.subarray(0, 1), { timeoutMs: 5000 });
+    expect(partial.ended).toBe(true);
+    expect(partial.data.length).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const after = (await status(paths)).counters;
+    expect(after.dispatchFailures - before.dispatchFailures).toBe(1);
+    expect((await status(paths)).pendingConnections).toBe(2);
+    for (const s of stalled) s.destroy();
+  });
+
+  it('a newcomer without its preamble takes the slot of the oldest pending connection once that one is older than pendingEvictionMinAgeMs', async () => {
+    await daemon.stop();
+    cleanup();
+    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, receiveTimeoutMs: 20_000, pendingEvictionMinAgeMs: 300, deferAcceptSeconds: 0 }));
+    daemon = await startDaemon(home);
+    const port = await freePort();
+    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
+    const closed: string[] = [];
+    const stalled = await fillSlots(port, closed);
     await sleep(350); // older than pendingEvictionMinAgeMs
+    const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
+    // Its preamble in two writes: the first read has no routing point, so it needs a slot.
+    const slow = connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    slow.on('data', (c: Buffer) => got.push(c));
+    slow.on('error', () => {});
+    slow.write(sent.subarray(0, 3));
+    for (let i = 0; i < 200 && closed.length === 0; i++) await sleep(10);
+    expect(closed).toEqual(['first']);
+    slow.write(sent.subarray(3));
+    for (let i = 0; i < 200 && Buffer.concat(got).length < 2; i++) await sleep(10);
+    expect(Buffer.concat(got).toString('latin1', 0, 2)).toBe('A:');
+    slow.destroy();
+    for (const s of stalled) s.destroy();
+  });
+
+  it('deferAcceptSeconds: a client that connects and says nothing takes no slot until the kernel stops waiting for it', async () => {
+    await daemon.stop();
+    cleanup();
+    ({ home, paths, cleanup } = makeHome({ maxPendingConnections: 2, receiveTimeoutMs: 20_000, deferAcceptSeconds: 3 }));
+    daemon = await startDaemon(home);
+    const port = await freePort();
+    workers.push(await startEchoWorker(home, `net.tcp://localhost:${port}/a`, 'A'));
+    const silent = connect(port, '127.0.0.1');
+    silent.on('error', () => {});
+    await sleep(1500);
+    const st = await status(paths);
+    expect(st.pendingConnections).toBe(0);
+    expect(st.counters.connectionsAccepted).toBe(0);
     const sent = encodePreamble({ via: `net.tcp://localhost:${port}/a`, encoding: 8 });
     const ok = await exchange(port, sent, { expectBytes: 2 + sent.length });
     expect(ok.data.toString('latin1', 0, 2)).toBe('A:');
     ok.socket.destroy();
-    for (let i = 0; i < 200 && closed.length === 0; i++) await sleep(10);
-    expect(closed).toEqual(['first']);
-    for (const s of stalled) s.destroy();
+    silent.destroy();
   });
 
   it('maxRegistrations: the registration past the quota is refused with WCF wording', async () => {

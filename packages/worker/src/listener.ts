@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +8,18 @@ import {
   ControlErrorCodes,
   HostNameComparisonMode,
   disabledMessage,
+  folderProblem,
   readState,
   resolveInstance,
   startDetached,
+  unsafePathError,
   type HandoffHeader,
   type InstancePaths,
 } from '@portshare/control';
 import { isSupported } from '@portshare/handoff';
 import { BaseUri } from './base-uri.js';
 import { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
+import { createHandoffFolder } from './handoff-folder.js';
 import { listenFd, listenProxy, type ConnectionReceiver } from './receivers.js';
 
 export interface NetTcpListenerOptions {
@@ -61,8 +63,6 @@ export interface NetTcpListenerEvents {
   /** A problem that does not stop the listener (a bad hand-off, a failed re-registration attempt). */
   warning: [error: Error];
 }
-
-let receiverCounter = 0;
 
 /**
  * A net.tcp listener: the counterpart of WCF's TCP transport manager. With port sharing it
@@ -243,10 +243,16 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
 
   async #openReceiver(fd: boolean, mode: number): Promise<ConnectionReceiver> {
     const paths = this.paths!;
-    // The daemon keeps a sticky, world-writable folder for workers' hand-off sockets.
-    const dir = join(paths.runDir, 'workers');
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `w${process.pid}-${++receiverCounter}.sock`);
+    // A per-user instance in its default folders (/tmp/portshare-<uid> without XDG_RUNTIME_DIR)
+    // is this account's: a run folder another account made first would let it stand in for the
+    // daemon and hand this worker connections of its choosing.
+    if (paths.home === undefined) {
+      const problem = folderProblem(paths.runDir, [process.geteuid?.() ?? 0]);
+      if (problem) throw unsafePathError(problem, 'Will not register through this instance: ');
+    }
+    // The socket goes in a folder of this receiver's own, with an unpredictable name, in the
+    // daemon's sticky workers folder (handoff-folder.ts): no other account can take its name.
+    const folder = createHandoffFolder(join(paths.runDir, 'workers'), mode !== 0o600);
     const onConnection = ({ socket, header }: { socket: Socket; header: HandoffHeader }): void => {
       this.emit('connection', socket, {
         // A passed socket is the client's own: its peer is the client (the header has it in proxy mode).
@@ -259,7 +265,24 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
       });
     };
     const onError = (err: WorkerError): void => void this.emit('warning', err);
-    return fd ? listenFd(path, mode, onConnection, onError) : listenProxy(path, mode, onConnection, onError);
+    let receiver: ConnectionReceiver;
+    try {
+      receiver = fd ? listenFd(folder.bindPath, mode, onConnection, onError) : await listenProxy(folder.bindPath, mode, onConnection, onError);
+    } catch (err) {
+      folder.remove();
+      throw err;
+    }
+    // The daemon is told the real path; the receiver was bound through the folder's descriptor.
+    return {
+      path: folder.socketPath,
+      transport: receiver.transport,
+      mode: receiver.mode,
+      allowOnlySender: (pid) => receiver.allowOnlySender(pid),
+      close: () => {
+        receiver.close();
+        folder.remove();
+      },
+    };
   }
 
   #onControlClosed(control: ControlClient): void {
@@ -294,6 +317,10 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
 const CONTROL_TO_WORKER: Partial<Record<string, WorkerErrorCode>> = {
   [ControlErrorCodes.ConflictingRegistration]: WorkerErrorCodes.AlreadyRegistered,
   [ControlErrorCodes.AccessDenied]: WorkerErrorCodes.AccessDenied,
+  // A reservation is an access check (WCF's AddressAccessDeniedException); a held URI is still,
+  // for a few seconds, another account's (as AddressAlreadyInUse while its worker restarts).
+  [ControlErrorCodes.Reserved]: WorkerErrorCodes.AccessDenied,
+  [ControlErrorCodes.Held]: WorkerErrorCodes.AlreadyRegistered,
   [ControlErrorCodes.PathTooLong]: WorkerErrorCodes.UriTooLong,
   [ControlErrorCodes.FailedToListen]: WorkerErrorCodes.ServiceFailedToListen,
   [ControlErrorCodes.Disabled]: WorkerErrorCodes.Disabled,

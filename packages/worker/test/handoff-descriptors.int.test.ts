@@ -38,9 +38,10 @@ beforeAll(async () => {
   worker = spawnProc([LISTENER_WORKER, `net.tcp://localhost:${port}/svc`, 'on', 'A'], { PORTSHARE_HOME: home.home });
   await worker.waitFor(/READY shared/);
   const dir = join(home.paths.runDir, 'workers');
-  const socket = readdirSync(dir).find((f) => f.startsWith(`w${worker.pid}-`));
+  // Each receiver binds h.sock in a folder of its own, w<pid>-<random> (src/handoff-folder.ts).
+  const folder = readdirSync(dir).find((f) => f.startsWith(`w${worker.pid}-`));
   // The worker allows the daemon's pid, which is this process's: this sender is taken.
-  sender = HandoffSender.connect(join(dir, socket!));
+  sender = HandoffSender.connect(join(dir, folder!, 'h.sock'));
 });
 
 afterAll(async () => {

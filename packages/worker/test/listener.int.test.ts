@@ -128,7 +128,8 @@ describe('NetTcpListener with port sharing', () => {
     await proxied.waitFor(/READY shared/);
     const status = await onDemandDaemon(paths);
     const sockets = readdirSync(join(paths.runDir, 'workers'));
-    const socketOf = (w: Proc) => join(paths.runDir, 'workers', sockets.find((f) => f.startsWith(`w${w.proc.pid}-`))!);
+    // Each receiver binds h.sock in a folder of its own, w<pid>-<random> (src/handoff-folder.ts).
+    const socketOf = (w: Proc) => join(paths.runDir, 'workers', sockets.find((f) => f.startsWith(`w${w.proc.pid}-`))!, 'h.sock');
     const forged = encodeHandoffPayload(
       { connectionId: 1, registrationId: 1, via: `net.tcp://localhost:${shared}/fd`, remoteAddress: '203.0.113.9', remotePort: 1, localAddress: '127.0.0.1', localPort: shared },
       encodePreamble({ via: `net.tcp://localhost:${shared}/fd`, encoding: 8 }),

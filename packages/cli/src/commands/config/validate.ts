@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Args } from '@oclif/core';
+import { checkConfigOnHost } from '@portshare/service';
 import { PortshareCommand } from '../../base-command.js';
 import { readConfigView } from '../../config-view.js';
 
@@ -14,8 +15,10 @@ export interface ConfigValidateResult {
 export class ConfigValidateCommand extends PortshareCommand<typeof ConfigValidateCommand> {
   static override summary = 'Check a configuration file: exit 0 when valid, 78 with the key and the reason when not.';
   static override description =
-    "Uses the service's own validation, so a file that passes is a file the service accepts. Unknown keys are " +
-    "errors: a misspelt limit must not silently keep its default. Without FILE, checks the instance's file.";
+    "Uses the service's own validation, so a file that passes is a file the service accepts. Unknown keys, keys " +
+    'given twice and accounts that do not exist are errors: a misspelt limit must not silently keep its default. ' +
+    'It also checks, as the user running it, what the service checks at start: that the log file can be written ' +
+    "and that metrics.host is an address of this machine. Without FILE, checks the instance's file.";
   static override examples = [
     { description: "Check the instance's configuration file.", command: '<%= config.bin %> config validate' },
     { description: 'Check a file before installing it.', command: '<%= config.bin %> config validate ./portshare.json' },
@@ -28,6 +31,8 @@ export class ConfigValidateCommand extends PortshareCommand<typeof ConfigValidat
     const named = this.args.file;
     const file = named === undefined ? this.paths.configFile : resolve(named);
     const view = readConfigView(file, { mustExist: named !== undefined });
+    // What the daemon checks at start beyond the file itself (the log file, the metrics address).
+    await checkConfigOnHost(view.config, { source: file, defaultLogFile: this.paths.logFile });
     const settingsFromFile = view.entries.filter((e) => e.source === 'file').length;
     this.log(
       view.fileExists
