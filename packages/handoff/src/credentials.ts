@@ -1,10 +1,9 @@
 /**
- * Peer credentials (SO_PEERCRED) and the descriptor behind a Node socket.
+ * Peer credentials (SO_PEERCRED).
  *
  * @module
  */
-import type { Socket } from 'node:net';
-import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { describeNative, fromNative, handoffErrorCodes } from './errors.js';
 import { requireNative } from './native.js';
 import { assertFd } from './validate.js';
 
@@ -40,26 +39,4 @@ export function peerCredentials(fd: number): PeerCredentials {
       err,
     );
   }
-}
-
-/**
- * The file descriptor of a connected Node socket (`socket._handle.fd`), for example the TCP
- * connection the daemon hands to a worker, or a Unix control connection whose peer credentials it
- * reads. The socket keeps owning the descriptor.
- *
- * @throws HandoffError `HANDOFF_ERR_CLOSED` when the socket has no descriptor (not connected yet,
- *   or already destroyed).
- */
-export function socketFd(socket: Socket): number {
-  // `_handle` is Node's internal TCPWrap/PipeWrap; `fd` is exposed on Unix and is -1 when closed.
-  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
-  const fd = handle?.fd;
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
-    throw new HandoffError(
-      handoffErrorCodes.CLOSED,
-      'The socket has no file descriptor: it is not connected yet or has been destroyed. ' +
-        "Call socketFd() on a connected socket (after 'connect' or in the server's 'connection' handler) and before destroy().",
-    );
-  }
-  return fd;
 }

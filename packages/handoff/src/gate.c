@@ -39,70 +39,23 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <node_api.h>
 #include <uv.h>
 
 #include "gate.h"
-
-#define G_ACCEPT 0
-#define G_BLOCKED 1
-#define G_DATA 2
-#define G_END 3
-#define G_CLOSED 4
-#define G_EMFILE 5
+#include "gate-internal.h"
 
 /* Connections accepted per listener per readiness event: bounds the work of
  * one event-loop turn, so a flood on one port cannot starve the others or the
  * control socket. The poll is level-triggered and fires again next turn. */
 #define ACCEPT_BATCH 64
-#define MAX_RESERVE 64
 #define EMFILE_RETRY_MS 100
 #define READ_CHUNK 4096
-
-enum { C_READING = 1, C_STOPPED, C_FAULT_WRITE, C_FAULT_DRAIN };
-
-typedef struct gate gate_t;
-
-typedef struct listener {
-  uv_poll_t handle;
-  int fd;
-  int polling;
-  gate_t* gate;
-  struct listener* next;
-} listener_t;
-
-typedef struct gconn {
-  uv_poll_t handle;
-  int fd;
-  int state;
-  size_t limit; /* bytes we may still read (C_READING) or drain (C_FAULT_DRAIN) */
-  unsigned char* out;
-  size_t out_len, out_off;
-  gate_t* gate;
-} gconn_t;
-
-struct gate {
-  napi_env env;
-  napi_ref callback;
-  napi_async_context async;
-  napi_async_cleanup_hook_handle hook;
-  listener_t* listeners;
-  gconn_t** by_fd;
-  int by_fd_cap;
-  int64_t budget;
-  int probe; /* poll while the budget is 0, to learn that someone waits */
-  int reserve[MAX_RESERVE];
-  int reserve_want;
-  int reserve_held;
-  uv_timer_t retry;
-  double emfile_count;
-  int closed;
-  int refs;    /* the external + every open uv handle */
-  int handles; /* uv handles not closed yet */
-};
 
 /* ------------------------------------------------------------------------ */
 /* Lifetime                                                                   */
@@ -114,7 +67,7 @@ static void gate_release(gate_t* g) {
   }
 }
 
-static void gate_handle_closed(gate_t* g) {
+void gate_handle_closed(gate_t* g) {
   if (--g->handles == 0 && g->hook != NULL) {
     napi_remove_async_cleanup_hook(g->hook);
     g->hook = NULL;
@@ -183,6 +136,7 @@ static void gate_shutdown(gate_t* g) {
   for (i = 0; i < g->by_fd_cap; i++) {
     if (g->by_fd[i] != NULL) conn_drop(g->by_fd[i], 1);
   }
+  relay_close_all(g);
   uv_close((uv_handle_t*)&g->retry, on_timer_closed);
   reserve_release(g);
 }
@@ -198,7 +152,7 @@ static void gate_teardown(napi_async_cleanup_hook_handle hook, void* arg) {
 /* Like Node's own I/O callbacks: an async context, microtasks drained after.
  * The TypeScript side catches its own exceptions; one that escapes anyway is
  * reported as uncaught, as an event listener's would be. */
-static void emit(gate_t* g, int kind, size_t argc, napi_value* args) {
+void gate_emit(gate_t* g, int kind, size_t argc, napi_value* args) {
   napi_value argv[3], fn, recv, result, exception;
   size_t i;
   if (g->closed) return;
@@ -218,25 +172,25 @@ static void emit_fd(gate_t* g, int kind, int fd, napi_value extra, int has_extra
   if (napi_open_handle_scope(g->env, &scope) != napi_ok) return;
   if (napi_create_int32(g->env, fd, &args[0]) == napi_ok) {
     args[1] = extra;
-    emit(g, kind, has_extra ? 2 : 1, args);
+    gate_emit(g, kind, has_extra ? 2 : 1, args);
   }
   napi_close_handle_scope(g->env, scope);
 }
 
 /* err: 0 for EOF, else a negative errno (libuv's convention). */
-static void emit_end(gate_t* g, int fd, int err) {
+void gate_emit_end(gate_t* g, int kind, int fd, int err) {
   napi_handle_scope scope;
   napi_value args[2];
   if (napi_open_handle_scope(g->env, &scope) != napi_ok) return;
   if (napi_create_int32(g->env, fd, &args[0]) == napi_ok &&
       (err == 0 ? napi_get_null(g->env, &args[1])
                 : napi_create_string_utf8(g->env, uv_err_name(err), NAPI_AUTO_LENGTH, &args[1])) == napi_ok) {
-    emit(g, G_END, 2, args);
+    gate_emit(g, kind, 2, args);
   }
   napi_close_handle_scope(g->env, scope);
 }
 
-static void throw_errno(napi_env env, int err, const char* syscall) {
+void gate_throw_errno(napi_env env, int err, const char* syscall) {
   char text[256];
   napi_value code, message, error, sc;
   snprintf(text, sizeof text, "%s failed: %s", syscall, strerror(err));
@@ -289,7 +243,7 @@ static void on_emfile(gate_t* g) {
   reserve_release(g);
   uv_timer_start(&g->retry, on_retry, EMFILE_RETRY_MS, 0);
   if (napi_open_handle_scope(g->env, &scope) != napi_ok) return;
-  if (napi_create_double(g->env, g->emfile_count, &count) == napi_ok) emit(g, G_EMFILE, 1, &count);
+  if (napi_create_double(g->env, g->emfile_count, &count) == napi_ok) gate_emit(g, G_EMFILE, 1, &count);
   napi_close_handle_scope(g->env, scope);
 }
 
@@ -331,7 +285,7 @@ static void on_acceptable(uv_poll_t* h, int status, int events) {
           napi_create_arraybuffer(g->env, (size_t)n * sizeof(int32_t), &data, &ab) == napi_ok &&
           napi_create_typedarray(g->env, napi_int32_array, (size_t)n, ab, 0, &args[1]) == napi_ok) {
         memcpy(data, fds, (size_t)n * sizeof(int32_t));
-        emit(g, G_ACCEPT, 2, args);
+        gate_emit(g, G_ACCEPT, 2, args);
       } else {
         int i;
         for (i = 0; i < n; i++) close(fds[i]);
@@ -401,7 +355,7 @@ static void conn_read(gconn_t* c) {
   if (n <= 0) {
     uv_poll_stop(&c->handle);
     c->state = C_STOPPED;
-    emit_end(g, c->fd, n == 0 ? 0 : -errno);
+    gate_emit_end(g, G_END, c->fd, n == 0 ? 0 : -errno);
     return;
   }
   c->limit -= (size_t)n;
@@ -475,7 +429,7 @@ static void on_conn_event(uv_poll_t* h, int status, int events) {
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) status = -soerr;
         uv_poll_stop(&c->handle);
         c->state = C_STOPPED;
-        emit_end(c->gate, c->fd, status);
+        gate_emit_end(c->gate, G_END, c->fd, status);
         return;
       }
       conn_read(c);
@@ -496,7 +450,7 @@ static void on_conn_event(uv_poll_t* h, int status, int events) {
 /* ------------------------------------------------------------------------ */
 /* JavaScript API                                                             */
 
-static gate_t* get_gate(napi_env env, napi_value v) {
+gate_t* gate_get(napi_env env, napi_value v) {
   void* data = NULL;
   if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a gate handle");
@@ -511,7 +465,7 @@ static int args(napi_env env, napi_callback_info info, size_t want, napi_value* 
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
     return 0;
   }
-  if (g != NULL && (*g = get_gate(env, argv[0])) == NULL) return 0;
+  if (g != NULL && (*g = gate_get(env, argv[0])) == NULL) return 0;
   return 1;
 }
 
@@ -531,13 +485,13 @@ static napi_value gate_open(napi_env env, napi_callback_info info) {
   gate_t* g;
   if (!args(env, info, 2, argv, NULL) || !int_arg(env, argv[1], &reserve)) return NULL;
   if (reserve < 0 || reserve > MAX_RESERVE) {
-    throw_errno(env, EINVAL, "gateOpen");
+    gate_throw_errno(env, EINVAL, "gateOpen");
     return NULL;
   }
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
   g = calloc(1, sizeof *g);
   if (g == NULL) {
-    throw_errno(env, ENOMEM, "calloc");
+    gate_throw_errno(env, ENOMEM, "calloc");
     return NULL;
   }
   g->env = env;
@@ -546,7 +500,7 @@ static napi_value gate_open(napi_env env, napi_callback_info info) {
     int err = errno;
     reserve_release(g);
     free(g);
-    throw_errno(env, err, "open");
+    gate_throw_errno(env, err, "open");
     return NULL;
   }
   /* The retry timer stays referenced: while accepting is paused for want of
@@ -584,6 +538,7 @@ static void add_listener(gate_t* g, uv_loop_t* loop, int fd, int* err) {
   g->listeners = l;
   g->refs++;
   g->handles++;
+  if (g->unrefed) uv_unref((uv_handle_t*)&l->handle);
   if (accepting(g)) l->polling = uv_poll_start(&l->handle, UV_READABLE, on_acceptable) == 0;
 }
 
@@ -615,7 +570,7 @@ static napi_value gate_listen(napi_env env, napi_callback_info info) {
   } else if (uv_ip6_addr(address, port, (struct sockaddr_in6*)&ss) == 0) {
     sslen = sizeof(struct sockaddr_in6);
   } else {
-    throw_errno(env, EINVAL, "inet_pton");
+    gate_throw_errno(env, EINVAL, "inet_pton");
     return NULL;
   }
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -659,7 +614,71 @@ static napi_value gate_listen(napi_env env, napi_callback_info info) {
 fail:
   err = errno;
   if (fd >= 0) close(fd);
-  throw_errno(env, err, syscall);
+  gate_throw_errno(env, err, syscall);
+  return NULL;
+}
+
+/* gateListenUnix(gate, path, mode, backlog) -> fd: a Unix stream socket at
+ * `path` with file mode `mode`, set before listen() so no peer gets in under
+ * the umask's looser mode. A socket file left at `path` (a daemon that died)
+ * is replaced; any other kind of file is left alone (EADDRINUSE). The caller
+ * owns the folder: acting by path in it must be safe. */
+static napi_value gate_listen_unix(napi_env env, napi_callback_info info) {
+  napi_value argv[4], result;
+  struct sockaddr_un addr;
+  struct stat st;
+  size_t len;
+  int32_t mode, backlog;
+  int fd = -1, err = 0;
+  const char* syscall = "socket";
+  uv_loop_t* loop;
+  gate_t* g;
+  if (!args(env, info, 4, argv, &g) || !int_arg(env, argv[2], &mode) || !int_arg(env, argv[3], &backlog)) return NULL;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (napi_get_value_string_utf8(env, argv[1], addr.sun_path, sizeof addr.sun_path, &len) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, path, mode, backlog)");
+    return NULL;
+  }
+  if (len == 0 || len >= sizeof addr.sun_path - 1) {
+    gate_throw_errno(env, ENAMETOOLONG, "bind");
+    return NULL;
+  }
+  if (lstat(addr.sun_path, &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      gate_throw_errno(env, EADDRINUSE, "bind");
+      return NULL;
+    }
+    if (unlink(addr.sun_path) != 0 && errno != ENOENT) {
+      gate_throw_errno(env, errno, "unlink");
+      return NULL;
+    }
+  }
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) goto fail;
+  syscall = "bind";
+  if (bind(fd, (struct sockaddr*)&addr, sizeof addr) != 0) goto fail;
+  syscall = "chmod";
+  if (chmod(addr.sun_path, (mode_t)mode) != 0) goto fail_bound;
+  syscall = "listen";
+  if (listen(fd, backlog) != 0) goto fail_bound;
+  add_listener(g, loop, fd, &err);
+  if (err != 0) {
+    errno = err;
+    syscall = "uv_poll_init";
+    goto fail_bound;
+  }
+  napi_create_int32(env, fd, &result);
+  return result;
+fail_bound:
+  err = errno;
+  unlink(addr.sun_path);
+  errno = err;
+fail:
+  err = errno;
+  if (fd >= 0) close(fd);
+  gate_throw_errno(env, err, syscall);
   return NULL;
 }
 
@@ -709,14 +728,14 @@ static napi_value gate_read(napi_env env, napi_callback_info info) {
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
   c = conn_track(g, fd, loop, &err);
   if (c == NULL) {
-    throw_errno(env, err, "gateRead");
+    gate_throw_errno(env, err, "gateRead");
     return NULL;
   }
   c->state = C_READING;
   c->limit = limit > 0 ? (size_t)limit : 0;
   if ((err = uv_poll_start(&c->handle, UV_READABLE, on_conn_event)) != 0) {
     conn_drop(c, 0);
-    throw_errno(env, -err, "uv_poll_start");
+    gate_throw_errno(env, -err, "uv_poll_start");
   }
   return NULL;
 }
@@ -763,7 +782,7 @@ static napi_value gate_fault(napi_env env, napi_callback_info info) {
   }
   c = conn_track(g, fd, loop, &err);
   if (c == NULL) {
-    throw_errno(env, err, "gateFault");
+    gate_throw_errno(env, err, "gateFault");
     return NULL;
   }
   uv_poll_stop(&c->handle);
@@ -771,7 +790,7 @@ static napi_value gate_fault(napi_env env, napi_callback_info info) {
   c->out = malloc(length > 0 ? length : 1);
   if (c->out == NULL) {
     conn_drop(c, 1);
-    throw_errno(env, ENOMEM, "malloc");
+    gate_throw_errno(env, ENOMEM, "malloc");
     return NULL;
   }
   memcpy(c->out, data, length);
@@ -792,7 +811,7 @@ static napi_value address_of(napi_env env, napi_callback_info info, int peer) {
   int port;
   if (!args(env, info, 1, argv, NULL) || !int_arg(env, argv[0], &fd)) return NULL;
   if ((peer ? getpeername(fd, (struct sockaddr*)&ss, &len) : getsockname(fd, (struct sockaddr*)&ss, &len)) != 0) {
-    throw_errno(env, errno, peer ? "getpeername" : "getsockname");
+    gate_throw_errno(env, errno, peer ? "getpeername" : "getsockname");
     return NULL;
   }
   if (ss.ss_family == AF_INET) {
@@ -802,7 +821,7 @@ static napi_value address_of(napi_env env, napi_callback_info info, int peer) {
     inet_ntop(AF_INET6, &((struct sockaddr_in6*)&ss)->sin6_addr, text, sizeof text);
     port = ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
   } else {
-    throw_errno(env, EAFNOSUPPORT, peer ? "getpeername" : "getsockname");
+    gate_throw_errno(env, EAFNOSUPPORT, peer ? "getpeername" : "getsockname");
     return NULL;
   }
   if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
@@ -816,6 +835,24 @@ static napi_value address_of(napi_env env, napi_callback_info info, int peer) {
 /* localAddress(fd) / peerAddress(fd) -> [address, port] */
 static napi_value local_address(napi_env env, napi_callback_info info) { return address_of(env, info, 0); }
 static napi_value peer_address(napi_env env, napi_callback_info info) { return address_of(env, info, 1); }
+
+/* gateRef(gate, bool): whether the gate's listeners (and its retry timer)
+ * keep the event loop alive. */
+static napi_value gate_ref(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  bool on;
+  listener_t* l;
+  gate_t* g;
+  if (!args(env, info, 2, argv, &g) || napi_get_value_bool(env, argv[1], &on) != napi_ok) return NULL;
+  g->unrefed = !on;
+  for (l = g->listeners; l != NULL; l = l->next) {
+    if (on) uv_ref((uv_handle_t*)&l->handle);
+    else uv_unref((uv_handle_t*)&l->handle);
+  }
+  if (on) uv_ref((uv_handle_t*)&g->retry);
+  else uv_unref((uv_handle_t*)&g->retry);
+  return NULL;
+}
 
 /* gateShutdown(gate): close every listener and tracked connection. */
 static napi_value gate_shutdown_js(napi_env env, napi_callback_info info) {
@@ -834,7 +871,7 @@ static napi_value fd_limit(napi_env env, napi_callback_info info) {
   napi_value result, v;
   (void)info;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
-    throw_errno(env, errno, "getrlimit");
+    gate_throw_errno(env, errno, "getrlimit");
     return NULL;
   }
   if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
@@ -850,15 +887,18 @@ napi_status gate_init(napi_env env, napi_value exports) {
       {"gateOpen", NULL, gate_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateListen", NULL, gate_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateUnlisten", NULL, gate_unlisten, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gateListenUnix", NULL, gate_listen_unix, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateAccept", NULL, gate_accept, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateRead", NULL, gate_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateRelease", NULL, gate_release_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateClose", NULL, gate_close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateFault", NULL, gate_fault, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateShutdown", NULL, gate_shutdown_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gateRef", NULL, gate_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localAddress", NULL, local_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"peerAddress", NULL, peer_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fdLimit", NULL, fd_limit, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_status status = napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return status == napi_ok ? relay_init(env, exports) : status;
 }

@@ -28,6 +28,8 @@ export interface FrontGateHandlers {
   closed(fd: number): void;
   /** accept() ran out of descriptors (count so far); accepting pauses until the reserve is back. */
   descriptorsExhausted(count: number): void;
+  /** A relay started with {@link FrontGate.proxy} ended: both sides closed (errno null) or one failed. */
+  proxyEnded(clientFd: number, errno: string | null): void;
   /** A handler threw: it never reaches the addon. */
   failed(err: unknown): void;
 }
@@ -69,6 +71,8 @@ export class FrontGate {
             return handlers.closed(a);
           case GateEvent.EMFILE:
             return handlers.descriptorsExhausted(a);
+          case GateEvent.PROXY_END:
+            return handlers.proxyEnded(a, b as string | null);
         }
       } catch (err) {
         try {
@@ -102,6 +106,20 @@ export class FrontGate {
       return { fd, port: bound };
     } catch (err) {
       throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${address}:${port}`, err);
+    }
+  }
+
+  /**
+   * Opens a listening Unix stream socket at `path` with file mode `mode` (set before listen()). A
+   * stale socket file there is replaced; any other file is left alone (EADDRINUSE).
+   * @throws HandoffError `HANDOFF_ERR_LISTEN` with the errno.
+   */
+  listenUnix(path: string, mode: number, backlog: number): GateListener {
+    this.#assertOpen();
+    try {
+      return { fd: this.#native.gateListenUnix(this.#gate, path, mode, backlog), port: 0 };
+    } catch (err) {
+      throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${path}`, err);
     }
   }
 
@@ -144,6 +162,31 @@ export class FrontGate {
     this.#native.gateFault(this.#gate, fd, bytes, drainBytes);
   }
 
+  /**
+   * Proxy mode: connects to the worker's stream socket at `path`, checks that its peer is process
+   * `peer.pid` running as `peer.uid` (SO_PEERCRED; pass undefined to skip) before writing a byte,
+   * writes `preface`, then moves bytes both ways in the kernel (splice(2) through pooled pipes,
+   * recv/send where no pipe can be had) until both sides close; then reports `proxyEnded`, which
+   * may happen within this call. From a successful call on, the gate owns `fd`.
+   * @throws HandoffError `HANDOFF_ERR_CONNECT` with the errno (ENOENT, ECONNREFUSED, EAGAIN,
+   *   EACCES; EPERM when the peer is another process); `fd` is then still the caller's.
+   */
+  proxy(fd: number, path: string, preface: Buffer, peer: { pid: number; uid: number } | undefined): void {
+    this.#assertOpen();
+    try {
+      this.#native.gateProxy(this.#gate, fd, path, preface, peer?.pid ?? -1, peer?.uid ?? -1);
+    } catch (err) {
+      const errno = (err as { code?: string }).code;
+      throw fromNative(
+        handoffErrorCodes.CONNECT,
+        errno === 'EPERM'
+          ? `The stream socket ${path} belongs to another process than the one expected; nothing was written to it.`
+          : `Could not connect to the worker's stream socket at ${path}`,
+        err,
+      );
+    }
+  }
+
   /** The connection's local address and port (getsockname). */
   localAddress(fd: number): { address: string; port: number } {
     const [address, port] = this.#native.localAddress(fd);
@@ -154,6 +197,11 @@ export class FrontGate {
   peerAddress(fd: number): { address: string; port: number } {
     const [address, port] = this.#native.peerAddress(fd);
     return { address, port };
+  }
+
+  /** Whether the listening sockets keep the process alive (they do by default). */
+  ref(on: boolean): void {
+    if (!this.#closed) this.#native.gateRef(this.#gate, on);
   }
 
   /** Closes every listener and every connection the gate still tracks. */

@@ -8,7 +8,7 @@
  */
 import { loadNative, nativeUnavailableReason } from './native.js';
 
-export { type PeerCredentials, peerCredentials, socketFd } from './credentials.js';
+export { type PeerCredentials, peerCredentials } from './credentials.js';
 export { HandoffError, type HandoffErrorCode, type HandoffErrorOptions, handoffErrorCodes } from './errors.js';
 export {
   DEFAULT_RECEIVER_BACKLOG,
@@ -20,6 +20,7 @@ export { DISABLE_ADDON_ENV } from './native.js';
 export { FrontGate, descriptorLimit, type FrontGateHandlers, type FrontGateOptions, type GateListener } from './gate.js';
 export { HandoffReceiver, type DescriptorKind, type HandoffReceiverHandlers, type HandoffReceiverOptions } from './receiver.js';
 export { HandoffSender } from './sender.js';
+export { listenStream, type StreamServer, type StreamServerOptions } from './stream-server.js';
 
 /** Whether the native addon is loaded (Linux with a build or prebuild); false elsewhere. */
 export function isSupported(): boolean {

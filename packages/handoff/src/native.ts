@@ -58,12 +58,15 @@ export interface NativeBinding {
   gateOpen(callback: GateCallback, reserve: number): NativeGate;
   gateListen(gate: NativeGate, address: string, port: number, backlog: number, v6only: boolean, deferSeconds: number): [fd: number, port: number];
   gateUnlisten(gate: NativeGate, fd: number): void;
+  gateListenUnix(gate: NativeGate, path: string, mode: number, backlog: number): number;
   gateAccept(gate: NativeGate, budget: number, probe: boolean): void;
   gateRead(gate: NativeGate, fd: number, limit: number): void;
   gateRelease(gate: NativeGate, fd: number): void;
   gateClose(gate: NativeGate, fd: number): void;
   gateFault(gate: NativeGate, fd: number, bytes: Buffer, drainBytes: number): void;
   gateShutdown(gate: NativeGate): void;
+  gateRef(gate: NativeGate, ref: boolean): void;
+  gateProxy(gate: NativeGate, clientFd: number, path: string, preface: Buffer, pid: number, uid: number): void;
   localAddress(fd: number): [address: string, port: number];
   peerAddress(fd: number): [address: string, port: number];
   fdLimit(): [soft: number, hard: number];
@@ -82,9 +85,13 @@ export const GateEvent = {
   END: 3,
   CLOSED: 4,
   EMFILE: 5,
+  PROXY_END: 6,
 } as const;
 
-/** `(ACCEPT, listenerFd, Int32Array)`, `(BLOCKED, listenerFd)`, `(DATA, fd, Buffer)`, `(END, fd, errno | null)`, `(CLOSED, fd)`, `(EMFILE, count)`. */
+/**
+ * `(ACCEPT, listenerFd, Int32Array)`, `(BLOCKED, listenerFd)`, `(DATA, fd, Buffer)`, `(END, fd, errno | null)`,
+ * `(CLOSED, fd)`, `(EMFILE, count)`, `(PROXY_END, clientFd, errno | null)`.
+ */
 export type GateCallback = (kind: number, a: number, b?: unknown) => void;
 
 type LoadResult = { binding: NativeBinding; reason?: undefined } | { binding?: undefined; reason: string };

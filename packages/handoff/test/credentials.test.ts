@@ -1,10 +1,11 @@
-// SO_PEERCRED on real Unix stream sockets (this process and a child process), and socketFd().
+// SO_PEERCRED on real Unix stream sockets (this process and a child process).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffError, handoffErrorCodes, isSupported, peerCredentials, socketFd, unsupportedReason } from '../src/index.js';
+import { HandoffError, handoffErrorCodes, isSupported, peerCredentials, unsupportedReason } from '../src/index.js';
 import { tempDir } from './helpers.js';
+import { socketFd } from '@portshare/test-utils';
 
 let tmp: ReturnType<typeof tempDir>;
 let server: net.Server | undefined;
@@ -93,19 +94,5 @@ describe('peerCredentials', () => {
       closeSync(fd);
     }
     expect(thrown(() => peerCredentials(-1)).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
-  });
-});
-
-describe('socketFd', () => {
-  it('throws HANDOFF_ERR_CLOSED for a socket without a descriptor', async () => {
-    expect(thrown(() => socketFd(new net.Socket())).code).toBe(handoffErrorCodes.CLOSED);
-
-    const path = tmp.path('ctl.sock');
-    await unixServer(path);
-    const client = net.connect(path);
-    await new Promise((resolve) => client.once('connect', resolve));
-    expect(socketFd(client)).toBeGreaterThanOrEqual(0);
-    client.destroy();
-    expect(thrown(() => socketFd(client)).code).toBe(handoffErrorCodes.CLOSED);
   });
 });

@@ -7,9 +7,10 @@ import { closeSync, existsSync, openSync, readlinkSync, readSync, writeFileSync 
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffError, HandoffReceiver, HandoffSender, handoffErrorCodes, socketFd } from '../src/index.js';
+import { HandoffError, HandoffReceiver, HandoffSender, handoffErrorCodes } from '../src/index.js';
 import type { DescriptorKind } from '../src/receiver.js';
 import { fdsPointingTo, fifo, runFixture, socketFdByPort, tempDir, until } from './helpers.js';
+import { socketFd } from '@portshare/test-utils';
 
 let tmp: ReturnType<typeof tempDir>;
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -2,7 +2,9 @@
 // and resets, faults with half-close and drain, release, and descriptor exhaustion in a child
 // process whose open-files limit is lowered with prlimit.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,7 @@ function recorder(overrides: Partial<FrontGateHandlers> = {}): Recorder {
     end: (fd, errno) => push(['end', fd, errno]),
     closed: (fd) => push(['closed', fd]),
     descriptorsExhausted: (n) => push(['emfile', n]),
+    proxyEnded: (fd, errno) => push(['proxyEnded', fd, errno]),
     failed: (err) => push(['failed', err]),
     ...overrides,
     next(kind, timeoutMs = 3000) {
@@ -224,6 +227,115 @@ describe('FrontGate', () => {
       expect((err as HandoffError).code).toBe('HANDOFF_ERR_LISTEN');
       expect((err as HandoffError).errno).toBe('EADDRINUSE');
     }
+  });
+});
+
+describe('FrontGate proxy relay', () => {
+  /** A Unix stream server in this process (so its SO_PEERCRED pid is ours) that hands each connection to `onConn`. */
+  async function unixServer(onConn: (s: net.Socket) => void): Promise<{ path: string; close(): void }> {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-'));
+    const path = join(dir, 'w.sock');
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      onConn(s);
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    return { path, close: () => (server.close(), rmSync(dir, { recursive: true, force: true })) };
+  }
+
+  async function accepted(r: Recorder, gate: FrontGate): Promise<number> {
+    gate.accept(10);
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    return fd!;
+  }
+
+  it('writes the preface, relays both ways with half-closes, and reports the end once both sides closed', async () => {
+    const got: Buffer[] = [];
+    const srv = await unixServer((s) => {
+      s.on('data', (c: Buffer) => got.push(c));
+      s.on('end', () => s.end('bye'));
+      s.write('hello from the worker');
+    });
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, undefined, true);
+    const fd = await accepted(r, gate);
+    const answer: Buffer[] = [];
+    c.on('data', (d: Buffer) => answer.push(d));
+    const ended = new Promise<void>((resolve) => c.on('end', resolve));
+    gate.proxy(fd, srv.path, Buffer.from('PREFACE|'), { pid: process.pid, uid: process.getuid!() });
+    c.end('client bytes');
+    await ended;
+    c.end();
+    expect(await r.next('proxyEnded')).toEqual(['proxyEnded', fd, null]);
+    expect(Buffer.concat(got).toString()).toBe('PREFACE|client bytes');
+    expect(Buffer.concat(answer).toString()).toBe('hello from the workerbye');
+    srv.close();
+  });
+
+  it('moves 64 MiB each way intact', async () => {
+    const srv = await unixServer((s) => s.pipe(s));
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, undefined, true);
+    const fd = await accepted(r, gate);
+    gate.proxy(fd, srv.path, Buffer.alloc(0), undefined);
+    const total = 64 * 1024 * 1024;
+    const block = Buffer.alloc(1 << 20);
+    for (let i = 0; i < block.length; i++) block[i] = (i * 7) & 0xff;
+    const sent = createHash('sha256');
+    const back = createHash('sha256');
+    let received = 0;
+    const done = new Promise<void>((resolve) =>
+      c.on('data', (d: Buffer) => {
+        back.update(d);
+        received += d.length;
+        if (received === total) resolve();
+      }),
+    );
+    for (let i = 0; i < total / block.length; i++) {
+      sent.update(block);
+      if (!c.write(block)) await new Promise((resolve) => c.once('drain', resolve));
+    }
+    await done;
+    expect(back.digest('hex')).toBe(sent.digest('hex'));
+    c.destroy();
+    await r.next('proxyEnded');
+    srv.close();
+  });
+
+  it('writes nothing to a socket whose peer is another process (EPERM), and leaves the client descriptor to the caller', async () => {
+    const got: Buffer[] = [];
+    const srv = await unixServer((s) => s.on('data', (c: Buffer) => got.push(c)));
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, Buffer.from('x'));
+    const fd = await accepted(r, gate);
+    let err: HandoffError | undefined;
+    try {
+      gate.proxy(fd, srv.path, Buffer.from('PREFACE'), { pid: process.pid + 1, uid: process.getuid!() });
+    } catch (e) {
+      err = e as HandoffError;
+    }
+    expect(err?.code).toBe('HANDOFF_ERR_CONNECT');
+    expect(err?.errno).toBe('EPERM');
+    await sleep(100);
+    expect(Buffer.concat(got).length).toBe(0);
+    // Still ours: usable, then closed by us.
+    writeSync(fd, 'still here');
+    const seen = await new Promise<string>((resolve) => c.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(seen).toBe('still here');
+    gate.close(fd);
+    srv.close();
+  });
+
+  it('throws ENOENT for a path nobody listens on', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    client(port, Buffer.from('x'));
+    const fd = await accepted(r, gate);
+    expect(() => gate.proxy(fd, '/nonexistent/w.sock', Buffer.alloc(0), undefined)).toThrow(expect.objectContaining({ errno: 'ENOENT' }));
+    gate.close(fd);
   });
 });
 

@@ -5,8 +5,9 @@
 import { readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffSender, socketFd } from '../src/index.js';
+import { HandoffSender } from '../src/index.js';
 import { EchoWorker, fdCount, fdsPointingTo, tempDir } from './helpers.js';
+import { socketFd } from '@portshare/test-utils';
 
 let tmp: ReturnType<typeof tempDir>;
 let worker: EchoWorker | undefined;

@@ -114,13 +114,10 @@ export class ConnectionPipeline implements FrontGateHandlers {
         close: (fd) => this.#close(fd),
         fault: (fd, uri) => this.#fault(fd, uri),
         peerAddress: (fd) => this.gate.peerAddress(fd),
-        // A proxied client holds its descriptor and the stream to the worker until it closes.
-        adopted: (socket) => {
+        // A proxied client holds its descriptor and the stream to the worker until the relay ends.
+        proxy: (fd, path, preface, peer) => {
+          this.gate.proxy(fd, path, preface, peer);
           this.#held++;
-          socket.once('close', () => {
-            this.#held -= 2;
-            this.#admit();
-          });
         },
       },
     };
@@ -226,6 +223,11 @@ export class ConnectionPipeline implements FrontGateHandlers {
     );
     this.#lastExhaustionLog = now;
     this.#exhaustionsUnlogged = 0;
+  }
+
+  proxyEnded(): void {
+    this.#held -= 2;
+    this.#admit();
   }
 
   failed(err: unknown): void {

@@ -1,6 +1,5 @@
-import { chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   ControlError,
   ControlErrorCodes,
@@ -13,7 +12,7 @@ import {
   type ControlRequest,
   type WireRequest,
 } from '@portshare/control';
-import { isSupported, peerCredentials, socketFd, type PeerCredentials } from '@portshare/handoff';
+import { listenStream, type PeerCredentials, type StreamServer } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { logConnectionEvent } from './connection-log.js';
 
@@ -62,10 +61,11 @@ const OPS = new Set(['hello', 'register', 'unregister', 'validate', 'status', 'p
 
 /**
  * The control socket (a Unix stream socket, JSON lines; see @portshare/control). Each connection's
- * peer is identified by the kernel (SO_PEERCRED) when the hand-off addon is available.
+ * peer is identified by the kernel (SO_PEERCRED), read on the accepted descriptor before it
+ * becomes a socket (@portshare/handoff's listenStream).
  */
 export class ControlServer {
-  readonly #server: Server;
+  #server: StreamServer | undefined;
   readonly #peers = new Set<ControlPeer>();
   #unlisted = 0;
   /** Connections of peers other than administrators, in all and per uid. */
@@ -80,7 +80,6 @@ export class ControlServer {
   constructor(options: ControlServerOptions, handler: ControlHandler) {
     this.#options = options;
     this.#handler = handler;
-    this.#server = createServer((socket) => this.#onConnection(socket));
   }
 
   listen(): Promise<void> {
@@ -92,14 +91,10 @@ export class ControlServer {
     // like /tmp. Created and chmodded through a descriptor, never through a path that may be a link.
     prepareStickyFolder(join(dirname(path), 'workers'));
     removeStaleSocket(path); // left by a daemon that died; the caller checked none answers
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(path, () => {
-        this.#server.off('error', reject);
-        chmodSync(path, mode);
-        resolve();
-      });
-    });
+    this.#server = listenStream(path, { mode }, (socket, creds) => this.#onConnection(socket, creds), (err) =>
+      this.#options.log.warn({ err }, 'a control connection could not be taken'),
+    );
+    return Promise.resolve();
   }
 
   get peerCount(): number {
@@ -109,21 +104,13 @@ export class ControlServer {
   close(): Promise<void> {
     for (const peer of this.#peers) peer.destroy();
     for (const socket of this.#lingering) socket.destroy();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    this.#server?.close();
+    this.#server = undefined;
+    return Promise.resolve();
   }
 
-  #onConnection(socket: Socket): void {
+  #onConnection(socket: Socket, creds: PeerCredentials): void {
     const log = this.#options.log;
-    let creds: PeerCredentials | undefined;
-    if (isSupported()) {
-      try {
-        creds = peerCredentials(socketFd(socket));
-      } catch (err) {
-        log.warn({ err }, 'cannot read peer credentials; refusing the control connection');
-        socket.destroy();
-        return;
-      }
-    }
     const admin = this.#options.isAdministrator(creds);
     const allowed = admin || this.#options.isAllowed(creds);
     const refusal = this.#admission(creds, admin, allowed);

@@ -1,7 +1,6 @@
-import { connect, Socket } from 'node:net';
 import { encodeHandoffPayload, encodeProxyPreface, type HandoffHeader } from '@portshare/control';
 import { FaultUri } from '@portshare/framing';
-import { HandoffError, handoffErrorCodes, peerCredentials, socketFd } from '@portshare/handoff';
+import { HandoffError, handoffErrorCodes } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { logConnectionEvent } from './logger.js';
 import type { Registration } from './registration.js';
@@ -14,8 +13,12 @@ export interface ClientConnections {
   fault(fd: number, faultUri: string): void;
   /** The client's address, for the proxy preface. */
   peerAddress(fd: number): { address: string; port: number };
-  /** The descriptor now belongs to `socket`, piped to a worker stream, until it closes. */
-  adopted(socket: Socket): void;
+  /**
+   * Relays the client to a worker's stream socket in the kernel (front gate), after checking its
+   * peer is `peer`; the descriptor is the relay's from then on. Throws (fd still ours) when the
+   * worker's socket cannot be reached or belongs to another process.
+   */
+  proxy(fd: number, path: string, preface: Buffer, peer: { pid: number; uid: number } | undefined): void;
 }
 
 export interface DispatchContext {
@@ -69,7 +72,7 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
       // the connection open; the daemon keeps nothing of it.
       ctx.clients.close(fd);
     } else {
-      await handOffProxy(reg, fd, header, bytes, ctx.clients);
+      handOffProxy(reg, fd, header, bytes, ctx.clients);
     }
     reg.dispatched++;
     reg.lastProgressAt = Date.now();
@@ -93,11 +96,11 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
 
 /**
  * Errors that say the worker's end is gone or is not the worker's: its hand-off socket closed or
- * refused us (EPIPE, ECONNRESET, ENOTCONN, ECONNREFUSED, ENOENT), or a proxy stream's peer was
- * another process. Anything else (EBADF or ENOTSOCK on the client's descriptor, ETOOMANYREFS,
+ * refused us (EPIPE, ECONNRESET, ENOTCONN, ECONNREFUSED, ENOENT, EACCES), or a proxy stream's peer
+ * was another process (EPERM). Anything else (EBADF or ENOTSOCK on the client's descriptor, ETOOMANYREFS,
  * ENOBUFS, EMFILE in the daemon) is about this connection or the daemon, never the worker's fault.
  */
-const WORKER_ERRNOS = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'ENOENT', 'EACCES']);
+const WORKER_ERRNOS = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM']);
 
 function isWorkerFault(err: unknown): boolean {
   if (err instanceof WorkerGone) return true;
@@ -113,54 +116,12 @@ async function handOffFd(reg: Registration, fd: number, header: HandoffHeader, b
   await sender.send(fd, encodeHandoffPayload(header, bytes));
 }
 
-function handOffProxy(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer, clients: ClientConnections): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const upstream = connect(reg.path);
-    upstream.setNoDelay(true);
-    upstream.once('error', reject);
-    upstream.once('connect', () => {
-      upstream.off('error', reject);
-      // The daemon connects as root: a registrant that named a path it cannot open itself (another
-      // account's socket) would make the daemon its deputy. The stream's peer must be the very
-      // process that registered, as for fd hand-offs (service.ts #acquireSender), before any byte
-      // is written.
-      if (reg.creds !== undefined) {
-        let peer;
-        try {
-          peer = peerCredentials(socketFd(upstream));
-        } catch (err) {
-          upstream.destroy();
-          reject(err);
-          return;
-        }
-        if (peer.pid !== reg.creds.pid || peer.uid !== reg.creds.uid) {
-          upstream.destroy();
-          reject(new WorkerGone(`the proxy socket ${reg.path} belongs to process ${peer.pid} (uid ${peer.uid}), not to the registering worker`));
-          return;
-        }
-      }
-      let remote: { address: string; port: number };
-      let client: Socket;
-      try {
-        remote = clients.peerAddress(fd);
-        client = new Socket({ fd, readable: true, writable: true });
-      } catch (err) {
-        upstream.destroy();
-        reject(err);
-        return;
-      }
-      clients.adopted(client);
-      // The worker's end of this stream is not the client's socket: tell it who the client is.
-      upstream.write(encodeProxyPreface({ ...header, remoteAddress: remote.address, remotePort: remote.port }, bytes));
-      const abort = (): void => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', abort);
-      upstream.on('error', abort);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      resolve();
-    });
-  });
+function handOffProxy(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer, clients: ClientConnections): void {
+  // The worker's end of this stream is not the client's socket: tell it who the client is.
+  const remote = clients.peerAddress(fd);
+  // The daemon connects as root: a registrant that named a path it cannot open itself (another
+  // account's socket) would make the daemon its deputy. The front gate checks that the stream's
+  // peer is the very process that registered (SO_PEERCRED), as for fd hand-offs
+  // (service.ts #acquireSender), before it writes a byte; EPERM otherwise.
+  clients.proxy(fd, reg.path, encodeProxyPreface({ ...header, remoteAddress: remote.address, remotePort: remote.port }, bytes), reg.creds);
 }

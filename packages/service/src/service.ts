@@ -139,9 +139,8 @@ export class PortshareService implements ControlHandler {
         maxRequestsInFlight: this.config.maxControlRequestsInFlight,
         isAllowed: (creds) => this.#access.allows(creds),
         isAdministrator: (creds) => this.#access.isAdministrator(creds),
-        // Access is decided per peer by its kernel credentials, so anyone may connect; without the
-        // addon (no credentials) the file mode is the gate and only the owner may connect.
-        mode: isSupported() ? 0o666 : 0o600,
+        // Access is decided per peer by its kernel credentials, so anyone may connect.
+        mode: 0o666,
         log: this.log,
       },
       this,

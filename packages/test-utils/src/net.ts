@@ -54,3 +54,14 @@ export function exchange(
     socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? done(true) : settled ? undefined : reject(e)));
   });
 }
+
+/**
+ * The descriptor behind a connected Node socket, for tests that pass one on or read its peer's
+ * credentials. It reads Node's internal handle (`_handle.fd`), which no public API exposes: never
+ * use this outside tests (the packages get descriptors from the addon itself).
+ */
+export function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('the socket has no descriptor (not connected yet, or destroyed)');
+  return fd;
+}

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, unlinkSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { decodeHandoffPayload, type HandoffHeader } from '@portshare/control';
-import { HandoffReceiver, isSupported, peerCredentials, socketFd, type HandoffError } from '@portshare/handoff';
+import { HandoffReceiver, isSupported, listenStream, type HandoffError } from '@portshare/handoff';
 import { WorkerError, WorkerErrorCodes } from './errors.js';
 
 /** What the worker learns about a connection the daemon handed over. */
@@ -116,16 +116,9 @@ function deliver(socket: Socket, header: HandoffHeader, onConnection: OnConnecti
 
 /** Proxy mode: the daemon opens a stream per connection, writes a length-prefixed header and the pre-read bytes, then pipes. */
 export function listenProxy(path: string, mode: number, onConnection: OnConnection, onError: OnError): Promise<ConnectionReceiver> {
-  try {
-    unlinkSync(path);
-  } catch {
-    /* none */
-  }
   let allowed: number | undefined;
-  const server: Server = createServer((socket) => {
-    // Without the addon the peer's credentials cannot be read: every peer is taken.
-    const pid = allowed !== undefined && isSupported() ? peerPid(socket) : allowed;
-    if (pid === allowed) {
+  const take = (socket: Socket, pid: number | undefined): void => {
+    if (allowed === undefined || pid === allowed) {
       readPreface(socket, onConnection, onError);
       return;
     }
@@ -136,40 +129,51 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
         `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed}) hands connections over.`,
       ),
     );
+  };
+  const receiver = (close: () => void): ConnectionReceiver => ({
+    path,
+    transport: 'proxy',
+    mode,
+    allowOnlySender: (pid) => {
+      allowed = pid;
+    },
+    close: () => {
+      close();
+      try {
+        unlinkSync(path);
+      } catch {
+        /* gone */
+      }
+    },
   });
+  if (isSupported()) {
+    // The addon reads each peer's credentials (SO_PEERCRED) on the accepted descriptor.
+    try {
+      const server = listenStream(path, { mode }, (socket, creds) => take(socket, creds.pid), (err) =>
+        onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Hand-off socket error: ${(err as Error).message}`, { cause: err })),
+      );
+      server.ref(false);
+      return Promise.resolve(receiver(() => server.close()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  // Without the addon the peer's credentials cannot be read: every peer is taken.
+  try {
+    unlinkSync(path);
+  } catch {
+    /* none */
+  }
+  const server: Server = createServer((socket) => take(socket, undefined));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
       server.off('error', reject);
       chmodSync(path, mode);
       server.unref();
-      resolve({
-        path,
-        transport: 'proxy',
-        mode,
-        allowOnlySender: (pid) => {
-          allowed = pid;
-        },
-        close: () => {
-          server.close();
-          try {
-            unlinkSync(path);
-          } catch {
-            /* gone */
-          }
-        },
-      });
+      resolve(receiver(() => server.close()));
     });
   });
-}
-
-/** The pid of a Unix-socket peer (SO_PEERCRED); undefined when it cannot be read. */
-function peerPid(socket: Socket): number | undefined {
-  try {
-    return peerCredentials(socketFd(socket)).pid;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The preface is at most a few KiB (header ≤ 8 KiB + via-bounded bytes); anything larger is not the daemon. */

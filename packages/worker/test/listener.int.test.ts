@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeHandoffPayload } from '@portshare/control';
 import { encodePreamble } from '@portshare/framing';
-import { HandoffSender, socketFd } from '@portshare/handoff';
-import { letOthersRun } from '@portshare/test-utils';
+import { HandoffSender } from '@portshare/handoff';
+import { letOthersRun, socketFd } from '@portshare/test-utils';
 import { daemonStatus, freePort, LISTENER_WORKER, makeHome, roundTrip, spawnProc, startDaemon, type Proc } from './helpers.js';
 
 const procs: Proc[] = [];
