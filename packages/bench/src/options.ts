@@ -9,8 +9,8 @@ export type ConfigurationName = (typeof CONFIGURATIONS)[number];
 export const BenchLimits = {
   maxRounds: 50,
   /**
-   * The daemon aborts connections past maxPendingConnections (default 100) while it reads their
-   * preambles; a connection-rate test above that would measure the abort path, not the hand-off.
+   * The daemon reads at most maxPendingConnections (default 100) preambles at once and takes more
+   * on probation; a connection-rate test above that would measure admission, not the hand-off.
    */
   maxConnConcurrency: 100,
   maxRttConcurrency: 1000,
