@@ -682,6 +682,57 @@ fail:
   return NULL;
 }
 
+/* gateAdopt(gate, fd) -> [family, port]: a listening socket opened by
+ * someone else (systemd socket activation, sd_listen_fds(3); a previous
+ * daemon) joins the gate. It must be a listening stream socket (SO_ACCEPTCONN);
+ * it is made non-blocking and close-on-exec. family: 4, 6, or 0 for Unix. */
+static napi_value gate_adopt(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result, v;
+  int32_t fd;
+  int on = 0, type = 0, err = 0, family = 0, port = 0;
+  socklen_t len = sizeof on;
+  struct sockaddr_storage ss;
+  socklen_t sslen = sizeof ss;
+  uv_loop_t* loop;
+  gate_t* g;
+  if (!args(env, info, 2, argv, &g) || !int_arg(env, argv[1], &fd) || napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0) {
+    gate_throw_errno(env, errno, "getsockopt");
+    return NULL;
+  }
+  len = sizeof type;
+  if (!on || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+    gate_throw_errno(env, EINVAL, "SO_ACCEPTCONN");
+    return NULL;
+  }
+  if (getsockname(fd, (struct sockaddr*)&ss, &sslen) != 0) {
+    gate_throw_errno(env, errno, "getsockname");
+    return NULL;
+  }
+  if (ss.ss_family == AF_INET) {
+    family = 4;
+    port = ntohs(((struct sockaddr_in*)&ss)->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    family = 6;
+    port = ntohs(((struct sockaddr_in6*)&ss)->sin6_port);
+  }
+  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    gate_throw_errno(env, errno, "fcntl");
+    return NULL;
+  }
+  add_listener(g, loop, fd, &err);
+  if (err != 0) {
+    gate_throw_errno(env, err, "uv_poll_init");
+    return NULL;
+  }
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
+  napi_create_int32(env, family, &v);
+  napi_set_element(env, result, 0, v);
+  napi_create_int32(env, port, &v);
+  napi_set_element(env, result, 1, v);
+  return result;
+}
+
 /* gateUnlisten(gate, fd): stop accepting there and close the socket. Waiting
  * connections in its backlog are reset by the kernel. */
 static napi_value gate_unlisten(napi_env env, napi_callback_info info) {
@@ -888,6 +939,7 @@ napi_status gate_init(napi_env env, napi_value exports) {
       {"gateListen", NULL, gate_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateUnlisten", NULL, gate_unlisten, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateListenUnix", NULL, gate_listen_unix, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gateAdopt", NULL, gate_adopt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateAccept", NULL, gate_accept, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateRead", NULL, gate_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gateRelease", NULL, gate_release_fd, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -123,6 +123,22 @@ export class FrontGate {
     }
   }
 
+  /**
+   * Takes over a listening stream socket someone else opened: systemd socket activation
+   * (sd_listen_fds(3), descriptors from 3 on) or a previous daemon. Returns its family (4, 6, or
+   * 0 for Unix) and port.
+   * @throws HandoffError `HANDOFF_ERR_LISTEN` with errno EINVAL when `fd` is not a listening stream socket.
+   */
+  adopt(fd: number): { fd: number; family: 0 | 4 | 6; port: number } {
+    this.#assertOpen();
+    try {
+      const [family, port] = this.#native.gateAdopt(this.#gate, fd);
+      return { fd, family: family as 0 | 4 | 6, port };
+    } catch (err) {
+      throw fromNative(handoffErrorCodes.LISTEN, `Descriptor ${fd} is not a listening stream socket that can be taken over`, err);
+    }
+  }
+
   /** Closes a listening socket; connections waiting in its backlog are reset by the kernel. */
   unlisten(fd: number): void {
     if (!this.#closed) this.#native.gateUnlisten(this.#gate, fd);

@@ -59,6 +59,7 @@ export interface NativeBinding {
   gateListen(gate: NativeGate, address: string, port: number, backlog: number, v6only: boolean, deferSeconds: number): [fd: number, port: number];
   gateUnlisten(gate: NativeGate, fd: number): void;
   gateListenUnix(gate: NativeGate, path: string, mode: number, backlog: number): number;
+  gateAdopt(gate: NativeGate, fd: number): [family: number, port: number];
   gateAccept(gate: NativeGate, budget: number, probe: boolean): void;
   gateRead(gate: NativeGate, fd: number, limit: number): void;
   gateRelease(gate: NativeGate, fd: number): void;

@@ -3,7 +3,7 @@
 // process whose open-files limit is lowered with prlimit.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,8 @@ function recorder(overrides: Partial<FrontGateHandlers> = {}): Recorder {
     },
   };
 }
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const gates: FrontGate[] = [];
 const clients: net.Socket[] = [];
@@ -122,6 +124,40 @@ describe('FrontGate', () => {
     expect(second).toHaveLength(1);
     expect(Date.now() - silentAt).toBeGreaterThanOrEqual(900);
     for (const fd of [...(first as number[]), ...(second as number[])]) gate.close(fd);
+  });
+
+  it('adopts a listening socket it inherited, as with socket activation, and refuses anything else', async () => {
+    // The parent opens the socket and passes it on exec, as systemd does (sd_listen_fds(3)).
+    const parent = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket, subprocess, sys\n' +
+          's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)\n' +
+          'sys.exit(subprocess.run([sys.argv[1], sys.argv[2], str(s.fileno())], pass_fds=[s.fileno()]).returncode)',
+        process.execPath,
+        join(here, 'fixtures', 'gate-adopt.mjs'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    parent.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    for (let i = 0; i < 200 && !out.includes('ADOPTED'); i++) await sleep(25);
+    const m = /ADOPTED (\d) (\d+)/.exec(out);
+    expect(m?.[1]).toBe('4');
+    client(Number(m![2]), Buffer.from('hello'));
+    const code = await new Promise<number | null>((resolve) => parent.on('exit', resolve));
+    expect(out).toContain('ACCEPTED hello');
+    expect(code).toBe(0);
+    const r = recorder();
+    const gate = FrontGate.open(r, { reserveDescriptors: 0 });
+    gates.push(gate);
+    const file = openSync('/dev/null', 'r');
+    try {
+      expect(() => gate.adopt(file)).toThrow(expect.objectContaining({ code: 'HANDOFF_ERR_LISTEN' }));
+    } finally {
+      closeSync(file);
+    }
   });
 
   it('reads at most the limit, however much the client writes at once', async () => {
@@ -339,7 +375,6 @@ describe('FrontGate proxy relay', () => {
   });
 });
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 describe('FrontGate out of descriptors', () => {
   it('pauses instead of spinning, leaves clients in the backlog, and accepts them once descriptors free', async () => {
