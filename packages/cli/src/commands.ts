@@ -4,6 +4,7 @@ import { ConfigValidateCommand } from './commands/config/validate.js';
 import { DisableCommand } from './commands/disable.js';
 import { DoctorCommand } from './commands/doctor.js';
 import { EnableCommand } from './commands/enable.js';
+import { InstallServiceCommand } from './commands/install-service.js';
 import { LogsCommand } from './commands/logs.js';
 import { PauseCommand } from './commands/pause.js';
 import { RestartCommand } from './commands/restart.js';
@@ -12,6 +13,7 @@ import { RoutesCommand } from './commands/routes.js';
 import { StartCommand } from './commands/start.js';
 import { StatusCommand } from './commands/status.js';
 import { StopCommand } from './commands/stop.js';
+import { UninstallServiceCommand } from './commands/uninstall-service.js';
 
 /**
  * Every command, by id (oclif's "explicit" discovery: package.json oclif.commands points here).
@@ -32,4 +34,6 @@ export const COMMANDS = {
   config: ConfigCommand,
   'config:validate': ConfigValidateCommand,
   'config:path': ConfigPathCommand,
+  'install-service': InstallServiceCommand,
+  'uninstall-service': UninstallServiceCommand,
 };

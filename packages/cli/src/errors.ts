@@ -12,6 +12,8 @@ export const CliErrorCodes = {
   ConfigNotFound: 'CLI_ERR_CONFIG_NOT_FOUND',
   /** `logs` was asked for a log the service writes to its standard error, not to a file. */
   LogNotInFile: 'CLI_ERR_LOG_NOT_IN_FILE',
+  /** `install-service`/`uninstall-service` met a unit file it did not write, or was asked for a non-system instance. */
+  ServiceUnit: 'CLI_ERR_SERVICE_UNIT',
 } as const;
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
 
@@ -20,6 +22,7 @@ export const cliErrorExitCodes: Record<CliErrorCode, ExitCode> = {
   [CliErrorCodes.StopTimeout]: ExitCode.Failure,
   [CliErrorCodes.ConfigNotFound]: ExitCode.BadConfig,
   [CliErrorCodes.LogNotInFile]: ExitCode.Failure,
+  [CliErrorCodes.ServiceUnit]: ExitCode.Failure,
 };
 
 export class CliError extends PortshareError {

@@ -26,6 +26,9 @@ describe('--json on every command (stopped, disabled instance)', () => {
     config: 0,
     'config:validate': 0,
     'config:path': 0,
+    // The units run the system instance: refused with PORTSHARE_HOME set (CLI_ERR_SERVICE_UNIT).
+    'install-service': 1,
+    'uninstall-service': 1,
   };
 
   it.each(Object.entries(expected))('%s', async (id, code) => {

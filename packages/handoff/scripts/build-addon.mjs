@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 const built = join(root, 'build', 'Release', 'handoff.node');
-const sources = ['src/handoff.c', 'src/gate.c', 'src/gate.h', 'src/gate-internal.h', 'src/relay.c', 'binding.gyp'].map((file) => join(root, file));
+const sources = ['src/handoff.c', 'src/gate.c', 'src/gate.h', 'src/gate-internal.h', 'src/relay.c', 'src/notify.c', 'src/notify.h', 'binding.gyp'].map((file) => join(root, file));
 
 // What node-gyp-build would load: the local build, else a prebuild for this platform.
 const prebuildDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);

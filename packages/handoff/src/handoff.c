@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "gate.h"
+#include "notify.h"
 
 #if !defined(__linux__)
 #error "@portshare/handoff needs Linux (SOCK_SEQPACKET, accept4, SO_PEERCRED, MSG_CMSG_CLOEXEC)"
@@ -1036,7 +1037,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"receiverAllowSender", NULL, receiver_allow_sender, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok ||
-      gate_init(env, exports) != napi_ok) {
+      gate_init(env, exports) != napi_ok || notify_init(env, exports) != napi_ok) {
     return NULL;
   }
   return exports;

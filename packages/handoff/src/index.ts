@@ -18,6 +18,7 @@ export {
 } from './limits.js';
 export { DISABLE_ADDON_ENV } from './native.js';
 export { FrontGate, descriptorLimit, type FrontGateHandlers, type FrontGateOptions, type GateListener } from './gate.js';
+export { MAX_NOTIFY_MESSAGE_BYTES, NOTIFY_SOCKET_ENV, notifyServiceManager, notifySocket } from './notify.js';
 export { HandoffReceiver, type DescriptorKind, type HandoffReceiverHandlers, type HandoffReceiverOptions } from './receiver.js';
 export { HandoffSender } from './sender.js';
 export { listenStream, type StreamServer, type StreamServerOptions } from './stream-server.js';

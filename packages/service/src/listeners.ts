@@ -26,6 +26,12 @@ export interface ListenerSetOptions {
   reservedPorts: readonly number[];
 }
 
+/** A listening socket the daemon was given (socket activation) and now serves. */
+export interface AdoptedListener extends Endpoint {
+  fd: number;
+  name: string;
+}
+
 /**
  * The shared listening sockets, reference-counted per IP endpoint as SMSvcHost's TransportListener
  * does (wcf-port-sharing notes §2.2): the first registration on a port opens it, the last one closes
@@ -36,6 +42,8 @@ export class ListenerSet {
   /** The same entries by listening descriptor, for the gate's accept reports. */
   readonly #byFd = new Map<number, Entry>();
   readonly #options: ListenerSetOptions;
+  /** Endpoints of adopted sockets by port: registrations on such a port use exactly these. */
+  readonly #adopted = new Map<number, Endpoint[]>();
 
   constructor(options: ListenerSetOptions) {
     this.#options = options;
@@ -43,6 +51,11 @@ export class ListenerSet {
 
   /** The endpoints a registration for `host:port` listens on. */
   endpointsFor(host: string, port: number): Endpoint[] {
+    // A port the service manager opened for the daemon (socket activation) is served by the
+    // sockets it passed, whatever their address: another socket on that port could not be bound
+    // (EADDRINUSE) or, below 1024 after the drop, not at all.
+    const adopted = this.#adopted.get(port);
+    if (adopted !== undefined) return adopted.map((ep) => ({ ...ep }));
     const bare = host.startsWith('[') ? host.slice(1, -1) : host;
     // A reserved port was bound on the any-addresses before privileges dropped; a socket for one
     // IP could not be bound now, and the any-address one already receives its connections.
@@ -101,6 +114,38 @@ export class ListenerSet {
         { cause: err },
       );
     }
+  }
+
+  /**
+   * Takes over a listening socket passed by the service manager (sd_listen_fds(3)): the gate
+   * accepts on it like on its own, and it stays open, held by the set, until closeAll(), as a
+   * reserved port's socket does. Refused (SERVICE_ERR_LISTEN_FAILED) when it is not a listening
+   * TCP socket.
+   */
+  adopt(fd: number, name: string): AdoptedListener {
+    let endpoint: Endpoint;
+    try {
+      const { family } = this.#options.gate.adopt(fd);
+      if (family !== 4 && family !== 6) {
+        this.#options.gate.unlisten(fd);
+        throw new Error('it is not an IPv4 or IPv6 socket');
+      }
+      endpoint = this.#options.gate.localAddress(fd);
+    } catch (err) {
+      throw new ServiceError(
+        ServiceErrorCodes.ListenFailed,
+        `Cannot serve the socket passed as descriptor ${fd} ('${name}'): ${(err as Error).message}. ` +
+          'Socket activation passes TCP listening sockets only: use ListenStream= in portshare.socket.',
+        { cause: err },
+      );
+    }
+    const entry: Entry = { endpoint, fd, refs: 1, connections: 0 };
+    this.#entries.set(keyOf(endpoint), entry);
+    this.#byFd.set(fd, entry);
+    const onPort = this.#adopted.get(endpoint.port) ?? [];
+    onPort.push(endpoint);
+    this.#adopted.set(endpoint.port, onPort);
+    return { ...endpoint, fd, name };
   }
 
   /** The endpoint a listening descriptor serves, counting one more connection on it. */

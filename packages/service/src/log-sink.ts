@@ -76,6 +76,28 @@ export class LogSink {
     return true;
   }
 
+  /** Whether the sink writes to a file it owns (not stderr), which can be reopened after rotation. */
+  get reopenable(): boolean {
+    return this.#owned && this.#fd >= 0;
+  }
+
+  /**
+   * Writes to `fd` from now on and closes the descriptor written so far: the file was reopened
+   * after logrotate renamed it (SIGUSR1). Writes are synchronous, so no line is split between the
+   * two files.
+   */
+  replaceDescriptor(fd: number): void {
+    const old = this.#fd;
+    this.#fd = fd;
+    if (old >= 0 && old !== fd && this.#owned) {
+      try {
+        closeSync(old);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+
   /** pino.flush(): writes are synchronous, nothing is pending. */
   flush(cb?: (err?: Error) => void): void {
     cb?.();

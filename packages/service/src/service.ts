@@ -27,6 +27,7 @@ import { ControlServer, type ControlHandler, type ControlPeer } from './control-
 import { createCounters } from './counters.js';
 import { bindServiceLog } from './logger.js';
 import { ListenerSet, type Endpoint } from './listeners.js';
+import type { InheritedListener } from './systemd.js';
 import type { Registration } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RoutingTable } from './routing-table.js';
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   log: Logger;
   /** Called after a 'stop' control request has been answered. */
   onStopRequested?: () => void;
+  /** Listening sockets passed by the service manager (systemd.ts takeListenFds), served from start(). */
+  inheritedListeners?: readonly InheritedListener[];
 }
 
 const MODES = new Set<string>(Object.values(HostNameComparisonMode));
@@ -67,6 +70,7 @@ export class PortshareService implements ControlHandler {
   readonly #reservations: UriReservations;
   readonly #holds: RegistrationHolds;
   readonly #onStop: (() => void) | undefined;
+  readonly #inherited: readonly InheritedListener[];
   #reserved: Endpoint[] = [];
   #paused = false;
   #nextRegistration = 1;
@@ -76,6 +80,7 @@ export class PortshareService implements ControlHandler {
     this.config = options.config;
     this.log = options.log;
     this.#onStop = options.onStopRequested;
+    this.#inherited = options.inheritedListeners ?? [];
     // Lost and summarised log lines show in status and /metrics; connection lines get config.log's limits.
     bindServiceLog(this.log, this.config.log, this.counters);
     this.handoff = this.config.handoff === 'auto' && isSupported() ? 'fd' : 'proxy';
@@ -147,8 +152,10 @@ export class PortshareService implements ControlHandler {
     );
   }
 
-  /** Binds reserved (low) ports, then opens the control socket. */
+  /** Adopts inherited sockets, binds reserved (low) ports, then opens the control socket. */
   async start(): Promise<void> {
+    const adopted = this.#inherited.map((l) => this.#listeners.adopt(l.fd, l.name));
+    if (adopted.length > 0) this.log.info({ listeners: adopted }, 'serving the sockets passed by the service manager');
     for (const port of this.config.reservedPorts) {
       this.#reserved.push(...(await this.#listeners.acquire(this.#listeners.endpointsFor('localhost', port))));
     }

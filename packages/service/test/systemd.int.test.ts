@@ -1,0 +1,270 @@
+// The daemon under a service manager, with systemd's own tools: `systemd-socket-activate` (Debian's
+// systemd package) opens the shared port and starts the real daemon with it (LISTEN_FDS,
+// sd_listen_fds(3)); a python3 process plays the manager's notification socket (sd_notify(3)),
+// since Node has no Unix datagram sockets. PID-1 systemd is not needed for any of it.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlClient, type InstancePaths } from '@portshare/control';
+import { encodePreamble, Mode } from '@portshare/framing';
+import { isSupported } from '@portshare/handoff';
+import { ensureAccount, rootForSuite } from '@portshare/test-utils';
+import { freePort, makeHome, SERVICE_MAIN, sleep, startEchoWorker, status, type WorkerProcess } from './helpers.js';
+
+const NOTIFY_LISTENER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'notify-listener.py');
+const hasActivate = spawnSync('systemd-socket-activate', ['--version']).status === 0;
+if (process.env['CI'] && !hasActivate) throw new Error('systemd-socket-activate is missing: .ci/run installs the systemd package');
+if (process.env['CI'] && !isSupported()) throw new Error('the hand-off addon must load in CI');
+if (!hasActivate) console.warn('skipped: systemd-socket-activate not found (apt-get install systemd)');
+
+interface Notifications {
+  path: string;
+  /** The next datagram, as its KEY=value lines. */
+  next(): Promise<Record<string, string>>;
+  all: string[];
+}
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function notifySocket(dir: string): Promise<Notifications> {
+  const path = join(dir, 'notify.sock');
+  const child = spawn('python3', [NOTIFY_LISTENER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => void child.kill());
+  const lines: string[] = [];
+  const all: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line !== 'listening') all.push(JSON.parse(line) as string);
+    const w = waiters.shift();
+    if (w) w(line);
+    else lines.push(line);
+  });
+  const nextLine = (): Promise<string> => new Promise((resolve) => (lines.length ? resolve(lines.shift()!) : waiters.push(resolve)));
+  expect(await nextLine()).toBe('listening');
+  return {
+    path,
+    all,
+    next: async () => Object.fromEntries((JSON.parse(await nextLine()) as string).split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+  };
+}
+
+/**
+ * `systemd-socket-activate -l 127.0.0.1:<port> --fdname=portshare -E … node main.js --home <home>`:
+ * it listens, and on the first connection execs the daemon with the listening socket as fd 3.
+ */
+async function activate(home: string, port: number, env: Record<string, string>): Promise<{ proc: ChildProcess; err: () => string }> {
+  const args = ['-l', `127.0.0.1:${port}`, '--fdname=portshare', ...Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]), process.execPath, SERVICE_MAIN, '--home', home];
+  const proc = spawn('systemd-socket-activate', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  cleanups.push(() => void proc.kill('SIGKILL'));
+  const deadline = Date.now() + 10_000;
+  while (!err.includes('Listening on')) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`systemd-socket-activate did not listen: ${err}`);
+    await sleep(10);
+  }
+  return { proc, err: () => err };
+}
+
+function connectTo(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function readUntil(socket: Socket, bytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const timer = setTimeout(() => reject(new Error(`only ${total} bytes: ${Buffer.concat(chunks).toString('latin1')}`)), 10_000);
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      total += c.length;
+      if (total >= bytes) {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks));
+      }
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForLog(paths: InstancePaths, text: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const log = existsSync(paths.logFile) ? readFileSync(paths.logFile, 'utf8') : '';
+    if (log.includes(text)) return log;
+    if (Date.now() > deadline) throw new Error(`'${text}' not in the log:\n${log}`);
+    await sleep(20);
+  }
+}
+
+describe.skipIf(!hasActivate || !isSupported())('under systemd-socket-activate', () => {
+  it('serves the inherited listener, says READY=1, survives SIGHUP and says STOPPING=1', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const notify = await notifySocket(h.home);
+    const port = await freePort();
+    const { proc } = await activate(h.home, port, { NOTIFY_SOCKET: notify.path });
+    // The connection that makes systemd-socket-activate start the daemon: it waits in the
+    // inherited socket's backlog while the daemon starts, and is served once a worker registers.
+    const early = await connectTo(port);
+    cleanups.push(() => void early.destroy());
+
+    const ready = await notify.next();
+    expect(ready['READY']).toBe('1');
+    expect(ready['STATUS']).toContain(h.paths.controlSocket);
+    expect(Number(ready['MAINPID'])).toBe(proc.pid);
+    // The daemon is the process systemd-socket-activate became (exec), as under systemd.
+    const st = await status(h.paths);
+    expect(st.pid).toBe(proc.pid);
+    expect(st.listeners).toEqual([{ address: '127.0.0.1', port, connections: expect.any(Number) }]);
+    expect(await waitForLog(h.paths, 'serving the sockets passed by the service manager')).toContain('"name":"portshare"');
+
+    // A registration on that port uses the inherited socket: binding 0.0.0.0 on it would fail
+    // (EADDRINUSE) and ports below 1024 could not be bound at all after a privilege drop.
+    const worker: WorkerProcess = await startEchoWorker(h.home, `net.tcp://localhost:${port}/app`, 'W');
+    cleanups.push(() => worker.kill9());
+    const preamble = encodePreamble({ mode: Mode.Duplex, via: `net.tcp://localhost:${port}/app`, encoding: 8 });
+    const answer = readUntil(early, 2 + preamble.length);
+    early.write(preamble);
+    expect((await answer).subarray(0, 2).toString()).toBe('W:');
+
+    const later = await connectTo(port);
+    cleanups.push(() => void later.destroy());
+    const again = readUntil(later, 2 + preamble.length);
+    later.write(preamble);
+    expect((await again).equals(Buffer.concat([Buffer.from('W:'), preamble]))).toBe(true);
+    expect((await status(h.paths)).listeners).toHaveLength(1);
+
+    // SIGHUP's default action would end the daemon, leaving control.sock and the pid file.
+    proc.kill('SIGHUP');
+    await waitForLog(h.paths, 'a full reload is not implemented yet');
+    expect(alive(proc.pid!)).toBe(true);
+    expect((await status(h.paths)).pid).toBe(proc.pid);
+    expect(existsSync(h.paths.pidFile)).toBe(true);
+
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await notify.next()).toMatchObject({ STOPPING: '1' });
+    expect(await exited).toBe(0);
+  });
+
+  it('sends WATCHDOG=1 every WATCHDOG_USEC/2', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const notify = await notifySocket(h.home);
+    const port = await freePort();
+    const { proc } = await activate(h.home, port, { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '200000' });
+    const trigger = await connectTo(port);
+    cleanups.push(() => void trigger.destroy());
+    expect((await notify.next())['READY']).toBe('1');
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) expect(await notify.next()).toEqual({ WATCHDOG: '1' });
+    // Three keep-alives at 100 ms intervals.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    proc.kill('SIGTERM');
+  });
+
+  it('refuses to start on a passed socket that is not a TCP listener, and says why', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const path = join(h.home, 'dgram.sock');
+    const args = ['-d', '-l', path, process.execPath, SERVICE_MAIN, '--home', h.home];
+    const proc = spawn('systemd-socket-activate', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    let err = '';
+    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    while (!err.includes('Listening on')) await sleep(10);
+    // A datagram on it makes systemd-socket-activate start the daemon.
+    spawnSync('python3', ['-c', `import socket; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"x", ${JSON.stringify(path)})`]);
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    expect(code).not.toBe(0);
+    expect(err).toContain('Cannot serve the socket passed as descriptor 3');
+  });
+});
+
+describe.skipIf(!isSupported())('log reopening (SIGUSR1)', () => {
+  it('reopens the log by its path after rotation, and never through a link planted there', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const proc = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: 'ignore' });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    await waitForLog(h.paths, 'portshare service started');
+    const client = await ControlClient.connect(h.paths.controlSocket);
+    client.destroy();
+
+    // logrotate without copytruncate: rename, then tell the daemon.
+    renameSync(h.paths.logFile, `${h.paths.logFile}.1`);
+    proc.kill('SIGUSR1');
+    await waitForLog(h.paths, 'log file reopened');
+    expect(readFileSync(`${h.paths.logFile}.1`, 'utf8')).not.toContain('log file reopened');
+
+    // Someone plants a link where the log was: the daemon must not write through it.
+    const target = join(h.home, 'precious');
+    writeFileSync(target, 'precious\n');
+    renameSync(h.paths.logFile, `${h.paths.logFile}.2`);
+    symlinkSync(target, h.paths.logFile);
+    proc.kill('SIGUSR1');
+    const kept = await waitForLogIn(`${h.paths.logFile}.2`, 'cannot reopen the log file');
+    expect(kept).toContain('the log stays on the file it had');
+    expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    expect(alive(proc.pid!)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+const asRoot = rootForSuite('the privilege-drop log test runs the daemon as root with `user` set (run the tests as root)');
+
+describe.skipIf(!isSupported() || !asRoot)('log reopening after the privilege drop', () => {
+  it('keeps writing the old file, and says why, when the dropped account cannot open a new one', async () => {
+    const account = ensureAccount('pssd-logger');
+    const h = makeHome({ user: account.name });
+    cleanups.push(h.cleanup);
+    const proc = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: 'ignore' });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    await waitForLog(h.paths, 'dropped privileges');
+    // The log folder is root's: the service account cannot create the new file (EACCES), and a
+    // root-owned one put there by logrotate is not its own to write.
+    renameSync(h.paths.logFile, `${h.paths.logFile}.1`);
+    proc.kill('SIGUSR1');
+    const old = await waitForLogIn(`${h.paths.logFile}.1`, 'cannot reopen the log file');
+    expect(old).toContain(`as '${account.name}'`);
+    expect(old).toContain('copytruncate');
+    expect(existsSync(h.paths.logFile)).toBe(false);
+    writeFileSync(h.paths.logFile, '');
+    proc.kill('SIGHUP');
+    await waitForLogIn(`${h.paths.logFile}.1`, 'a full reload is not implemented yet');
+    expect(readFileSync(h.paths.logFile, 'utf8')).toBe('');
+    expect(alive(proc.pid!)).toBe(true);
+  });
+});
+
+async function waitForLogIn(file: string, text: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const log = readFileSync(file, 'utf8');
+    if (log.includes(text)) return log;
+    if (Date.now() > deadline) throw new Error(`'${text}' not in ${file}:\n${log}`);
+    await sleep(20);
+  }
+}
