@@ -15,7 +15,8 @@ import { isSupported } from '@portshare/handoff';
 import { ensureAccount, rootForSuite } from '@portshare/test-utils';
 import { freePort, makeHome, SERVICE_MAIN, sleep, startEchoWorker, status, type WorkerProcess } from './helpers.js';
 
-const NOTIFY_LISTENER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'notify-listener.py');
+// The readiness reader is the handoff package's test fixture: one small python3 program for both.
+const NOTIFY_LISTENER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'handoff', 'test', 'fixtures', 'notify-listener.py');
 const hasActivate = spawnSync('systemd-socket-activate', ['--version']).status === 0;
 if (process.env['CI'] && !hasActivate) throw new Error('systemd-socket-activate is missing: .ci/run installs the systemd package');
 if (process.env['CI'] && !isSupported()) throw new Error('the hand-off addon must load in CI');
