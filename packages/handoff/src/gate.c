@@ -767,7 +767,8 @@ static napi_value gate_accept(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* gateRead(gate, fd, limit): report DATA until `limit` bytes in all, or END. */
+/* gateRead(gate, fd, limit): report DATA until `limit` bytes in all, or END;
+ * the first read is tried at once, within this call. */
 static napi_value gate_read(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t fd, limit;
@@ -787,7 +788,13 @@ static napi_value gate_read(napi_env env, napi_callback_info info) {
   if ((err = uv_poll_start(&c->handle, UV_READABLE, on_conn_event)) != 0) {
     conn_drop(c, 0);
     gate_throw_errno(env, -err, "uv_poll_start");
+    return NULL;
   }
+  /* Read what is already there now, not a loop turn later: a net.tcp client
+   * sends its preamble with its first segment (with TCP_DEFER_ACCEPT it is in
+   * before the accept), so the caller learns within this call whether the
+   * connection brought its bytes. DATA or END may be reported from here. */
+  conn_read(c);
   return NULL;
 }
 

@@ -153,7 +153,10 @@ export class FrontGate {
     if (!this.#closed) this.#native.gateAccept(this.#gate, budget, probe);
   }
 
-  /** Reads a connection until `limit` bytes in all have been reported, it ends, or {@link release}. */
+  /**
+   * Reads a connection until `limit` bytes in all have been reported, it ends, or {@link release}.
+   * The first read is tried at once: `data` or `end` may be reported within this call.
+   */
   read(fd: number, limit: number): void {
     this.#assertOpen();
     this.#native.gateRead(this.#gate, fd, limit);

@@ -26,6 +26,8 @@ export interface PipelineState {
   maxClientDescriptors: number;
   /** Descriptors the front gate keeps in reserve, given up if accept() still runs out (FrontGate). */
   reserveDescriptors: number;
+  /** TCP_DEFER_ACCEPT on the listeners: a connection accepted without data has said nothing that long. */
+  deferAcceptSeconds: number;
   log: Logger;
   isPaused(): boolean;
   /** The endpoint a listening descriptor serves (and count `count` connections on it). */
@@ -73,7 +75,9 @@ const PROBATION_MS = 200;
  *   probation: one whose first read holds its routing point (a good client's) is routed at once
  *   and never needs a slot. One that does not gets the slot of the oldest pending connection if
  *   that one has had pendingEvictionMinAgeMs, else it is closed: a client that dawdles while the
- *   daemon is full loses its connection, not everyone else.
+ *   daemon is full loses its connection, not everyone else. The first read is tried within the
+ *   accept; with TCP_DEFER_ACCEPT, a newcomer that brought nothing is decided on at once, and the
+ *   probation places (as many as the slots) are a ring, so silent newcomers never stop accepting.
  * - The listeners use TCP_DEFER_ACCEPT (deferAcceptSeconds), so a client that connects and says
  *   nothing is not even accepted until the kernel has waited for it.
  * - A hand-off that a worker has not taken within receiveTimeout (of the accept) is withdrawn and
@@ -152,15 +156,22 @@ export class ConnectionPipeline implements FrontGateHandlers {
         continue;
       }
       const probation = this.#pending.size >= s.maxPendingConnections;
+      // Probation places are a ring: the newest takes the place of the oldest, which has had its
+      // chance, so a flood of connections that say nothing never stops the gate accepting.
+      if (probation && this.#probation.size >= s.maxPendingConnections) this.#shed(this.#probation.values().next().value as Pending);
       const p: Pending = { fd, id: this.#nextId++, endpoint, acceptedAt: now, sniffer: new PreambleSniffer(s.sniff), probation };
       (probation ? this.#probation : this.#pending).set(fd, p);
       try {
-        this.gate.read(fd, this.#readLimit);
+        this.gate.read(fd, this.#readLimit); // the first read happens within this call
       } catch (err) {
         this.#forget(p);
         this.#close(fd);
         s.log.warn({ err }, 'cannot watch an accepted connection');
+        continue;
       }
+      // With TCP_DEFER_ACCEPT a connection accepted without data is one the kernel stopped waiting
+      // for: it has said nothing for deferAcceptSeconds, and on probation it gets no more time.
+      if (p.probation && this.#probation.has(fd) && p.sniffer.received === 0 && s.deferAcceptSeconds > 0) this.#promoteOrShed(p);
     }
     this.#admit();
   }
@@ -257,8 +268,8 @@ export class ConnectionPipeline implements FrontGateHandlers {
     }
     // Workers behind: clients wait in the backlog until hand-offs drain.
     const handOff = max - this.#handingOff.size;
-    // Slots free, else probation places (as many again), each accepted only to be read once.
-    const slots = this.#pending.size < max ? max - this.#pending.size : max - this.#probation.size;
+    // Slots free, else probation places (as many again, a ring: see accepted()).
+    const slots = this.#pending.size < max ? max - this.#pending.size : max;
     this.gate.accept(Math.max(0, Math.min(slots, handOff, descriptors)));
   }
 
@@ -270,18 +281,14 @@ export class ConnectionPipeline implements FrontGateHandlers {
   /**
    * A connection on probation did not show its routing point in its first read (or in time): it
    * takes a slot that is free, or the slot of the oldest pending connection once that one has had
-   * pendingEvictionMinAgeMs; otherwise it is closed, without a byte, like SMSvcHost's abort when
-   * full (counted as a dispatch failure).
+   * pendingEvictionMinAgeMs; otherwise it is shed.
    */
   #promoteOrShed(p: Pending): void {
     const s = this.#s;
-    this.#probation.delete(p.fd);
     if (this.#pending.size >= s.maxPendingConnections) {
       const oldest = this.#pending.values().next().value as Pending;
       if (Date.now() - oldest.acceptedAt < s.pendingEvictionMinAgeMs) {
-        s.counters.dispatchFailures++;
-        logConnectionEvent(s.log, 'debug', { connectionId: p.id }, 'no pending slot for a connection without its preamble: closed');
-        this.#close(p.fd);
+        this.#shed(p);
         return;
       }
       this.#pending.delete(oldest.fd);
@@ -289,8 +296,17 @@ export class ConnectionPipeline implements FrontGateHandlers {
       logConnectionEvent(s.log, 'debug', { connectionId: oldest.id }, 'pending connection evicted: a newer one needs its slot');
       this.#close(oldest.fd);
     }
+    this.#probation.delete(p.fd);
     p.probation = false;
     this.#pending.set(p.fd, p);
+  }
+
+  /** Closes a connection on probation without a byte, like SMSvcHost's abort when full (a dispatch failure). */
+  #shed(p: Pending): void {
+    this.#probation.delete(p.fd);
+    this.#s.counters.dispatchFailures++;
+    logConnectionEvent(this.#s.log, 'debug', { connectionId: p.id }, 'no pending slot for a connection without its preamble: closed');
+    this.#close(p.fd);
   }
 
   #expire(): void {

@@ -109,6 +109,7 @@ export class PortshareService implements ControlHandler {
       },
       faults: { drainBytes: this.config.faultDrainBytes, drainTimeoutMs: this.config.faultDrainTimeoutMs },
       reserveDescriptors: reserveFor(descriptorLimit().soft),
+      deferAcceptSeconds: this.config.deferAcceptSeconds,
       maxClientDescriptors: descriptorBudget(descriptorLimit().soft, this.config.maxControlConnections, reserveFor(descriptorLimit().soft)),
       endpointOf: (fd, count) => this.#listeners.accepted(fd, count),
       dispatch: {
