@@ -123,3 +123,203 @@ export async function settledFdCount(pid: number, timeoutMs = 3000, intervalMs =
   }
   return last;
 }
+
+/**
+ * Inodes of the sockets process `pid` has open other than Unix-domain ones (those are listed in
+ * /proc/<pid>/net/unix, proc(5)): for the sharing daemon, its TCP listeners and the client
+ * connections it holds (accepted and not yet closed or handed off). Reads one link per open
+ * descriptor, so it costs a few milliseconds per thousand.
+ */
+export function networkSocketInodes(pid: number): Set<number> {
+  let unixTable: string;
+  try {
+    unixTable = readFileSync(`/proc/${pid}/net/unix`, 'utf8');
+  } catch (err) {
+    throw unavailable(pid, 'net/unix', err);
+  }
+  const unix = new Set<number>();
+  for (const line of unixTable.split('\n').slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode [Path]
+    const inode = Number(line.trim().split(/\s+/)[6]);
+    if (inode > 0) unix.add(inode);
+  }
+  const out = new Set<number>();
+  let names: string[];
+  try {
+    names = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    throw unavailable(pid, 'the descriptors', err);
+  }
+  for (const name of names) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${name}`);
+    } catch {
+      continue; // closed between readdir and readlink
+    }
+    if (!target.startsWith('socket:[')) continue;
+    const inode = Number(target.slice(8, -1));
+    if (!unix.has(inode)) out.add(inode);
+  }
+  return out;
+}
+
+/**
+ * How long a process holds each network connection it opens or accepts from now on, from repeated
+ * {@link networkSocketInodes} samples (sockets open at construction, such as listeners, are left
+ * out). A connection's time is from the first sample that saw it to the last, so each is short by
+ * less than two sampling intervals.
+ */
+export class ConnectionHoldTimes {
+  readonly #pid: number;
+  readonly #before: Set<number>;
+  readonly #first = new Map<number, number>();
+  readonly #last = new Map<number, number>();
+  /** Most connections held at once in a sample. */
+  maxHeld = 0;
+  samples = 0;
+
+  constructor(pid: number) {
+    this.#pid = pid;
+    this.#before = networkSocketInodes(pid);
+  }
+
+  /** Takes one sample; returns how many connections are held now. */
+  sample(): number {
+    const now = performance.now();
+    let held = 0;
+    for (const inode of networkSocketInodes(this.#pid)) {
+      if (this.#before.has(inode)) continue;
+      held++;
+      if (!this.#first.has(inode)) this.#first.set(inode, now);
+      this.#last.set(inode, now);
+    }
+    this.samples++;
+    this.maxHeld = Math.max(this.maxHeld, held);
+    return held;
+  }
+
+  /** Connections seen so far. */
+  get seen(): number {
+    return this.#first.size;
+  }
+
+  /** The longest any connection was seen held, in milliseconds. */
+  longestMs(): number {
+    let longest = 0;
+    for (const [inode, first] of this.#first) longest = Math.max(longest, (this.#last.get(inode) as number) - first);
+    return longest;
+  }
+}
+
+/**
+ * The kernel's TCP extension counters for this network namespace (/proc/net/netstat, the
+ * `TcpExt:` lines): e.g. ListenOverflows, connections that found a listen backlog full (their
+ * handshake is dropped and the client retries, tcp(7)).
+ */
+export function tcpExtCounters(): Record<string, number> {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/netstat', 'utf8');
+  } catch (err) {
+    throw unavailable(process.pid, 'net/netstat', err);
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = (lines[0] ?? '').split(/\s+/).slice(1);
+  const values = (lines[1] ?? '').split(/\s+/).slice(1).map(Number);
+  const out: Record<string, number> = {};
+  names.forEach((n, i) => (out[n] = values[i] ?? 0));
+  return out;
+}
+
+/** This process's open-files limit (RLIMIT_NOFILE, /proc/self/limits); -1 for unlimited. */
+export function openFilesLimit(): { soft: number; hard: number } {
+  let line: string | undefined;
+  try {
+    line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  } catch (err) {
+    throw unavailable(process.pid, 'limits', err);
+  }
+  const [soft, hard] = (line ?? '').replace('Max open files', '').trim().split(/\s+/);
+  const value = (v: string | undefined): number => (v === 'unlimited' ? -1 : Number(v));
+  return { soft: value(soft), hard: value(hard) };
+}
+
+/**
+ * proc(5) reports CPU times in clock ticks of sysconf(_SC_CLK_TCK), USER_HZ, which is 100 on every
+ * Linux architecture Node supports.
+ */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, utime and stime). */
+export function cpuTimeMs(pid: number): number {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    throw unavailable(pid, 'stat', err);
+  }
+  // The command name, field 2, is in parentheses and may hold spaces: count fields after it.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time the whole machine has spent busy (everything but idle and iowait), and of it in
+ * interrupts (irq and softirq: on loopback, most of the TCP stack's work, which no process is
+ * charged with), in ms (/proc/stat).
+ */
+export function machineBusyMs(): { busy: number; interrupts: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [, ...ticks] = line.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  const ms = (t: number): number => (t * 1000) / TICKS_PER_SECOND;
+  return { busy: ms(user + nice + system + irq + softirq + steal), interrupts: ms(irq + softirq) };
+}
+
+/** Where the CPU went over a measurement, in cores (1 = one core busy the whole time). */
+export interface CpuFigures {
+  /** The whole machine. */
+  machine: number;
+  /** Of it, interrupts: mostly the kernel's TCP work for every process's connections. */
+  interrupts: number;
+  /** The scenario's own processes, by name (this process included as "scenario"). */
+  ours: Record<string, number>;
+  /** Everything else on the machine: other work that competed with the measurement. */
+  others: number;
+}
+
+/**
+ * Starts measuring the CPU used by the machine and by the named processes (this process is added
+ * as "scenario"); `stop()` returns the figures. A process that exits meanwhile counts as 0.
+ */
+export function startCpuMeter(pids: Record<string, number>): { stop(): CpuFigures } {
+  const read = (pid: number): number => {
+    try {
+      return cpuTimeMs(pid);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const t0 = performance.now();
+  const machine0 = machineBusyMs();
+  const self0 = process.cpuUsage();
+  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, read(pid)]));
+  return {
+    stop(): CpuFigures {
+      const wallMs = performance.now() - t0;
+      const cores = (ms: number): number => Math.round((ms / wallMs) * 100) / 100;
+      const self = process.cpuUsage(self0);
+      const ours: Record<string, number> = { scenario: cores((self.user + self.system) / 1000) };
+      for (const [name, pid] of Object.entries(pids)) {
+        const used = read(pid) - (start[name] as number);
+        ours[name] = Number.isFinite(used) ? cores(used) : 0;
+      }
+      const machine1 = machineBusyMs();
+      const machine = cores(machine1.busy - machine0.busy);
+      const interrupts = cores(machine1.interrupts - machine0.interrupts);
+      const total = Object.values(ours).reduce((a, b) => a + b, 0) + interrupts;
+      return { machine, interrupts, ours, others: Math.max(0, Math.round((machine - total) * 100) / 100) };
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * its figures printed and written to results/latest.json (with the machine they came from). Exits
  * 1 when a criterion fails.
  *
- *   node dist/run.js [--only fuzz,stalled,slow,edge,worker-kill,daemon-kill,abuse,privileges]
+ *   node dist/run.js [--only fuzz,stalled,slow,edge,burst,churn,worker-kill,daemon-kill,abuse,privileges]
  *                    [--fuzz-inputs N] [--out path]
  *
  * @module
@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failures, machineFacts, type Criterion } from './report.js';
+import { burstCriteria, runBurst } from './scenarios/burst.js';
+import { churnCriteria, runChurn } from './scenarios/churn.js';
 import { daemonKillCriteria, runDaemonKill } from './scenarios/daemon-kill.js';
 import { fuzzCriteria, runFuzz } from './scenarios/fuzz.js';
 import { privilegesCriteria, runPrivileges } from './scenarios/privileges.js';
@@ -27,7 +29,8 @@ import {
   runUnlistedUser,
   unlistedUserCriteria,
 } from './scenarios/registration-abuse.js';
-import { runPendingEdge, runSlowClients, slowClientsCriteria } from './scenarios/slow-clients.js';
+import { pendingEdgeCriteria, runPendingEdge } from './scenarios/pending-edge.js';
+import { runSlowClients, slowClientsCriteria } from './scenarios/slow-clients.js';
 import { runStalledWorker, stalledWorkerCriteria } from './scenarios/stalled-worker.js';
 import { runWorkerKill, workerKillCriteria } from './scenarios/worker-kill.js';
 import { rootAvailable } from './util.js';
@@ -85,7 +88,20 @@ await scenario(
 );
 await scenario('stalled', 'A stalled worker, and clients that leave while their hand-off waits', {}, () => runStalledWorker(), stalledWorkerCriteria);
 const slowLong = { attackers: 1000, trickleEveryMs: 2000, measureMs: 20_000 };
-await scenario('slow:default', 'Slow clients: 1,000 against the defaults (receiveTimeout 30 s, maxPendingConnections 100)', slowLong, () => runSlowClients(slowLong), slowClientsCriteria);
+await scenario(
+  'slow:default',
+  'Slow clients: 1,000 against the defaults (receiveTimeout 30 s, maxPendingConnections 100, deferAcceptSeconds 1)',
+  slowLong,
+  () => runSlowClients(slowLong),
+  slowClientsCriteria,
+);
+await scenario(
+  'slow:nodefer',
+  'Slow clients: 1,000 with deferAcceptSeconds 0 (every one reaches the pending table at once; probation alone)',
+  { ...slowLong, deferAcceptSeconds: 0 },
+  () => runSlowClients({ ...slowLong, deferAcceptSeconds: 0 }),
+  slowClientsCriteria,
+);
 await scenario(
   'slow:raised',
   'Slow clients: 1,000 with maxPendingConnections 2000',
@@ -93,12 +109,31 @@ await scenario(
   () => runSlowClients({ ...slowLong, maxPendingConnections: 2000 }),
   slowClientsCriteria,
 );
-await scenario('edge', 'maxPendingConnections and receiveTimeout at their edges (defaults: 100, 30 s)', { receiveTimeoutMs: 30_000 }, () => runPendingEdge({ receiveTimeoutMs: 30_000, maxPendingConnections: 100 }), (r) => [
-  { name: 'exactly maxPendingConnections held', ok: r.pendingAtLimit === r.maxPendingConnections, detail: `${r.pendingAtLimit} held` },
-  { name: 'the next one aborted at once and counted', ok: r.pastLimitClosedMs < 500 && r.dispatchFailuresCounted === 1, detail: `closed after ${r.pastLimitClosedMs} ms, ${r.dispatchFailuresCounted} dispatch failure counted` },
-  { name: 'held ones cut at receiveTimeout', ok: r.heldCutMs[0] >= r.receiveTimeoutMs - 50 && r.heldCutMs[1] <= r.receiveTimeoutMs + 1000, detail: `cut after ${r.heldCutMs[0]}–${r.heldCutMs[1]} ms` },
-  { name: 'routing point 400 ms before receiveTimeout: handed off; 400 ms after: cut', ok: r.beforeTimeoutAcknowledged && r.afterTimeout.bytes === 0, detail: `before: acknowledged ${r.beforeTimeoutAcknowledged}; after: ${r.afterTimeout.bytes} bytes, closed at ${r.afterTimeout.closedMs} ms` },
-]);
+const edgeLong = { receiveTimeoutMs: 30_000, maxPendingConnections: 100, evictionMinAgeMs: 1000 };
+await scenario(
+  'edge',
+  'maxPendingConnections, probation, receiveTimeout, pendingEvictionMinAgeMs and the hand-off cap at their edges (defaults: 100, 30 s, 1 s)',
+  edgeLong,
+  () => runPendingEdge(edgeLong),
+  pendingEdgeCriteria,
+);
+const burstLong = { clients: 5000 };
+await scenario('burst', 'A burst: 5,000 well-behaved clients at once, against the defaults', burstLong, () => runBurst(burstLong), burstCriteria);
+const churnLong = { attackers: 300, minLifeMs: 20, maxLifeMs: 500, measureMs: 20_000 };
+await scenario(
+  'churn:default',
+  'Churn: 300 silent connections, each closed after 20–500 ms and replaced at once, against the defaults (deferAcceptSeconds 1)',
+  churnLong,
+  () => runChurn(churnLong),
+  churnCriteria,
+);
+await scenario(
+  'churn:nodefer',
+  'Churn: the same with deferAcceptSeconds 0 (the attack fills the pending table; probation alone)',
+  { ...churnLong, daemonConfig: { deferAcceptSeconds: 0 } },
+  () => runChurn({ ...churnLong, daemonConfig: { deferAcceptSeconds: 0 } }),
+  churnCriteria,
+);
 const killOptions = { connections: 100_000 };
 await scenario('worker-kill', 'A worker killed under load (100,000 connections)', killOptions, () => runWorkerKill(killOptions), workerKillCriteria);
 const daemonKillOptions = { sessions: 1000, downtimesMs: [0, 1000, 3500, 10_000] };

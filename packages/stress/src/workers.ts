@@ -176,6 +176,14 @@ export class SessionWorker extends ChildProgram {
   }
 }
 
+/**
+ * Starts one of the client-side helper programs (src/programs) with its JSON spec: the burst's
+ * client processes, the churn attacker.
+ */
+export function startProgram(name: 'burst-clients' | 'churn-attacker', spec: object): ChildProgram {
+  return new ChildProgram(program(name), [JSON.stringify(spec)], {}, undefined);
+}
+
 /** Starts the control abuser. */
 export function startAbuser(spec: AbuserSpec, runAs?: RunAs): ChildProgram {
   return new ChildProgram(program('control-abuser'), [JSON.stringify(spec)], {}, runAs);
@@ -194,4 +202,53 @@ export async function requestAs(
   } finally {
     await child.kill9();
   }
+}
+
+/** What programs/hold-sampler watches. */
+export interface HoldSamplerSpec {
+  pid: number;
+  intervalMs: number;
+}
+
+/** How long the watched process held the network connections it opened or accepted while sampled. */
+export interface HoldFigures {
+  longestMs: number;
+  /** Connections seen. */
+  seen: number;
+  /** Most held at once in one sample. */
+  maxHeld: number;
+  samples: number;
+  /** The process exited while sampled. */
+  processGone: boolean;
+}
+
+/**
+ * Starts sampling, from a process of its own, how long process `pid` holds each network connection
+ * it opens or accepts from now on (sockets open now, such as listeners, are left out). `stop()`
+ * ends the sampling and returns the figures.
+ */
+export async function startHoldSampler(pid: number, intervalMs = 100): Promise<{ pid: number; stop(): Promise<HoldFigures>; kill(): Promise<void> }> {
+  const spec: HoldSamplerSpec = { pid, intervalMs };
+  const child = new ChildProgram(program('hold-sampler'), [JSON.stringify(spec)], {}, undefined);
+  try {
+    await child.waitForLine(/^READY$/);
+  } catch (err) {
+    await child.kill9();
+    throw err;
+  }
+  return {
+    /** The sampler's own process. */
+    pid: child.pid,
+    async stop(): Promise<HoldFigures> {
+      const from = child.lines.length;
+      child.signal('SIGTERM');
+      try {
+        const { match } = await child.waitForLine(/^HOLDS (.*)$/, 10_000, from);
+        return JSON.parse(match[1] as string) as HoldFigures;
+      } finally {
+        await child.kill9();
+      }
+    },
+    kill: () => child.kill9(),
+  };
 }

@@ -179,10 +179,12 @@ export function privilegesCriteria(r: PrivilegesReport, o: PrivilegesOptions = P
       `Uid ${ids(r.credentials.uid)}, Gid ${ids(r.credentials.gid)}, Groups ${ids(r.credentials.groups)}`,
     ),
     criterion(`port ${o.port} bound before the drop`, r.lowPortAnswersBeforeRegistration, `EndpointNotFound on ${o.port} before any registration: ${r.lowPortAnswersBeforeRegistration}`),
+    // The pid file stays root's: an account that could rewrite it could make root's tools signal
+    // any process (service instance-files.ts writePidFile).
     criterion(
       'the control socket keeps its mode and belongs to the daemon user',
-      r.controlSocket.mode === '666' && r.controlSocket.uid === r.uid && r.pidFileUid === r.uid,
-      `control socket mode ${r.controlSocket.mode}, owner ${r.controlSocket.uid}; pid file owner ${r.pidFileUid}`,
+      r.controlSocket.mode === '666' && r.controlSocket.uid === r.uid && r.pidFileUid === 0,
+      `control socket mode ${r.controlSocket.mode}, owner ${r.controlSocket.uid}; pid file owner ${r.pidFileUid} (root's: 0)`,
     ),
     criterion(
       'a user not on the allow list is refused with WCF\'s text',

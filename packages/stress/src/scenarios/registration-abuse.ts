@@ -9,7 +9,7 @@
  * @module
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
 import {
@@ -218,7 +218,10 @@ export async function runControlVectors(): Promise<ControlVectorsReport> {
     mkdirSync(workersDir, { recursive: true });
     const receiverPath = join(workersDir, `stress-${process.pid}.sock`);
     receiver = HandoffReceiver.listen(receiverPath, { onMessage: (fd) => new Socket({ fd }).destroy() });
-    const otherWorkerSocket = join(workersDir, `w${worker.pid}-1.sock`);
+    // The SDK binds its hand-off socket in a folder of its own, w<pid>-<random>/h.sock (earlier
+    // versions: w<pid>-<n>.sock), see @portshare/worker's handoff-folder.ts.
+    const own = readdirSync(workersDir).find((name) => name.startsWith(`w${worker?.pid}-`));
+    const otherWorkerSocket = own === undefined ? join(workersDir, `w${worker.pid}-?`) : own.endsWith('.sock') ? join(workersDir, own) : join(workersDir, own, 'h.sock');
     if (!existsSync(otherWorkerSocket)) throw new Error(`the good worker's hand-off socket is not at ${otherWorkerSocket}`);
     const otherRegistrationId = (await daemon.status()).registrations[0]?.id ?? 1;
     const vectors = controlVectors({
