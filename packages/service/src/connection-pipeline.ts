@@ -26,8 +26,6 @@ export interface PipelineState {
   maxClientDescriptors: number;
   /** Descriptors the front gate keeps in reserve, given up if accept() still runs out (FrontGate). */
   reserveDescriptors: number;
-  /** TCP_DEFER_ACCEPT on the listeners: a connection accepted without data has said nothing that long. */
-  deferAcceptSeconds: number;
   log: Logger;
   isPaused(): boolean;
   /** The endpoint a listening descriptor serves (and count `count` connections on it). */
@@ -55,9 +53,19 @@ function faultBytes(uri: string): Buffer {
 }
 
 /**
- * How long a connection accepted on probation may take to show its routing point. Its bytes are
- * normally in the kernel before it is accepted (a net.tcp client writes its preamble at once, and
- * TCP_DEFER_ACCEPT holds back those that do not), so this is a few event-loop turns.
+ * Probation places per pending slot. A connection on probation holds a descriptor and a few
+ * hundred bytes; the places form a ring (the newest takes the place of the oldest), so this bounds
+ * what a flood of silent connections can hold, while a good client whose first bytes come a
+ * moment after its accept (SYN cookies defeat TCP_DEFER_ACCEPT in a burst) keeps its place for up
+ * to PROBATION_MS unless this many newer ones arrive first.
+ */
+export const PROBATION_PER_SLOT = 10;
+
+/**
+ * How long a connection on probation that has brought no bytes keeps its place. Its preamble is
+ * normally in before the accept (TCP_DEFER_ACCEPT); in a burst that overflows the SYN queue the
+ * kernel answers with SYN cookies and cannot defer, so a good client's first write may come a
+ * moment after its accept.
  */
 const PROBATION_MS = 200;
 
@@ -76,8 +84,9 @@ const PROBATION_MS = 200;
  *   and never needs a slot. One that does not gets the slot of the oldest pending connection if
  *   that one has had pendingEvictionMinAgeMs, else it is closed: a client that dawdles while the
  *   daemon is full loses its connection, not everyone else. The first read is tried within the
- *   accept; with TCP_DEFER_ACCEPT, a newcomer that brought nothing is decided on at once, and the
- *   probation places (as many as the slots) are a ring, so silent newcomers never stop accepting.
+ *   accept; one that brought nothing keeps its place for PROBATION_MS. The probation
+ *   places (PROBATION_PER_SLOT per slot) are a ring, so silent newcomers never stop the gate
+ *   accepting: the newest takes the place of the oldest.
  * - The listeners use TCP_DEFER_ACCEPT (deferAcceptSeconds), so a client that connects and says
  *   nothing is not even accepted until the kernel has waited for it.
  * - A hand-off that a worker has not taken within receiveTimeout (of the accept) is withdrawn and
@@ -158,7 +167,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
       const probation = this.#pending.size >= s.maxPendingConnections;
       // Probation places are a ring: the newest takes the place of the oldest, which has had its
       // chance, so a flood of connections that say nothing never stops the gate accepting.
-      if (probation && this.#probation.size >= s.maxPendingConnections) this.#shed(this.#probation.values().next().value as Pending);
+      if (probation && this.#probation.size >= PROBATION_PER_SLOT * s.maxPendingConnections) this.#shed(this.#probation.values().next().value as Pending);
       const p: Pending = { fd, id: this.#nextId++, endpoint, acceptedAt: now, sniffer: new PreambleSniffer(s.sniff), probation };
       (probation ? this.#probation : this.#pending).set(fd, p);
       try {
@@ -169,9 +178,10 @@ export class ConnectionPipeline implements FrontGateHandlers {
         s.log.warn({ err }, 'cannot watch an accepted connection');
         continue;
       }
-      // With TCP_DEFER_ACCEPT a connection accepted without data is one the kernel stopped waiting
-      // for: it has said nothing for deferAcceptSeconds, and on probation it gets no more time.
-      if (p.probation && this.#probation.has(fd) && p.sniffer.received === 0 && s.deferAcceptSeconds > 0) this.#promoteOrShed(p);
+      // A connection accepted without data is not always a silent one: when SYN cookies are in
+      // use (a burst overflows the SYN queue) the kernel cannot defer the accept (tcp(7),
+      // TCP_DEFER_ACCEPT) and a good client's preamble may follow a moment later. So it keeps its
+      // probation place for PROBATION_MS, or until newer arrivals push it out of the ring.
     }
     this.#admit();
   }
@@ -268,8 +278,8 @@ export class ConnectionPipeline implements FrontGateHandlers {
     }
     // Workers behind: clients wait in the backlog until hand-offs drain.
     const handOff = max - this.#handingOff.size;
-    // Slots free, else probation places (as many again, a ring: see accepted()).
-    const slots = this.#pending.size < max ? max - this.#pending.size : max;
+    // Slots free, else probation places (a ring: see accepted()).
+    const slots = this.#pending.size < max ? max - this.#pending.size : PROBATION_PER_SLOT * max;
     this.gate.accept(Math.max(0, Math.min(slots, handOff, descriptors)));
   }
 
@@ -320,7 +330,10 @@ export class ConnectionPipeline implements FrontGateHandlers {
     }
     for (const p of this.#probation.values()) {
       if (now - p.acceptedAt < PROBATION_MS) break;
-      this.#promoteOrShed(p);
+      // One that has said nothing all this time is shed; only a client that has begun its
+      // preamble may take an older connection's slot.
+      if (p.sniffer.received === 0) this.#shed(p);
+      else this.#promoteOrShed(p);
     }
     // A worker that does not take its hand-offs: withdraw them (dispatch() then closes each), at
     // receiveTimeout, or at once when it has taken none for workerStallTimeoutMs.

@@ -22,7 +22,7 @@ import { UriReservations, reservedMessage } from './reservations.js';
 import { logConnectionEvent } from './connection-log.js';
 import { userName } from './accounts.js';
 import type { ServiceConfig } from './config.js';
-import { ConnectionPipeline, descriptorBudget, reserveFor } from './connection-pipeline.js';
+import { ConnectionPipeline, PROBATION_PER_SLOT, descriptorBudget, reserveFor } from './connection-pipeline.js';
 import { ControlServer, type ControlHandler, type ControlPeer } from './control-server.js';
 import { createCounters } from './counters.js';
 import { bindServiceLog } from './logger.js';
@@ -109,14 +109,13 @@ export class PortshareService implements ControlHandler {
       },
       faults: { drainBytes: this.config.faultDrainBytes, drainTimeoutMs: this.config.faultDrainTimeoutMs },
       reserveDescriptors: reserveFor(descriptorLimit().soft),
-      deferAcceptSeconds: this.config.deferAcceptSeconds,
       maxClientDescriptors: descriptorBudget(descriptorLimit().soft, this.config.maxControlConnections, reserveFor(descriptorLimit().soft)),
       endpointOf: (fd, count) => this.#listeners.accepted(fd, count),
       dispatch: {
-        // Admission keeps the hand-offs waiting for workers near maxPendingConnections (the
-        // connections being read, and those on probation, may still join them), so this bound,
-        // SMSvcHost's abort for a full queue, is only a backstop.
-        maxQueueLength: 3 * this.config.maxPendingConnections,
+        // Admission stops accepting at maxPendingConnections hand-offs waiting for workers; the
+        // connections being read then (the slots and the probation places) may still join them,
+        // so SMSvcHost's abort for a full queue is only a backstop past all of those.
+        maxQueueLength: (PROBATION_PER_SLOT + 2) * this.config.maxPendingConnections,
         stallTimeoutMs: this.config.workerStallTimeoutMs,
         log: this.log,
         onWorkerFailed: (reg) => {

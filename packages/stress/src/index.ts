@@ -24,6 +24,7 @@ export { runSlowClients, slowClientsCriteria, type SlowClientsOptions, type Slow
 export {
   runPendingEdge,
   pendingEdgeCriteria,
+  AT_ONCE_MS,
   PROBATION_MS,
   type ClientFate,
   type PendingEdgeOptions,

@@ -230,11 +230,11 @@ export function burstCriteria(r: BurstReport): Criterion[] {
     // The daemon's documented bound on routed connections waiting for their worker (the
     // configuration table of packages/service/README.md): it stops accepting at
     // maxPendingConnections, and the connections it is still reading then may join them, so at
-    // most 3 × maxPendingConnections, the per-worker queue limit past which clients are aborted.
+    // most 12 × maxPendingConnections, the per-worker queue limit past which clients are aborted.
     criterion(
       'hand-offs waiting for the worker stay under the per-worker queue limit',
-      r.daemon.maxHandOffsWaiting <= 3 * r.daemon.maxPendingConnections,
-      `at most ${r.daemon.maxHandOffsWaiting} hand-offs seen waiting (accepting stops at ${r.daemon.maxPendingConnections}; queue limit ${3 * r.daemon.maxPendingConnections}), sampled every 100 ms`,
+      r.daemon.maxHandOffsWaiting <= 12 * r.daemon.maxPendingConnections,
+      `at most ${r.daemon.maxHandOffsWaiting} hand-offs seen waiting (accepting stops at ${r.daemon.maxPendingConnections}; queue limit ${12 * r.daemon.maxPendingConnections}), sampled every 100 ms`,
     ),
     criterion('no crash', r.daemon.alive, `daemon alive: ${r.daemon.alive}; peak RSS ${r.daemon.rssPeakMiB} MiB, peak descriptors ${r.daemon.fdPeak}; warnings ${JSON.stringify(r.daemon.warnings.byMessage)}`),
   ];
