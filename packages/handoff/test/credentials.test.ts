@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffError, handoffErrorCodes, isSupported, peerCredentials, unsupportedReason } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { handoffErrorCodes, isSupported, peerCredentials, unsupportedReason } from '../src/index.js';
+import { tempDir, thrown } from './helpers.js';
 import { socketFd } from '@portshare/test-utils';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -20,15 +20,6 @@ afterEach(async () => {
   tmp.remove();
 });
 
-function thrown(fn: () => unknown): HandoffError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HandoffError);
-    return err as HandoffError;
-  }
-  throw new Error('expected a HandoffError');
-}
 
 /** A Unix stream server at `path`; resolves each accepted socket in turn. */
 async function unixServer(path: string): Promise<() => Promise<net.Socket>> {

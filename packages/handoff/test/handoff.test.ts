@@ -14,7 +14,7 @@ import {
   handoffErrorCodes,
 } from '../src/index.js';
 import { loadNative } from '../src/native.js';
-import { fdCount, runFixture, tempDir, until } from './helpers.js';
+import { fdCount, runFixture, tempDir, until, thrown } from './helpers.js';
 
 interface Received {
   ino: number;
@@ -95,15 +95,6 @@ async function rejection(promise: Promise<unknown>): Promise<HandoffError> {
   throw new Error('expected the promise to reject');
 }
 
-function thrown(fn: () => unknown): HandoffError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HandoffError);
-    return err as HandoffError;
-  }
-  throw new Error('expected a HandoffError');
-}
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,6 +4,8 @@ import { constants, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { HandoffError } from '../src/index.js';
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -128,4 +130,15 @@ export function fifo(path: string): [number, number] {
   execFileSync('mkfifo', [path]);
   const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   return [read, openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)];
+}
+
+/** The HandoffError `fn` throws (the test fails if it throws anything else or nothing). */
+export function thrown(fn: () => unknown): HandoffError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(HandoffError);
+    return err as HandoffError;
+  }
+  throw new Error('expected a HandoffError');
 }

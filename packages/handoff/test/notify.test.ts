@@ -3,8 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffError, MAX_NOTIFY_MESSAGE_BYTES, handoffErrorCodes, isSupported, notifyServiceManager, notifySocket } from '../src/index.js';
-import { fixture, tempDir } from './helpers.js';
+import { MAX_NOTIFY_MESSAGE_BYTES, handoffErrorCodes, isSupported, notifyServiceManager, notifySocket } from '../src/index.js';
+import { fixture, tempDir, thrown } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let listener: ChildProcess | undefined;
@@ -36,15 +36,6 @@ async function listen(path: string): Promise<{ next: () => Promise<string> }> {
   return { next: async () => JSON.parse(await next()) as string };
 }
 
-function thrown(fn: () => unknown): HandoffError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(HandoffError);
-    return err as HandoffError;
-  }
-  throw new Error('expected a HandoffError');
-}
 
 describe.skipIf(!isSupported())('notifySocket', () => {
   it('sends one datagram to a socket path', async () => {
