@@ -338,7 +338,9 @@ export class ConnectionPipeline implements FrontGateHandlers {
     // A worker that does not take its hand-offs: withdraw them (dispatch() then closes each), at
     // receiveTimeout, or at once when it has taken none for workerStallTimeoutMs.
     for (const [fd, h] of this.#handingOff) {
-      if ((h.deadline <= now || isStalled(h.reg, this.#dispatch.stallTimeoutMs, now)) && h.reg.sender?.withdraw(fd)) {
+      const stalled = isStalled(h.reg, this.#dispatch.stallTimeoutMs, now);
+      if (stalled) h.reg.stalled = true;
+      if ((h.deadline <= now || stalled) && h.reg.sender?.withdraw(fd)) {
         logConnectionEvent(this.#s.log, 'warn', { registration: h.reg.id, uri: h.reg.uri }, 'hand-off withdrawn: the worker did not take it in time');
       }
     }

@@ -58,12 +58,17 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
   }
   // A worker that has stopped taking hand-offs costs only its own clients: theirs are aborted
   // (as SMSvcHost aborts for a full queue) instead of waiting, so they cannot hold the daemon's
-  // hand-off capacity and, through the shared backlog, delay every other service's clients.
-  if (isStalled(reg, ctx.stallTimeoutMs)) {
+  // hand-off capacity and, through the shared backlog, delay every other service's clients. Once
+  // found stalled it stays so until it takes a hand-off; one connection at a time finds out.
+  if (isStalled(reg, ctx.stallTimeoutMs)) reg.stalled = true;
+  if (reg.stalled && reg.queueLength > 0) {
     logConnectionEvent(ctx.log, 'warn', { registration: reg.id, uri: reg.uri }, 'the worker takes no hand-offs: connection aborted');
     ctx.clients.close(fd);
     return 'stalled';
   }
+  // A waiting period starts now: the worker's progress is judged from here, not from a hand-off
+  // long ago, before it sat idle.
+  if (reg.queueLength === 0) reg.lastProgressAt = Date.now();
   reg.queueLength++;
   try {
     if (reg.transport === 'fd') {
@@ -76,6 +81,7 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
     }
     reg.dispatched++;
     reg.lastProgressAt = Date.now();
+    reg.stalled = false;
     return 'dispatched';
   } catch (err) {
     if (!isWorkerFault(err)) {

@@ -22,10 +22,15 @@ export interface Registration {
   queueLength: number;
   dispatched: number;
   /**
-   * When the worker last took a hand-off (or registered). Hand-offs waiting while it takes none
-   * for workerStallTimeoutMs mark it stalled (dispatcher.ts).
+   * When the worker last took a hand-off, or hand-offs last started waiting after none did. Hand-offs
+   * waiting while it takes none for workerStallTimeoutMs mark it stalled (dispatcher.ts).
    */
   lastProgressAt: number;
+  /**
+   * Found stalled and has not taken a hand-off since: its new connections are aborted, but one at
+   * a time is let through to find out whether it takes hand-offs again (dispatcher.ts).
+   */
+  stalled: boolean;
   /** Set once unregistered: hand-offs still queued are aborted. */
   closed: boolean;
   /** Owner's control connection, closed when a hand-off to this worker fails. */

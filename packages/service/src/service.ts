@@ -355,6 +355,7 @@ export class PortshareService implements ControlHandler {
       queueLength: 0,
       dispatched: 0,
       lastProgressAt: Date.now(),
+      stalled: false,
       closed: false,
       owner: peer,
     };

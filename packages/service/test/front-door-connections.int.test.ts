@@ -108,10 +108,35 @@ describe('remote clients', () => {
       const st = await status(paths);
       expect(st.registrations.map((r) => r.uri).sort()).toEqual([`net.tcp://localhost:${port}/ok`, `net.tcp://localhost:${port}/stuck`]);
       expect(readLog(paths).some((l) => l.msg?.startsWith('hand-off withdrawn'))).toBe(true);
+      // Once it takes hand-offs again, its clients are served again.
+      process.kill(stuck.pid, 'SIGCONT');
+      let served = false;
+      for (let i = 0; i < 40 && !served; i++) {
+        const again = await exchange(port, preamble(`net.tcp://localhost:${port}/stuck`), { expectBytes: 2, timeoutMs: 1000 });
+        again.socket.destroy();
+        served = again.data.toString('latin1', 0, 2) === 'S:';
+        if (!served) await sleep(100);
+      }
+      expect(served).toBe(true);
     } finally {
       process.kill(stuck.pid, 'SIGCONT');
     }
   }, 30_000);
+
+  it('a worker that sat idle longer than workerStallTimeoutMs is not taken for stalled when many clients arrive at once', async () => {
+    const { home: h, paths } = home({ workerStallTimeoutMs: 200 });
+    daemon = await startDaemon(h);
+    const port = await freePort();
+    const uri = `net.tcp://localhost:${port}/idle`;
+    workers.push(await startEchoWorker(h, uri, 'I'));
+    const once = await exchange(port, preamble(uri), { expectBytes: 2 });
+    once.socket.destroy();
+    await sleep(600);
+    const results = await Promise.all(Array.from({ length: 64 }, () => exchange(port, preamble(uri), { expectBytes: 2, timeoutMs: 5000 })));
+    for (const r of results) r.socket.destroy();
+    expect(results.filter((r) => r.data.toString('latin1', 0, 2) !== 'I:').length).toBe(0);
+    expect((await status(paths)).counters.dispatchFailures).toBe(0);
+  });
 
   it('with the open-files limit at 64, 150 churning connections cannot lock out status or registrations', async () => {
     const { home: h, paths } = home({ maxPendingConnections: 200 });
