@@ -71,7 +71,23 @@ describe('pnpm bench -- --smoke', () => {
       expect(r.wcf.summary.map((w) => `${w.configuration}×${w.concurrency}`)).toEqual(['direct×1', 'direct×32', 'handoff×1', 'handoff×32', 'proxy×1', 'proxy×32']);
       for (const w of r.wcf.summary) positive(`wcf ${w.configuration}×${w.concurrency}`, w.callsPerSec);
     }
-    expect(r.targets.length).toBe(11);
+    expect(r.targets.map((t) => t.id)).toEqual([
+      'conn-vs-direct',
+      'cpu-per-handoff',
+      'conn-vs-sslh',
+      'conn-vs-haproxy',
+      'rtt1-vs-direct',
+      'rttN-vs-direct',
+      'bulk-vs-direct',
+      'proxy-bulk-vs-direct',
+      'proxy-bulk-vs-haproxy',
+      'proxy-rttN-vs-direct',
+      'rss-10k-handoff',
+      'rss-10k-proxy',
+      'rss-idle',
+      'lookup-hot',
+      'lookup-spread',
+    ]);
     positive('machine CPUs', r.machine.cpus);
     // The printed report has every table.
     for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Targets']) {
