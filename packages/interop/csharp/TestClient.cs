@@ -207,6 +207,11 @@ namespace Portshare.Interop
         /// <summary>
         /// SESSIONS channels on SESSIONS threads. Each opens its session and makes one call, then all
         /// wait at a barrier, so every session is open at the same moment, then make the other calls.
+        /// Each thread has a factory of its own: Mono's channels from one factory share one
+        /// BinaryMessageEncoder, and TcpBinaryFrameManager.WriteSizedMessage sets its
+        /// CurrentWriterSession under a per-channel lock, so two channels writing at once can
+        /// encode one message against the other's session strings (the receiver then sees a
+        /// dictionary id its session never defined). That is a Mono client bug, not the wire.
         /// </summary>
         static void Parallel(string label, int sessions, int calls)
         {
@@ -219,9 +224,10 @@ namespace Portshare.Interop
                 threads[t] = new Thread(() =>
                 {
                     var values = new int[calls];
+                    var own = new ChannelFactory<ITest>(binding, address);
                     try
                     {
-                        var channel = factory.CreateChannel();
+                        var channel = own.CreateChannel();
                         ((IClientChannel)channel).Open();
                         for (int i = 0; i < calls; i++)
                         {
@@ -229,10 +235,12 @@ namespace Portshare.Interop
                             if (i == 0) barrier.SignalAndWait(TimeSpan.FromSeconds(20));
                         }
                         ((IClientChannel)channel).Close();
+                        own.Close();
                         results[id] = Canon.List(values, Canon.Int);
                     }
                     catch (Exception e)
                     {
+                        own.Abort();
                         results[id] = "error " + e.GetType().FullName + " " + e.Message.Replace('\n', ' ');
                     }
                 });
