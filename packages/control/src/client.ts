@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { LineDecoder, encodeLine, DEFAULT_MAX_CONTROL_MESSAGE_BYTES } from './codec.js';
 import { ControlError, ControlErrorCodes, notRunningMessage, type ControlErrorCode } from './errors.js';
-import type { ControlRequest, ReplyFor, WireReply } from './messages.js';
+import type { ControlNotice, ControlRequest, ReplyFor, WireReply } from './messages.js';
 import { CONTROL_PROTOCOL_VERSION } from './messages.js';
 
 export interface ControlClientOptions {
@@ -18,7 +18,7 @@ const KNOWN_CODES = new Set<string>(Object.values(ControlErrorCodes));
  * A connection to the daemon's control socket. Registrations made through it live as long as it
  * stays open; 'close' tells the owner the daemon went away (so a worker can re-register).
  */
-export class ControlClient extends EventEmitter<{ close: [] }> {
+export class ControlClient extends EventEmitter<{ close: []; notice: [notice: ControlNotice['notice']] }> {
   readonly socketPath: string;
   readonly #socket: Socket;
   readonly #timeoutMs: number;
@@ -36,7 +36,7 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
     const decoder = new LineDecoder(options.maxMessageBytes ?? 16 * 1024 * 1024);
     socket.on('data', (chunk: Buffer) => {
       try {
-        decoder.push(chunk, (msg) => this.#onReply(msg as WireReply));
+        decoder.push(chunk, (msg) => this.#onMessage(msg as WireReply | ControlNotice));
       } catch (err) {
         this.#shutdown(err as Error);
       }
@@ -126,7 +126,14 @@ export class ControlClient extends EventEmitter<{ close: [] }> {
     this.#socket.unref();
   }
 
-  #onReply(msg: WireReply): void {
+  #onMessage(msg: WireReply | ControlNotice): void {
+    if (typeof msg !== 'object' || msg === null) return;
+    if ('notice' in msg) {
+      // Not an answer: the daemon telling its workers something (a takeover, see ControlNotice).
+      // Unknown notices are for newer clients and are ignored.
+      if (msg.notice === 'moving') this.emit('notice', msg.notice);
+      return;
+    }
     if (!msg.ok && msg.id === 0) {
       // Not an answer: the daemon's reason for the close that follows. Requests still waiting, and
       // any made later, fail with it, so the caller can tell "refused" from "not running".

@@ -10,6 +10,11 @@ export interface StartDetachedOptions {
   /** How long to wait for the daemon to answer. Default 10 s. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The new daemon takes over from one that answers now (a seamless restart): wait until the
+   * control socket is answered by the new process itself, not merely by a daemon.
+   */
+  replacing?: boolean;
 }
 
 /**
@@ -33,14 +38,19 @@ export async function startDetached(paths: InstancePaths, command: string[], opt
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  const hello = await waitForDaemon(paths, options.timeoutMs ?? 10_000, () => {
-    if (exited !== undefined) {
-      throw new ControlError(
-        ControlErrorCodes.StartFailed,
-        `The portshare service exited with code ${exited} while starting: ${tail(outFile)}`,
-      );
-    }
-  });
+  const hello = await waitForDaemon(
+    paths,
+    options.timeoutMs ?? 10_000,
+    () => {
+      if (exited !== undefined) {
+        throw new ControlError(
+          ControlErrorCodes.StartFailed,
+          `The portshare service exited with code ${exited} while starting: ${tail(outFile)}`,
+        );
+      }
+    },
+    options.replacing ? (h) => h.pid === child.pid : undefined,
+  );
   if (hello === undefined) {
     throw new ControlError(
       ControlErrorCodes.StartFailed,
@@ -52,22 +62,29 @@ export async function startDetached(paths: InstancePaths, command: string[], opt
 
 /**
  * Polls the control socket until the daemon answers `hello` (every 20 ms at first, backing off to
- * 200 ms) and returns its answer; undefined when it has not answered within `timeoutMs`. `check`
+ * 200 ms) with an answer `accept` takes (any, by default) and returns it; undefined when it has not answered within `timeoutMs`. `check`
  * runs before each attempt and may throw to stop waiting (say, when the daemon's process exited).
  * Any error but "not running" ends the wait at once.
  */
-export async function waitForDaemon(paths: InstancePaths, timeoutMs: number, check?: () => void): Promise<HelloReply | undefined> {
+export async function waitForDaemon(
+  paths: InstancePaths,
+  timeoutMs: number,
+  check?: () => void,
+  accept: (hello: HelloReply) => boolean = () => true,
+): Promise<HelloReply | undefined> {
   const deadline = Date.now() + timeoutMs;
   let delay = 20;
   while (Date.now() < deadline) {
     check?.();
     try {
       const client = await ControlClient.connect(paths.controlSocket, { requestTimeoutMs: 2000 });
+      let hello: HelloReply;
       try {
-        return await client.hello();
+        hello = await client.hello();
       } finally {
         client.destroy();
       }
+      if (accept(hello)) return hello;
     } catch (err) {
       if (!(err instanceof ControlError) || err.code !== ControlErrorCodes.NotRunning) throw err;
     }

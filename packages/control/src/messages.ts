@@ -37,6 +37,19 @@ export interface UnregisterRequest { op: 'unregister'; registrationId: number; }
 export interface ValidateRequest { op: 'validate'; via: string; localAddress: string; localPort: number; }
 export interface StatusRequest { op: 'status'; }
 export interface AdminRequest { op: 'pause' | 'resume' | 'stop'; }
+/**
+ * A seamless restart (docs/operations.md): a new daemon, started by an administrator, asks the
+ * running one for its listening sockets. The running daemon connects to the SOCK_SEQPACKET
+ * socket at `path` (which must belong to the asking process) and passes each listening socket
+ * there (SCM_RIGHTS), one message each with a JSON {@link TakeoverListener}; it stops taking
+ * control connections (they wait in the backlog for the new daemon) but goes on serving clients.
+ * If the asking connection closes before `release`, it takes control connections again.
+ */
+export interface TakeoverRequest { op: 'takeover'; path: string; }
+/** From the taking-over connection: tell every worker to register with the new daemon too. */
+export interface HandoverRequest { op: 'handover'; }
+/** From the taking-over connection: the new daemon accepts now; stop accepting, finish, exit. */
+export interface ReleaseRequest { op: 'release'; }
 
 export type ControlRequest =
   | HelloRequest
@@ -44,7 +57,10 @@ export type ControlRequest =
   | UnregisterRequest
   | ValidateRequest
   | StatusRequest
-  | AdminRequest;
+  | AdminRequest
+  | TakeoverRequest
+  | HandoverRequest
+  | ReleaseRequest;
 
 export interface HelloReply {
   pid: number;
@@ -55,6 +71,29 @@ export interface HelloReply {
   handoff: HandoffTransport;
 }
 export interface RegisterReply { registrationId: number; }
+
+/** The payload of each listening socket a daemon passes in a takeover. */
+export interface TakeoverListener {
+  /** 'tcp': a shared port's socket; 'control': the control socket (its file stays at its path). */
+  kind: 'tcp' | 'control';
+  address: string;
+  port: number;
+  /** Its FileDescriptorName when the service manager passed it (socket activation). */
+  activatedAs?: string;
+}
+
+export interface TakeoverReply {
+  /** How many listening sockets were passed (each as one message, before this reply). */
+  listeners: number;
+  /** The registrations the workers hold now: the new daemon waits for them before it accepts. */
+  registrations: { uri: string; hostNameComparisonMode: HostNameComparisonMode }[];
+}
+
+/**
+ * A line the daemon sends on its own, not an answer. 'moving': a new daemon is taking over;
+ * register with it (connect to the control socket again) and keep this connection until it closes.
+ */
+export interface ControlNotice { notice: 'moving'; }
 export interface ValidateReply { routesHere: boolean; }
 
 export interface Counters {
@@ -95,6 +134,8 @@ export interface StatusReply {
   registrations: RegistrationStatus[];
   counters: Counters;
   pendingConnections: number;
+  /** The configuration file the daemon read at start. */
+  configFile?: string;
   config: Record<string, unknown>;
 }
 
@@ -108,7 +149,9 @@ export type ReplyFor<R extends ControlRequest> = R extends HelloRequest
       ? ValidateReply
       : R extends StatusRequest
         ? StatusReply
-        : OkReply;
+        : R extends TakeoverRequest
+          ? TakeoverReply
+          : OkReply;
 
 /**
  * What travels on the wire. An error reply with `id: 0` answers no request: it is the reason the

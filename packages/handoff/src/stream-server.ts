@@ -9,6 +9,7 @@
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { type PeerCredentials, peerCredentials } from './credentials.js';
+import { HandoffError, handoffErrorCodes } from './errors.js';
 import { FrontGate } from './gate.js';
 
 /** How many connections one accept budget covers; the gate is re-armed after each batch. */
@@ -18,15 +19,28 @@ export interface StreamServerOptions {
   /** File mode of the socket, set before it listens. */
   mode: number;
   backlog?: number;
+  /**
+   * A listening Unix stream socket to serve instead of binding `path`: one a previous daemon
+   * passed over (its file is already at `path`; `mode` and `backlog` are then not applied).
+   */
+  fd?: number;
 }
 
 /** A listening Unix stream socket; see {@link listenStream}. */
 export interface StreamServer {
   readonly path: string;
+  /** The listening socket's descriptor (owned by the server: closed by {@link close}). */
+  readonly fd: number;
   /** Stops listening and closes the socket (the file is left for the caller to remove). */
   close(): void;
   /** Whether the listening socket keeps the process alive (it does by default). */
   ref(on: boolean): void;
+  /**
+   * Stops taking connections (false) or takes them again (true, the default). While paused,
+   * connections wait in the socket's backlog: another process holding the same listening socket
+   * may take them.
+   */
+  accepting(on: boolean): void;
 }
 
 /**
@@ -47,7 +61,7 @@ export function listenStream(
     {
       accepted(_listener, fds) {
         for (const fd of fds) adopt(fd);
-        gate.accept(ACCEPT_ALL);
+        if (on) gate.accept(ACCEPT_ALL);
       },
       blocked() {},
       data() {},
@@ -77,12 +91,32 @@ export function listenStream(
       onError(err);
     }
   };
+  let fd: number;
   try {
-    gate.listenUnix(path, options.mode, options.backlog ?? 511);
+    if (options.fd === undefined) fd = gate.listenUnix(path, options.mode, options.backlog ?? 511).fd;
+    else {
+      const adopted = gate.adopt(options.fd);
+      if (adopted.family !== 0) {
+        gate.unlisten(options.fd);
+        throw new HandoffError(handoffErrorCodes.LISTEN, `Descriptor ${options.fd} is not a listening Unix stream socket.`, { errno: 'EINVAL' });
+      }
+      fd = options.fd;
+    }
   } catch (err) {
     gate.shutdown();
     throw err;
   }
+  let on = true;
   gate.accept(ACCEPT_ALL);
-  return { path, close: () => gate.shutdown(), ref: (on) => gate.ref(on) };
+  return {
+    path,
+    fd,
+    close: () => gate.shutdown(),
+    ref: (r) => gate.ref(r),
+    accepting: (next) => {
+      if (next === on) return;
+      on = next;
+      gate.accept(next ? ACCEPT_ALL : 0);
+    },
+  };
 }
