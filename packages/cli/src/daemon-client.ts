@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   ControlClient,
   ControlError,
@@ -78,6 +79,40 @@ export async function waitUntilStopped(paths: InstancePaths, timeoutMs: number, 
     }
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
     delay = Math.min(delay * 2, 200);
+  }
+}
+
+/**
+ * After a takeover: polls until the replaced daemon's process has exited (it finishes the
+ * connections it was reading first, at most receiveTimeout).
+ */
+export async function waitUntilExited(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isRunning(pid)) return;
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        CliErrorCodes.StopTimeout,
+        `The new portshare service took over, but the one it replaced (pid ${pid}) is still running ${timeoutMs} ms later ` +
+          `(it finishes the connections it was reading first). Wait longer (--timeout), or end it with 'kill ${pid}'.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Whether a process runs. One that has exited but not yet been reaped by its parent (a zombie,
+ * state 'Z' in /proc/PID/stat, proc(5)) has finished: a detached daemon's parent is init, which
+ * may take its time.
+ */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The state follows the command name in parentheses, which may itself contain ') '.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -62,7 +62,7 @@ export function renderUnits(options: UnitOptions): Record<(typeof UNIT_NAMES)[nu
   const readme = join(dir, 'README.md');
   const fill = (name: string, values: Record<string, string>): string => {
     let text = readFileSync(join(dir, 'systemd', name), 'utf8');
-    for (const [key, value] of Object.entries(values)) text = text.replace(`@${key}@`, () => value);
+    for (const [key, value] of Object.entries(values)) text = text.replaceAll(`@${key}@`, () => value);
     return `${UNIT_MARKER}\n${text}`;
   };
   return {

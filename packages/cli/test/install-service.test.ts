@@ -36,6 +36,9 @@ describe('install-service', () => {
     const socket = readFileSync(join(unitDir(), 'portshare.socket'), 'utf8');
     expect(service).toMatch(/^# Written by `portshare install-service`/);
     expect(service).toContain(`ExecStart=${process.execPath} ${serviceMainPath()}\n`);
+    // A reload is a takeover by a new daemon (docs/operations.md), which then names itself MAINPID.
+    expect(service).toContain(`ExecReload=${process.execPath} ${serviceMainPath()} --reload\n`);
+    expect(service).toContain("NotifyAccess=all\n");
     expect(service).toContain('Type=notify\n');
     expect(service).toContain('Restart=on-failure\n');
     expect(service).toMatch(/^CapabilityBoundingSet=.*CAP_NET_BIND_SERVICE.*$/m);

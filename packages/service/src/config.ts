@@ -94,6 +94,12 @@ export interface ServiceConfig {
    * After a registration ends, only the same uid may register that URI again for this long, so
    * another local account cannot snatch the address of a worker that is restarting.
    */
+  /**
+   * A restart or reload that takes over from the running daemon waits this long, at most, for the
+   * workers to register with it before it accepts clients (docs/operations.md). Also bounds the
+   * passing of the listening sockets.
+   */
+  takeoverTimeoutMs: number;
   registrationHoldMs: number;
   /**
    * URI reservations, like `netsh http add urlacl` for HTTP.sys: a URI under a reservation's
@@ -161,6 +167,7 @@ export function defaultConfig(): ServiceConfig {
     reservedControlConnections: 16,
     controlIdleTimeoutMs: 30_000,
     registrationHoldMs: 5000,
+    takeoverTimeoutMs: 5000,
     reservations: [],
     faultDrainBytes: 65_536,
     faultDrainTimeoutMs: 60_000,
@@ -350,6 +357,7 @@ const schema: Record<string, Check | Shape> = {
   reservedControlConnections: int(0, 65535),
   controlIdleTimeoutMs: duration(1, 24 * 3600_000),
   registrationHoldMs: duration(0, 3600_000),
+  takeoverTimeoutMs: duration(100, 600_000),
   reservations: reservationList,
   faultDrainBytes: int(0, 1 << 24),
   faultDrainTimeoutMs: duration(0, 3600_000),

@@ -108,6 +108,9 @@ export class ConnectionPipeline implements FrontGateHandlers {
   readonly #dispatch: DispatchContext;
   #nextId = 1;
   #closing = false;
+  /** Not accepting at all (a daemon taking over, until its workers are back): see hold(). */
+  #held_ = false;
+  #onSettled: (() => void) | undefined;
   /** Client descriptors held now: accepted and not yet closed or handed off. */
   #held = 0;
   #lastExhaustionLog = 0;
@@ -140,6 +143,41 @@ export class ConnectionPipeline implements FrontGateHandlers {
   /** Connections accepted and not yet routed (SMSvcHost's pending-connection slots). */
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Stops accepting (true) or lets the gate accept again (false). A daemon taking over holds until
+   * its workers have registered, while the previous one still accepts on the same sockets.
+   */
+  hold(on: boolean): void {
+    this.#held_ = on;
+    this.#admit();
+  }
+
+  /**
+   * Resolves once no connection is being read, handed off or sent a fault: what a daemon that has
+   * handed its sockets over waits for before it exits. Connections it proxies are not waited for.
+   */
+  settled(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#onSettled;
+      this.#onSettled = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  #checkSettled(): void {
+    if (this.#onSettled === undefined || !this.#idle()) return;
+    const settled = this.#onSettled;
+    this.#onSettled = undefined;
+    settled();
+  }
+
+  #idle(): boolean {
+    return this.#pending.size === 0 && this.#probation.size === 0 && this.#handingOff.size === 0 && this.#draining.size === 0;
   }
 
   close(): void {
@@ -266,7 +304,12 @@ export class ConnectionPipeline implements FrontGateHandlers {
 
   /** Tells the gate how many more connections it may accept now. */
   #admit(): void {
+    this.#checkSettled();
     if (this.#closing) return;
+    if (this.#held_) {
+      this.gate.accept(0);
+      return;
+    }
     const s = this.#s;
     const max = s.maxPendingConnections;
     const descriptors = s.maxClientDescriptors - this.#held;
@@ -320,6 +363,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
   }
 
   #expire(): void {
+    this.#checkSettled();
     const now = Date.now();
     const timeout = this.#s.sniff.timeoutMs;
     for (const p of this.#pending.values()) {

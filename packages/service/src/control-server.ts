@@ -9,6 +9,7 @@ import {
   prepareFolder,
   prepareStickyFolder,
   removeStaleSocket,
+  type ControlNotice,
   type ControlRequest,
   type WireRequest,
 } from '@portshare/control';
@@ -51,13 +52,15 @@ export interface ControlServerOptions {
   maxRequestsInFlight: number;
   /** File mode of the socket. */
   mode: number;
+  /** The listening socket a previous daemon passed in a takeover, served instead of binding `path`. */
+  fd?: number | undefined;
   log: Logger;
 }
 
 /** How long a refused connection waits for its peer to read the reason and close. */
 const REFUSED_LINGER_MS = 1000;
 
-const OPS = new Set(['hello', 'register', 'unregister', 'validate', 'status', 'pause', 'resume', 'stop']);
+const OPS = new Set(['hello', 'register', 'unregister', 'validate', 'status', 'pause', 'resume', 'stop', 'takeover', 'handover', 'release']);
 
 /**
  * The control socket (a Unix stream socket, JSON lines; see @portshare/control). Each connection's
@@ -83,7 +86,14 @@ export class ControlServer {
   }
 
   listen(): Promise<void> {
-    const { path, mode } = this.#options;
+    const { path, mode, fd } = this.#options;
+    if (fd !== undefined) {
+      // Taken over from the daemon that made the folders and bound the path (takeover.ts).
+      this.#server = listenStream(path, { mode, fd }, (socket, creds) => this.#onConnection(socket, creds), (err) =>
+        this.#options.log.warn({ err }, 'a control connection could not be taken'),
+      );
+      return Promise.resolve();
+    }
     // The run folder is this account's alone (prepareFolder: no link, nobody else may write), so
     // acting by path inside it below cannot be redirected.
     prepareFolder(dirname(path), { mode: 0o755 });
@@ -99,6 +109,39 @@ export class ControlServer {
 
   get peerCount(): number {
     return this.#peers.size;
+  }
+
+  /** The listening socket's descriptor (passed to a daemon taking over), once listening. */
+  get listeningFd(): number | undefined {
+    return this.#server?.fd;
+  }
+
+  /**
+   * Stops taking new control connections (they wait in the backlog, for a daemon taking over) or
+   * takes them again. Connections already open go on.
+   */
+  accepting(on: boolean): void {
+    this.#server?.accepting(on);
+  }
+
+  /**
+   * Closes this process's listening socket and keeps the connections open: after a takeover the
+   * new daemon holds the socket, and the workers' connections here live until this daemon exits.
+   */
+  closeListener(): void {
+    this.#server?.close();
+    this.#server = undefined;
+  }
+
+  /** Sends a notice line (ControlNotice) to every open connection `to` selects. */
+  notify(notice: ControlNotice['notice'], to: (peer: ControlPeer) => boolean): number {
+    let sent = 0;
+    for (const peer of this.#peers) {
+      if (peer.socket.destroyed || peer.socket.writableEnded || !to(peer)) continue;
+      peer.socket.write(encodeLine({ notice }));
+      sent++;
+    }
+    return sent;
   }
 
   close(): Promise<void> {

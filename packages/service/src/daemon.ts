@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
   ControlClient,
@@ -23,6 +23,8 @@ import {
 import { dropPrivileges } from './privileges.js';
 import { PortshareService } from './service.js';
 import { ServiceManagerNotifier, takeListenFds, type InheritedListener } from './systemd.js';
+import { connectToRunning, takeOver, type TakenOver } from './takeover.js';
+import type { Logger } from 'pino';
 
 export interface RunDaemonOptions {
   paths: InstancePaths;
@@ -32,6 +34,11 @@ export interface RunDaemonOptions {
   config?: ServiceConfig | undefined;
   /** Listening sockets to serve; by default those passed by socket activation (LISTEN_FDS), if any. */
   inheritedListeners?: readonly InheritedListener[] | undefined;
+  /**
+   * Take over from a daemon already serving the instance (a seamless restart, takeover.ts)
+   * instead of refusing to start; with none running, start as usual.
+   */
+  takeover?: boolean | undefined;
 }
 
 export interface RunningDaemon {
@@ -71,42 +78,90 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   // Refuse, with the key, a log file that cannot be written or a metrics host that cannot be bound,
   // before anything is opened (config-host.ts).
   await checkConfigOnHost(config, { source, defaultLogFile: paths.logFile });
-  await assertNotRunning(paths);
+  // Everything above can fail without touching a running daemon: a restart with a bad
+  // configuration leaves it serving.
+  const previous = options.takeover ? await connectToRunning(paths) : undefined;
+  if (previous === undefined) await assertNotRunning(paths);
   // Taken (and the variables removed) whether or not the start succeeds: sd_listen_fds(3).
   const inherited = options.inheritedListeners ?? takeListenFds();
-  prepareFolders(paths, config, trust);
+  prepareFolders(paths, config, trust, { takingOver: previous !== undefined });
   // The log file is opened here, as root, without following a link; the logger writes through
   // that descriptor and keeps it after the drop.
   const log = createLogger(config, paths.logFile, source, prepareLogFile(paths, config, trust));
   const manager = new ServiceManagerNotifier(log);
+  let taken: TakenOver | undefined;
+  if (previous !== undefined) {
+    try {
+      taken = await takeOver(paths, previous, config.takeoverTimeoutMs);
+    } catch (err) {
+      previous.destroy();
+      throw err;
+    }
+  }
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
   let metrics: Server | undefined;
+  let handedOver = false;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      manager.stopping();
+      // Handed over, the unit goes on in the new daemon (which sent MAINPID= and READY=1).
+      if (!handedOver) manager.stopping();
       metrics?.close();
       await service.stop();
       connectionLogFor(log).flush(); // the last second's summaries of per-connection lines
-      try {
-        unlinkSync(paths.pidFile);
-      } catch {
-        /* already gone */
-      }
+      removeOwnPidFile(paths);
       log.flush?.();
       resolveStopped();
     })();
     return stopping;
   };
-  const service = new PortshareService({ paths, config, log, onStopRequested: () => void stop(), inheritedListeners: inherited });
-  await service.start().catch((err: unknown) => {
-    throw asStartError(err);
+  const service = new PortshareService({
+    paths,
+    config,
+    log,
+    configFile: source,
+    onStopRequested: () => void stop(),
+    inheritedListeners: inherited,
+    takenOver: taken,
+    onTakeover: (event) => {
+      if (event === 'started') manager.reloading();
+      else if (event === 'abandoned') manager.ready('serving (a takeover was abandoned)');
+      else {
+        handedOver = true;
+        // The new daemon binds the metrics port next (it cannot be passed: it is Node's).
+        metrics?.close();
+        metrics = undefined;
+        void service.retire().then(stop);
+      }
+    },
   });
-  if (config.metrics.port !== undefined) metrics = await startMetricsServer(service, config.metrics.host, config.metrics.port);
-  writePidFile(paths);
-  const dropped = dropPrivileges(config.user, config.group, [paths.controlSocket]);
-  if (dropped) log.info(dropped, 'dropped privileges');
+  let dropped: ReturnType<typeof dropPrivileges>;
+  try {
+    await service.start();
+    // A new daemon binding the metrics port waits for the previous one to let it go (release).
+    if (config.metrics.port !== undefined && taken === undefined) metrics = await startMetricsServer(service, config.metrics.host, config.metrics.port);
+    writePidFile(paths);
+    dropped = dropPrivileges(config.user, config.group, [paths.controlSocket]);
+    if (dropped) log.info(dropped, 'dropped privileges');
+    // After the drop, so the workers registering here see the uid this daemon keeps (their
+    // hand-off sockets are opened to it).
+    if (taken !== undefined) {
+      await finishTakeover(service, taken, config, log, manager);
+      // Released, the previous daemon is on its way out: from here nothing may end this one.
+      if (config.metrics.port !== undefined) {
+        metrics = await startMetricsAfterRelease(service, config).catch((err: unknown) => {
+          log.error({ err }, 'the metrics endpoint could not be opened after the takeover; serving without it');
+          return undefined;
+        });
+      }
+    }
+  } catch (err) {
+    taken?.previous.destroy();
+    await service.stop().catch(() => {});
+    removeOwnPidFile(paths);
+    throw asStartError(err);
+  }
   // Type=notify (systemd.service(5)): the unit is started once the control socket listens and
   // every passed or reserved socket is served.
   manager.ready(`serving; control socket ${paths.controlSocket}`);
@@ -132,6 +187,53 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     return true;
   };
   return { service, stopped, stop, reopenLog };
+}
+
+/**
+ * Steps 2 and 3 of a takeover (takeover.ts): the workers are told to register here, this daemon
+ * waits for them (takeoverTimeoutMs at most), accepts, and releases the previous one.
+ */
+async function finishTakeover(
+  service: PortshareService,
+  taken: TakenOver,
+  config: ServiceConfig,
+  log: Logger,
+  manager: ServiceManagerNotifier,
+): Promise<void> {
+  await taken.previous.request({ op: 'handover' });
+  const missing = await service.awaitRegistrations(taken.registrations, config.takeoverTimeoutMs);
+  if (missing.length > 0) {
+    log.warn({ missing }, `takeover: ${missing.length} registration(s) did not come back within takeoverTimeoutMs; accepting without them`);
+  }
+  service.acceptClients();
+  // The unit's main process becomes this one before the previous one can exit: systemd would
+  // otherwise take that exit for the service's end (NotifyAccess=all lets this process say so).
+  manager.send(`MAINPID=${process.pid}`);
+  await taken.previous.request({ op: 'release' });
+  taken.previous.destroy();
+  log.info({ previousPid: taken.previousPid, registrations: taken.registrations.length - missing.length }, 'took over from the previous service');
+}
+
+/** The previous daemon closes its metrics server when released: retry EADDRINUSE for up to 2 s. */
+async function startMetricsAfterRelease(service: PortshareService, config: ServiceConfig): Promise<Server> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startMetricsServer(service, config.metrics.host, config.metrics.port!);
+    } catch (err) {
+      if (attempt >= 40 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Removes the pid file if it still names this process (after a takeover it names the new daemon). */
+function removeOwnPidFile(paths: InstancePaths): void {
+  try {
+    if (readFileSync(paths.pidFile, 'utf8').trim() !== String(process.pid)) return;
+    unlinkSync(paths.pidFile);
+  } catch {
+    /* already gone */
+  }
 }
 
 async function assertNotRunning(paths: InstancePaths): Promise<void> {

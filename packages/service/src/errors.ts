@@ -20,6 +20,11 @@ export const ServiceErrorCodes = {
    * writable by others): the message names the path, why, and what to do.
    */
   UnsafePath: 'SERVICE_ERR_UNSAFE_PATH',
+  /**
+   * A restart could not take the listening sockets over from the running daemon; that daemon goes
+   * on serving.
+   */
+  TakeoverFailed: 'SERVICE_ERR_TAKEOVER_FAILED',
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCodes)[keyof typeof ServiceErrorCodes];
 

@@ -13,6 +13,8 @@ interface Entry {
   fd: number;
   refs: number;
   connections: number;
+  /** Its FileDescriptorName when the service manager passed it (socket activation). */
+  activatedAs?: string;
 }
 
 export interface ListenerSetOptions {
@@ -44,6 +46,8 @@ export class ListenerSet {
   readonly #options: ListenerSetOptions;
   /** Endpoints of adopted sockets by port: registrations on such a port use exactly these. */
   readonly #adopted = new Map<number, Endpoint[]>();
+  /** Sockets taken over from a previous daemon and still held for it (see takeOver). */
+  readonly #takenOver: Endpoint[] = [];
 
   constructor(options: ListenerSetOptions) {
     this.#options = options;
@@ -139,13 +143,36 @@ export class ListenerSet {
         { cause: err },
       );
     }
-    const entry: Entry = { endpoint, fd, refs: 1, connections: 0 };
+    const entry: Entry = { endpoint, fd, refs: 1, connections: 0, activatedAs: name };
     this.#entries.set(keyOf(endpoint), entry);
     this.#byFd.set(fd, entry);
     const onPort = this.#adopted.get(endpoint.port) ?? [];
     onPort.push(endpoint);
     this.#adopted.set(endpoint.port, onPort);
     return { ...endpoint, fd, name };
+  }
+
+  /**
+   * Takes over a listening socket a previous daemon passed (takeover.ts). It is held (one
+   * reference) until {@link releaseTakenOver}, so the registrations coming back find it open;
+   * after that it closes with its last registration, like a socket this set opened.
+   */
+  takeOver(fd: number, endpoint: Endpoint): void {
+    this.#options.gate.adopt(fd);
+    const entry: Entry = { endpoint: { address: endpoint.address, port: endpoint.port }, fd, refs: 1, connections: 0 };
+    this.#entries.set(keyOf(entry.endpoint), entry);
+    this.#byFd.set(fd, entry);
+    this.#takenOver.push(entry.endpoint);
+  }
+
+  /** Drops the hold {@link takeOver} put on each socket; those no registration uses close. */
+  releaseTakenOver(): void {
+    this.release(this.#takenOver.splice(0));
+  }
+
+  /** Every listening socket, for a daemon taking over (the descriptors stay this set's). */
+  handOverList(): { fd: number; address: string; port: number; activatedAs: string | undefined }[] {
+    return [...this.#entries.values()].map((e) => ({ fd: e.fd, address: e.endpoint.address, port: e.endpoint.port, activatedAs: e.activatedAs }));
   }
 
   /** The endpoint a listening descriptor serves, counting one more connection on it. */

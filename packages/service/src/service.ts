@@ -12,6 +12,8 @@ import {
   type InstancePaths,
   type RegisterRequest,
   type StatusReply,
+  type TakeoverListener,
+  type TakeoverReply,
 } from '@portshare/control';
 import { FramingLimits, parseVia, type ParsedVia } from '@portshare/framing';
 import { HandoffSender, descriptorLimit, isSupported, unsupportedReason } from '@portshare/handoff';
@@ -42,6 +44,18 @@ export interface ServiceOptions {
   onStopRequested?: () => void;
   /** Listening sockets passed by the service manager (systemd.ts takeListenFds), served from start(). */
   inheritedListeners?: readonly InheritedListener[];
+  /** The configuration file read (shown in status; a restart keeps it). */
+  configFile?: string;
+  /**
+   * Sockets taken over from a running daemon (takeover.ts): served from start(), but no client is
+   * accepted until {@link PortshareService.acceptClients}.
+   */
+  takenOver?: { listeners: readonly { fd: number; listener: TakeoverListener }[]; controlFd: number } | undefined;
+  /**
+   * A daemon taking over from this one: 'started' when the sockets have been passed, 'abandoned'
+   * when it went away before release, 'released' once it accepts (after the answer is written).
+   */
+  onTakeover?: (event: 'started' | 'abandoned' | 'released') => void;
 }
 
 const MODES = new Set<string>(Object.values(HostNameComparisonMode));
@@ -70,7 +84,12 @@ export class PortshareService implements ControlHandler {
   readonly #reservations: UriReservations;
   readonly #holds: RegistrationHolds;
   readonly #onStop: (() => void) | undefined;
+  readonly #onTakeover: ServiceOptions['onTakeover'];
   readonly #inherited: readonly InheritedListener[];
+  readonly #takenOver: ServiceOptions['takenOver'];
+  readonly #configFile: string;
+  /** The control connection of a daemon taking over from this one, between takeover and release. */
+  #successor: { peer: ControlPeer; released: boolean } | undefined;
   #reserved: Endpoint[] = [];
   #paused = false;
   #nextRegistration = 1;
@@ -80,7 +99,10 @@ export class PortshareService implements ControlHandler {
     this.config = options.config;
     this.log = options.log;
     this.#onStop = options.onStopRequested;
+    this.#onTakeover = options.onTakeover;
     this.#inherited = options.inheritedListeners ?? [];
+    this.#takenOver = options.takenOver;
+    this.#configFile = options.configFile ?? this.paths.configFile;
     // Lost and summarised log lines show in status and /metrics; connection lines get config.log's limits.
     bindServiceLog(this.log, this.config.log, this.counters);
     this.handoff = this.config.handoff === 'auto' && isSupported() ? 'fd' : 'proxy';
@@ -146,6 +168,7 @@ export class PortshareService implements ControlHandler {
         isAdministrator: (creds) => this.#access.isAdministrator(creds),
         // Access is decided per peer by its kernel credentials, so anyone may connect.
         mode: 0o666,
+        fd: options.takenOver?.controlFd,
         log: this.log,
       },
       this,
@@ -156,13 +179,23 @@ export class PortshareService implements ControlHandler {
   async start(): Promise<void> {
     const adopted = this.#inherited.map((l) => this.#listeners.adopt(l.fd, l.name));
     if (adopted.length > 0) this.log.info({ listeners: adopted }, 'serving the sockets passed by the service manager');
+    if (this.#takenOver !== undefined) {
+      // Not a client is accepted until the workers are back (acceptClients): the daemon handing
+      // over accepts on these same sockets meanwhile.
+      this.#pipeline.hold(true);
+      for (const { fd, listener } of this.#takenOver.listeners) {
+        if (listener.activatedAs !== undefined) this.#listeners.adopt(fd, listener.activatedAs);
+        else this.#listeners.takeOver(fd, listener);
+      }
+      this.log.info({ listeners: this.#takenOver.listeners.map((l) => l.listener) }, 'took the listening sockets over from the running service');
+    }
     for (const port of this.config.reservedPorts) {
       this.#reserved.push(...(await this.#listeners.acquire(this.#listeners.endpointsFor('localhost', port))));
     }
     await this.#control.listen();
     this.#checkDescriptorLimit();
     this.log.info(
-      { pid: process.pid, handoff: this.handoff, control: this.paths.controlSocket, reservedPorts: this.config.reservedPorts },
+      { handoff: this.handoff, control: this.paths.controlSocket, reservedPorts: this.config.reservedPorts },
       'portshare service started',
     );
   }
@@ -192,6 +225,42 @@ export class PortshareService implements ControlHandler {
     this.#listeners.closeAll();
     this.#pipeline.close();
     this.log.info('portshare service stopped');
+  }
+
+  /**
+   * After a takeover: waits until every registration the previous daemon had is here (workers
+   * register again when it tells them to), at most `timeoutMs`. Returns those still missing.
+   */
+  async awaitRegistrations(expected: TakeoverReply['registrations'], timeoutMs: number): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    const missing = (): string[] =>
+      expected
+        .filter((e) => ![...this.#registrations.values()].some((r) => r.uri === e.uri && r.mode === e.hostNameComparisonMode))
+        .map((e) => e.uri);
+    let left = missing();
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      left = missing();
+    }
+    return left;
+  }
+
+  /** After a takeover: starts accepting clients, and lets go of the sockets no registration uses. */
+  acceptClients(): void {
+    this.#listeners.releaseTakenOver();
+    this.#pipeline.hold(false);
+  }
+
+  /**
+   * A daemon that took over has released this one: stop accepting (the sockets stay open in the
+   * new daemon, so nothing waiting in their backlogs is lost), finish the connections being read
+   * or handed off, at most receiveTimeout plus a fault's drain, then stop.
+   */
+  async retire(): Promise<void> {
+    this.#listeners.closeAll();
+    this.#control.closeListener();
+    const bound = this.config.receiveTimeoutMs + this.config.faultDrainTimeoutMs + 1000;
+    await Promise.race([this.#pipeline.settled(), new Promise((r) => setTimeout(r, bound).unref())]);
   }
 
   get paused(): boolean {
@@ -235,6 +304,7 @@ export class PortshareService implements ControlHandler {
       })),
       counters: { ...this.counters },
       pendingConnections: this.#pipeline.pending,
+      configFile: this.#configFile,
       config: { ...this.config } as unknown as Record<string, unknown>,
     };
   }
@@ -276,10 +346,93 @@ export class PortshareService implements ControlHandler {
         else if (req.op === 'resume') this.resume();
         else setImmediate(() => this.#onStop?.());
         return {};
+      case 'takeover':
+        return this.#handOver(peer, req.path);
+      case 'handover': {
+        this.#requireSuccessor(peer);
+        // Every worker registers with the new daemon too; their connections here stay until this
+        // daemon exits, so it can still route to them meanwhile.
+        const workers = this.#control.notify('moving', (p) => p !== peer && p.registrations.size > 0);
+        this.log.info({ workers }, 'takeover: workers told to register with the new service');
+        return {};
+      }
+      case 'release':
+        this.#requireSuccessor(peer).released = true;
+        this.log.info({ successorPid: peer.creds?.pid }, 'takeover: released by the new service; finishing the connections being read, then exiting');
+        setImmediate(() => this.#onTakeover?.('released'));
+        return {};
     }
   }
 
+  /**
+   * A new daemon (an administrator's) takes the listening sockets over (takeover.ts). They are
+   * passed to the SOCK_SEQPACKET socket it named, which must be its own; this daemon stops taking
+   * control connections (the new one will) and goes on serving clients until `release`.
+   */
+  async #handOver(peer: ControlPeer, path: string): Promise<TakeoverReply> {
+    if (!this.#access.isAdministrator(peer.creds)) {
+      throw new ControlError(ControlErrorCodes.NotAdministrator, 'Only root or the service\'s own user may take the portshare service over.');
+    }
+    if (this.#successor !== undefined) {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, `A takeover by pid ${this.#successor.peer.creds?.pid} is already under way.`);
+    }
+    if (typeof path !== 'string') throw new ControlError(ControlErrorCodes.InvalidArgument, 'takeover needs the path of a hand-off socket.');
+    const controlFd = this.#control.listeningFd;
+    if (controlFd === undefined) throw new ControlError(ControlErrorCodes.Closed, 'The control socket is closing.');
+    let sender: HandoffSender;
+    let passed = 0;
+    try {
+      sender = HandoffSender.connect(path);
+    } catch (err) {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to ${path}: ${(err as Error).message}`);
+    }
+    try {
+      // The sockets go to the process that asked, and to no other (§ #acquireSender).
+      const theirs = sender.peerCredentials();
+      if (peer.creds !== undefined && theirs.pid !== peer.creds.pid) {
+        throw new ControlError(ControlErrorCodes.InvalidArgument, `The socket ${path} belongs to another process.`);
+      }
+      this.#successor = { peer, released: false };
+      this.#control.accepting(false);
+      const sends: Promise<void>[] = [];
+      const list = this.#listeners.handOverList();
+      passed = list.length + 1;
+      for (const l of list) {
+        const listener: TakeoverListener = { kind: 'tcp', address: l.address, port: l.port, ...(l.activatedAs !== undefined ? { activatedAs: l.activatedAs } : {}) };
+        sends.push(sender.send(l.fd, Buffer.from(JSON.stringify(listener))));
+      }
+      sends.push(sender.send(controlFd, Buffer.from(JSON.stringify({ kind: 'control', address: this.paths.controlSocket, port: 0 } satisfies TakeoverListener))));
+      await Promise.all(sends);
+    } catch (err) {
+      this.#abandonTakeover();
+      throw err instanceof ControlError ? err : new ControlError(ControlErrorCodes.InvalidArgument, `The takeover failed: ${(err as Error).message}`);
+    } finally {
+      sender.close();
+    }
+    const registrations = [...this.#registrations.values()].map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode }));
+    this.log.info({ successorPid: peer.creds?.pid, registrations: registrations.length }, 'takeover: listening sockets passed to a new service');
+    this.#onTakeover?.('started');
+    return { listeners: passed, registrations };
+  }
+
+  #requireSuccessor(peer: ControlPeer): { peer: ControlPeer; released: boolean } {
+    if (this.#successor?.peer !== peer) throw new ControlError(ControlErrorCodes.InvalidArgument, 'No takeover is under way on this connection.');
+    return this.#successor;
+  }
+
+  /** The new daemon went away before release: this one takes control connections again. */
+  #abandonTakeover(): void {
+    if (this.#successor === undefined || this.#successor.released) return;
+    this.#successor = undefined;
+    this.#control.accepting(true);
+    this.#onTakeover?.('abandoned');
+  }
+
   onPeerClosed(peer: ControlPeer): void {
+    if (this.#successor?.peer === peer && !this.#successor.released) {
+      this.log.warn({ successorPid: peer.creds?.pid }, 'takeover abandoned: the new service went away before it took over; serving on');
+      this.#abandonTakeover();
+    }
     // A worker's registrations end the moment its control connection closes (§2.5).
     for (const id of peer.registrations) {
       const reg = this.#registrations.get(id);
@@ -289,7 +442,7 @@ export class PortshareService implements ControlHandler {
 
   #requireAccess(peer: ControlPeer, what: string, uri?: string): void {
     if (!this.#access.allows(peer.creds)) {
-      this.log.warn({ uid: peer.creds?.uid, pid: peer.creds?.pid, what }, 'access denied');
+      this.log.warn({ uid: peer.creds?.uid, peerPid: peer.creds?.pid, what }, 'access denied');
       throw new ControlError(
         ControlErrorCodes.AccessDenied,
         uri !== undefined
@@ -304,6 +457,10 @@ export class PortshareService implements ControlHandler {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'register needs uri, path and a hostNameComparisonMode of StrongWildcard, Exact or WeakWildcard.');
     }
     this.#requireAccess(peer, 'register', req.uri);
+    if (this.#successor !== undefined) {
+      // Its listening sockets went to the new daemon already: one opened now would be left behind.
+      throw new ControlError(ControlErrorCodes.Closed, 'The portshare service is handing over to a new one; connect again and register with it.');
+    }
     // [SMS] RoutingTable.TcpStart: the registered URI's UTF-8 length is capped at MaxViaSize (2048).
     if (Buffer.byteLength(req.uri, 'utf8') > FramingLimits.maxViaBytes) {
       throw new ControlError(ControlErrorCodes.PathTooLong, registrationMessages[ControlErrorCodes.PathTooLong]());
@@ -370,7 +527,7 @@ export class PortshareService implements ControlHandler {
     this.#holds.release(node);
     this.counters.registrationsActive++;
     this.counters.urisRegistered++;
-    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, pid: peer.creds?.pid }, 'registered');
+    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, workerPid: peer.creds?.pid }, 'registered');
     return { registrationId: reg.id };
   }
 

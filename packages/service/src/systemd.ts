@@ -73,6 +73,15 @@ export class ServiceManagerNotifier {
     this.#startWatchdog();
   }
 
+  /**
+   * A new daemon is taking over (a restart or reload, takeover.ts): RELOADING=1 with the
+   * CLOCK_MONOTONIC time in µs, which systemd ≥ 253 expects with it (sd_notify(3)). The new daemon
+   * ends the reload with its own READY=1 and MAINPID=.
+   */
+  reloading(): void {
+    this.send(`RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}\nSTATUS=handing over to a new service`);
+  }
+
   stopping(): void {
     this.#stopWatchdog();
     this.send('STOPPING=1\nSTATUS=stopping');

@@ -13,6 +13,7 @@ import { exchange, freePort, makeHome, sleep, startDaemon, startEchoWorker, stat
 const here = dirname(fileURLToPath(import.meta.url));
 const HOG = join(here, 'fixtures', 'control-hog.mjs');
 const RACER = join(here, 'fixtures', 'register-racer.mjs');
+const TAKEOVER = join(here, 'fixtures', 'takeover-asker.mjs');
 const CLI = join(here, '..', '..', 'cli', 'bin', 'run.js');
 
 const isRoot = rootForSuite(
@@ -286,5 +287,32 @@ describe.runIf(isRoot)('URI reservations and the hold after a registration ends 
     expect(Number(won[1]) - goneAt).toBeGreaterThanOrEqual(holdMs - 50);
     expect(early.out()).toContain(ControlErrorCodes.Held);
     expect(await servedBy(port, uri)).toBe('RACER:');
+  });
+
+  it("only root and the daemon's own user may take the listening sockets over, and only to a socket of their own process", async () => {
+    const port = await freePort();
+    const uri = `net.tcp://localhost:${port}/app`;
+    const { home, paths } = await daemonWith({ allowAccounts: { users: [allowed.name], groups: [] } });
+    // A worker of the allowed account: its hand-off socket is the place an attacker would name.
+    const theirs = await startEchoWorker(home, uri, 'R', { uid: allowed.uid, gid: allowed.gid });
+    workers.push(theirs);
+    const handoffSocket = join(paths.runDir, 'workers', `echo-${theirs.pid}.sock`);
+    // An allowed account asks for the sockets (they would be passed to its own receiver): refused,
+    // and so are the steps that only the process taking over may take.
+    const asker = spawnNode([TAKEOVER, paths.controlSocket, handoffSocket], {}, as(allowed));
+    procs.push(asker);
+    await asker.waitFor(/DONE\n/);
+    expect(asker.out()).toBe(
+      `takeover ${ControlErrorCodes.NotAdministrator}\nhandover ${ControlErrorCodes.InvalidArgument}\nrelease ${ControlErrorCodes.InvalidArgument}\nDONE\n`,
+    );
+    // Root names a socket another process listens on: the daemon checks its peer and refuses, so
+    // the sockets cannot be steered to a worker.
+    const root = spawnNode([TAKEOVER, paths.controlSocket, handoffSocket]);
+    procs.push(root);
+    await root.waitFor(/DONE\n/);
+    expect(root.out()).toMatch(new RegExp(`^takeover ${ControlErrorCodes.InvalidArgument}\n`));
+    // Nothing was handed over: the daemon still takes control connections and serves clients.
+    expect((await status(paths)).registrations.map((r) => r.uri)).toEqual([uri]);
+    expect(await servedBy(port, uri)).toBe('R:');
   });
 });

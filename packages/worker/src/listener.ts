@@ -79,6 +79,10 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
   #control: ControlClient | undefined;
   #receiver: ConnectionReceiver | undefined;
   #registrationId: number | undefined;
+  /** The daemon registered with (its pid from hello). */
+  #daemonPid: number | undefined;
+  /** The registration with a daemon handing over, kept until it closes (see #move). */
+  #previous: { control: ControlClient; registrationId: number; daemonPid: number } | undefined;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
 
@@ -134,6 +138,8 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     // Closing the control connection ends the registration at once (the daemon sees it close).
     this.#control?.destroy();
     this.#control = undefined;
+    this.#previous?.control.destroy();
+    this.#previous = undefined;
     this.#registrationId = undefined;
     this.#receiver?.close();
     this.#receiver = undefined;
@@ -200,7 +206,30 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     }
   }
 
-  async #register(first: boolean): Promise<void> {
+  /**
+   * The daemon is handing over to a new one (a seamless restart): register with the new one on a
+   * new connection, and keep this one until the old daemon closes it, so both can hand
+   * connections over meanwhile. If the new one refuses, this registration goes on; when the old
+   * daemon exits, the usual re-registration follows.
+   */
+  #move(old: ControlClient): void {
+    if (this.#control !== old || this.#previous !== undefined || this.#closed) return;
+    if (this.#registrationId === undefined || this.#daemonPid === undefined) return;
+    const previous = { control: old, registrationId: this.#registrationId, daemonPid: this.#daemonPid };
+    this.#previous = previous;
+    old.once('close', () => {
+      if (this.#previous !== previous) return;
+      this.#previous = undefined;
+      // Only the daemon that took over hands connections over from now on.
+      if (this.#control !== old && this.#daemonPid !== undefined) this.#receiver?.allowSenders([this.#daemonPid]);
+    });
+    this.#register(false, previous.daemonPid).catch((err: unknown) => {
+      if (this.#closed) return;
+      this.emit('warning', err as WorkerError);
+    });
+  }
+
+  async #register(first: boolean, previousPid?: number): Promise<void> {
     const control = await this.#connectControl(first).catch((err: unknown) => {
       throw toWorkerError(err);
     });
@@ -219,7 +248,8 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
         this.#receiver = await this.#openReceiver(wantFd, mode);
       }
       // Set before registering: the daemon connects its sender once it has the registration.
-      this.#receiver.allowOnlySender(hello.pid);
+      // During a takeover the daemon handing over still hands connections over too.
+      this.#receiver.allowSenders(previousPid !== undefined && this.#previous !== undefined ? [previousPid, hello.pid] : [hello.pid]);
       const reply = await control.request({
         op: 'register',
         uri: this.base.uri,
@@ -232,8 +262,12 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
         return;
       }
       this.#control = control;
+      this.#daemonPid = hello.pid;
       this.#registrationId = reply.registrationId;
       control.once('close', () => this.#onControlClosed(control));
+      control.on('notice', (notice) => {
+        if (notice === 'moving') this.#move(control);
+      });
       this.emit('registered', reply.registrationId);
     } catch (err) {
       control.destroy();
@@ -277,7 +311,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
       path: folder.socketPath,
       transport: receiver.transport,
       mode: receiver.mode,
-      allowOnlySender: (pid) => receiver.allowOnlySender(pid),
+      allowSenders: (pids) => receiver.allowSenders(pids),
       close: () => {
         receiver.close();
         folder.remove();
@@ -290,6 +324,17 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     this.#control = undefined;
     this.#registrationId = undefined;
     if (this.#closed) return;
+    const previous = this.#previous;
+    if (previous !== undefined && previous.control !== control && !previous.control.closed) {
+      // The daemon taking over went away before the one handing over let go: that one still
+      // holds this registration, and serves on.
+      this.#previous = undefined;
+      this.#control = previous.control;
+      this.#registrationId = previous.registrationId;
+      this.#daemonPid = previous.daemonPid;
+      this.#receiver?.allowSenders([previous.daemonPid]);
+      return;
+    }
     this.emit('unregistered');
     this.#scheduleReconnect(this.#options.reconnectInitialDelayMs ?? 100);
   }

@@ -16,11 +16,15 @@ export interface ConnectionReceiver {
   /** File mode of the socket. */
   readonly mode: number;
   /**
-   * Only the process `pid` (the sharing service, from its hello) may hand connections over from
-   * now on; others are refused when they connect, with a warning. In proxy mode this needs the
-   * hand-off addon to read the peer's credentials; without it every peer is taken.
+   * Only these processes (the sharing service, from its hello; during a takeover, the daemon
+   * handing over and the one taking over) may hand connections over from now on; others are
+   * refused when they connect, with a warning. In fd mode a sender connects once, at
+   * registration, and stays: only the last pid is checked at connect, and the previous daemon's
+   * sender, connected already, goes on. In proxy mode each connection connects, so all are
+   * checked; this needs the hand-off addon to read the peer's credentials (without it every peer
+   * is taken).
    */
-  allowOnlySender(pid: number): void;
+  allowSenders(pids: readonly number[]): void;
   close(): void;
 }
 
@@ -80,7 +84,7 @@ export function listenFd(path: string, mode: number, onConnection: OnConnection,
     path,
     transport: 'fd',
     mode,
-    allowOnlySender: (pid) => void receiver.allowOnlySender(pid),
+    allowSenders: (pids) => void receiver.allowOnlySender(pids.at(-1)),
     close: () => receiver.close(),
   };
 }
@@ -116,9 +120,9 @@ function deliver(socket: Socket, header: HandoffHeader, onConnection: OnConnecti
 
 /** Proxy mode: the daemon opens a stream per connection, writes a length-prefixed header and the pre-read bytes, then pipes. */
 export function listenProxy(path: string, mode: number, onConnection: OnConnection, onError: OnError): Promise<ConnectionReceiver> {
-  let allowed: number | undefined;
+  let allowed: readonly number[] | undefined;
   const take = (socket: Socket, pid: number | undefined): void => {
-    if (allowed === undefined || pid === allowed) {
+    if (allowed === undefined || (pid !== undefined && allowed.includes(pid))) {
       readPreface(socket, onConnection, onError);
       return;
     }
@@ -126,7 +130,7 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
     onError(
       new WorkerError(
         WorkerErrorCodes.BadHandoff,
-        `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed}) hands connections over.`,
+        `Refused a connection to the hand-off socket ${path} from pid ${pid ?? 'unknown'}: only the sharing service (pid ${allowed.join(', ')}) hands connections over.`,
       ),
     );
   };
@@ -134,8 +138,8 @@ export function listenProxy(path: string, mode: number, onConnection: OnConnecti
     path,
     transport: 'proxy',
     mode,
-    allowOnlySender: (pid) => {
-      allowed = pid;
+    allowSenders: (pids) => {
+      allowed = [...pids];
     },
     close: () => {
       close();

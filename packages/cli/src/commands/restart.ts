@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { startDetached } from '@portshare/control';
 import { PortshareCommand } from '../base-command.js';
-import { stopDaemon } from '../daemon-client.js';
+import { probe, request, waitUntilExited } from '../daemon-client.js';
 import { CliLimits, timeoutFlag } from '../limits.js';
 import { defaultStartCommand } from '../service-binary.js';
 import { checkStartable, logDestination } from '../start-checks.js';
@@ -10,39 +10,55 @@ import { checkStartable, logDestination } from '../start-checks.js';
 export interface RestartResult {
   state: 'running';
   pid: number;
-  /** pid of the service that was stopped, or null when none was running. */
+  /** pid of the service that was replaced, or null when none was running. */
   previousPid: number | null;
   log: string;
 }
 
+/**
+ * Restart and reload: a new daemon takes the running one's listening sockets over (the service
+ * package's takeover.ts), so the ports never close. The new daemon reads the configuration; if it
+ * cannot start, the running one serves on and the error says why.
+ */
 export class RestartCommand extends PortshareCommand<typeof RestartCommand> {
-  static override summary = 'Stop the service if it runs, then start it in the background.';
+  static override summary = 'Start a new service that takes over from the running one, without closing the ports.';
   static override description =
-    'Configuration changes take effect on restart. The configuration is validated first and the start mode ' +
-    'checked, so an invalid file (exit 78) or a disabled instance (exit 4) leaves the running service alone.';
+    'The new service reads the configuration, takes the listening sockets over from the running one and waits for ' +
+    'the workers to register with it (takeoverTimeoutMs) before it accepts; the old one finishes the connections it ' +
+    'is reading, then exits. No client is refused meanwhile. The configuration is validated first and the start mode ' +
+    'checked, and a new service that cannot start leaves the running one serving: an invalid file (exit 78), a ' +
+    'disabled instance (exit 4) or a missing account changes nothing. Without --config the running service\'s ' +
+    'configuration file is read again. With no service running, this starts one.';
+  static override aliases = ['reload'];
   static override examples = [
     { description: 'Apply an edited configuration.', command: '<%= config.bin %> config validate && <%= config.bin %> restart' },
     { description: 'Restart with another configuration file.', command: '<%= config.bin %> restart --config ./portshare.json' },
+    { description: "systemd's ExecReload= runs the same.", command: '<%= config.bin %> reload' },
   ];
   static override flags = {
-    config: Flags.string({ char: 'c', description: "Configuration file to use instead of the instance's." }),
-    timeout: timeoutFlag('How long to wait for the service to stop, and then to start', CliLimits.stopTimeoutMs),
+    config: Flags.string({ char: 'c', description: "Configuration file to use instead of the running service's (or the instance's)." }),
+    timeout: timeoutFlag('How long to wait for the new service to take over', CliLimits.stopTimeoutMs),
   };
 
   async run(): Promise<RestartResult> {
     const paths = this.paths;
-    const configFile = this.flags.config === undefined ? undefined : resolve(this.flags.config);
+    const running = await probe(paths);
+    let configFile = this.flags.config === undefined ? undefined : resolve(this.flags.config);
+    if (configFile === undefined && running !== undefined) {
+      configFile = (await request(paths, { op: 'status' })).configFile;
+    }
     const config = await checkStartable(paths, configFile ?? paths.configFile, { allowRunning: true });
-    const previous = await stopDaemon(paths, this.flags.timeout);
     const command = defaultStartCommand();
     if (configFile !== undefined) command.push('--config', configFile);
-    const pid = await startDetached(paths, command, { timeoutMs: this.flags.timeout });
+    if (running !== undefined) command.push('--takeover');
+    const pid = await startDetached(paths, command, { timeoutMs: this.flags.timeout, replacing: running !== undefined });
+    if (running !== undefined) await waitUntilExited(running.pid, this.flags.timeout);
     const log = logDestination(paths, config);
     this.log(
-      previous === undefined
+      running === undefined
         ? `portshare service was not running; started it (pid ${pid}).`
-        : `portshare service restarted (pid ${previous} -> ${pid}).`,
+        : `portshare service restarted without closing its ports (pid ${running.pid} -> ${pid}).`,
     );
-    return { state: 'running', pid, previousPid: previous ?? null, log };
+    return { state: 'running', pid, previousPid: running?.pid ?? null, log };
   }
 }
