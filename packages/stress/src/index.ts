@@ -35,6 +35,16 @@ export { runChurn, churnCriteria, ChurnDefaults, type ChurnOptions, type ChurnRe
 export { runWorkerKill, workerKillCriteria, type WorkerKillOptions, type WorkerKillReport } from './scenarios/worker-kill.js';
 export { runDaemonKill, daemonKillCriteria, type DaemonKillOptions, type DaemonKillReport } from './scenarios/daemon-kill.js';
 export {
+  runRestart,
+  restartCriteria,
+  RestartDefaults,
+  MIN_SESSIONS_PER_SECOND,
+  type RestartOptions,
+  type RestartReport,
+  type RestartRound,
+  type RestartWay,
+} from './scenarios/restart.js';
+export {
   runControlVectors,
   controlVectorsCriteria,
   runManyRegistrations,

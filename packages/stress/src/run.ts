@@ -4,7 +4,7 @@
  * its figures printed and written to results/latest.json (with the machine they came from). Exits
  * 1 when a criterion fails.
  *
- *   node dist/run.js [--only fuzz,stalled,slow,edge,burst,churn,worker-kill,daemon-kill,abuse,privileges]
+ *   node dist/run.js [--only fuzz,stalled,slow,edge,burst,churn,worker-kill,daemon-kill,restart,abuse,privileges]
  *                    [--fuzz-inputs N] [--out path]
  *
  * @module
@@ -17,6 +17,7 @@ import { failures, machineFacts, type Criterion } from './report.js';
 import { burstCriteria, runBurst } from './scenarios/burst.js';
 import { churnCriteria, runChurn } from './scenarios/churn.js';
 import { daemonKillCriteria, runDaemonKill } from './scenarios/daemon-kill.js';
+import { restartCriteria, runRestart } from './scenarios/restart.js';
 import { fuzzCriteria, runFuzz } from './scenarios/fuzz.js';
 import { privilegesCriteria, runPrivileges } from './scenarios/privileges.js';
 import {
@@ -138,6 +139,8 @@ const killOptions = { connections: 100_000 };
 await scenario('worker-kill', 'A worker killed under load (100,000 connections)', killOptions, () => runWorkerKill(killOptions), workerKillCriteria);
 const daemonKillOptions = { sessions: 1000, downtimesMs: [0, 1000, 3500, 10_000] };
 await scenario('daemon-kill', 'The daemon killed under load, restarted after 0, 1, 3.5 and 10 s', daemonKillOptions, () => runDaemonKill(daemonKillOptions), daemonKillCriteria);
+const restartOptions = { concurrency: 16, settleMs: 2000, longSessions: 200 };
+await scenario('restart', 'Restart, SIGHUP and reload under load: a new daemon takes the sockets over', restartOptions, () => runRestart(restartOptions), restartCriteria);
 await scenario('abuse:vectors', 'Registration abuse: malformed, oversized and ill-shaped control messages', {}, () => runControlVectors(), controlVectorsCriteria);
 await scenario('abuse:many', 'Registration abuse: 10,000 registrations', { count: 10_000 }, () => runManyRegistrations({ count: 10_000 }), manyRegistrationsCriteria);
 await scenario(
