@@ -26,7 +26,7 @@ describe('portshare config validate refuses, naming the key', () => {
 
   it.each([
     ['a TimeSpan with 99 seconds', '{ "receiveTimeoutMs": "00:00:99" }', 'receiveTimeoutMs', /seconds must be 0-59/],
-    ['an unknown account', '{ "allowAccounts": { "users": ["nobody", "psx-no-such-user"] } }', 'allowAccounts.users[1]', /does not exist/],
+    ['an unknown account', '{ "allowAccounts": { "users": ["nobody", "psx-no-such-user"] } }', 'allowAccounts.users[1]', /the system does not know/],
     ['null', 'null', '(root)', /must be a JSON object/],
     ['a duplicated key', '{ "log": { "level": "info", "level": "silent" } }', 'log.level', /appears more than once/],
     ['a reservation with an http URI', '{ "reservations": [ { "uri": "http://+:80/a/" } ] }', 'reservations[0].uri', /net.tcp scheme/],

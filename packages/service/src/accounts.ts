@@ -1,51 +1,87 @@
+import { spawnSync } from 'node:child_process';
 import { readAccountTable } from '@portshare/control';
 
-/** Users and groups from /etc/passwd and /etc/group, for the allow list (no NSS, no native code). */
+/**
+ * Users and groups through the name service switch (nsswitch.conf(5)), for the allow list,
+ * reservations and the privilege drop. getent(1) answers with glibc's own lookups (getpwnam,
+ * getgrnam, getgrouplist), so accounts from LDAP, SSSD or extrausers resolve exactly as they do for
+ * login and `id`. No native code: one short-lived process per lookup, each answer cached for a
+ * second, so a registration flood costs one lookup per account per second. Where getent cannot
+ * run, /etc/passwd and /etc/group are read instead.
+ */
 export interface Account {
   name: string;
   uid: number;
   gid: number;
 }
 
-/** /etc/passwd and /etc/group are read at most once a second, however many registrations come. */
-const cache = new Map<string, { at: number; lines: string[][] }>();
+/** Answers are kept this long: accounts change rarely, registrations may come by the thousand. */
+const TTL_MS = 1000;
+const cache = new Map<string, { at: number; value: string[] | undefined }>();
 
-function readLines(file: string): string[][] {
-  const hit = cache.get(file);
-  if (hit && Date.now() - hit.at < 1000) return hit.lines;
-  const lines = readAccountTable(file);
-  cache.set(file, { at: Date.now(), lines });
-  return lines;
+/**
+ * A name or a numeric id as passwd(5) and group(5) allow them (the POSIX portable set plus '$'
+ * for machine accounts); anything else is not asked, so nothing reaches getent as an option.
+ */
+const KEY = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
+
+let getentMissing = false;
+
+/** One getent record split into its fields, or undefined when there is none. */
+function getent(database: 'passwd' | 'group' | 'initgroups', key: string): string[] | undefined {
+  if (!KEY.test(key)) return undefined;
+  const id = `${database}\0${key}`;
+  const hit = cache.get(id);
+  if (hit !== undefined && Date.now() - hit.at < TTL_MS) return hit.value;
+  let value: string[] | undefined;
+  if (getentMissing) value = fromFiles(database, key);
+  else {
+    const r = spawnSync('getent', [database, key], { encoding: 'utf8', timeout: 5000 });
+    if (r.error !== undefined) {
+      getentMissing = true;
+      value = fromFiles(database, key);
+    } else if (r.status === 0) {
+      const line = r.stdout.split('\n')[0] ?? '';
+      // initgroups: "name  gid gid …"; passwd and group: colon-separated records.
+      value = database === 'initgroups' ? line.trim().split(/\s+/) : line.split(':');
+    }
+  }
+  cache.set(id, { at: Date.now(), value });
+  return value;
+}
+
+/** The files fallback: a record by name or id, or a user's groups from their member lists. */
+function fromFiles(database: 'passwd' | 'group' | 'initgroups', key: string): string[] | undefined {
+  if (database === 'initgroups') {
+    const groups = readAccountTable('/etc/group').filter((f) => (f[3] ?? '').split(',').includes(key));
+    return [key, ...groups.map((f) => f[2]!)];
+  }
+  return readAccountTable(database === 'passwd' ? '/etc/passwd' : '/etc/group').find((f) => f[0] === key || f[2] === key);
 }
 
 export function lookupUser(nameOrId: string): Account | undefined {
-  for (const f of readLines('/etc/passwd')) {
-    if (f[0] === nameOrId || f[2] === nameOrId) return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
-  }
+  const f = getent('passwd', nameOrId);
+  if (f !== undefined && f.length >= 4) return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
   if (/^\d+$/.test(nameOrId)) return { name: nameOrId, uid: Number(nameOrId), gid: -1 };
   return undefined;
 }
 
 export function lookupGroupId(nameOrId: string): number | undefined {
-  for (const f of readLines('/etc/group')) {
-    if (f[0] === nameOrId || f[2] === nameOrId) return Number(f[2]);
-  }
+  const f = getent('group', nameOrId);
+  if (f !== undefined && f.length >= 3) return Number(f[2]);
   return /^\d+$/.test(nameOrId) ? Number(nameOrId) : undefined;
 }
 
 export function userName(uid: number): string | undefined {
-  for (const f of readLines('/etc/passwd')) if (Number(f[2]) === uid) return f[0];
-  return undefined;
+  const f = getent('passwd', String(uid));
+  return f !== undefined && Number(f[2]) === uid ? f[0] : undefined;
 }
 
-/** The gids a uid belongs to: its primary group and every group that lists its name. */
+/** The gids a uid belongs to: its primary group and its supplementary groups (getgrouplist(3)). */
 export function groupsOf(uid: number, primaryGid: number): Set<number> {
   const out = new Set<number>([primaryGid]);
   const name = userName(uid);
   if (name === undefined) return out;
-  for (const f of readLines('/etc/group')) {
-    const members = (f[3] ?? '').split(',');
-    if (members.includes(name)) out.add(Number(f[2]));
-  }
+  for (const gid of getent('initgroups', name)?.slice(1) ?? []) if (/^\d+$/.test(gid)) out.add(Number(gid));
   return out;
 }

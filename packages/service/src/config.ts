@@ -243,8 +243,8 @@ const accountList = (kind: 'users' | 'groups'): Check => (v, key, source) => {
     if (!known) {
       throw bad(
         at,
-        `names ${kind === 'users' ? 'a user' : 'a group'} '${name}' that does not exist in ${kind === 'users' ? '/etc/passwd' : '/etc/group'} ` +
-          `(create it, fix the spelling, or give a numeric ${kind === 'users' ? 'uid' : 'gid'})`,
+        `names ${kind === 'users' ? 'a user' : 'a group'} '${name}' that the system does not know (getent ${kind === 'users' ? 'passwd' : 'group'} finds none): ` +
+          `create it, fix the spelling, or give a numeric ${kind === 'users' ? 'uid' : 'gid'}`,
         source,
       );
     }
@@ -257,7 +257,7 @@ const accountName = (kind: 'user' | 'group'): Check => (v, key, source) => {
   const name = optString(v, key, source) as string | undefined;
   if (name === undefined) return undefined;
   const known = kind === 'user' ? (lookupUser(name)?.gid ?? -1) >= 0 : lookupGroupId(name) !== undefined;
-  if (!known) throw bad(key, `names a ${kind} '${name}' that does not exist in ${kind === 'user' ? '/etc/passwd' : '/etc/group'}`, source);
+  if (!known) throw bad(key, `names a ${kind} '${name}' that the system does not know (getent ${kind === 'user' ? 'passwd' : 'group'} finds no such account)`, source);
   return name;
 };
 

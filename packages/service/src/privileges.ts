@@ -28,7 +28,12 @@ export function dropPrivileges(user: string | undefined, group: string | undefin
         /* gone: nothing to hand over */
       }
     }
-    process.setgroups?.([gid]);
+    // Every group the account has, from NSS as login gives them (initgroups(3), getgrouplist),
+    // plus the configured one. (The account was found through NSS above: it has a name.)
+    // (In Node on POSIX systems, though @types/node does not declare it.)
+    const { initgroups } = process as NodeJS.Process & { initgroups?: (user: string, extraGroup: number) => void };
+    if (initgroups !== undefined) initgroups(account.name, gid);
+    else process.setgroups?.([gid]);
     process.setgid?.(gid);
     process.setuid?.(account.uid);
   } catch (err) {

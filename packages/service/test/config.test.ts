@@ -161,8 +161,8 @@ describe('configuration', () => {
 
   describe('accounts', () => {
     it('refuses an unknown user or group with its index, and takes names that exist and numeric ids as they are', () => {
-      refuses(() => validateConfig({ allowAccounts: { users: ['nobody', 'no-such-user-x1'] } }), 'allowAccounts.users[1]', /user 'no-such-user-x1' that does not exist in \/etc\/passwd/);
-      refuses(() => validateConfig({ allowAccounts: { groups: ['no-such-group-x1'] } }), 'allowAccounts.groups[0]', /group 'no-such-group-x1' that does not exist in \/etc\/group/);
+      refuses(() => validateConfig({ allowAccounts: { users: ['nobody', 'no-such-user-x1'] } }), 'allowAccounts.users[1]', /user 'no-such-user-x1' that the system does not know \(getent passwd finds none\)/);
+      refuses(() => validateConfig({ allowAccounts: { groups: ['no-such-group-x1'] } }), 'allowAccounts.groups[0]', /group 'no-such-group-x1' that the system does not know \(getent group finds none\)/);
       refuses(() => validateConfig({ allowAccounts: { users: [''] } }), 'allowAccounts.users[0]', /non-empty/);
       refuses(() => validateConfig({ allowAccounts: { users: [1000] } }), 'allowAccounts.users[0]', /non-empty user name or numeric id/);
       refuses(() => validateConfig({ allowAccounts: { users: '1000' } }), 'allowAccounts.users', /must be a list/);
@@ -171,8 +171,8 @@ describe('configuration', () => {
     });
 
     it('refuses an unknown user or group to switch to', () => {
-      refuses(() => validateConfig({ user: 'no-such-user-x1' }), 'user', /does not exist/);
-      refuses(() => validateConfig({ user: 'nobody', group: 'no-such-group-x1' }), 'group', /does not exist/);
+      refuses(() => validateConfig({ user: 'no-such-user-x1' }), 'user', /the system does not know/);
+      refuses(() => validateConfig({ user: 'nobody', group: 'no-such-group-x1' }), 'group', /the system does not know/);
       expect(validateConfig({ user: 'nobody', group: 'nogroup' })).toMatchObject({ user: 'nobody', group: 'nogroup' });
     });
   });
@@ -252,9 +252,9 @@ describe('configuration', () => {
       refuses(
         () => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/' }, { uri: 'net.tcp://+:808/b/', users: ['nobody', 'no-such-user-x1'] }] }),
         'reservations[1].users[1]',
-        /does not exist/,
+        /the system does not know/,
       );
-      refuses(() => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/', groups: ['no-such-group-x1'] }] }), 'reservations[0].groups[0]', /does not exist/);
+      refuses(() => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a/', groups: ['no-such-group-x1'] }] }), 'reservations[0].groups[0]', /the system does not know/);
     });
 
     it('unknown keys stay refused, old and new sections alike', () => {

@@ -54,9 +54,9 @@ describe('the daemon refuses to start, naming the key', () => {
 
   it('an account in allowAccounts that does not exist', async () => {
     const h = home({ allowAccounts: { users: ['nobody', 'psx-no-such-user'], groups: [] } });
-    await expectRefused(h.home, 'allowAccounts.users[1]', /'psx-no-such-user' that does not exist/);
+    await expectRefused(h.home, 'allowAccounts.users[1]', /'psx-no-such-user' that the system does not know/);
     const g = home({ allowAccounts: { users: [], groups: ['psx-no-such-group'] } });
-    await expectRefused(g.home, 'allowAccounts.groups[0]', /does not exist/);
+    await expectRefused(g.home, 'allowAccounts.groups[0]', /the system does not know/);
   });
 
   it('a log file that cannot be written: a folder', async () => {
@@ -93,7 +93,7 @@ describe('the daemon refuses to start, naming the key', () => {
     const h = home({ reservations: [{ uri: 'http://+:80/app/', users: ['nobody'] }] });
     await expectRefused(h.home, 'reservations[0].uri', /net.tcp scheme/);
     const u = home({ reservations: [{ uri: 'net.tcp://+:808/app/', users: ['psx-no-such-user'] }] });
-    await expectRefused(u.home, 'reservations[0].users[0]', /does not exist/);
+    await expectRefused(u.home, 'reservations[0].users[0]', /the system does not know/);
   });
 });
 
