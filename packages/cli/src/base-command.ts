@@ -1,5 +1,5 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { resolveInstance, type InstancePaths } from '@portshare/control';
+import { resolveInstance, type InstancePaths, type InstanceScope } from '@portshare/control';
 import { presentError } from './present-error.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof PortshareCommand)['baseFlags'] & T['flags']>;
@@ -15,8 +15,20 @@ export abstract class PortshareCommand<T extends typeof Command> extends Command
 
   static override baseFlags = {
     home: Flags.string({
-      description: 'Instance folder holding config, state, sockets and logs. Default: /etc, /run and /var/lib/portshare as root, the XDG folders otherwise.',
+      description:
+        'Instance folder holding config, state, sockets and logs. Default: the system instance (/etc, /run and /var/lib/portshare) ' +
+        "for root, and for other accounts when one is installed or running; else the account's own (XDG folders).",
       env: 'PORTSHARE_HOME',
+      helpGroup: 'GLOBAL',
+    }),
+    system: Flags.boolean({
+      description: 'The system instance (/etc, /run and /var/lib/portshare), whoever runs the command.',
+      exclusive: ['user', 'home'],
+      helpGroup: 'GLOBAL',
+    }),
+    user: Flags.boolean({
+      description: "This account's own instance (XDG folders), even when a system instance exists.",
+      exclusive: ['system', 'home'],
       helpGroup: 'GLOBAL',
     }),
   };
@@ -40,7 +52,7 @@ export abstract class PortshareCommand<T extends typeof Command> extends Command
 
   /** The instance's paths (throws CONTROL_ERR_SOCKET_PATH_TOO_LONG for an unusable --home). */
   protected get paths(): InstancePaths {
-    this.#paths ??= resolveInstance({ home: this.flags.home });
+    this.#paths ??= resolveInstance({ home: this.flags.home, scope: this.#scope() });
     return this.#paths;
   }
 
@@ -77,9 +89,15 @@ export abstract class PortshareCommand<T extends typeof Command> extends Command
     return super.catch(err);
   }
 
+  #scope(): InstanceScope | undefined {
+    if (this.flags?.system) return 'system';
+    if (this.flags?.user) return 'user';
+    return undefined;
+  }
+
   #pathsIfResolvable(): InstancePaths | undefined {
     try {
-      return this.#paths ?? resolveInstance({ home: this.flags?.home });
+      return this.#paths ?? resolveInstance({ home: this.flags?.home, scope: this.#scope() });
     } catch {
       return undefined;
     }

@@ -13,8 +13,11 @@ export {
 export {
   resolveInstance,
   checkSocketPath,
+  systemInstancePresent,
+  SYSTEM_FOLDERS,
   MAX_SOCKET_PATH_BYTES,
   type InstancePaths,
+  type InstanceScope,
   type ResolveOptions,
 } from './paths.js';
 export {

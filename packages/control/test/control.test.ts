@@ -91,10 +91,21 @@ describe('instance paths and state', () => {
   it('uses FHS paths for root and XDG paths for users', () => {
     expect(resolveInstance({ env: {}, uid: 0 }).controlSocket).toBe('/run/portshare/control.sock');
     expect(resolveInstance({ env: {}, uid: 0 }).configFile).toBe('/etc/portshare/portshare.json');
-    const user = resolveInstance({ env: { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }, uid: 1000 });
+    const user = resolveInstance({ env: { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' }, uid: 1000, systemPresent: () => false });
     expect(user.controlSocket).toBe('/run/user/1000/portshare/control.sock');
     expect(user.configFile).toBe('/home/u/.config/portshare/portshare.json');
     expect(user.stateFile).toBe('/home/u/.local/state/portshare/state.json');
+  });
+  it('gives other accounts the system instance when one is installed or running, unless they ask for their own', () => {
+    const env = { HOME: '/home/u', XDG_RUNTIME_DIR: '/run/user/1000' };
+    expect(resolveInstance({ env, uid: 1000, systemPresent: () => true }).controlSocket).toBe('/run/portshare/control.sock');
+    expect(resolveInstance({ env, uid: 1000, systemPresent: () => true, scope: 'user' }).controlSocket).toBe('/run/user/1000/portshare/control.sock');
+    expect(resolveInstance({ env: { ...env, PORTSHARE_SCOPE: 'user' }, uid: 1000, systemPresent: () => true }).controlSocket).toBe('/run/user/1000/portshare/control.sock');
+    expect(resolveInstance({ env: { ...env, PORTSHARE_SCOPE: 'system' }, uid: 1000, systemPresent: () => false }).controlSocket).toBe('/run/portshare/control.sock');
+    expect(resolveInstance({ env, uid: 0, scope: 'user' }).controlSocket).toBe('/run/user/1000/portshare/control.sock');
+    // A home wins over every scope.
+    expect(resolveInstance({ env: { ...env, PORTSHARE_SCOPE: 'system' }, uid: 1000, home: '/srv/ps' }).controlSocket).toBe('/srv/ps/run/control.sock');
+    expect(() => resolveInstance({ env: { ...env, PORTSHARE_SCOPE: 'machine' }, uid: 1000 })).toThrowError(/PORTSHARE_SCOPE is 'machine'; it must be 'system' or 'user'/);
   });
   it('refuses a socket path over 107 bytes, accepts one at 107', () => {
     const home = (n: number) => '/' + 'h'.repeat(n - '/run/control.sock'.length - 1);

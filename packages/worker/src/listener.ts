@@ -15,6 +15,8 @@ import {
   unsafePathError,
   type HandoffHeader,
   type InstancePaths,
+  type InstanceScope,
+  SYSTEM_FOLDERS,
 } from '@portshare/control';
 import { isSupported } from '@portshare/handoff';
 import { BaseUri } from './base-uri.js';
@@ -31,6 +33,12 @@ export interface NetTcpListenerOptions {
   hostNameComparisonMode?: HostNameComparisonMode;
   /** Instance folder (else PORTSHARE_HOME, else the system/XDG paths). */
   home?: string | undefined;
+  /**
+   * Without a home: 'system' (the machine's instance) or 'user' (this account's own). Default:
+   * PORTSHARE_SCOPE, else the system instance when one is installed or running (as every
+   * account's WCF services share SMSvcHost), else this account's own.
+   */
+  scope?: InstanceScope | undefined;
   /** Re-registration backoff after the daemon goes away: first delay, doubled up to the cap. */
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
@@ -91,7 +99,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     this.#options = options;
     this.portSharingEnabled = options.portSharingEnabled ?? false;
     this.base = new BaseUri(options.uri, options.hostNameComparisonMode ?? HostNameComparisonMode.StrongWildcard);
-    this.paths = this.portSharingEnabled ? resolveInstance({ home: options.home }) : undefined;
+    this.paths = this.portSharingEnabled ? resolveInstance({ home: options.home, scope: options.scope }) : undefined;
   }
 
   /** Opens the listener: registers with the daemon (sharing) or binds the port (exclusive). */
@@ -281,7 +289,9 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     // is this account's: a run folder another account made first would let it stand in for the
     // daemon and hand this worker connections of its choosing.
     if (paths.home === undefined) {
-      const problem = folderProblem(paths.runDir, [process.geteuid?.() ?? 0]);
+      // The system instance's run folder is root's (the daemon keeps it so: instance-files.ts).
+      const owners = paths.runDir === SYSTEM_FOLDERS.run ? [0] : [process.geteuid?.() ?? 0];
+      const problem = folderProblem(paths.runDir, owners);
       if (problem) throw unsafePathError(problem, 'Will not register through this instance: ');
     }
     // The socket goes in a folder of this receiver's own, with an unpredictable name, in the
