@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 export const SERVICE_UNIT = 'portshare.service';
 export const SOCKET_UNIT = 'portshare.socket';
-export const UNIT_NAMES = [SERVICE_UNIT, SOCKET_UNIT] as const;
+/** The control socket, so that connecting to it starts the service (on-demand start under systemd). */
+export const CONTROL_SOCKET_UNIT = 'portshare-control.socket';
+export const UNIT_NAMES = [SERVICE_UNIT, SOCKET_UNIT, CONTROL_SOCKET_UNIT] as const;
 
 /** The first line of every unit `install-service` writes: `uninstall-service` removes only those. */
 export const UNIT_MARKER = '# Written by `portshare install-service`; `portshare uninstall-service` removes it.';
@@ -56,7 +58,7 @@ export interface UnitOptions {
   listen: readonly string[];
 }
 
-/** The two units' text, by file name. */
+/** The units' text, by file name. */
 export function renderUnits(options: UnitOptions): Record<(typeof UNIT_NAMES)[number], string> {
   const dir = servicePackageDir();
   const readme = join(dir, 'README.md');
@@ -68,5 +70,6 @@ export function renderUnits(options: UnitOptions): Record<(typeof UNIT_NAMES)[nu
   return {
     [SERVICE_UNIT]: fill(SERVICE_UNIT, { README: readme, EXEC_START: options.execStart.map(unitWord).join(' ') }),
     [SOCKET_UNIT]: fill(SOCKET_UNIT, { README: readme, LISTEN_STREAMS: options.listen.map((l) => `ListenStream=${l}`).join('\n') }),
+    [CONTROL_SOCKET_UNIT]: fill(CONTROL_SOCKET_UNIT, { README: readme }),
   };
 }

@@ -29,7 +29,7 @@ const run = (args: string[]) => runCli([...args, '--root', root, '--no-reload'],
 const unitDir = () => join(root, 'etc', 'systemd', 'system');
 
 describe('install-service', () => {
-  it('writes both units with ExecStart at this installation, and systemd-analyze accepts them', async () => {
+  it('writes the three units with ExecStart at this installation, and systemd-analyze accepts them', async () => {
     const r = await run(['install-service', '--listen', '808', '--listen', '127.0.0.1:8080', '--listen', '[::1]:9090']);
     expect(r.code, r.stderr).toBe(0);
     const service = readFileSync(join(unitDir(), 'portshare.service'), 'utf8');
@@ -46,7 +46,16 @@ describe('install-service', () => {
     expect(service).not.toMatch(/@[A-Z_]+@/);
     expect(socket).toContain('ListenStream=808\nListenStream=127.0.0.1:8080\nListenStream=[::1]:9090\n');
     expect(socket).toContain('FileDescriptorName=portshare\n');
-    if (hasAnalyze) expect(verify(join(unitDir(), 'portshare.service'), join(unitDir(), 'portshare.socket'))).toEqual({ status: 0, output: '' });
+    // The control socket starts the service when a worker connects (on-demand start under systemd).
+    const control = readFileSync(join(unitDir(), 'portshare-control.socket'), 'utf8');
+    expect(control).toContain('ListenStream=/run/portshare/control.sock\n');
+    expect(control).toContain('FileDescriptorName=control\n');
+    expect(control).toContain('SocketMode=0666\n');
+    expect(control).toContain('Service=portshare.service\n');
+    if (hasAnalyze) {
+      const files = ['portshare.service', 'portshare.socket', 'portshare-control.socket'].map((f) => join(unitDir(), f));
+      expect(verify(...files)).toEqual({ status: 0, output: '' });
+    }
   });
 
   it('systemd-analyze refuses a unit whose ExecStart does not exist (the check is real)', () => {
@@ -122,7 +131,7 @@ describe('uninstall-service', () => {
     symlinkSync(join(unitDir(), 'portshare.socket'), join(unitDir(), 'sockets.target.wants', 'portshare.socket'));
     const r = await runCli(['uninstall-service', '--root', root, '--no-reload', '--json'], root, { env: { PORTSHARE_HOME: undefined } });
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as { removed: string[] }).removed).toHaveLength(3);
+    expect((JSON.parse(r.stdout) as { removed: string[] }).removed).toHaveLength(4);
     expect(existsSync(join(unitDir(), 'portshare.service'))).toBe(false);
     expect(existsSync(join(unitDir(), 'portshare.socket'))).toBe(false);
     expect(existsSync(join(unitDir(), 'sockets.target.wants', 'portshare.socket'))).toBe(false);

@@ -52,7 +52,10 @@ export interface ControlServerOptions {
   maxRequestsInFlight: number;
   /** File mode of the socket. */
   mode: number;
-  /** The listening socket a previous daemon passed in a takeover, served instead of binding `path`. */
+  /**
+   * The listening socket a previous daemon passed in a takeover, or the service manager passed
+   * (socket activation), served instead of binding `path`.
+   */
   fd?: number | undefined;
   log: Logger;
 }
@@ -87,21 +90,17 @@ export class ControlServer {
 
   listen(): Promise<void> {
     const { path, mode, fd } = this.#options;
-    if (fd !== undefined) {
-      // Taken over from the daemon that made the folders and bound the path (takeover.ts).
-      this.#server = listenStream(path, { mode, fd }, (socket, creds) => this.#onConnection(socket, creds), (err) =>
-        this.#options.log.warn({ err }, 'a control connection could not be taken'),
-      );
-      return Promise.resolve();
-    }
     // The run folder is this account's alone (prepareFolder: no link, nobody else may write), so
     // acting by path inside it below cannot be redirected.
     prepareFolder(dirname(path), { mode: 0o755 });
     // Workers of any allowed user make their hand-off folders here: world-writable and sticky,
     // like /tmp. Created and chmodded through a descriptor, never through a path that may be a link.
     prepareStickyFolder(join(dirname(path), 'workers'));
-    removeStaleSocket(path); // left by a daemon that died; the caller checked none answers
-    this.#server = listenStream(path, { mode }, (socket, creds) => this.#onConnection(socket, creds), (err) =>
+    // A socket passed by a daemon handing over (takeover.ts) or by the service manager is served
+    // as it is, its file left in place; otherwise one left by a daemon that died is replaced (the
+    // caller checked none answers).
+    if (fd === undefined) removeStaleSocket(path);
+    this.#server = listenStream(path, fd === undefined ? { mode } : { mode, fd }, (socket, creds) => this.#onConnection(socket, creds), (err) =>
       this.#options.log.warn({ err }, 'a control connection could not be taken'),
     );
     return Promise.resolve();

@@ -22,7 +22,7 @@ import {
 } from './instance-files.js';
 import { dropPrivileges } from './privileges.js';
 import { PortshareService } from './service.js';
-import { ServiceManagerNotifier, takeListenFds, type InheritedListener } from './systemd.js';
+import { CONTROL_FD_NAME, ServiceManagerNotifier, takeListenFds, type InheritedListener } from './systemd.js';
 import { connectToRunning, takeOver, type TakenOver } from './takeover.js';
 import type { Logger } from 'pino';
 
@@ -80,11 +80,16 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   await checkConfigOnHost(config, { source, defaultLogFile: paths.logFile });
   // Everything above can fail without touching a running daemon: a restart with a bad
   // configuration leaves it serving.
-  const previous = options.takeover ? await connectToRunning(paths) : undefined;
-  if (previous === undefined) await assertNotRunning(paths);
   // Taken (and the variables removed) whether or not the start succeeds: sd_listen_fds(3).
-  const inherited = options.inheritedListeners ?? takeListenFds();
-  prepareFolders(paths, config, trust, { takingOver: previous !== undefined });
+  const passed = options.inheritedListeners ?? takeListenFds();
+  // The service manager may pass the control socket too (portshare-control.socket): a worker
+  // connecting to it is what starts the daemon, on demand, in the unit's own cgroup.
+  const controlPassed = passed.find((l) => l.name === CONTROL_FD_NAME);
+  const inherited = passed.filter((l) => l !== controlPassed);
+  const previous = options.takeover && controlPassed === undefined ? await connectToRunning(paths) : undefined;
+  // A passed control socket is ours: whoever connected to it waits for this daemon.
+  if (previous === undefined && controlPassed === undefined) await assertNotRunning(paths);
+  prepareFolders(paths, config, trust, { keepControlSocket: previous !== undefined || controlPassed !== undefined });
   // The log file is opened here, as root, without following a link; the logger writes through
   // that descriptor and keeps it after the drop.
   const log = createLogger(config, paths.logFile, source, prepareLogFile(paths, config, trust));
@@ -123,6 +128,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     configFile: source,
     onStopRequested: () => void stop(),
     inheritedListeners: inherited,
+    controlFd: controlPassed?.fd,
     takenOver: taken,
     onTakeover: (event) => {
       if (event === 'started') manager.reloading();

@@ -137,11 +137,12 @@ function readProblems(paths: InstancePaths, trust: FolderTrust): PathProblem[] {
 /**
  * Takes the run folder and the log file's folder for the daemon's account (both, before anything
  * is done in either), then checks what is in the run folder: a control socket left by a daemon
- * that ended is removed (not when taking over from one that serves: takeover.ts); a link or anything else under that name is refused, and so is a workers
+ * that ended is removed (not when taking over from one that serves, takeover.ts, nor one the
+ * service manager passed); a link or anything else under that name is refused, and so is a workers
  * folder that is a link or another account's (the control server makes it: control-server.ts)
  * and a pid file that is not a regular file (writePidFile replaces it).
  */
-export function prepareFolders(paths: InstancePaths, config: ServiceConfig, trust: FolderTrust, options: { takingOver?: boolean } = {}): void {
+export function prepareFolders(paths: InstancePaths, config: ServiceConfig, trust: FolderTrust, options: { keepControlSocket?: boolean } = {}): void {
   refuseUnsafe(() => {
     prepareFolder(paths.runDir, { mode: 0o755, reclaimFrom: trust.serviceUid });
     const logFile = logFileOf(paths, config);
@@ -150,8 +151,9 @@ export function prepareFolders(paths: InstancePaths, config: ServiceConfig, trus
       if (dir === paths.logDir) prepareFolder(dir, { mode: 0o755, reclaimFrom: trust.serviceUid });
       else mkdirSync(dir, { recursive: true, mode: 0o755 });
     }
-    // Taking over, the socket there is the running daemon's, and comes with its listening socket.
-    if (!options.takingOver) removeStaleSocket(paths.controlSocket);
+    // Taking over, the socket there is the running daemon's, and comes with its listening socket;
+    // passed by the service manager, it is the one systemd made.
+    if (!options.keepControlSocket) removeStaleSocket(paths.controlSocket);
     // Judged now, before the service listens, so that a start is refused before it serves anything.
     const entry = folderProblem(join(paths.runDir, 'workers'), [trust.euid], { kind: 'sticky' }) ?? fileProblem(paths.pidFile, 'file');
     if (entry !== undefined) throw refusal(entry);

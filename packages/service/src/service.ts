@@ -46,6 +46,8 @@ export interface ServiceOptions {
   inheritedListeners?: readonly InheritedListener[];
   /** The configuration file read (shown in status; a restart keeps it). */
   configFile?: string;
+  /** The control socket's listening descriptor, when the service manager passed it (socket activation). */
+  controlFd?: number | undefined;
   /**
    * Sockets taken over from a running daemon (takeover.ts): served from start(), but no client is
    * accepted until {@link PortshareService.acceptClients}.
@@ -168,7 +170,7 @@ export class PortshareService implements ControlHandler {
         isAdministrator: (creds) => this.#access.isAdministrator(creds),
         // Access is decided per peer by its kernel credentials, so anyone may connect.
         mode: 0o666,
-        fd: options.takenOver?.controlFd,
+        fd: options.takenOver?.controlFd ?? options.controlFd,
         log: this.log,
       },
       this,

@@ -11,6 +11,12 @@ import type { Logger } from 'pino';
 /** sd_listen_fds(3): passed descriptors start at 3 (SD_LISTEN_FDS_START). */
 export const LISTEN_FDS_START = 3;
 
+/**
+ * The FileDescriptorName= of the control socket when the service manager opens it
+ * (portshare-control.socket); every other passed socket is a shared port's.
+ */
+export const CONTROL_FD_NAME = 'control';
+
 /** A listening socket the daemon was started with. */
 export interface InheritedListener {
   fd: number;

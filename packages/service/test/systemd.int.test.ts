@@ -3,7 +3,7 @@
 // sd_listen_fds(3)); a python3 process plays the manager's notification socket (sd_notify(3)),
 // since Node has no Unix datagram sockets. PID-1 systemd is not needed for any of it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -60,8 +60,15 @@ async function notifySocket(dir: string): Promise<Notifications> {
  * `systemd-socket-activate -l 127.0.0.1:<port> --fdname=portshare -E … node main.js --home <home>`:
  * it listens, and on the first connection execs the daemon with the listening socket as fd 3.
  */
-async function activate(home: string, port: number, env: Record<string, string>): Promise<{ proc: ChildProcess; err: () => string }> {
-  const args = ['-l', `127.0.0.1:${port}`, '--fdname=portshare', ...Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]), process.execPath, SERVICE_MAIN, '--home', home];
+async function activate(
+  home: string,
+  port: number,
+  env: Record<string, string>,
+  controlSocket?: string,
+): Promise<{ proc: ChildProcess; err: () => string }> {
+  // With a control socket too, as portshare-control.socket passes it: FileDescriptorName=control.
+  const listen = controlSocket === undefined ? ['-l', `127.0.0.1:${port}`, '--fdname=portshare'] : ['-l', `127.0.0.1:${port}`, '-l', controlSocket, '--fdname=portshare:control'];
+  const args = [...listen, ...Object.entries(env).flatMap(([k, v]) => ['-E', `${k}=${v}`]), process.execPath, SERVICE_MAIN, '--home', home];
   const proc = spawn('systemd-socket-activate', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -180,6 +187,38 @@ describe.skipIf(!hasActivate || !isSupported())('under systemd-socket-activate',
     expect((await readUntil(late, 1))[0]).toBe(0x08);
 
     process.kill(successor, 'SIGTERM');
+    expect(await notify.next()).toMatchObject({ STOPPING: '1' });
+  });
+
+  it("is started by a worker connecting to the control socket the manager holds: on demand, and not as the worker's child", async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    mkdirSync(h.paths.runDir, { recursive: true, mode: 0o755 });
+    // The echo worker binds its hand-off socket before it connects (the SDK connects first): the
+    // folder the daemon would make.
+    mkdirSync(join(h.paths.runDir, 'workers'));
+    chmodSync(join(h.paths.runDir, 'workers'), 0o1777);
+    const notify = await notifySocket(h.home);
+    const port = await freePort();
+    const { proc } = await activate(h.home, port, { NOTIFY_SOCKET: notify.path }, h.paths.controlSocket);
+    // Nothing runs yet but the manager's sockets; the worker's connection is what starts the daemon.
+    const worker: WorkerProcess = await startEchoWorker(h.home, `net.tcp://localhost:${port}/app`, 'W');
+    cleanups.push(() => worker.kill9());
+    const ready = await notify.next();
+    expect(ready['READY']).toBe('1');
+    expect(Number(ready['MAINPID'])).toBe(proc.pid);
+    const st = await status(h.paths);
+    expect(st.pid).toBe(proc.pid);
+    expect(st.listeners).toEqual([{ address: '127.0.0.1', port, connections: expect.any(Number) }]);
+    expect(st.registrations.map((r) => r.pid)).toEqual([worker.pid]);
+    // The socket file is the manager's: the daemon served it where it was.
+    expect(existsSync(h.paths.controlSocket)).toBe(true);
+    const client = await connectTo(port);
+    cleanups.push(() => void client.destroy());
+    const preamble = encodePreamble({ mode: Mode.Duplex, via: `net.tcp://localhost:${port}/app`, encoding: 8 });
+    client.write(preamble);
+    expect((await readUntil(client, 2 + preamble.length)).subarray(0, 2).toString()).toBe('W:');
+    proc.kill('SIGTERM');
     expect(await notify.next()).toMatchObject({ STOPPING: '1' });
   });
 

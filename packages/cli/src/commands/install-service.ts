@@ -2,7 +2,7 @@ import { Errors, Flags } from '@oclif/core';
 import { PortshareCommand } from '../base-command.js';
 import { CliError, CliErrorCodes } from '../errors.js';
 import { defaultStartCommand } from '../service-binary.js';
-import { SERVICE_UNIT, SOCKET_UNIT, listenStream, renderUnits, unitFolder } from '../systemd-units.js';
+import { CONTROL_SOCKET_UNIT, SERVICE_UNIT, SOCKET_UNIT, listenStream, renderUnits, unitFolder } from '../systemd-units.js';
 import { systemctl, systemdRuns, writeUnits } from '../unit-files.js';
 
 export interface InstallServiceResult {
@@ -60,12 +60,12 @@ export class InstallServiceCommand extends PortshareCommand<typeof InstallServic
     const reloaded = this.flags.reload && systemdRuns(this.flags.root);
     const failed = reloaded ? systemctl(['daemon-reload']) : undefined;
     if (failed !== undefined) this.warn(`systemctl daemon-reload failed: ${failed}`);
-    this.log(`Installed ${units.join(' and ')}.`);
+    this.log(`Installed ${units.join(', ')}.`);
     this.log(`ExecStart: ${execStart.join(' ')}; shared ports: ${listen.join(', ')}.`);
     this.log(
       "Next: 'portshare enable', then " +
         (reloaded ? '' : "'systemctl daemon-reload' and ") +
-        `'systemctl enable --now ${SOCKET_UNIT} ${SERVICE_UNIT}'.`,
+        `'systemctl enable --now ${SOCKET_UNIT} ${CONTROL_SOCKET_UNIT} ${SERVICE_UNIT}'.`,
     );
     return { folder, units, execStart, listen, reloaded: reloaded && failed === undefined };
   }
