@@ -10,7 +10,7 @@ import {
 import { loadConfig, type ServiceConfig } from './config.js';
 import { checkConfigOnHost } from './config-host.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
-import { connectionLogFor, createLogger, logSinkOf } from './logger.js';
+import { connectionLogFor, createLogger, logSinkOf, logsToJournal } from './logger.js';
 import { startMetricsServer } from './metrics.js';
 import {
   asStartError,
@@ -92,7 +92,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   prepareFolders(paths, config, trust, { keepControlSocket: previous !== undefined || controlPassed !== undefined });
   // The log file is opened here, as root, without following a link; the logger writes through
   // that descriptor and keeps it after the drop.
-  const log = createLogger(config, paths.logFile, source, prepareLogFile(paths, config, trust));
+  const log = createLogger(config, paths.logFile, source, logsToJournal(config) ? undefined : prepareLogFile(paths, config, trust));
   const manager = new ServiceManagerNotifier(log);
   let taken: TakenOver | undefined;
   if (previous !== undefined) {

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, symbols, type Logger } from 'pino';
 import type { Counters } from '@portshare/control';
@@ -13,7 +13,8 @@ export { LogSink } from './log-sink.js';
 
 /**
  * Structured logs (pino, one JSON object per line). The destination is the instance's log file
- * unless config.log.file says otherwise ('-' for stderr). Each line is written synchronously, so
+ * unless config.log.file says otherwise ('-' for stderr), or stdout when systemd connected it to
+ * the journal and log.file is unset (logsToJournal). Each line is written synchronously, so
  * the last lines before a crash are not lost, through a LogSink, so that a full disk or a failing
  * write loses (and counts) lines but never stops or kills the daemon. The file is opened here,
  * before privileges are dropped, and kept open; it is opened for appending (O_APPEND), so
@@ -25,6 +26,7 @@ export { LogSink } from './log-sink.js';
 export function createLogger(config: ServiceConfig, defaultFile: string, source = 'configuration', openFd?: number): Logger {
   const file = config.log.file ?? defaultFile;
   const options = { level: config.log.level, base: { pid: process.pid } };
+  if (logsToJournal(config)) return pino(options, new LogSink(1, { owned: false }));
   if (file === '-') return pino(options, new LogSink(2, { owned: false }));
   // Opened by the caller (the daemon, as root, without following links): write through it.
   if (openFd !== undefined) return pino(options, new LogSink(openFd, { owned: true }));
@@ -41,6 +43,24 @@ export function createLogger(config: ServiceConfig, defaultFile: string, source 
     );
   }
   return pino(options, new LogSink(fd, { owned: true }));
+}
+
+/**
+ * Whether the log goes to the journal: run by systemd with stdout connected to it (JOURNAL_STREAM
+ * names that stream's device and inode, systemd.exec(5); checked against stdout itself, since the
+ * variable is inherited by children whose stdout may be elsewhere) and no `log.file` set. journald
+ * then keeps each JSON line with the unit's name and the pid, and rotates it: no file, no logrotate.
+ */
+export function logsToJournal(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (config.log.file !== undefined) return false;
+  const stream = /^(\d+):(\d+)$/.exec(env['JOURNAL_STREAM'] ?? '');
+  if (stream === null) return false;
+  try {
+    const st = fstatSync(1, { bigint: true });
+    return String(st.dev) === stream[1] && String(st.ino) === stream[2];
+  } catch {
+    return false;
+  }
 }
 
 /** The LogSink behind a logger made by createLogger (undefined for another destination). */

@@ -3,7 +3,7 @@
 // sd_listen_fds(3)); a python3 process plays the manager's notification socket (sd_notify(3)),
 // since Node has no Unix datagram sockets. PID-1 systemd is not needed for any of it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -288,6 +288,72 @@ describe.skipIf(!isSupported())('log reopening (SIGUSR1)', () => {
     expect(await exited).toBe(0);
   });
 });
+
+const hasLogrotate = spawnSync('logrotate', ['--version']).status === 0;
+if (process.env['CI'] && !hasLogrotate) throw new Error('logrotate is missing: .ci/run installs it');
+const LOGROTATE_RULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'logrotate', 'portshare');
+
+describe.skipIf(!isSupported() || !hasLogrotate)('the shipped logrotate rule, run by logrotate', () => {
+  it('rotates the log and the daemon writes the new file from the next line on', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const proc = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: 'ignore' });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    await waitForLog(h.paths, 'portshare service started');
+    await waitFor(() => existsSync(h.paths.pidFile));
+    // The shipped rule, pointed at this instance's files instead of the system instance's.
+    const rule = readFileSync(LOGROTATE_RULE, 'utf8')
+      .replaceAll('/var/log/portshare/portshare.log', h.paths.logFile)
+      .replaceAll('/run/portshare/portshare.pid', h.paths.pidFile);
+    expect(rule).toContain(h.paths.logFile);
+    const conf = join(h.home, 'logrotate.conf');
+    writeFileSync(conf, rule);
+    const r = spawnSync('logrotate', ['--force', '--state', join(h.home, 'logrotate.state'), conf], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    await waitForLog(h.paths, 'log file reopened');
+    expect(readFileSync(`${h.paths.logFile}.1`, 'utf8')).toContain('portshare service started');
+    expect(readFileSync(`${h.paths.logFile}.1`, 'utf8')).not.toContain('log file reopened');
+    // What the daemon logs next goes to the new file.
+    const client = await ControlClient.connect(h.paths.controlSocket);
+    await client.request({ op: 'pause' });
+    client.destroy();
+    await waitForLog(h.paths, 'paused');
+    expect(readFileSync(`${h.paths.logFile}.1`, 'utf8')).not.toContain('paused');
+  });
+});
+
+describe.skipIf(!isSupported())('the log under systemd', () => {
+  it('goes to stdout when JOURNAL_STREAM names it and log.file is unset; to the file when the variable names another stream', async () => {
+    const h = makeHome();
+    cleanups.push(h.cleanup);
+    const out = join(h.home, 'stdout');
+    const fd = openSync(out, 'w');
+    const st = fstatSync(fd, { bigint: true });
+    const proc = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: ['ignore', fd, 'ignore'], env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` } });
+    closeSync(fd);
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    await waitFor(() => readFileSync(out, 'utf8').includes('portshare service started'));
+    const line = JSON.parse(readFileSync(out, 'utf8').split('\n').find((l) => l.includes('portshare service started'))!) as Record<string, unknown>;
+    expect(line['pid']).toBe(proc.pid);
+    expect(existsSync(h.paths.logFile)).toBe(false);
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    // Inherited by a process whose stdout is elsewhere: the variable does not match, the file is used.
+    const other = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: 'ignore', env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` } });
+    cleanups.push(() => void other.kill('SIGKILL'));
+    await waitForLog(h.paths, 'portshare service started');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
 
 const asRoot = rootForSuite('the privilege-drop log test runs the daemon as root with `user` set (run the tests as root)');
 
