@@ -14,6 +14,10 @@ export const CliErrorCodes = {
   LogNotInFile: 'CLI_ERR_LOG_NOT_IN_FILE',
   /** `install-service`/`uninstall-service` met a unit file it did not write, or was asked for a non-system instance. */
   ServiceUnit: 'CLI_ERR_SERVICE_UNIT',
+  /** The account running the command may not write a file the command changes (EACCES, EPERM). */
+  PermissionDenied: 'CLI_ERR_PERMISSION_DENIED',
+  /** The command does not exist (the message names the nearest one when it looks like a typo). */
+  UnknownCommand: 'CLI_ERR_UNKNOWN_COMMAND',
 } as const;
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
 
@@ -23,6 +27,8 @@ export const cliErrorExitCodes: Record<CliErrorCode, ExitCode> = {
   [CliErrorCodes.ConfigNotFound]: ExitCode.BadConfig,
   [CliErrorCodes.LogNotInFile]: ExitCode.Failure,
   [CliErrorCodes.ServiceUnit]: ExitCode.Failure,
+  [CliErrorCodes.UnknownCommand]: ExitCode.Usage,
+  [CliErrorCodes.PermissionDenied]: ExitCode.Refused,
 };
 
 export class CliError extends PortshareError {

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
-import { ControlErrorCodes, readState, type InstancePaths } from '@portshare/control';
+import { ControlErrorCodes, SYSTEM_FOLDERS, readState, type InstancePaths } from '@portshare/control';
 import { PortshareError } from '@portshare/framing';
 import { ServiceErrorCodes, disabledStartMessage, exitCodeFor, type ExitCode } from '@portshare/service';
-import { cliErrorExitCodes, type CliErrorCode } from './errors.js';
+import { CliErrorCodes, cliErrorExitCodes, type CliErrorCode } from './errors.js';
 
 /** An error as the CLI shows it: one message that says what to do next, and an exit code. */
 export interface PresentedError {
@@ -25,6 +25,27 @@ function currentUser(): string {
   }
 }
 
+/**
+ * A file the command changes that this account may not write (EACCES, EPERM from the system
+ * call, with its path): say whose it is and what to do, not the bare errno.
+ */
+function permissionDenied(err: unknown, paths: InstancePaths | undefined): PresentedError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (e === null || typeof e !== 'object' || (e.code !== 'EACCES' && e.code !== 'EPERM') || typeof e.path !== 'string') return undefined;
+  const system = paths !== undefined && paths.home === undefined && paths.runDir === SYSTEM_FOLDERS.run;
+  // The file itself, not the temporary one written next to it and renamed over it.
+  const path = e.path.replace(/\/\.([^/]+)\.\d+\.tmp$/, '/$1').replace(/\.\d+\.tmp$/, '');
+  return {
+    code: CliErrorCodes.PermissionDenied,
+    message:
+      `${currentUser()} may not write ${path} (${e.code}). ` +
+      (system
+        ? "That is the system instance's, which only root administers: run the command as root (sudo portshare …), or pass --user to work on your own instance."
+        : 'Run the command as the account that owns it, or as root.'),
+    exitCode: cliErrorExitCodes[CliErrorCodes.PermissionDenied],
+  };
+}
+
 function isDisabled(paths: InstancePaths): boolean {
   try {
     return readState(paths).startMode === 'disabled';
@@ -38,6 +59,8 @@ function isDisabled(paths: InstancePaths): boolean {
  * anything else, which is a bug and is left to the default handler.
  */
 export function presentError(err: unknown, paths: InstancePaths | undefined): PresentedError | undefined {
+  const denied = permissionDenied(err, paths);
+  if (denied !== undefined) return denied;
   if (!(err instanceof PortshareError)) return undefined;
   const exitCode = exitCodeOf(err.code);
   const configFile = paths?.configFile ?? 'the portshare configuration file';

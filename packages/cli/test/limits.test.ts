@@ -38,10 +38,18 @@ describe('CLI limits', () => {
     expect((await runCli(['stop', '--timeout', String(max)], h.home)).code).toBe(0);
     const low = await runCli(['stop', '--timeout', String(min - 1)], h.home);
     expect(low.code).toBe(2);
-    expect(low.stderr).toContain(`greater than or equal to ${min}`);
+    expect(low.stderr).toContain(`Expected a duration from ${min} ms to ${max / 60_000} min but received ${min - 1}`);
     const high = await runCli(['stop', '--timeout', String(max + 1)], h.home);
     expect(high.code).toBe(2);
-    expect(high.stderr).toContain(`less than or equal to ${max}`);
+    expect(high.stderr).toContain(`received ${max + 1}`);
+    // Durations with units, at and past the edges.
+    expect((await runCli(['stop', '--timeout', '10m'], h.home)).code).toBe(0);
+    expect((await runCli(['stop', '--timeout', '100ms'], h.home)).code).toBe(0);
+    expect((await runCli(['stop', '--timeout', '30s'], h.home)).code).toBe(0);
+    expect((await runCli(['stop', '--timeout', '11m'], h.home)).code).toBe(2);
+    const bad = await runCli(['stop', '--timeout', '30 seconds'], h.home);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("'30 seconds' is not a duration");
     expect((await runCli(['start', '--detach', '--timeout', String(max + 1)], h.home)).code).toBe(2);
     expect((await runCli(['restart', '--timeout', String(min - 1)], h.home)).code).toBe(2);
   });

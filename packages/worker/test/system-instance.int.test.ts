@@ -80,5 +80,10 @@ describe.runIf(isRoot && !present)('the system instance, for every account', () 
     expect(reply.registrations.map((r) => r.user)).toEqual([account.name]);
     const own = spawnNode([CLI, 'status', '--user'], env, asAccount);
     expect(await own.exited, own.out() + own.err()).toBe(3);
+    // An administrator's command on the system instance, as that account: a clear refusal, not EACCES.
+    const enable = spawnNode([CLI, 'enable'], env, asAccount);
+    expect(await enable.exited).toBe(5);
+    expect(enable.err()).toContain('CLI_ERR_PERMISSION_DENIED');
+    expect(enable.err().replace(/\s+›?\s*/g, ' ')).toContain(`${account.name} (uid ${account.uid}) may not write ${SYSTEM_FOLDERS.state}/state.json (EACCES)`);
   });
 });
