@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { encodeFault, FaultUri } from '@portshare/framing';
 import type { Counters, HandoffHeader } from '@portshare/control';
 import { FrontGate, type FrontGateHandlers } from '@portshare/handoff';
@@ -469,13 +470,25 @@ export class ConnectionPipeline implements FrontGateHandlers {
 }
 
 /**
- * How many client descriptors the data path may hold for a given open-files limit: everything but
- * room for every control connection, the gate's reserve and 64 more (listeners, hand-off sockets,
- * the log, Node's own), and never more than half the limit when the limit is too small for that.
+ * How many client descriptors the data path may hold for a given open-files limit: of what is not
+ * open yet (`inUse`: Node's own descriptors, which differ between versions (Node 24 adds an
+ * io_uring), the log, the gate's reserve), everything but room for every control connection and
+ * 64 more (listeners, hand-off sockets), and never more than half of it when the limit is too
+ * small for that, so the control path always keeps the other half.
  */
-export function descriptorBudget(softLimit: number, maxControlConnections: number, reserve: number): number {
+export function descriptorBudget(softLimit: number, maxControlConnections: number, reserve: number, inUse = descriptorsInUse()): number {
   if (softLimit < 0) return Number.MAX_SAFE_INTEGER;
-  return Math.max(Math.floor(softLimit / 2), softLimit - (maxControlConnections + reserve + 64));
+  const free = Math.max(0, softLimit - inUse - reserve);
+  return Math.max(Math.floor(free / 2), free - (maxControlConnections + 64));
+}
+
+/** Descriptors this process has open now (/proc/self/fd, proc(5)); 64 when that cannot be read. */
+export function descriptorsInUse(): number {
+  try {
+    return readdirSync('/proc/self/fd').length - 1; // the listing's own descriptor
+  } catch {
+    return 64;
+  }
 }
 
 /** The gate's reserve for a given open-files limit: 16, or a sixteenth of a small limit. */
