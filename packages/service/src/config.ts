@@ -186,51 +186,74 @@ function bad(key: string, reason: string, source: string): ServiceError {
   );
 }
 
-type Check = (value: unknown, key: string, source: string) => unknown;
+/**
+ * One key's check, and what it accepts as a JSON Schema fragment (for editors, through the
+ * published portshare.schema.json: see configJsonSchema). The check is what decides; the
+ * fragment describes it, as far as JSON Schema can (an account's existence it cannot).
+ */
+type Check = ((value: unknown, key: string, source: string) => unknown) & { schema?: JsonSchema };
+type JsonSchema = Record<string, unknown>;
 /** A nested object's keys, each with its check: unknown keys are refused as at the top. */
 type Shape = Record<string, Check>;
+
+const described = (check: Check, schema: JsonSchema): Check => Object.assign(check, { schema });
 
 const show = (v: unknown): string => {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
-const int = (min: number, max: number): Check => (v, key, source) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw bad(key, `must be an integer from ${min} to ${max} (got ${show(v)})`, source);
-  }
-  return v;
-};
-const bool: Check = (v, key, source) => {
-  if (typeof v !== 'boolean') throw bad(key, `must be true or false (got ${show(v)})`, source);
-  return v;
-};
-const oneOf = (...values: string[]): Check => (v, key, source) => {
-  if (typeof v !== 'string' || !values.includes(v)) throw bad(key, `must be one of ${values.join(', ')} (got ${show(v)})`, source);
-  return v;
-};
-const optString: Check = (v, key, source) => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v === '') throw bad(key, `must be a non-empty string (got ${show(v)})`, source);
-  if (v.includes('\0')) throw bad(key, 'must not contain a NUL character', source);
-  return v;
-};
-const portList: Check = (v, key, source) => {
-  if (!Array.isArray(v)) throw bad(key, 'must be a list of ports', source);
-  v.forEach((p, i) => int(1, 65535)(p, `${key}[${i}]`, source));
-  return v;
-};
+const int = (min: number, max: number): Check =>
+  described(
+    (v, key, source) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+        throw bad(key, `must be an integer from ${min} to ${max} (got ${show(v)})`, source);
+      }
+      return v;
+    },
+    { type: 'integer', minimum: min, maximum: max },
+  );
+const bool: Check = described(
+  (v, key, source) => {
+    if (typeof v !== 'boolean') throw bad(key, `must be true or false (got ${show(v)})`, source);
+    return v;
+  },
+  { type: 'boolean' },
+);
+const oneOf = (...values: string[]): Check =>
+  described(
+    (v, key, source) => {
+      if (typeof v !== 'string' || !values.includes(v)) throw bad(key, `must be one of ${values.join(', ')} (got ${show(v)})`, source);
+      return v;
+    },
+    { enum: values },
+  );
+const optString: Check = described(
+  (v, key, source) => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v === '') throw bad(key, `must be a non-empty string (got ${show(v)})`, source);
+    if (v.includes('\0')) throw bad(key, 'must not contain a NUL character', source);
+    return v;
+  },
+  { type: ['string', 'null'], minLength: 1, pattern: '^[^\\u0000]*$' },
+);
+const portList: Check = described(
+  (v, key, source) => {
+    if (!Array.isArray(v)) throw bad(key, 'must be a list of ports', source);
+    v.forEach((p, i) => int(1, 65535)(p, `${key}[${i}]`, source));
+    return v;
+  },
+  { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
+);
 
 /**
  * A list of user or group names or numeric ids, each of which must exist now. The access checks
- * (access.ts) resolve names once, at start, from /etc/passwd and /etc/group, and would silently
- * skip a name they cannot find: a typo would leave an account out with no word. So a name is
- * looked up here the same way (accounts.ts), and one that is not there is refused with its key.
- * Accounts only a directory service knows (LDAP, SSSD) are not resolved by the access checks
- * either, so accepting them here (say through `getent`) would pass a name that then admits
- * nobody; list them by numeric id. A numeric id is taken as it is, as the kernel reports it.
+ * (access.ts) resolve names once, at start, through NSS (accounts.ts), and would silently skip a
+ * name they cannot find: a typo would leave an account out with no word. So a name is looked up
+ * here the same way, and one the system does not know is refused with its key. A numeric id is
+ * taken as it is, as the kernel reports it.
  */
-const accountList = (kind: 'users' | 'groups'): Check => (v, key, source) => {
+const accountList = (kind: 'users' | 'groups'): Check => described((v, key, source) => {
   if (!Array.isArray(v)) throw bad(key, `must be a list of ${kind === 'users' ? 'user' : 'group'} names or numeric ids`, source);
   v.forEach((name: unknown, i) => {
     const at = `${key}[${i}]`;
@@ -250,22 +273,26 @@ const accountList = (kind: 'users' | 'groups'): Check => (v, key, source) => {
     }
   });
   return v;
-};
+}, { type: 'array', items: { type: 'string', minLength: 1 }, description: `${kind === 'users' ? 'User' : 'Group'} names or numeric ids; each must exist.` });
 
 /** The account the daemon switches to: it must exist, as privileges.ts needs its uid and gid. */
-const accountName = (kind: 'user' | 'group'): Check => (v, key, source) => {
-  const name = optString(v, key, source) as string | undefined;
-  if (name === undefined) return undefined;
-  const known = kind === 'user' ? (lookupUser(name)?.gid ?? -1) >= 0 : lookupGroupId(name) !== undefined;
-  if (!known) throw bad(key, `names a ${kind} '${name}' that the system does not know (getent ${kind === 'user' ? 'passwd' : 'group'} finds no such account)`, source);
-  return name;
-};
+const accountName = (kind: 'user' | 'group'): Check =>
+  described(
+    (v, key, source) => {
+      const name = optString(v, key, source) as string | undefined;
+      if (name === undefined) return undefined;
+      const known = kind === 'user' ? (lookupUser(name)?.gid ?? -1) >= 0 : lookupGroupId(name) !== undefined;
+      if (!known) throw bad(key, `names a ${kind} '${name}' that the system does not know (getent ${kind === 'user' ? 'passwd' : 'group'} finds no such account)`, source);
+      return name;
+    },
+    { type: ['string', 'null'], minLength: 1, description: `The ${kind} to switch to after binding (it must exist).` },
+  );
 
 /**
  * A duration: a number of milliseconds, or a .NET TimeSpan string read as TimeSpan.Parse reads
  * it (see timespan.ts for exactly what is accepted and refused).
  */
-const duration = (min: number, max: number): Check => (v, key, source) => {
+const duration = (min: number, max: number): Check => described((v, key, source) => {
   const range = `from ${min} to ${max} ms`;
   let ms: number;
   if (typeof v === 'number') {
@@ -280,23 +307,30 @@ const duration = (min: number, max: number): Check => (v, key, source) => {
   }
   if (ms < min || ms > max) throw bad(key, `must be ${range} (got ${show(v)}, ${ms} ms)`, source);
   return ms;
-};
+}, {
+  anyOf: [
+    { type: 'integer', minimum: min, maximum: max },
+    // A .NET TimeSpan ([-][d.]hh:mm[:ss[.fffffff]], or days alone); its range is checked by the daemon.
+    { type: 'string', pattern: '^-?(\\d+|(\\d+\\.)?\\d{1,2}:\\d{1,2}(:\\d{1,2}(\\.\\d{1,7})?)?)$' },
+  ],
+  description: `Milliseconds (${min} to ${max}) or a TimeSpan string such as "00:00:30".`,
+});
 
 /**
  * A host name or address to bind. Its syntax is checked here; whether it resolves to an address
  * of this machine is checked by checkConfigOnHost (config-host.ts), at start and by `config validate`.
  */
-const bindHost: Check = (v, key, source) => {
+const bindHost: Check = described((v, key, source) => {
   const host = optString(v, key, source) as string | undefined;
   if (host === undefined) return undefined;
   // RFC 1123 §2.1 host names; or an IPv4/IPv6 literal (without brackets, as listen() takes it).
   const name = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
   if (isIP(host) === 0 && !name.test(host)) throw bad(key, `must be an IP address or a host name (got ${show(host)})`, source);
   return host;
-};
+}, { type: ['string', 'null'], minLength: 1, description: 'An IP address or a host name of this machine.' });
 
 /** A reservation's URI: an absolute net.tcp URI that a via could carry (§2.2.3.1 via ≤ 2048 bytes). */
-const netTcpUri: Check = (v, key, source) => {
+const netTcpUri: Check = described((v, key, source) => {
   if (typeof v !== 'string' || v === '') throw bad(key, `must be a net.tcp URI such as "net.tcp://+:808/app/" (got ${show(v)})`, source);
   if (Buffer.byteLength(v, 'utf8') > FramingLimits.maxViaBytes) throw bad(key, `is longer than ${FramingLimits.maxViaBytes} bytes`, source);
   let scheme: string;
@@ -307,11 +341,11 @@ const netTcpUri: Check = (v, key, source) => {
   }
   if (scheme !== 'net.tcp') throw bad(key, `must use the net.tcp scheme (got ${show(v)})`, source);
   return v;
-};
+}, { type: 'string', pattern: '^net\\.tcp://', minLength: 11, description: 'A net.tcp URI prefix, such as "net.tcp://+:808/app/".' });
 
 const reservationShape: Shape = { uri: netTcpUri, users: accountList('users'), groups: accountList('groups') };
 
-const reservationList: Check = (v, key, source) => {
+const reservationList: Check = described((v, key, source) => {
   if (!Array.isArray(v)) throw bad(key, 'must be a list of { "uri": ..., "users": [...], "groups": [...] }', source);
   return v.map((item: unknown, i) => {
     const at = `${key}[${i}]`;
@@ -319,7 +353,7 @@ const reservationList: Check = (v, key, source) => {
     if (r.uri === undefined) throw bad(`${at}.uri`, 'is required', source);
     return r as unknown as UriReservation;
   });
-};
+}, { type: 'array', items: { ...shapeSchema(reservationShape), required: ['uri'] } });
 
 /** Checks an object against a shape over the given defaults; unknown keys are refused. */
 function checkObject(value: unknown, shape: Shape, key: string, source: string, defaults: Record<string, unknown>): Record<string, unknown> {
@@ -336,7 +370,7 @@ function checkObject(value: unknown, shape: Shape, key: string, source: string, 
 
 const schema: Record<string, Check | Shape> = {
   listenBacklog: int(1, 65535),
-  maxPendingAccepts: int(1, 65535),
+  maxPendingAccepts: described(int(1, 65535), { ...int(1, 65535).schema, description: 'Default: 4 × the number of cores.' }),
   deferAcceptSeconds: int(0, 600),
   maxPendingConnections: int(1, 1_000_000),
   pendingEvictionMinAgeMs: duration(0, 24 * 3600_000),
@@ -370,8 +404,48 @@ const schema: Record<string, Check | Shape> = {
     maxLineFieldBytes: int(16, 65536),
     perConnectionLinesPerSecond: int(0, 1_000_000),
   },
-  metrics: { port: (v, k, s) => (v === undefined || v === null ? undefined : int(0, 65535)(v, k, s)), host: bindHost },
+  metrics: {
+    port: described((v, k, s) => (v === undefined || v === null ? undefined : int(0, 65535)(v, k, s)), { type: ['integer', 'null'], minimum: 0, maximum: 65535 }),
+    host: bindHost,
+  },
 };
+
+function shapeSchema(shape: Shape, defaults?: Record<string, unknown>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, check] of Object.entries(shape)) {
+    properties[key] = { ...(check.schema ?? {}), ...(defaults?.[key] !== undefined ? { default: defaults[key] } : {}) };
+  }
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+/**
+ * portshare.json as a JSON Schema (draft 2020-12), generated from the checks validateConfig runs,
+ * with the defaults: editors complete and check a file that names it in `$schema`. The package
+ * ships it as `@portshare/service/portshare.schema.json` (kept equal to this by a test).
+ */
+export function configJsonSchema(): JsonSchema {
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  // Its default is 4 × this machine's cores: the schema, the same on every machine, says so in words.
+  delete defaults['maxPendingAccepts'];
+  const properties: Record<string, JsonSchema> = {
+    $schema: { type: 'string', description: 'This schema, for editors.' },
+    '//': { description: 'A comment: ignored.' },
+  };
+  for (const [key, check] of Object.entries(schema)) {
+    properties[key] =
+      typeof check === 'function'
+        ? { ...(check.schema ?? {}), ...(defaults[key] !== undefined ? { default: defaults[key] } : {}) }
+        : shapeSchema(check, defaults[key] as Record<string, unknown>);
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'portshare.json',
+    description: 'The portshare sharing service configuration (packages/service/README.md, "Configuration").',
+    type: 'object',
+    additionalProperties: false,
+    properties,
+  };
+}
 
 /**
  * Validates a parsed configuration object over the defaults. Unknown keys are refused too: a typo

@@ -1,0 +1,69 @@
+// The published JSON Schema of portshare.json (portshare.schema.json) is generated from the same
+// checks validateConfig runs: the shipped file must equal what the code generates, and an
+// independent validator (Ajv, draft 2020-12) must agree with validateConfig on what it can judge.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema, defaultConfig, validateConfig } from '../src/config.js';
+
+const shipped = JSON.parse(readFileSync(new URL('../portshare.schema.json', import.meta.url), 'utf8')) as unknown;
+const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(configJsonSchema());
+
+/** Accepted by both. */
+const GOOD: unknown[] = [
+  {},
+  { $schema: './node_modules/@portshare/service/portshare.schema.json', '//': 'a comment' },
+  { maxPendingConnections: 1, listenBacklog: 65535, receiveTimeoutMs: '00:00:30', registrationHoldMs: 0 },
+  { handoff: 'proxy', ipv6: false, reservedPorts: [808, 8080], takeoverTimeoutMs: 600_000 },
+  { allowAccounts: { users: ['root', '1000'], groups: ['root'] }, user: 'root', group: 'root' },
+  { reservations: [{ uri: 'net.tcp://+:808/app/', users: ['root'] }] },
+  { log: { level: 'debug', file: '-', maxLineFieldBytes: 16 }, metrics: { port: 9100, host: '127.0.0.1' } },
+  { metrics: { port: null }, log: { file: null } },
+  { receiveTimeoutMs: '1.00:00:00', faultDrainTimeoutMs: '01:00:00' },
+];
+
+/** Refused by both: the schema can see these. */
+const BAD: unknown[] = [
+  null,
+  [],
+  { noSuchKey: 1 },
+  { maxPendingConnections: 0 },
+  { maxPendingConnections: 1_000_001 },
+  { listenBacklog: 1.5 },
+  { ipv6: 'yes' },
+  { handoff: 'fd' },
+  { receiveTimeoutMs: 'soon' },
+  { reservedPorts: [0] },
+  { reservedPorts: 808 },
+  { allowAccounts: { users: [''] } },
+  { allowAccounts: { admins: [] } },
+  { reservations: [{ users: ['root'] }] },
+  { reservations: [{ uri: 'http://x/' }] },
+  { log: { level: 'loud' } },
+  { log: { file: '' } },
+  { metrics: { port: 70000 } },
+];
+
+describe('portshare.schema.json', () => {
+  it('is exactly what configJsonSchema() generates (regenerate it when a check changes)', () => {
+    expect(shipped).toEqual(configJsonSchema());
+  });
+
+  it('names every setting validateConfig knows, with its default where that is the same on every machine', () => {
+    const properties = (configJsonSchema() as { properties: Record<string, { default?: unknown }> }).properties;
+    const keys = Object.keys(defaultConfig());
+    expect(Object.keys(properties).filter((k) => k !== '$schema' && k !== '//').sort()).toEqual(keys.sort());
+    expect(properties['maxPendingConnections']!.default).toBe(100);
+    expect(properties['maxPendingAccepts']!.default).toBeUndefined();
+  });
+
+  it.each(GOOD.map((c) => [JSON.stringify(c), c]))('accepts %s, as validateConfig does', (_, config) => {
+    expect(() => validateConfig(config)).not.toThrow();
+    expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each(BAD.map((c) => [JSON.stringify(c), c]))('refuses %s, as validateConfig does', (_, config) => {
+    expect(() => validateConfig(config)).toThrow(/Invalid configuration/);
+    expect(validate(config)).toBe(false);
+  });
+});
