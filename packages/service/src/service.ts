@@ -26,6 +26,7 @@ import { userName } from './accounts.js';
 import type { ServiceConfig } from './config.js';
 import { ConnectionPipeline, PROBATION_PER_SLOT, descriptorBudget, reserveFor } from './connection-pipeline.js';
 import { ControlServer, type ControlHandler, type ControlPeer } from './control-server.js';
+import { Handover } from './handover.js';
 import { createCounters } from './counters.js';
 import { bindServiceLog } from './logger.js';
 import { ListenerSet, type Endpoint } from './listeners.js';
@@ -86,12 +87,11 @@ export class PortshareService implements ControlHandler {
   readonly #reservations: UriReservations;
   readonly #holds: RegistrationHolds;
   readonly #onStop: (() => void) | undefined;
-  readonly #onTakeover: ServiceOptions['onTakeover'];
   readonly #inherited: readonly InheritedListener[];
   readonly #takenOver: ServiceOptions['takenOver'];
   readonly #configFile: string;
-  /** The control connection of a daemon taking over from this one, between takeover and release. */
-  #successor: { peer: ControlPeer; released: boolean } | undefined;
+  /** A daemon taking over from this one (handover.ts). */
+  readonly #handover: Handover;
   #reserved: Endpoint[] = [];
   #paused = false;
   #nextRegistration = 1;
@@ -101,7 +101,6 @@ export class PortshareService implements ControlHandler {
     this.config = options.config;
     this.log = options.log;
     this.#onStop = options.onStopRequested;
-    this.#onTakeover = options.onTakeover;
     this.#inherited = options.inheritedListeners ?? [];
     this.#takenOver = options.takenOver;
     this.#configFile = options.configFile ?? this.paths.configFile;
@@ -175,6 +174,19 @@ export class PortshareService implements ControlHandler {
       },
       this,
     );
+    this.#handover = new Handover({
+      log: this.log,
+      controlSocketPath: this.paths.controlSocket,
+      isAdministrator: (creds) => this.#access.isAdministrator(creds),
+      listeningSockets: () => this.#listeners.handOverList(),
+      controlFd: () => this.#control.listeningFd,
+      acceptControl: (on) => this.#control.accepting(on),
+      registrations: () => [...this.#registrations.values()].map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode })),
+      // Every worker registers with the new daemon too; their connections here stay until this
+      // daemon exits, so it can still route to them meanwhile.
+      tellWorkers: (except) => this.#control.notify('moving', (p) => p !== except && p.registrations.size > 0),
+      onEvent: (event) => options.onTakeover?.(event),
+    });
   }
 
   /** Adopts inherited sockets, binds reserved (low) ports, then opens the control socket. */
@@ -349,92 +361,18 @@ export class PortshareService implements ControlHandler {
         else setImmediate(() => this.#onStop?.());
         return {};
       case 'takeover':
-        return this.#handOver(peer, req.path);
-      case 'handover': {
-        this.#requireSuccessor(peer);
-        // Every worker registers with the new daemon too; their connections here stay until this
-        // daemon exits, so it can still route to them meanwhile.
-        const workers = this.#control.notify('moving', (p) => p !== peer && p.registrations.size > 0);
-        this.log.info({ workers }, 'takeover: workers told to register with the new service');
+        return this.#handover.takeover(peer, req.path);
+      case 'handover':
+        this.#handover.handover(peer);
         return {};
-      }
       case 'release':
-        this.#requireSuccessor(peer).released = true;
-        this.log.info({ successorPid: peer.creds?.pid }, 'takeover: released by the new service; finishing the connections being read, then exiting');
-        setImmediate(() => this.#onTakeover?.('released'));
+        this.#handover.release(peer);
         return {};
     }
-  }
-
-  /**
-   * A new daemon (an administrator's) takes the listening sockets over (takeover.ts). They are
-   * passed to the SOCK_SEQPACKET socket it named, which must be its own; this daemon stops taking
-   * control connections (the new one will) and goes on serving clients until `release`.
-   */
-  async #handOver(peer: ControlPeer, path: string): Promise<TakeoverReply> {
-    if (!this.#access.isAdministrator(peer.creds)) {
-      throw new ControlError(ControlErrorCodes.NotAdministrator, 'Only root or the service\'s own user may take the portshare service over.');
-    }
-    if (this.#successor !== undefined) {
-      throw new ControlError(ControlErrorCodes.InvalidArgument, `A takeover by pid ${this.#successor.peer.creds?.pid} is already under way.`);
-    }
-    if (typeof path !== 'string') throw new ControlError(ControlErrorCodes.InvalidArgument, 'takeover needs the path of a hand-off socket.');
-    const controlFd = this.#control.listeningFd;
-    if (controlFd === undefined) throw new ControlError(ControlErrorCodes.Closed, 'The control socket is closing.');
-    let sender: HandoffSender;
-    let passed = 0;
-    try {
-      sender = HandoffSender.connect(path);
-    } catch (err) {
-      throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to ${path}: ${(err as Error).message}`);
-    }
-    try {
-      // The sockets go to the process that asked, and to no other (§ #acquireSender).
-      const theirs = sender.peerCredentials();
-      if (peer.creds !== undefined && theirs.pid !== peer.creds.pid) {
-        throw new ControlError(ControlErrorCodes.InvalidArgument, `The socket ${path} belongs to another process.`);
-      }
-      this.#successor = { peer, released: false };
-      this.#control.accepting(false);
-      const sends: Promise<void>[] = [];
-      const list = this.#listeners.handOverList();
-      passed = list.length + 1;
-      for (const l of list) {
-        const listener: TakeoverListener = { kind: 'tcp', address: l.address, port: l.port, ...(l.activatedAs !== undefined ? { activatedAs: l.activatedAs } : {}) };
-        sends.push(sender.send(l.fd, Buffer.from(JSON.stringify(listener))));
-      }
-      sends.push(sender.send(controlFd, Buffer.from(JSON.stringify({ kind: 'control', address: this.paths.controlSocket, port: 0 } satisfies TakeoverListener))));
-      await Promise.all(sends);
-    } catch (err) {
-      this.#abandonTakeover();
-      throw err instanceof ControlError ? err : new ControlError(ControlErrorCodes.InvalidArgument, `The takeover failed: ${(err as Error).message}`);
-    } finally {
-      sender.close();
-    }
-    const registrations = [...this.#registrations.values()].map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode }));
-    this.log.info({ successorPid: peer.creds?.pid, registrations: registrations.length }, 'takeover: listening sockets passed to a new service');
-    this.#onTakeover?.('started');
-    return { listeners: passed, registrations };
-  }
-
-  #requireSuccessor(peer: ControlPeer): { peer: ControlPeer; released: boolean } {
-    if (this.#successor?.peer !== peer) throw new ControlError(ControlErrorCodes.InvalidArgument, 'No takeover is under way on this connection.');
-    return this.#successor;
-  }
-
-  /** The new daemon went away before release: this one takes control connections again. */
-  #abandonTakeover(): void {
-    if (this.#successor === undefined || this.#successor.released) return;
-    this.#successor = undefined;
-    this.#control.accepting(true);
-    this.#onTakeover?.('abandoned');
   }
 
   onPeerClosed(peer: ControlPeer): void {
-    if (this.#successor?.peer === peer && !this.#successor.released) {
-      this.log.warn({ successorPid: peer.creds?.pid }, 'takeover abandoned: the new service went away before it took over; serving on');
-      this.#abandonTakeover();
-    }
+    this.#handover.peerClosed(peer);
     // A worker's registrations end the moment its control connection closes (§2.5).
     for (const id of peer.registrations) {
       const reg = this.#registrations.get(id);
@@ -459,7 +397,7 @@ export class PortshareService implements ControlHandler {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'register needs uri, path and a hostNameComparisonMode of StrongWildcard, Exact or WeakWildcard.');
     }
     this.#requireAccess(peer, 'register', req.uri);
-    if (this.#successor !== undefined) {
+    if (this.#handover.underway) {
       // Its listening sockets went to the new daemon already: one opened now would be left behind.
       throw new ControlError(ControlErrorCodes.Closed, 'The portshare service is handing over to a new one; connect again and register with it.');
     }
