@@ -206,6 +206,23 @@ export class FrontGate {
     }
   }
 
+  /**
+   * A static route: connects to a TCP server at an IPv4 or IPv6 literal without blocking, writes
+   * `preface` (the client's bytes read so far) once connected, then moves bytes both ways in the
+   * kernel as {@link proxy} does. A connection that fails later (ECONNREFUSED, ETIMEDOUT) ends the
+   * relay, reported by `proxyEnded` with that errno. From a successful call on, the gate owns `fd`.
+   * @throws HandoffError `HANDOFF_ERR_CONNECT` with the errno (EINVAL for an address that is not
+   *   an IP literal, ENETUNREACH, EMFILE); `fd` is then still the caller's.
+   */
+  proxyTcp(fd: number, address: string, port: number, preface: Buffer): void {
+    this.#assertOpen();
+    try {
+      this.#native.gateProxyTcp(this.#gate, fd, address, port, preface);
+    } catch (err) {
+      throw fromNative(handoffErrorCodes.CONNECT, `Could not connect to ${address.includes(':') ? `[${address}]` : address}:${port}`, err);
+    }
+  }
+
   /** The connection's local address and port (getsockname). */
   localAddress(fd: number): { address: string; port: number } {
     const [address, port] = this.#native.localAddress(fd);

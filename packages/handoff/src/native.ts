@@ -68,6 +68,7 @@ export interface NativeBinding {
   gateShutdown(gate: NativeGate): void;
   gateRef(gate: NativeGate, ref: boolean): void;
   gateProxy(gate: NativeGate, clientFd: number, path: string, preface: Buffer, pid: number, uid: number): void;
+  gateProxyTcp(gate: NativeGate, clientFd: number, address: string, port: number, preface: Buffer): void;
   localAddress(fd: number): [address: string, port: number];
   peerAddress(fd: number): [address: string, port: number];
   fdLimit(): [soft: number, hard: number];

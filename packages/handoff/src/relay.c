@@ -2,7 +2,10 @@
  * @portshare/handoff, the proxy relay: in proxy mode the sharing daemon
  * connects to the worker's Unix stream socket, writes a preface (the
  * hand-off header and the bytes already read), then moves bytes both ways
- * until both sides have closed. Bytes go through a pipe with splice(2), so
+ * until both sides have closed. A static route does the same with a TCP
+ * server (gateProxyTcp): the connection is made without blocking, and the
+ * relay starts once it is established; the preface is then the client's own
+ * bytes, so the server reads the preamble from its first byte. Bytes go through a pipe with splice(2), so
  * they are not copied into the process (splice(2): "moves data between two
  * file descriptors without copying between kernel address space and user
  * address space"); a pipe is taken from a small pool only while bytes are in
@@ -23,6 +26,9 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <node_api.h>
 #include <uv.h>
@@ -48,6 +54,7 @@ struct relay {
   half_t up;   /* client -> worker */
   half_t down; /* worker -> client */
   int closing;
+  int connecting; /* a TCP upstream whose connect() is still in progress */
   int open_handles;
   gate_t* gate;
   relay_t* next;
@@ -200,7 +207,15 @@ static void set_events(uv_poll_t* poll, int* current, int wanted) {
 }
 
 static void relay_run(relay_t* r) {
-  int err = half_pump(r->gate, &r->up);
+  int err;
+  if (r->connecting) {
+    /* Writable means connect() finished, either way (connect(2), EINPROGRESS);
+     * nothing is read from the client until then. */
+    set_events(&r->client_poll, &r->client_events, 0);
+    set_events(&r->upstream_poll, &r->upstream_events, UV_WRITABLE);
+    return;
+  }
+  err = half_pump(r->gate, &r->up);
   if (err == 0) err = half_pump(r->gate, &r->down);
   if (err != 0) {
     relay_finish(r, err, 0);
@@ -230,11 +245,62 @@ static void on_relay_event(uv_poll_t* handle, int status, int events) {
     relay_finish(r, status, 0);
     return;
   }
+  if (r->connecting && handle == &r->upstream_poll) {
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    if (getsockopt(r->up.dst, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
+    if (soerr != 0) {
+      relay_finish(r, -soerr, 0);
+      return;
+    }
+    r->connecting = 0;
+  }
   relay_run(r);
 }
 
 /* ------------------------------------------------------------------------ */
 /* JavaScript API                                                             */
+
+/* Starts relaying `client` and `upstream` (both ours from here on, also when
+ * this throws: ENOMEM or uv_poll_init closes `upstream` and leaves `client`
+ * to the caller). */
+static int relay_start(napi_env env, gate_t* g, uv_loop_t* loop, int client, int upstream, const void* preface, size_t length,
+                       int connecting) {
+  relay_t* r = calloc(1, sizeof *r);
+  if (r != NULL && length > 0 && (r->up.buf = malloc(length)) == NULL) {
+    free(r);
+    r = NULL;
+  }
+  if (r == NULL) {
+    close(upstream);
+    gate_throw_errno(env, ENOMEM, "malloc");
+    return -1;
+  }
+  if (uv_poll_init(loop, &r->client_poll, client) != 0 || uv_poll_init(loop, &r->upstream_poll, upstream) != 0) {
+    /* uv_poll_init on the client can only fail for a descriptor another handle watches. */
+    free(r->up.buf);
+    free(r);
+    close(upstream);
+    gate_throw_errno(env, EEXIST, "uv_poll_init");
+    return -1;
+  }
+  r->client_poll.data = r->upstream_poll.data = r;
+  r->gate = g;
+  r->open_handles = 2;
+  r->connecting = connecting;
+  g->refs += 2;
+  g->handles += 2;
+  r->up.src = r->down.dst = client;
+  r->up.dst = r->down.src = upstream;
+  r->up.pipe[0] = r->up.pipe[1] = r->down.pipe[0] = r->down.pipe[1] = -1;
+  if (length > 0) memcpy(r->up.buf, preface, length);
+  r->up.pending = length;
+  r->next = g->relays;
+  if (g->relays != NULL) g->relays->prev = r;
+  g->relays = r;
+  relay_run(r);
+  return 0;
+}
 
 /* gateProxy(gate, clientFd, path, preface, pid, uid): connect to the worker's
  * stream socket at `path`; with pid >= 0, its peer (SO_PEERCRED) must be that
@@ -252,7 +318,6 @@ static napi_value gate_proxy(napi_env env, napi_callback_info info) {
   socklen_t clen = sizeof cred;
   void* preface;
   uv_loop_t* loop;
-  relay_t* r;
   gate_t* g;
   int upstream, err;
 
@@ -294,44 +359,83 @@ static napi_value gate_proxy(napi_env env, napi_callback_info info) {
     gate_throw_errno(env, EPERM, "SO_PEERCRED");
     return NULL;
   }
-  r = calloc(1, sizeof *r);
-  if (r != NULL && length > 0 && (r->up.buf = malloc(length)) == NULL) {
-    free(r);
-    r = NULL;
-  }
-  if (r == NULL) {
-    close(upstream);
-    gate_throw_errno(env, ENOMEM, "malloc");
+  relay_start(env, g, loop, client, upstream, preface, length, 0);
+  return NULL;
+}
+
+/* gateProxyTcp(gate, clientFd, address, port, preface): connect to a TCP
+ * server at an IPv4 or IPv6 literal without blocking, write `preface` (the
+ * client's bytes read so far) once connected, then relay; PROXY_END(clientFd,
+ * errno | null) as for gateProxy, ECONNREFUSED and the like included. Throws
+ * (the client's descriptor still the caller's) when the address is not a
+ * literal (EINVAL) or socket()/connect() fail at once. */
+static napi_value gate_proxy_tcp(napi_env env, napi_callback_info info) {
+  size_t argc = 5, alen, length;
+  napi_value argv[5];
+  int32_t client, port;
+  char address[64];
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  void* preface;
+  uv_loop_t* loop;
+  gate_t* g;
+  int upstream, err, one = 1, connecting = 0;
+
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "expected (gate, clientFd, address, port, preface)");
     return NULL;
   }
-  if (uv_poll_init(loop, &r->client_poll, client) != 0 || uv_poll_init(loop, &r->upstream_poll, upstream) != 0) {
-    /* uv_poll_init on the client can only fail for a descriptor another handle watches. */
-    free(r->up.buf);
-    free(r);
-    close(upstream);
-    gate_throw_errno(env, EEXIST, "uv_poll_init");
+  if ((g = gate_get(env, argv[0])) == NULL) return NULL;
+  if (napi_get_value_int32(env, argv[1], &client) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &alen) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &port) != napi_ok || napi_get_buffer_info(env, argv[4], &preface, &length) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, clientFd, address, port, preface)");
     return NULL;
   }
-  r->client_poll.data = r->upstream_poll.data = r;
-  r->gate = g;
-  r->open_handles = 2;
-  g->refs += 2;
-  g->handles += 2;
-  r->up.src = r->down.dst = client;
-  r->up.dst = r->down.src = upstream;
-  r->up.pipe[0] = r->up.pipe[1] = r->down.pipe[0] = r->down.pipe[1] = -1;
-  if (length > 0) memcpy(r->up.buf, preface, length);
-  r->up.pending = length;
-  r->next = g->relays;
-  if (g->relays != NULL) g->relays->prev = r;
-  g->relays = r;
-  relay_run(r);
+  memset(&ss, 0, sizeof ss);
+  if (port < 1 || port > 65535) {
+    gate_throw_errno(env, EINVAL, "port");
+    return NULL;
+  }
+  if (inet_pton(AF_INET, address, &((struct sockaddr_in*)&ss)->sin_addr) == 1) {
+    ((struct sockaddr_in*)&ss)->sin_family = AF_INET;
+    ((struct sockaddr_in*)&ss)->sin_port = htons((uint16_t)port);
+    sslen = sizeof(struct sockaddr_in);
+  } else if (inet_pton(AF_INET6, address, &((struct sockaddr_in6*)&ss)->sin6_addr) == 1) {
+    ((struct sockaddr_in6*)&ss)->sin6_family = AF_INET6;
+    ((struct sockaddr_in6*)&ss)->sin6_port = htons((uint16_t)port);
+    sslen = sizeof(struct sockaddr_in6);
+  } else {
+    gate_throw_errno(env, EINVAL, "inet_pton");
+    return NULL;
+  }
+  upstream = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (upstream < 0) {
+    gate_throw_errno(env, errno, "socket");
+    return NULL;
+  }
+  /* net.tcp exchanges small records both ways: no Nagle delay in the middle. */
+  setsockopt(upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  while (connect(upstream, (struct sockaddr*)&ss, sslen) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EINPROGRESS) {
+      connecting = 1;
+      break;
+    }
+    err = errno;
+    close(upstream);
+    gate_throw_errno(env, err, "connect");
+    return NULL;
+  }
+  relay_start(env, g, loop, client, upstream, preface, length, connecting);
   return NULL;
 }
 
 napi_status relay_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gateProxy", NULL, gate_proxy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gateProxyTcp", NULL, gate_proxy_tcp, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

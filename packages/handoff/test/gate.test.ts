@@ -376,6 +376,70 @@ describe('FrontGate proxy relay', () => {
 });
 
 
+describe('FrontGate relay to a TCP server (static routes)', () => {
+  async function tcpServer(onConn: (s: net.Socket) => void, host = '127.0.0.1'): Promise<{ port: number; close(): void }> {
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      onConn(s);
+    });
+    await new Promise<void>((r) => server.listen(0, host, r));
+    return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+  }
+
+  async function acceptedFd(r: Recorder, gate: FrontGate): Promise<number> {
+    gate.accept(10);
+    const [, , [fd]] = (await r.next('accepted')) as [string, number, number[]];
+    return fd!;
+  }
+
+  it.each(['127.0.0.1', '::1'])('connects to %s without blocking, writes the bytes read so far first, then relays both ways', async (host) => {
+    const got: Buffer[] = [];
+    const srv = await tcpServer((s) => {
+      s.on('data', (c: Buffer) => got.push(c));
+      s.on('end', () => s.end('bye'));
+      s.write('server first');
+    }, host);
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, undefined, true);
+    const fd = await acceptedFd(r, gate);
+    const answer: Buffer[] = [];
+    c.on('data', (d: Buffer) => answer.push(d));
+    const ended = new Promise<void>((resolve) => c.on('end', resolve));
+    gate.proxyTcp(fd, host, srv.port, Buffer.from('PREAMBLE|'));
+    c.end('and the rest');
+    await ended;
+    c.end();
+    expect(await r.next('proxyEnded')).toEqual(['proxyEnded', fd, null]);
+    expect(Buffer.concat(got).toString()).toBe('PREAMBLE|and the rest');
+    expect(Buffer.concat(answer).toString()).toBe('server firstbye');
+    srv.close();
+  });
+
+  it('reports ECONNREFUSED when nothing listens, and the client is closed', async () => {
+    const free = await tcpServer(() => {});
+    const refused = free.port;
+    free.close();
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, Buffer.from('x'));
+    const closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
+    const fd = await acceptedFd(r, gate);
+    gate.proxyTcp(fd, '127.0.0.1', refused, Buffer.from('PREAMBLE'));
+    expect(await r.next('proxyEnded')).toEqual(['proxyEnded', fd, 'ECONNREFUSED']);
+    await closed;
+  });
+
+  it('refuses an address that is not an IP literal (EINVAL), leaving the client descriptor to the caller', async () => {
+    const r = recorder();
+    const { gate, port } = open(r);
+    client(port, Buffer.from('x'));
+    const fd = await acceptedFd(r, gate);
+    expect(() => gate.proxyTcp(fd, 'localhost', 80, Buffer.alloc(0))).toThrow(expect.objectContaining({ code: 'HANDOFF_ERR_CONNECT', errno: 'EINVAL' }));
+    gate.close(fd);
+  });
+});
+
 describe('FrontGate out of descriptors', () => {
   it('pauses instead of spinning, leaves clients in the backlog, and accepts them once descriptors free', async () => {
     const child = spawn('prlimit', ['--nofile=40:40', process.execPath, join(here, 'fixtures', 'gate-emfile.mjs')], {
