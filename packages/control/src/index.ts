@@ -62,6 +62,7 @@ export {
   type ValidateReply,
   type StatusReply,
   type RegistrationStatus,
+  type StaticRouteStatus,
   type Counters,
   type ReplyFor,
   type WireRequest,

@@ -123,6 +123,16 @@ export interface RegistrationStatus {
   registeredAt: string;
 }
 
+export interface StaticRouteStatus {
+  uri: string;
+  hostNameComparisonMode: HostNameComparisonMode;
+  /** The server, as configured (host:port). */
+  to: string;
+  /** The address it resolved to at start. */
+  address: string;
+  dispatched: number;
+}
+
 export interface StatusReply {
   state: 'running' | 'paused';
   pid: number;
@@ -136,6 +146,8 @@ export interface StatusReply {
   pendingConnections: number;
   /** The configuration file the daemon read at start. */
   configFile?: string;
+  /** Static routes (config `routes`): connections relayed to a server that does not register. */
+  routes?: StaticRouteStatus[];
   config: Record<string, unknown>;
 }
 

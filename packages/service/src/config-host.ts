@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import type { ServiceConfig } from './config.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
+import { resolveRouteTargets } from './static-routes.js';
 
 function bad(key: string, reason: string, source: string): ServiceError {
   return new ServiceError(ServiceErrorCodes.BadConfig, `Invalid configuration in ${source}: '${key}' ${reason}.`);
@@ -95,4 +96,6 @@ export async function checkConfigOnHost(config: ServiceConfig, options: { source
     const err = await probeBind(config.metrics.host);
     if (err) throw metricsListenError(err, config, options.source);
   }
+  // A static route's host name must resolve (the daemon resolves it once, at start).
+  await resolveRouteTargets(config.routes, options.source);
 }

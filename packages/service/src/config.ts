@@ -106,6 +106,12 @@ export interface ServiceConfig {
    * prefix may be registered only by its users and groups (and root and the daemon's own user).
    */
   reservations: UriReservation[];
+  /**
+   * Static routes: connections whose via matches `uri` (the lookup rules, host modes and
+   * precedence of registrations) are relayed to a net.tcp server at `to` that cannot register
+   * itself (an unmodified CoreWCF or Mono WCF service), which answers the preamble itself.
+   */
+  routes: StaticRoute[];
   /** After a fault: drain at most this many bytes (WCF MaxDrainSize 64 KiB)… */
   faultDrainBytes: number;
   /** …for at most this long (WCF SharedSendTimeout, 1 min). */
@@ -142,6 +148,14 @@ export interface UriReservation {
   groups: string[];
 }
 
+export interface StaticRoute {
+  /** The base URI routed, e.g. net.tcp://+:808/legacy/ */
+  uri: string;
+  /** The server: host:port, the host an IP literal ([::1] for IPv6) or a name resolved at start. */
+  to: string;
+  hostNameComparisonMode: 'StrongWildcard' | 'Exact' | 'WeakWildcard';
+}
+
 export function defaultConfig(): ServiceConfig {
   const procs = availableParallelism();
   return {
@@ -169,6 +183,7 @@ export function defaultConfig(): ServiceConfig {
     registrationHoldMs: 5000,
     takeoverTimeoutMs: 5000,
     reservations: [],
+    routes: [],
     faultDrainBytes: 65_536,
     faultDrainTimeoutMs: 60_000,
     reservedPorts: [],
@@ -355,6 +370,40 @@ const reservationList: Check = described((v, key, source) => {
   });
 }, { type: 'array', items: { ...shapeSchema(reservationShape), required: ['uri'] } });
 
+/** A static route's server: host:port, an IPv4 literal, a bracketed IPv6 literal or a host name. */
+const hostPort: Check = described(
+  (v, key, source) => {
+    const m = typeof v === 'string' ? /^(\[[0-9A-Fa-f:.]+\]|[^:\[\]\s]+):(\d{1,5})$/.exec(v) : null;
+    const port = m ? Number(m[2]) : NaN;
+    const host = m ? (m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!) : '';
+    if (!m || !(port >= 1 && port <= 65535) || (m[1]!.startsWith('[') && isIP(host) !== 6)) {
+      throw bad(key, `must be host:port, such as "127.0.0.1:9000" or "[::1]:9000" (got ${show(v)})`, source);
+    }
+    return v;
+  },
+  { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):\\d{1,5}$', description: 'host:port of the net.tcp server.' },
+);
+
+const routeShape: Shape = { uri: netTcpUri, to: hostPort, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard') };
+
+const routeList: Check = described(
+  (v, key, source) => {
+    if (!Array.isArray(v)) throw bad(key, 'must be a list of { "uri": ..., "to": "host:port" }', source);
+    const seen = new Set<string>();
+    return v.map((item: unknown, i) => {
+      const at = `${key}[${i}]`;
+      const r = checkObject(item, routeShape, at, source, { uri: undefined, to: undefined, hostNameComparisonMode: 'StrongWildcard' });
+      if (r.uri === undefined) throw bad(`${at}.uri`, 'is required', source);
+      if (r.to === undefined) throw bad(`${at}.to`, 'is required', source);
+      const id = `${r.hostNameComparisonMode as string} ${(r.uri as string).toLowerCase()}`;
+      if (seen.has(id)) throw bad(`${at}.uri`, `routes ${show(r.uri)} a second time`, source);
+      seen.add(id);
+      return r as unknown as StaticRoute;
+    });
+  },
+  { type: 'array', items: { ...shapeSchema(routeShape, { hostNameComparisonMode: 'StrongWildcard' }), required: ['uri', 'to'] } },
+);
+
 /** Checks an object against a shape over the given defaults; unknown keys are refused. */
 function checkObject(value: unknown, shape: Shape, key: string, source: string, defaults: Record<string, unknown>): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(key, 'must be an object', source);
@@ -393,6 +442,7 @@ const schema: Record<string, Check | Shape> = {
   registrationHoldMs: duration(0, 3600_000),
   takeoverTimeoutMs: duration(100, 600_000),
   reservations: reservationList,
+  routes: routeList,
   faultDrainBytes: int(0, 1 << 24),
   faultDrainTimeoutMs: duration(0, 3600_000),
   reservedPorts: portList,

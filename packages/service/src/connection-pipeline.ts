@@ -136,6 +136,10 @@ export class ConnectionPipeline implements FrontGateHandlers {
           this.gate.proxy(fd, path, preface, peer);
           this.#held++;
         },
+        proxyTcp: (fd, address, port, preface) => {
+          this.gate.proxyTcp(fd, address, port, preface);
+          this.#held++;
+        },
       },
     };
     this.#admit();

@@ -19,6 +19,12 @@ export interface ClientConnections {
    * worker's socket cannot be reached or belongs to another process.
    */
   proxy(fd: number, path: string, preface: Buffer, peer: { pid: number; uid: number } | undefined): void;
+  /**
+   * A static route: relays the client to a net.tcp server, the bytes read so far first; the
+   * descriptor is the relay's from then on. Throws (fd still ours) when the connection cannot
+   * even be started.
+   */
+  proxyTcp(fd: number, address: string, port: number, preface: Buffer): void;
 }
 
 export interface DispatchContext {
@@ -51,6 +57,7 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
     ctx.clients.close(fd);
     return 'closed';
   }
+  if (reg.target !== undefined) return relayToServer(reg, reg.target, fd, bytes, ctx);
   // SMSvcHost aborts, without a fault, a session that finds its registration's queue full (§2.4).
   if (reg.queueLength >= ctx.maxQueueLength) {
     ctx.clients.close(fd);
@@ -98,6 +105,23 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
   } finally {
     reg.queueLength--;
   }
+}
+
+/**
+ * A static route: the server answers the preamble itself, so it gets exactly the client's bytes,
+ * from byte 0, and no hand-off header. A server that is down costs the client its connection (the
+ * relay ends with ECONNREFUSED and closes it), never the route.
+ */
+function relayToServer(reg: Registration, target: { address: string; port: number }, fd: number, bytes: Buffer, ctx: DispatchContext): DispatchOutcome {
+  try {
+    ctx.clients.proxyTcp(fd, target.address, target.port, bytes);
+  } catch (err) {
+    logConnectionEvent(ctx.log, 'warn', { err, uri: reg.uri, to: `${target.address}:${target.port}` }, 'static route: cannot connect to the server');
+    ctx.clients.close(fd);
+    return 'failed';
+  }
+  reg.dispatched++;
+  return 'dispatched';
 }
 
 /**

@@ -35,4 +35,9 @@ export interface Registration {
   closed: boolean;
   /** Owner's control connection, closed when a hand-off to this worker fails. */
   readonly owner: { destroy(): void };
+  /**
+   * Set for a static route (config `routes`): connections are relayed to this net.tcp server
+   * instead of a worker, and a failure never removes the route.
+   */
+  readonly target?: { address: string; port: number; to: string };
 }

@@ -34,6 +34,7 @@ import type { InheritedListener } from './systemd.js';
 import type { Registration } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RoutingTable } from './routing-table.js';
+import { resolveRouteTargets } from './static-routes.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -93,6 +94,8 @@ export class PortshareService implements ControlHandler {
   /** A daemon taking over from this one (handover.ts). */
   readonly #handover: Handover;
   #reserved: Endpoint[] = [];
+  /** Static routes (config `routes`), in the routing table beside the registrations. */
+  readonly #staticRoutes: Registration[] = [];
   #paused = false;
   #nextRegistration = 1;
 
@@ -206,12 +209,54 @@ export class PortshareService implements ControlHandler {
     for (const port of this.config.reservedPorts) {
       this.#reserved.push(...(await this.#listeners.acquire(this.#listeners.endpointsFor('localhost', port))));
     }
+    await this.#addStaticRoutes();
     await this.#control.listen();
     this.#checkDescriptorLimit();
     this.log.info(
       { handoff: this.handoff, control: this.paths.controlSocket, reservedPorts: this.config.reservedPorts },
       'portshare service started',
     );
+  }
+
+  /**
+   * The configured static routes go into the routing table as registrations that no worker holds:
+   * the same lookup, host modes and precedence, and a worker cannot register the same URI and
+   * mode. Their ports are listened on like a registration's.
+   */
+  async #addStaticRoutes(): Promise<void> {
+    const targets = await resolveRouteTargets(this.config.routes, this.#configFile);
+    for (const [i, route] of this.config.routes.entries()) {
+      const parsed = parseVia(route.uri);
+      const endpoints = await this.#listeners.acquire(this.#listeners.endpointsFor(parsed.host, parsed.port));
+      const reg: Registration = {
+        id: this.#nextRegistration++,
+        uri: route.uri,
+        parsed,
+        mode: route.hostNameComparisonMode,
+        transport: 'proxy',
+        path: '',
+        creds: undefined,
+        user: undefined,
+        endpoints,
+        registeredAt: new Date(),
+        sender: undefined,
+        queueLength: 0,
+        dispatched: 0,
+        lastProgressAt: Date.now(),
+        stalled: false,
+        closed: false,
+        owner: { destroy: () => {} },
+        target: targets[i]!,
+      };
+      if (!this.#routes.add(parsed, route.hostNameComparisonMode, reg)) {
+        this.#listeners.release(endpoints);
+        throw new ServiceError(ServiceErrorCodes.BadConfig, `Invalid configuration in ${this.#configFile}: 'routes[${i}].uri' (${route.uri}) is routed twice.`);
+      }
+      this.#staticRoutes.push(reg);
+    }
+    if (this.#staticRoutes.length > 0) {
+      this.log.info({ routes: this.#staticRoutes.map((r) => ({ uri: r.uri, to: r.target!.to, address: r.target!.address })) }, 'static routes');
+    }
   }
 
   /**
@@ -319,6 +364,7 @@ export class PortshareService implements ControlHandler {
       counters: { ...this.counters },
       pendingConnections: this.#pipeline.pending,
       configFile: this.#configFile,
+      routes: this.#staticRoutes.map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode, to: r.target!.to, address: r.target!.address, dispatched: r.dispatched })),
       config: { ...this.config } as unknown as Record<string, unknown>,
     };
   }

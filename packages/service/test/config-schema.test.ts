@@ -19,6 +19,7 @@ const GOOD: unknown[] = [
   { reservations: [{ uri: 'net.tcp://+:808/app/', users: ['root'] }] },
   { log: { level: 'debug', file: '-', maxLineFieldBytes: 16 }, metrics: { port: 9100, host: '127.0.0.1' } },
   { metrics: { port: null }, log: { file: null } },
+  { routes: [{ uri: 'net.tcp://+:808/legacy/', to: '127.0.0.1:9000' }, { uri: 'net.tcp://+:808/v6', to: '[::1]:9001', hostNameComparisonMode: 'Exact' }] },
   { receiveTimeoutMs: '1.00:00:00', faultDrainTimeoutMs: '01:00:00' },
 ];
 
@@ -42,6 +43,10 @@ const BAD: unknown[] = [
   { log: { level: 'loud' } },
   { log: { file: '' } },
   { metrics: { port: 70000 } },
+  { routes: [{ uri: 'net.tcp://+:808/a' }] },
+  { routes: [{ uri: 'net.tcp://+:808/a', to: '127.0.0.1' }] },
+  { routes: [{ uri: 'net.tcp://+:808/a', to: 'h:1', hostNameComparisonMode: 'Loose' }] },
+  { routes: [{ uri: 'net.tcp://+:808/a', to: 'h:1', via: 'x' }] },
 ];
 
 describe('portshare.schema.json', () => {
