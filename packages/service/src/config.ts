@@ -373,7 +373,7 @@ const reservationList: Check = described((v, key, source) => {
 /** A static route's server: host:port, an IPv4 literal, a bracketed IPv6 literal or a host name. */
 const hostPort: Check = described(
   (v, key, source) => {
-    const m = typeof v === 'string' ? /^(\[[0-9A-Fa-f:.]+\]|[^:\[\]\s]+):(\d{1,5})$/.exec(v) : null;
+    const m = typeof v === 'string' ? /^(\[[0-9A-Fa-f:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v) : null;
     const port = m ? Number(m[2]) : NaN;
     const host = m ? (m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!) : '';
     if (!m || !(port >= 1 && port <= 65535) || (m[1]!.startsWith('[') && isIP(host) !== 6)) {
