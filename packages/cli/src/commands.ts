@@ -10,6 +10,8 @@ import { PauseCommand } from './commands/pause.js';
 import { RestartCommand } from './commands/restart.js';
 import { ResumeCommand } from './commands/resume.js';
 import { RoutesCommand } from './commands/routes.js';
+import { RoutesAddCommand } from './commands/routes/add.js';
+import { RoutesRemoveCommand } from './commands/routes/remove.js';
 import { StartCommand } from './commands/start.js';
 import { StatusCommand } from './commands/status.js';
 import { StopCommand } from './commands/stop.js';
@@ -29,6 +31,8 @@ export const COMMANDS = {
   pause: PauseCommand,
   resume: ResumeCommand,
   routes: RoutesCommand,
+  'routes:add': RoutesAddCommand,
+  'routes:remove': RoutesRemoveCommand,
   logs: LogsCommand,
   doctor: DoctorCommand,
   config: ConfigCommand,

@@ -1,4 +1,4 @@
-import type { RegistrationStatus } from '@portshare/control';
+import type { RegistrationStatus, StaticRouteStatus } from '@portshare/control';
 import { renderTable, type Column } from './table.js';
 
 const columns: Column<RegistrationStatus>[] = [
@@ -16,4 +16,16 @@ const columns: Column<RegistrationStatus>[] = [
 export function registrationsTable(registrations: readonly RegistrationStatus[]): string {
   if (registrations.length === 0) return 'No registrations: no worker has registered a URI.';
   return renderTable(columns, registrations);
+}
+
+const routeColumns: Column<StaticRouteStatus>[] = [
+  { header: 'static route', value: (r) => r.uri },
+  { header: 'host mode', value: (r) => r.hostNameComparisonMode },
+  { header: 'to', value: (r) => (r.address === r.to.slice(0, r.to.lastIndexOf(':')).replace(/^\[|\]$/g, '') ? r.to : `${r.to} (${r.address})`) },
+  { header: 'dispatched', value: (r) => r.dispatched, right: true },
+];
+
+/** The static routes table shared by `status` and `routes`; empty text when there are none. */
+export function staticRoutesTable(routes: readonly StaticRouteStatus[] | undefined): string {
+  return routes === undefined || routes.length === 0 ? '' : renderTable(routeColumns, routes);
 }

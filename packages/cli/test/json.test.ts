@@ -21,6 +21,9 @@ describe('--json on every command (stopped, disabled instance)', () => {
     pause: 3,
     resume: 3,
     routes: 3,
+    // Without the URI and --to they need: usage errors.
+    'routes:add': 2,
+    'routes:remove': 2,
     logs: 0,
     doctor: 0,
     config: 0,

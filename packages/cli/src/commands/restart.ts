@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import { startDetached } from '@portshare/control';
 import { PortshareCommand } from '../base-command.js';
-import { probe, request, waitUntilExited } from '../daemon-client.js';
 import { CliLimits, timeoutFlag } from '../limits.js';
-import { defaultStartCommand } from '../service-binary.js';
+import { restartSeamlessly, runningConfigFile } from '../seamless-restart.js';
 import { checkStartable, logDestination } from '../start-checks.js';
 
 export interface RestartResult {
@@ -42,23 +40,15 @@ export class RestartCommand extends PortshareCommand<typeof RestartCommand> {
 
   async run(): Promise<RestartResult> {
     const paths = this.paths;
-    const running = await probe(paths);
-    let configFile = this.flags.config === undefined ? undefined : resolve(this.flags.config);
-    if (configFile === undefined && running !== undefined) {
-      configFile = (await request(paths, { op: 'status' })).configFile;
-    }
-    const config = await checkStartable(paths, configFile ?? paths.configFile, { allowRunning: true });
-    const command = defaultStartCommand();
-    if (configFile !== undefined) command.push('--config', configFile);
-    if (running !== undefined) command.push('--takeover');
-    const pid = await startDetached(paths, command, { timeoutMs: this.flags.timeout, replacing: running !== undefined });
-    if (running !== undefined) await waitUntilExited(running.pid, this.flags.timeout);
+    const configFile = this.flags.config === undefined ? (await runningConfigFile(paths)).file : resolve(this.flags.config);
+    const config = await checkStartable(paths, configFile, { allowRunning: true });
+    const { pid, previousPid } = await restartSeamlessly(paths, configFile, this.flags.timeout);
     const log = logDestination(paths, config);
     this.log(
-      running === undefined
+      previousPid === undefined
         ? `portshare service was not running; started it (pid ${pid}).`
-        : `portshare service restarted without closing its ports (pid ${running.pid} -> ${pid}).`,
+        : `portshare service restarted without closing its ports (pid ${previousPid} -> ${pid}).`,
     );
-    return { state: 'running', pid, previousPid: running?.pid ?? null, log };
+    return { state: 'running', pid, previousPid: previousPid ?? null, log };
   }
 }

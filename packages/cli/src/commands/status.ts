@@ -11,7 +11,7 @@ import { ExitCode } from '@portshare/service';
 import { PortshareCommand } from '../base-command.js';
 import { counterRows } from '../counters.js';
 import { request } from '../daemon-client.js';
-import { registrationsTable } from '../registrations.js';
+import { registrationsTable, staticRoutesTable } from '../registrations.js';
 import { formatUptime, renderTable } from '../table.js';
 
 export interface StatusResult {
@@ -77,6 +77,8 @@ export class StatusCommand extends PortshareCommand<typeof StatusCommand> {
     );
     this.log('\nRegistrations');
     this.log(registrationsTable(status.registrations));
+    const routes = staticRoutesTable(status.routes);
+    if (routes !== '') this.log(`\n${routes}`);
     this.log('\nCounters');
     this.log(
       renderTable(
