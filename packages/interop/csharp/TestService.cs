@@ -1,5 +1,5 @@
 // A stock WCF ServiceHost for ITest on net.tcp (SecurityMode.None, port sharing off: Mono's
-// NetTcpBinding has no sharing service). Usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES]
+// NetTcpBinding has no sharing service). Usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES [LISTEN_URI]]
 // Prints "ready" once listening, then one line per call it receives:
 //   recv OPERATION CANON(arguments, TAB-separated)  (session SESSIONID)
 // and stops at end of standard input.
@@ -128,12 +128,18 @@ namespace Portshare.Interop
         {
             if (args.Length < 1)
             {
-                Console.Error.WriteLine("usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES]");
+                Console.Error.WriteLine("usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES [LISTEN_URI]]");
                 return 2;
             }
             long max = args.Length > 1 ? long.Parse(args[1]) : 65536;
             var host = new ServiceHost(typeof(TestService));
-            host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0]);
+            // With LISTEN_URI the endpoint's address (what clients name, in the via and the To
+            // header) is ADDRESS, and the host listens at LISTEN_URI: a service behind a portshare
+            // static route, whose clients name the shared port.
+            if (args.Length > 2)
+                host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0], new Uri(args[2]));
+            else
+                host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0]);
             host.Description.Behaviors.Add(new PlainFaults());
             host.Open();
             Console.WriteLine("ready");

@@ -1,0 +1,138 @@
+// Issue 16: an unmodified WCF service behind the shared port. A stock Mono ServiceHost
+// (csharp/TestService.cs) that cannot register with portshare listens on a private port; a static
+// route sends the shared port's connections for its URI there, and the stock Mono client
+// (csharp/TestClient.cs) calls it through the daemon. The service's endpoint address is the
+// public URI (what clients name in the via and the To header) and its ListenUri the private one,
+// as packages/service/README.md ("Static routes") says. The TypeScript client goes the same way.
+import { createClient, FaultException } from '@portshare/soap';
+import { connectSession } from '@portshare/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BAD_INPUT,
+  type ChildProgram,
+  canon,
+  compileCSharp,
+  ECHO_CASES,
+  EchoOperations,
+  freePort,
+  ITest,
+  LARGE_MESSAGE_CHARS,
+  LARGE_MESSAGE_QUOTA,
+  largeText,
+  type PrivateDaemon,
+  sha256,
+  skipWithout,
+  startMono,
+  startPrivateDaemon,
+} from '../src/index.js';
+import { ask, askMany, daemonStatus, hex } from './helpers.js';
+
+describe.skipIf(skipWithout('mcs', 'mono'))('a stock Mono WCF service behind a static route, called through the shared port', () => {
+  let daemon: PrivateDaemon | undefined;
+  let service: ChildProgram | undefined;
+  let client: ChildProgram | undefined;
+  let publicUri = '';
+  let privateUri = '';
+
+  beforeAll(async () => {
+    const programs = compileCSharp();
+    const port = await freePort();
+    const backendPort = await freePort();
+    publicUri = `net.tcp://localhost:${port}/interop/test`;
+    privateUri = `net.tcp://localhost:${backendPort}/interop/test`;
+    daemon = await startPrivateDaemon({ config: { routes: [{ uri: publicUri, to: `127.0.0.1:${backendPort}` }] } });
+    service = startMono(programs.testService, [publicUri, String(LARGE_MESSAGE_QUOTA), privateUri]);
+    await service.nextLine(/^ready$/);
+    client = startMono(programs.testClient, [publicUri, String(LARGE_MESSAGE_QUOTA)]);
+  });
+
+  afterAll(async () => {
+    if (client) {
+      client.endInput();
+      await client.waitForExit().catch(() => client?.stop());
+    }
+    if (service) {
+      service.endInput();
+      await service.waitForExit().catch(() => service?.stop());
+    }
+    await daemon?.stop();
+  });
+
+  /** The next call the Mono service reports: [operation, session, ...args]. */
+  async function nextReceived(): Promise<string[]> {
+    return (await service!.nextLine(/^recv\t/)).split('\t').slice(1);
+  }
+
+  describe('echo: the Mono client gets back what it sent, and the Mono service saw it', () => {
+    for (const c of ECHO_CASES) {
+      it(c.label, async () => {
+        const expected = canon(c.type, c.value);
+        expect(await ask(client!, c.label, 'echo', c.type, expected)).toEqual(['ok', expected]);
+        expect(await nextReceived()).toEqual([EchoOperations[c.type], '1', expected]);
+      });
+    }
+  });
+
+  it('faults, typed faults and the fault of last resort pass through untouched', async () => {
+    const fault = await ask(client!, 'fault', 'fail', hex('bad input: ü'));
+    // The code, subcode and reason the Mono service wrote (its top code has no namespace: see
+    // mono-service.int.test.ts), as the Mono client read them.
+    expect([fault[0], fault[1], fault[3], fault[4], fault[5]]).toEqual(['fault', hex('Sender'), hex(BAD_INPUT.name), hex(BAD_INPUT.namespace), hex('bad input: ü')]);
+    await nextReceived();
+    const typed = await ask(client!, 'typed', 'failTyped', '42', hex('bad'));
+    expect(typed.slice(0, 3)).toEqual(['fault-typed', '42', hex('bad')]);
+    await nextReceived();
+    const last = await ask(client!, 'div', 'divInt', '1', '0');
+    expect(last[0]).toBe('fault');
+    await nextReceived();
+    expect(await ask(client!, 'div after', 'divInt', '7', '2')).toEqual(['ok', '3']);
+    await nextReceived();
+  });
+
+  it('a one-way call, then a call on the same session', async () => {
+    expect(await ask(client!, 'notify', 'notify', hex('ping'))).toEqual(['sent']);
+    expect(await ask(client!, 'last notified', 'lastNotified')).toEqual(['ok', hex('ping')]);
+    expect((await nextReceived())[0]).toBe('Notify');
+    expect((await nextReceived())[0]).toBe('LastNotified');
+  });
+
+  it(`a 1 MB message each way (${LARGE_MESSAGE_CHARS} characters)`, async () => {
+    const text = largeText(LARGE_MESSAGE_CHARS);
+    expect(await ask(client!, 'large', 'large', String(LARGE_MESSAGE_CHARS))).toEqual(['ok', String(text.length), sha256(text), 'same']);
+    expect((await nextReceived())[0]).toBe('EchoString');
+  });
+
+  it('several sessions at once, several calls each, each its own connection through the route', async () => {
+    const before = (await daemonStatus(daemon!.paths)).routes![0]!.dispatched;
+    const rows = await askMany(client!, 'parallel', 'done', 'parallel', '4', '5');
+    const sessions = rows.filter((r) => r[0] === 'session');
+    expect(sessions).toHaveLength(4);
+    for (const [, t, values] of sessions) expect(values).toBe(`[${Array.from({ length: 5 }, (_, i) => Number(t) * 1000 + i).join(',')}]`);
+    for (let i = 0; i < 20; i++) await nextReceived();
+    const st = await daemonStatus(daemon!.paths);
+    expect(st.routes).toEqual([expect.objectContaining({ uri: publicUri, to: expect.stringMatching(/^127\.0\.0\.1:\d+$/) })]);
+    expect(st.routes![0]!.dispatched - before).toBe(4);
+    expect(st.registrations).toEqual([]);
+  });
+
+  it('the TypeScript client reaches the same service through the route', async () => {
+    const session = await connectSession(publicUri, { maxMessageSize: LARGE_MESSAGE_QUOTA });
+    try {
+      const proxy = createClient(ITest, session, { operationTimeout: 30_000 });
+      expect(await proxy.EchoInt(4242)).toBe(4242);
+      expect(await nextReceived()).toEqual(['EchoInt', expect.any(String), '4242']);
+      const err = await proxy.Fail('through the route').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FaultException);
+      expect((err as FaultException).reason).toBe('through the route');
+      await nextReceived();
+    } finally {
+      await session.close().catch(() => session.abort());
+    }
+  });
+
+  it('the Mono client closes its session cleanly', async () => {
+    client!.endInput();
+    await client!.nextLine(/^closed$/);
+    expect(await client!.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+});
