@@ -130,6 +130,8 @@ export interface StaticRouteStatus {
   to: string;
   /** The address it resolved to at start. */
   address: string;
+  /** The via sent to the server instead of the client's, when the route rewrites it. */
+  rewriteVia?: string;
   dispatched: number;
 }
 

@@ -1,5 +1,6 @@
 // A stock WCF ServiceHost for ITest on net.tcp (SecurityMode.None, port sharing off: Mono's
-// NetTcpBinding has no sharing service). Usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES [LISTEN_URI]]
+// NetTcpBinding has no sharing service).
+// Usage: mono test-service.exe ADDRESS [MAX_MESSAGE_BYTES [LISTEN_URI|- [any-address]]]
 // Prints "ready" once listening, then one line per call it receives:
 //   recv OPERATION CANON(arguments, TAB-separated)  (session SESSIONID)
 // and stops at end of standard input.
@@ -122,6 +123,24 @@ namespace Portshare.Interop
         public void Validate(ServiceDescription d, ServiceHostBase h) { }
     }
 
+    /// <summary>Every endpoint takes messages whatever their To header names (MatchAllMessageFilter).</summary>
+    public class AnyAddress : IServiceBehavior
+    {
+        public void AddBindingParameters(ServiceDescription d, ServiceHostBase h, Collection<ServiceEndpoint> e, BindingParameterCollection p) { }
+
+        public void ApplyDispatchBehavior(ServiceDescription d, ServiceHostBase host)
+        {
+            foreach (ChannelDispatcherBase cdb in host.ChannelDispatchers)
+            {
+                var cd = cdb as ChannelDispatcher;
+                if (cd == null) continue;
+                foreach (EndpointDispatcher ed in cd.Endpoints) ed.AddressFilter = new MatchAllMessageFilter();
+            }
+        }
+
+        public void Validate(ServiceDescription d, ServiceHostBase h) { }
+    }
+
     public static class TestServiceHost
     {
         public static int Main(string[] args)
@@ -136,10 +155,20 @@ namespace Portshare.Interop
             // With LISTEN_URI the endpoint's address (what clients name, in the via and the To
             // header) is ADDRESS, and the host listens at LISTEN_URI: a service behind a portshare
             // static route, whose clients name the shared port.
-            if (args.Length > 2)
+            if (args.Length > 2 && args[2] != "-")
                 host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0], new Uri(args[2]));
             else
                 host.AddServiceEndpoint(typeof(ITest), Bindings.Create(max), args[0]);
+            // "any-address": accept messages whose To header names another address (the public
+            // one, for a service that knows only its private address behind a rewriting route).
+            // What [ServiceBehavior(AddressFilterMode = AddressFilterMode.Any)] does in .NET; Mono
+            // ignores that setting (ServiceBehaviorAttribute.ApplyDispatchBehavior is a MonoTODO),
+            // so the endpoints' filter is set directly, as AnyAddress below does.
+            if (args.Length > 3 && args[3] == "any-address")
+            {
+                host.Description.Behaviors.Find<ServiceBehaviorAttribute>().AddressFilterMode = AddressFilterMode.Any;
+                host.Description.Behaviors.Add(new AnyAddress());
+            }
             host.Description.Behaviors.Add(new PlainFaults());
             host.Open();
             Console.WriteLine("ready");

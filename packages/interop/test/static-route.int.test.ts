@@ -136,3 +136,74 @@ describe.skipIf(skipWithout('mcs', 'mono'))('a stock Mono WCF service behind a s
     expect(await client!.waitForExit()).toEqual({ code: 0, signal: null });
   });
 });
+
+/**
+ * A service that knows only its private address: the route rewrites the Via Record to that address
+ * (`rewriteVia`), which the Mono listener needs to take the connection at all; the SOAP To header
+ * still names the public address, which the service's address filter refuses unless it matches
+ * any address (.NET: AddressFilterMode.Any; Mono ignores that setting, so the endpoints'
+ * AddressFilter is set to MatchAllMessageFilter: csharp/TestService.cs AnyAddress).
+ */
+describe.skipIf(skipWithout('mcs', 'mono'))('a Mono service that knows only its private address, behind a static route', () => {
+  // Mono's listener does not compare the via with its address (a route without rewriteVia works
+  // as well); .NET's and CoreWCF's framing do, which is what rewriteVia is for.
+  const cases = [
+    { anyAddress: true, rewrite: true, title: 'rewriting the via, with an address filter that matches any address' },
+    { anyAddress: true, rewrite: false, title: 'not rewriting the via, with an address filter that matches any address' },
+    { anyAddress: false, rewrite: true, title: 'rewriting the via, with the default address filter' },
+  ];
+  for (const { anyAddress, rewrite, title } of cases) {
+    describe(title, () => {
+      let daemon: PrivateDaemon | undefined;
+      let service: ChildProgram | undefined;
+      let publicUri = '';
+
+      beforeAll(async () => {
+        const programs = compileCSharp();
+        const port = await freePort();
+        const backendPort = await freePort();
+        publicUri = `net.tcp://localhost:${port}/interop/test`;
+        const privateUri = `net.tcp://localhost:${backendPort}/private/test`;
+        const route = { uri: publicUri, to: `127.0.0.1:${backendPort}`, ...(rewrite ? { rewriteVia: privateUri } : {}) };
+        daemon = await startPrivateDaemon({ config: { routes: [route] } });
+        service = startMono(programs.testService, [privateUri, '65536', '-', ...(anyAddress ? ['any-address'] : [])]);
+        await service.nextLine(/^ready$/);
+      });
+
+      afterAll(async () => {
+        service?.endInput();
+        await service?.waitForExit().catch(() => service?.stop());
+        await daemon?.stop();
+      });
+
+      if (anyAddress) {
+        it('the stock Mono client calls it through the shared port', async () => {
+          const programs = compileCSharp();
+          const client = startMono(programs.testClient, [publicUri]);
+          try {
+            expect(await ask(client, 'echo', 'echo', 'int', '17')).toEqual(['ok', '17']);
+            expect((await service!.nextLine(/^recv\t/)).split('\t').slice(1)).toEqual(['EchoInt', '1', '17']);
+            expect(await ask(client, 'typed', 'failTyped', '7', hex('x'))).toEqual(expect.arrayContaining(['fault-typed', '7', hex('x')]));
+          } finally {
+            client.endInput();
+            await client.waitForExit().catch(() => client.stop());
+          }
+          const st = await daemonStatus(daemon!.paths);
+          expect(st.routes![0]).toMatchObject({ dispatched: 1 });
+          if (rewrite) expect(st.routes![0]!.rewriteVia).toMatch(/\/private\/test$/);
+          else expect(st.routes![0]!.rewriteVia).toBeUndefined();
+        });
+      } else {
+        it('the session opens (the via was rewritten) but Mono drops every message addressed to the public URI: the caller times out', async () => {
+          const session = await connectSession(publicUri, { openTimeoutMs: 10_000 });
+          try {
+            const proxy = createClient(ITest, session, { operationTimeout: 2000 });
+            await expect(proxy.EchoInt(17)).rejects.toMatchObject({ code: 'SOAP_ERR_TIMEOUT' });
+          } finally {
+            session.abort();
+          }
+        });
+      }
+    });
+  }
+});

@@ -154,6 +154,11 @@ export interface StaticRoute {
   /** The server: host:port, the host an IP literal ([::1] for IPv6) or a name resolved at start. */
   to: string;
   hostNameComparisonMode: 'StrongWildcard' | 'Exact' | 'WeakWildcard';
+  /**
+   * The via the server is sent instead of the client's ([MC-NMF] 2.2.3.3 Via Record rewritten):
+   * for a server that knows only its own address. The SOAP To header still names the public one.
+   */
+  rewriteVia?: string;
 }
 
 export function defaultConfig(): ServiceConfig {
@@ -384,7 +389,7 @@ const hostPort: Check = described(
   { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):\\d{1,5}$', description: 'host:port of the net.tcp server.' },
 );
 
-const routeShape: Shape = { uri: netTcpUri, to: hostPort, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard') };
+const routeShape: Shape = { uri: netTcpUri, to: hostPort, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard'), rewriteVia: netTcpUri };
 
 const routeList: Check = described(
   (v, key, source) => {

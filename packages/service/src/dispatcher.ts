@@ -4,6 +4,7 @@ import { HandoffError, handoffErrorCodes } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { logConnectionEvent } from './logger.js';
 import type { Registration } from './registration.js';
+import { rewriteViaRecord } from './static-routes.js';
 
 /** What the dispatcher needs of the front gate for the client's descriptor. */
 export interface ClientConnections {
@@ -112,9 +113,15 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
  * from byte 0, and no hand-off header. A server that is down costs the client its connection (the
  * relay ends with ECONNREFUSED and closes it), never the route.
  */
-function relayToServer(reg: Registration, target: { address: string; port: number }, fd: number, bytes: Buffer, ctx: DispatchContext): DispatchOutcome {
+function relayToServer(
+  reg: Registration,
+  target: { address: string; port: number; rewriteVia?: string | undefined },
+  fd: number,
+  bytes: Buffer,
+  ctx: DispatchContext,
+): DispatchOutcome {
   try {
-    ctx.clients.proxyTcp(fd, target.address, target.port, bytes);
+    ctx.clients.proxyTcp(fd, target.address, target.port, target.rewriteVia === undefined ? bytes : rewriteViaRecord(bytes, target.rewriteVia));
   } catch (err) {
     logConnectionEvent(ctx.log, 'warn', { err, uri: reg.uri, to: `${target.address}:${target.port}` }, 'static route: cannot connect to the server');
     ctx.clients.close(fd);

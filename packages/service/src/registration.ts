@@ -39,5 +39,5 @@ export interface Registration {
    * Set for a static route (config `routes`): connections are relayed to this net.tcp server
    * instead of a worker, and a failure never removes the route.
    */
-  readonly target?: { address: string; port: number; to: string };
+  readonly target?: { address: string; port: number; to: string; rewriteVia?: string | undefined };
 }

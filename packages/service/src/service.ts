@@ -364,7 +364,14 @@ export class PortshareService implements ControlHandler {
       counters: { ...this.counters },
       pendingConnections: this.#pipeline.pending,
       configFile: this.#configFile,
-      routes: this.#staticRoutes.map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode, to: r.target!.to, address: r.target!.address, dispatched: r.dispatched })),
+      routes: this.#staticRoutes.map((r) => ({
+        uri: r.uri,
+        hostNameComparisonMode: r.mode,
+        to: r.target!.to,
+        address: r.target!.address,
+        ...(r.target!.rewriteVia !== undefined ? { rewriteVia: r.target!.rewriteVia } : {}),
+        dispatched: r.dispatched,
+      })),
       config: { ...this.config } as unknown as Record<string, unknown>,
     };
   }
