@@ -18,7 +18,7 @@ const KNOWN_CODES = new Set<string>(Object.values(ControlErrorCodes));
  * A connection to the daemon's control socket. Registrations made through it live as long as it
  * stays open; 'close' tells the owner the daemon went away (so a worker can re-register).
  */
-export class ControlClient extends EventEmitter<{ close: []; notice: [notice: ControlNotice['notice']] }> {
+export class ControlClient extends EventEmitter<{ close: []; notice: [notice: ControlNotice] }> {
   readonly socketPath: string;
   readonly #socket: Socket;
   readonly #timeoutMs: number;
@@ -131,7 +131,7 @@ export class ControlClient extends EventEmitter<{ close: []; notice: [notice: Co
     if ('notice' in msg) {
       // Not an answer: the daemon telling its workers something (a takeover, see ControlNotice).
       // Unknown notices are for newer clients and are ignored.
-      if (msg.notice === 'moving') this.emit('notice', msg.notice);
+      if (msg.notice === 'moving' || (msg.notice === 'superseded' && typeof msg.registrationId === 'number')) this.emit('notice', msg);
       return;
     }
     if (!msg.ok && msg.id === 0) {

@@ -47,6 +47,7 @@ export {
   type ControlRequest,
   type HelloRequest,
   type RegisterRequest,
+  type OnConflict,
   type UnregisterRequest,
   type ValidateRequest,
   type StatusRequest,

@@ -31,7 +31,16 @@ export interface RegisterRequest {
    *  'proxy': the daemon connects a stream socket to `path` per connection and pipes bytes. */
   transport: HandoffTransport;
   path: string;
+  /**
+   * When the URI and mode are registered already: 'fail' (the default, WCF's "already registered"),
+   * 'balance' (share its connections with the registrations that asked for 'balance' too) or
+   * 'replace' (take every new connection; the registration replaced gets a 'superseded' notice).
+   * Joining or replacing needs the same uid, or a URI reservation that lists the newcomer.
+   */
+  onConflict?: OnConflict;
 }
+
+export type OnConflict = 'fail' | 'balance' | 'replace';
 export interface UnregisterRequest { op: 'unregister'; registrationId: number; }
 /** WCF's ValidateUriRoute: does `via` (arriving on localAddress:localPort) route to this connection's registrations? */
 export interface ValidateRequest { op: 'validate'; via: string; localAddress: string; localPort: number; }
@@ -92,8 +101,10 @@ export interface TakeoverReply {
 /**
  * A line the daemon sends on its own, not an answer. 'moving': a new daemon is taking over;
  * register with it (connect to the control socket again) and keep this connection until it closes.
+ * 'superseded': a registration with onConflict 'replace' took this registration's URI; it gets no
+ * new connections (the ones handed off are the worker's to finish).
  */
-export interface ControlNotice { notice: 'moving'; }
+export type ControlNotice = { notice: 'moving' } | { notice: 'superseded'; registrationId: number };
 export interface ValidateReply { routesHere: boolean; }
 
 export interface Counters {

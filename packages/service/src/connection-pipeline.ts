@@ -7,12 +7,13 @@ import { dispatch, isStalled, type DispatchContext } from './dispatcher.js';
 import { logConnectionEvent } from './logger.js';
 import type { Endpoint } from './listeners.js';
 import type { Registration } from './registration.js';
+import type { RouteSlot } from './route-slot.js';
 import type { RoutingTable } from './routing-table.js';
 import { PreambleSniffer, preambleReadLimit, type SniffOptions, type SniffOutcome } from './sniffer.js';
 
 export interface PipelineState {
   counters: Counters;
-  routes: RoutingTable<Registration>;
+  routes: RoutingTable<RouteSlot>;
   sniff: SniffOptions;
   faults: { drainBytes: number; drainTimeoutMs: number };
   dispatch: Omit<DispatchContext, 'clients'>;
@@ -453,17 +454,19 @@ export class ConnectionPipeline implements FrontGateHandlers {
       this.#fault(fd, FaultUri.EndpointUnavailable);
       return;
     }
+    // One registration, or one of several sharing the URI (route-slot.ts).
+    const reg = hit.value.pick();
     const header: HandoffHeader = {
       connectionId: p.id,
-      registrationId: hit.value.id,
+      registrationId: reg.id,
       via: sniffed.via,
       localAddress,
       localPort: endpoint.port,
     };
-    this.#handingOff.set(fd, { deadline: p.acceptedAt + s.sniff.timeoutMs, reg: hit.value });
+    this.#handingOff.set(fd, { deadline: p.acceptedAt + s.sniff.timeoutMs, reg });
     let outcome;
     try {
-      outcome = await dispatch(hit.value, fd, header, sniffed.bytes, this.#dispatch);
+      outcome = await dispatch(reg, fd, header, sniffed.bytes, this.#dispatch);
     } finally {
       this.#handingOff.delete(fd);
       this.#admit();

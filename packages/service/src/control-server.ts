@@ -133,11 +133,11 @@ export class ControlServer {
   }
 
   /** Sends a notice line (ControlNotice) to every open connection `to` selects. */
-  notify(notice: ControlNotice['notice'], to: (peer: ControlPeer) => boolean): number {
+  notify(notice: ControlNotice, to: (peer: ControlPeer) => boolean): number {
     let sent = 0;
     for (const peer of this.#peers) {
       if (peer.socket.destroyed || peer.socket.writableEnded || !to(peer)) continue;
-      peer.socket.write(encodeLine({ notice }));
+      peer.socket.write(encodeLine(notice));
       sent++;
     }
     return sent;

@@ -65,6 +65,19 @@ export class UriReservations {
   }
 
   /** The first reservation the registration overlaps that does not list `creds`' account, if any. */
+  /**
+   * Whether a reservation covering the URI lists this account (and none covering it refuses it):
+   * the URI is theirs to share, so they may join or replace another account's registration of it
+   * (onConflict 'balance' or 'replace').
+   */
+  grants(parsed: ParsedVia, mode: HostNameComparisonMode, creds: PeerCredentials): boolean {
+    if (this.refusing(parsed, mode, creds) !== undefined) return false;
+    const candidates = this.#byPort.get(parsed.port) ?? [];
+    const segments = pathSegments(parsed.path);
+    const host = mode === 'Exact' ? normalizeHost(parsed.host) : undefined;
+    return candidates.some((r) => (r.host === undefined || host === undefined || r.host === host) && nested(segments, r.segments) && r.accounts.includes(creds));
+  }
+
   refusing(parsed: ParsedVia, mode: HostNameComparisonMode, creds: PeerCredentials): Reservation | undefined {
     const candidates = this.#byPort.get(parsed.port);
     if (candidates === undefined) return undefined;

@@ -140,6 +140,12 @@ export class RoutingTable<T> {
     return true;
   }
 
+  /** The value at that exact node (same URI and comparison mode), if any. */
+  get(key: RouteKey, mode: HostNameComparisonMode): T | undefined {
+    const at = this.#place(key, mode);
+    return at.origins.get(at.origin)?.routes.get(at.path)?.value;
+  }
+
   /** Is that exact node registered (WCF UriPrefixTable.IsRegistered)? */
   has(key: RouteKey, mode: HostNameComparisonMode): boolean {
     const at = this.#place(key, mode);

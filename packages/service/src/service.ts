@@ -10,6 +10,7 @@ import {
   type ControlRequest,
   type HandoffTransport,
   type InstancePaths,
+  type OnConflict,
   type RegisterRequest,
   type StatusReply,
   type TakeoverListener,
@@ -33,6 +34,7 @@ import { ListenerSet, type Endpoint } from './listeners.js';
 import type { InheritedListener } from './systemd.js';
 import type { Registration } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
+import { RouteSlot } from './route-slot.js';
 import { RoutingTable } from './routing-table.js';
 import { resolveRouteTargets } from './static-routes.js';
 
@@ -78,7 +80,7 @@ export class PortshareService implements ControlHandler {
   readonly counters = createCounters();
   readonly startedAt = new Date();
   readonly handoff: HandoffTransport;
-  readonly #routes = new RoutingTable<Registration>();
+  readonly #routes = new RoutingTable<RouteSlot>();
   readonly #registrations = new Map<number, Registration>();
   readonly #senders = new Map<string, { sender: HandoffSender; refs: number }>();
   readonly #listeners: ListenerSet;
@@ -187,7 +189,7 @@ export class PortshareService implements ControlHandler {
       registrations: () => [...this.#registrations.values()].map((r) => ({ uri: r.uri, hostNameComparisonMode: r.mode })),
       // Every worker registers with the new daemon too; their connections here stay until this
       // daemon exits, so it can still route to them meanwhile.
-      tellWorkers: (except) => this.#control.notify('moving', (p) => p !== except && p.registrations.size > 0),
+      tellWorkers: (except) => this.#control.notify({ notice: 'moving' }, (p) => p !== except && p.registrations.size > 0),
       onEvent: (event) => options.onTakeover?.(event),
     });
   }
@@ -248,7 +250,7 @@ export class PortshareService implements ControlHandler {
         owner: { destroy: () => {} },
         target: targets[i]!,
       };
-      if (!this.#routes.add(parsed, route.hostNameComparisonMode, reg)) {
+      if (!this.#routes.add(parsed, route.hostNameComparisonMode, new RouteSlot(reg, 'fail'))) {
         this.#listeners.release(endpoints);
         throw new ServiceError(ServiceErrorCodes.BadConfig, `Invalid configuration in ${this.#configFile}: 'routes[${i}].uri' (${route.uri}) is routed twice.`);
       }
@@ -472,9 +474,12 @@ export class PortshareService implements ControlHandler {
     if (this.#registrations.size >= this.config.maxRegistrations || peer.registrations.size >= this.config.maxRegistrationsPerConnection) {
       throw new ControlError(ControlErrorCodes.QuotaExceeded, registrationMessages[ControlErrorCodes.QuotaExceeded]());
     }
-    if (this.#routes.has(parsed, req.hostNameComparisonMode)) {
-      throw new ControlError(ControlErrorCodes.ConflictingRegistration, registrationMessages[ControlErrorCodes.ConflictingRegistration]());
+    const onConflict: OnConflict = req.onConflict ?? 'fail';
+    if (onConflict !== 'fail' && onConflict !== 'balance' && onConflict !== 'replace') {
+      throw new ControlError(ControlErrorCodes.InvalidArgument, "onConflict must be 'fail', 'balance' or 'replace'.");
     }
+    const taken = this.#routes.get(parsed, req.hostNameComparisonMode);
+    if (taken !== undefined) this.#checkConflict(peer, taken, onConflict, parsed, req.hostNameComparisonMode);
     const transport: HandoffTransport = req.transport === 'fd' && this.handoff === 'fd' ? 'fd' : 'proxy';
     if (req.transport === 'fd' && transport !== 'fd') {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'This portshare service hands connections off by proxy; register with transport "proxy".');
@@ -509,19 +514,69 @@ export class PortshareService implements ControlHandler {
       closed: false,
       owner: peer,
     };
-    if (!this.#routes.add(parsed, req.hostNameComparisonMode, reg) || peer.socket.destroyed) {
+    const undo = (): void => {
       this.#listeners.release(endpoints);
       if (sender) this.#releaseSender(peer, req.path);
-      if (peer.socket.destroyed) throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
-      throw new ControlError(ControlErrorCodes.ConflictingRegistration, registrationMessages[ControlErrorCodes.ConflictingRegistration]());
+    };
+    if (peer.socket.destroyed) {
+      undo();
+      throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
+    }
+    const slot = this.#routes.get(parsed, req.hostNameComparisonMode);
+    let superseded: Registration[] = [];
+    if (slot === undefined) {
+      this.#routes.add(parsed, req.hostNameComparisonMode, new RouteSlot(reg, onConflict));
+    } else {
+      try {
+        this.#checkConflict(peer, slot, onConflict, parsed, req.hostNameComparisonMode);
+      } catch (err) {
+        undo();
+        throw err;
+      }
+      if (onConflict === 'balance') slot.members.push(reg);
+      else {
+        // 'replace': the new registration takes the node before the old ones leave it, so no
+        // connection finds it empty in between.
+        superseded = [...slot.members];
+        this.#routes.remove(parsed, req.hostNameComparisonMode, slot);
+        this.#routes.add(parsed, req.hostNameComparisonMode, new RouteSlot(reg, onConflict));
+      }
     }
     this.#registrations.set(reg.id, reg);
     peer.registrations.add(reg.id);
     this.#holds.release(node);
     this.counters.registrationsActive++;
     this.counters.urisRegistered++;
-    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, workerPid: peer.creds?.pid }, 'registered');
+    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, onConflict, workerPid: peer.creds?.pid }, 'registered');
+    for (const old of superseded) this.#supersede(old, reg);
     return { registrationId: reg.id };
+  }
+
+  /**
+   * May `peer` join (onConflict 'balance') or replace ('replace') the registrations at this node?
+   * Only registrations that asked for balancing take company; a static route is never shared; and
+   * only the account that owns them (or one a URI reservation lists for that URI) may join or
+   * replace them: no account takes another's traffic by asking.
+   */
+  #checkConflict(peer: ControlPeer, slot: RouteSlot, want: OnConflict, parsed: ParsedVia, mode: HostNameComparisonMode): void {
+    const conflicting = (why: string): ControlError =>
+      new ControlError(ControlErrorCodes.ConflictingRegistration, `${registrationMessages[ControlErrorCodes.ConflictingRegistration]()} ${why}`.trim());
+    if (want === 'fail') throw conflicting('');
+    if (slot.members.some((m) => m.target !== undefined)) throw conflicting('The URI is a static route (routes in the configuration).');
+    if (want === 'balance' && slot.policy !== 'balance') throw conflicting("Its registration did not ask to share it (onConflict 'balance').");
+    const creds = peer.creds;
+    const owned = creds === undefined || slot.members.every((m) => m.creds?.uid === creds.uid);
+    if (!owned && !(creds !== undefined && this.#reservations.grants(parsed, mode, creds))) {
+      throw conflicting('It is registered by another account, and no URI reservation lists yours for it.');
+    }
+  }
+
+  /** A registration replaced by a newer one ('replace'): it gets no new connections, and is told so. */
+  #supersede(old: Registration, by: Registration): void {
+    this.#unregister(old);
+    const peer = old.owner as ControlPeer;
+    this.#control.notify({ notice: 'superseded', registrationId: old.id }, (p) => p === peer);
+    this.log.info({ registration: old.id, by: by.id, uri: old.uri }, 'superseded');
   }
 
   /**
@@ -551,7 +606,11 @@ export class PortshareService implements ControlHandler {
     reg.closed = true;
     // Held for its account a while, so a restarting worker gets its URI back (registrationHoldMs).
     if (reg.creds !== undefined) this.#holds.hold(routeNodeKey(reg.parsed, reg.mode), reg.creds.uid);
-    this.#routes.remove(reg.parsed, reg.mode, reg);
+    const slot = this.#routes.get(reg.parsed, reg.mode);
+    if (slot !== undefined && slot.members.includes(reg)) {
+      slot.remove(reg);
+      if (slot.members.length === 0) this.#routes.remove(reg.parsed, reg.mode, slot);
+    }
     this.#registrations.delete(reg.id);
     (reg.owner as ControlPeer).registrations?.delete(reg.id);
     this.#listeners.release(reg.endpoints);
@@ -606,6 +665,6 @@ export class PortshareService implements ControlHandler {
       return { routesHere: false };
     }
     const hit = this.#routes.lookup(parsed, localAddress, localPort);
-    return { routesHere: hit !== undefined && peer.registrations.has(hit.value.id) };
+    return { routesHere: hit !== undefined && hit.value.members.some((m) => peer.registrations.has(m.id)) };
   }
 }

@@ -315,4 +315,53 @@ describe.runIf(isRoot)('URI reservations and the hold after a registration ends 
     expect((await status(paths)).registrations.map((r) => r.uri)).toEqual([uri]);
     expect(await servedBy(port, uri)).toBe('R:');
   });
+
+  it("another account can neither join ('balance') nor replace ('replace') a registration it does not own, unless a reservation lists it for the URI", async () => {
+    const port = await freePort();
+    const uri = `net.tcp://localhost:${port}/shared/app`;
+    /** Registers `uri` with onConflict as `account`; prints OK or the error code, then holds the connection. */
+    const attempt = async (paths: InstancePaths, onConflict: string): Promise<NodeProcess> => {
+      const script = `
+        import { ControlClient } from '@portshare/control';
+        const c = await ControlClient.connect(process.argv[1]);
+        try {
+          await c.request({ op: 'register', uri: process.argv[2], hostNameComparisonMode: 'StrongWildcard', transport: 'proxy', path: '/nonexistent.sock', onConflict: process.argv[3] });
+          process.stdout.write('OK\\n');
+        } catch (e) { process.stdout.write(e.code + ' ' + e.message + '\\n'); }
+        c.on('notice', (n) => process.stdout.write('NOTICE ' + n.notice + '\\n'));
+        setInterval(() => {}, 1000);`;
+      const p = spawnNode(['--input-type=module', '-e', script, paths.controlSocket, uri, onConflict], {}, as(allowed));
+      procs.push(p);
+      await p.waitFor(/^(OK|CONTROL_ERR_\S+).*\n/m);
+      return p;
+    };
+
+    // Root's registration asked to share: still not with another account.
+    const plain = await daemonWith({ allowAccounts: { users: [allowed.name], groups: [] } });
+    const rootClient = await ControlClient.connect(plain.paths.controlSocket);
+    cleanups.push(() => rootClient.destroy());
+    await rootClient.request({ op: 'register', uri, hostNameComparisonMode: 'StrongWildcard', transport: 'proxy', path: join(plain.paths.runDir, 'workers', 'root.sock'), onConflict: 'balance' });
+    for (const onConflict of ['balance', 'replace']) {
+      const p = await attempt(plain.paths, onConflict);
+      expect(p.out()).toMatch(new RegExp(`^${ControlErrorCodes.ConflictingRegistration} .*registered by another account, and no URI reservation lists yours`));
+    }
+    expect((await status(plain.paths)).registrations.map((r) => r.uid)).toEqual([0]);
+    await daemon?.kill9();
+    daemon = undefined;
+
+    // With a reservation that lists the account for the URI, it may replace: root's registration
+    // is superseded and the account's takes the connections.
+    const reserved = await daemonWith({
+      allowAccounts: { users: [allowed.name], groups: [] },
+      reservations: [{ uri: `net.tcp://+:${port}/shared/`, users: [allowed.name] }],
+    });
+    const first = await attempt(reserved.paths, 'replace');
+    expect(first.out()).toBe('OK\n');
+    const second = await attempt(reserved.paths, 'replace');
+    expect(second.out()).toBe('OK\n');
+    await first.waitFor(/NOTICE superseded\n/);
+    const st = await status(reserved.paths);
+    expect(st.registrations).toHaveLength(1);
+    expect(st.registrations[0]!.uid).toBe(allowed.uid);
+  });
 });

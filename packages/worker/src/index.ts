@@ -7,5 +7,5 @@ export {
 export { NetTcpServer, type NetTcpServerOptions, type NetTcpServerEvents } from './server.js';
 export { BaseUri } from './base-uri.js';
 export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
-export { HostNameComparisonMode } from '@portshare/control';
+export { HostNameComparisonMode, type OnConflict } from '@portshare/control';
 export * from './session/index.js';

@@ -16,6 +16,7 @@ import {
   type HandoffHeader,
   type InstancePaths,
   type InstanceScope,
+  type OnConflict,
   SYSTEM_FOLDERS,
 } from '@portshare/control';
 import { isSupported } from '@portshare/handoff';
@@ -46,6 +47,14 @@ export interface NetTcpListenerOptions {
   startTimeoutMs?: number;
   /** Force proxy hand-off even where passing sockets works. */
   forceProxy?: boolean;
+  /**
+   * When another listener has registered the URI already: 'fail' (the default: WCF's
+   * AddressAlreadyInUse text), 'balance' (share its connections with the other listeners that
+   * asked for 'balance': the fewest waiting first, round robin among equals) or 'replace' (take
+   * every new connection; the other listener gets 'superseded'). Only listeners of the same
+   * account, or of one a URI reservation lists for the URI, may join or replace.
+   */
+  onConflict?: OnConflict;
   /** listen() backlog when not sharing. Default 12 × cores (WCF's ListenBacklog). */
   listenBacklog?: number;
 }
@@ -70,6 +79,12 @@ export interface NetTcpListenerEvents {
   unregistered: [];
   /** A problem that does not stop the listener (a bad hand-off, a failed re-registration attempt). */
   warning: [error: Error];
+  /**
+   * A listener with onConflict 'replace' took this one's URI: no new connections come here (the
+   * ones handed off go on) and this listener does not register again. Finish the sessions, then
+   * close (a zero-downtime deploy: start the new version with 'replace', let the old one drain).
+   */
+  superseded: [];
 }
 
 /**
@@ -89,6 +104,8 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
   #registrationId: number | undefined;
   /** The daemon registered with (its pid from hello). */
   #daemonPid: number | undefined;
+  /** Replaced by a newer registration ('replace'): never registers again. */
+  #superseded = false;
   /** The registration with a daemon handing over, kept until it closes (see #move). */
   #previous: { control: ControlClient; registrationId: number; daemonPid: number } | undefined;
   #closed = false;
@@ -221,7 +238,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
    * daemon exits, the usual re-registration follows.
    */
   #move(old: ControlClient): void {
-    if (this.#control !== old || this.#previous !== undefined || this.#closed) return;
+    if (this.#control !== old || this.#previous !== undefined || this.#closed || this.#superseded) return;
     if (this.#registrationId === undefined || this.#daemonPid === undefined) return;
     const previous = { control: old, registrationId: this.#registrationId, daemonPid: this.#daemonPid };
     this.#previous = previous;
@@ -264,6 +281,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
         hostNameComparisonMode: this.base.mode,
         transport: this.#receiver.transport,
         path: this.#receiver.path,
+        ...(this.#options.onConflict !== undefined ? { onConflict: this.#options.onConflict } : {}),
       });
       if (this.#closed) {
         control.destroy();
@@ -274,7 +292,8 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
       this.#registrationId = reply.registrationId;
       control.once('close', () => this.#onControlClosed(control));
       control.on('notice', (notice) => {
-        if (notice === 'moving') this.#move(control);
+        if (notice.notice === 'moving') this.#move(control);
+        else if (notice.notice === 'superseded' && notice.registrationId === this.#registrationId && this.#control === control) this.#onSuperseded(control);
       });
       this.emit('registered', reply.registrationId);
     } catch (err) {
@@ -329,11 +348,24 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     };
   }
 
+  #onSuperseded(control: ControlClient): void {
+    this.#superseded = true;
+    this.#registrationId = undefined;
+    this.#control = undefined;
+    control.destroy();
+    this.emit('superseded');
+  }
+
+  /** Whether a newer listener replaced this one (see the 'superseded' event). */
+  get superseded(): boolean {
+    return this.#superseded;
+  }
+
   #onControlClosed(control: ControlClient): void {
     if (this.#control !== control) return;
     this.#control = undefined;
     this.#registrationId = undefined;
-    if (this.#closed) return;
+    if (this.#closed || this.#superseded) return;
     const previous = this.#previous;
     if (previous !== undefined && previous.control !== control && !previous.control.closed) {
       // The daemon taking over went away before the one handing over let go: that one still

@@ -12,6 +12,8 @@ export interface NetTcpServerEvents {
   connectionError: [error: SessionError, socket: Socket];
   registered: [registrationId: number];
   unregistered: [];
+  /** A server with onConflict 'replace' took this one's URI (see NetTcpListener 'superseded'). */
+  superseded: [];
   warning: [error: Error];
 }
 
@@ -48,6 +50,7 @@ export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
     this.sessions.on('connectionError', (err, socket) => this.emit('connectionError', err, socket));
     listener.on('registered', (id) => this.emit('registered', id));
     listener.on('unregistered', () => this.emit('unregistered'));
+    listener.on('superseded', () => this.emit('superseded'));
     listener.on('warning', (err) => this.emit('warning', err));
   }
 
