@@ -18,10 +18,15 @@ export function registrationsTable(registrations: readonly RegistrationStatus[])
   return renderTable(columns, registrations);
 }
 
+const backendText = (b: StaticRouteStatus['backends'][number]): string => {
+  const host = b.to.slice(0, b.to.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return `${b.to}${host === b.address ? '' : ` (${b.address})`}${b.healthy ? '' : ` down: ${b.lastError ?? '?'}`}`;
+};
+
 const routeColumns: Column<StaticRouteStatus>[] = [
   { header: 'static route', value: (r) => r.uri },
   { header: 'host mode', value: (r) => r.hostNameComparisonMode },
-  { header: 'to', value: (r) => (r.address === r.to.slice(0, r.to.lastIndexOf(':')).replace(/^\[|\]$/g, '') ? r.to : `${r.to} (${r.address})`) },
+  { header: 'to', value: (r) => r.backends.map(backendText).join(', ') },
   { header: 'dispatched', value: (r) => r.dispatched, right: true },
 ];
 

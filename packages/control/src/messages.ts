@@ -137,10 +137,10 @@ export interface RegistrationStatus {
 export interface StaticRouteStatus {
   uri: string;
   hostNameComparisonMode: HostNameComparisonMode;
-  /** The server, as configured (host:port). */
-  to: string;
-  /** The address it resolved to at start. */
-  address: string;
+  /** Its servers, as configured (host:port), the addresses they resolved to at start, and their health. */
+  backends: { to: string; address: string; healthy: boolean; lastError?: string; failures: number }[];
+  /** Whether at least one server answers (the last connection to each succeeded). */
+  healthy: boolean;
   /** The via sent to the server instead of the client's, when the route rewrites it. */
   rewriteVia?: string;
   dispatched: number;

@@ -18,6 +18,8 @@
 #define G_CLOSED 4
 #define G_EMFILE 5
 #define G_PROXY_END 6
+#define G_PROXY_CONNECTED 7
+#define G_PROXY_UNREACHABLE 8
 
 #define MAX_RESERVE 64
 /* Pipes kept for splice(2) between uses: a relay holds one per direction only

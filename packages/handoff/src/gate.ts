@@ -30,6 +30,14 @@ export interface FrontGateHandlers {
   descriptorsExhausted(count: number): void;
   /** A relay started with {@link FrontGate.proxy} ended: both sides closed (errno null) or one failed. */
   proxyEnded(clientFd: number, errno: string | null): void;
+  /** {@link FrontGate.proxyTcp} reached its server; the relay runs (optional). */
+  proxyConnected?(clientFd: number): void;
+  /**
+   * {@link FrontGate.proxyTcp} could not reach its server (ECONNREFUSED, EHOSTUNREACH, ETIMEDOUT
+   * after the timeout): nothing was relayed and `clientFd` is the caller's again, to answer
+   * (a fault) or close. Without this handler the gate closes it.
+   */
+  proxyUnreachable?(clientFd: number, errno: string): void;
   /** A handler threw: it never reaches the addon. */
   failed(err: unknown): void;
 }
@@ -73,6 +81,11 @@ export class FrontGate {
             return handlers.descriptorsExhausted(a);
           case GateEvent.PROXY_END:
             return handlers.proxyEnded(a, b as string | null);
+          case GateEvent.PROXY_CONNECTED:
+            return handlers.proxyConnected?.(a);
+          case GateEvent.PROXY_UNREACHABLE:
+            if (handlers.proxyUnreachable === undefined) return this.close(a);
+            return handlers.proxyUnreachable(a, b as string);
         }
       } catch (err) {
         try {
@@ -209,15 +222,17 @@ export class FrontGate {
   /**
    * A static route: connects to a TCP server at an IPv4 or IPv6 literal without blocking, writes
    * `preface` (the client's bytes read so far) once connected, then moves bytes both ways in the
-   * kernel as {@link proxy} does. A connection that fails later (ECONNREFUSED, ETIMEDOUT) ends the
-   * relay, reported by `proxyEnded` with that errno. From a successful call on, the gate owns `fd`.
+   * kernel as {@link proxy} does; `proxyConnected` then `proxyEnded` report it. When the server
+   * cannot be reached (refused, unreachable, or not within `timeoutMs`; 0: the kernel's own
+   * timeout) `proxyUnreachable` hands `fd` back with the errno, nothing relayed. Until then, and
+   * from a successful call on, the gate owns `fd`.
    * @throws HandoffError `HANDOFF_ERR_CONNECT` with the errno (EINVAL for an address that is not
    *   an IP literal, ENETUNREACH, EMFILE); `fd` is then still the caller's.
    */
-  proxyTcp(fd: number, address: string, port: number, preface: Buffer): void {
+  proxyTcp(fd: number, address: string, port: number, preface: Buffer, timeoutMs = 0): void {
     this.#assertOpen();
     try {
-      this.#native.gateProxyTcp(this.#gate, fd, address, port, preface);
+      this.#native.gateProxyTcp(this.#gate, fd, address, port, preface, timeoutMs);
     } catch (err) {
       throw fromNative(handoffErrorCodes.CONNECT, `Could not connect to ${address.includes(':') ? `[${address}]` : address}:${port}`, err);
     }

@@ -68,7 +68,7 @@ export interface NativeBinding {
   gateShutdown(gate: NativeGate): void;
   gateRef(gate: NativeGate, ref: boolean): void;
   gateProxy(gate: NativeGate, clientFd: number, path: string, preface: Buffer, pid: number, uid: number): void;
-  gateProxyTcp(gate: NativeGate, clientFd: number, address: string, port: number, preface: Buffer): void;
+  gateProxyTcp(gate: NativeGate, clientFd: number, address: string, port: number, preface: Buffer, timeoutMs: number): void;
   localAddress(fd: number): [address: string, port: number];
   peerAddress(fd: number): [address: string, port: number];
   fdLimit(): [soft: number, hard: number];
@@ -88,11 +88,14 @@ export const GateEvent = {
   CLOSED: 4,
   EMFILE: 5,
   PROXY_END: 6,
+  PROXY_CONNECTED: 7,
+  PROXY_UNREACHABLE: 8,
 } as const;
 
 /**
  * `(ACCEPT, listenerFd, Int32Array)`, `(BLOCKED, listenerFd)`, `(DATA, fd, Buffer)`, `(END, fd, errno | null)`,
- * `(CLOSED, fd)`, `(EMFILE, count)`, `(PROXY_END, clientFd, errno | null)`.
+ * `(CLOSED, fd)`, `(EMFILE, count)`, `(PROXY_END, clientFd, errno | null)`, `(PROXY_CONNECTED, clientFd, null)`,
+ * `(PROXY_UNREACHABLE, clientFd, errno)`.
  */
 export type GateCallback = (kind: number, a: number, b?: unknown) => void;
 

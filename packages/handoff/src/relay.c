@@ -50,6 +50,8 @@ typedef struct half {
 
 struct relay {
   uv_poll_t client_poll, upstream_poll;
+  uv_timer_t connect_timer; /* a TCP upstream's connect timeout, when has_timer */
+  int has_timer;
   int client_events, upstream_events;
   half_t up;   /* client -> worker */
   half_t down; /* worker -> client */
@@ -184,9 +186,36 @@ static void relay_finish(relay_t* r, int err, int quiet) {
   half_close_pipe(&r->down);
   uv_close((uv_handle_t*)&r->client_poll, on_relay_handle_closed);
   uv_close((uv_handle_t*)&r->upstream_poll, on_relay_handle_closed);
+  if (r->has_timer) uv_close((uv_handle_t*)&r->connect_timer, on_relay_handle_closed);
   close(r->up.src);
   close(r->up.dst);
   if (!quiet) gate_emit_end(g, G_PROXY_END, client, err);
+}
+
+/* A TCP upstream could not be reached (refused, unreachable, or the connect
+ * timeout): nothing was relayed, so the client's descriptor goes back to the
+ * caller (PROXY_UNREACHABLE), which may still answer it (a fault). */
+static void relay_unreachable(relay_t* r, int err) {
+  gate_t* g = r->gate;
+  int client = r->up.src;
+  if (r->closing) return;
+  r->closing = 1;
+  if (r->prev != NULL) r->prev->next = r->next;
+  else g->relays = r->next;
+  if (r->next != NULL) r->next->prev = r->prev;
+  half_close_pipe(&r->up);
+  half_close_pipe(&r->down);
+  uv_close((uv_handle_t*)&r->client_poll, on_relay_handle_closed);
+  uv_close((uv_handle_t*)&r->upstream_poll, on_relay_handle_closed);
+  if (r->has_timer) uv_close((uv_handle_t*)&r->connect_timer, on_relay_handle_closed);
+  close(r->up.dst);
+  gate_emit_end(g, G_PROXY_UNREACHABLE, client, err);
+}
+
+static void on_connect_timeout(uv_timer_t* timer) {
+  relay_t* r = timer->data;
+  if (r->closing || r->gate->closed || !r->connecting) return;
+  relay_unreachable(r, UV_ETIMEDOUT);
 }
 
 void relay_close_all(gate_t* g) {
@@ -242,7 +271,8 @@ static void on_relay_event(uv_poll_t* handle, int status, int events) {
     int fd = handle == &r->client_poll ? r->up.src : r->up.dst, soerr = 0;
     socklen_t len = sizeof soerr;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) status = -soerr;
-    relay_finish(r, status, 0);
+    if (r->connecting && handle == &r->upstream_poll) relay_unreachable(r, status);
+    else relay_finish(r, status, 0);
     return;
   }
   if (r->connecting && handle == &r->upstream_poll) {
@@ -250,10 +280,13 @@ static void on_relay_event(uv_poll_t* handle, int status, int events) {
     socklen_t len = sizeof soerr;
     if (getsockopt(r->up.dst, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
     if (soerr != 0) {
-      relay_finish(r, -soerr, 0);
+      relay_unreachable(r, -soerr);
       return;
     }
     r->connecting = 0;
+    if (r->has_timer) uv_timer_stop(&r->connect_timer);
+    gate_emit_end(r->gate, G_PROXY_CONNECTED, r->up.src, 0);
+    if (r->closing) return; /* a handler may have shut the gate */
   }
   relay_run(r);
 }
@@ -265,7 +298,7 @@ static void on_relay_event(uv_poll_t* handle, int status, int events) {
  * this throws: ENOMEM or uv_poll_init closes `upstream` and leaves `client`
  * to the caller). */
 static int relay_start(napi_env env, gate_t* g, uv_loop_t* loop, int client, int upstream, const void* preface, size_t length,
-                       int connecting) {
+                       int connecting, int timeout_ms) {
   relay_t* r = calloc(1, sizeof *r);
   if (r != NULL && length > 0 && (r->up.buf = malloc(length)) == NULL) {
     free(r);
@@ -290,6 +323,14 @@ static int relay_start(napi_env env, gate_t* g, uv_loop_t* loop, int client, int
   r->connecting = connecting;
   g->refs += 2;
   g->handles += 2;
+  if (connecting && timeout_ms > 0 && uv_timer_init(loop, &r->connect_timer) == 0) {
+    r->connect_timer.data = r;
+    r->has_timer = 1;
+    r->open_handles++;
+    g->refs++;
+    g->handles++;
+    uv_timer_start(&r->connect_timer, on_connect_timeout, (uint64_t)timeout_ms, 0);
+  }
   r->up.src = r->down.dst = client;
   r->up.dst = r->down.src = upstream;
   r->up.pipe[0] = r->up.pipe[1] = r->down.pipe[0] = r->down.pipe[1] = -1;
@@ -359,38 +400,41 @@ static napi_value gate_proxy(napi_env env, napi_callback_info info) {
     gate_throw_errno(env, EPERM, "SO_PEERCRED");
     return NULL;
   }
-  relay_start(env, g, loop, client, upstream, preface, length, 0);
+  relay_start(env, g, loop, client, upstream, preface, length, 0, 0);
   return NULL;
 }
 
-/* gateProxyTcp(gate, clientFd, address, port, preface): connect to a TCP
- * server at an IPv4 or IPv6 literal without blocking, write `preface` (the
- * client's bytes read so far) once connected, then relay; PROXY_END(clientFd,
- * errno | null) as for gateProxy, ECONNREFUSED and the like included. Throws
- * (the client's descriptor still the caller's) when the address is not a
- * literal (EINVAL) or socket()/connect() fail at once. */
+/* gateProxyTcp(gate, clientFd, address, port, preface, timeoutMs): connect to
+ * a TCP server at an IPv4 or IPv6 literal without blocking, write `preface`
+ * (the client's bytes read so far) once connected, then relay. Reports
+ * PROXY_CONNECTED(clientFd) once connected and PROXY_END(clientFd, errno |
+ * null) at the end as for gateProxy; or, when the server cannot be reached
+ * (refused, unreachable, nothing within timeoutMs: ETIMEDOUT),
+ * PROXY_UNREACHABLE(clientFd, errno) with the client's descriptor the
+ * caller's again. Throws (the descriptor still the caller's) when the address
+ * is not a literal (EINVAL) or socket() fails. */
 static napi_value gate_proxy_tcp(napi_env env, napi_callback_info info) {
-  size_t argc = 5, alen, length;
-  napi_value argv[5];
-  int32_t client, port;
+  size_t argc = 6, alen, length;
+  napi_value argv[6];
+  int32_t client, port, timeout_ms;
   char address[64];
   struct sockaddr_storage ss;
   socklen_t sslen;
   void* preface;
   uv_loop_t* loop;
   gate_t* g;
-  int upstream, err, one = 1, connecting = 0;
+  int upstream, err, one = 1;
 
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "expected (gate, clientFd, address, port, preface)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "expected (gate, clientFd, address, port, preface, timeoutMs)");
     return NULL;
   }
   if ((g = gate_get(env, argv[0])) == NULL) return NULL;
   if (napi_get_value_int32(env, argv[1], &client) != napi_ok ||
       napi_get_value_string_utf8(env, argv[2], address, sizeof address, &alen) != napi_ok ||
       napi_get_value_int32(env, argv[3], &port) != napi_ok || napi_get_buffer_info(env, argv[4], &preface, &length) != napi_ok ||
-      napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, clientFd, address, port, preface)");
+      napi_get_value_int32(env, argv[5], &timeout_ms) != napi_ok || napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (gate, clientFd, address, port, preface, timeoutMs)");
     return NULL;
   }
   memset(&ss, 0, sizeof ss);
@@ -419,16 +463,16 @@ static napi_value gate_proxy_tcp(napi_env env, napi_callback_info info) {
   setsockopt(upstream, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   while (connect(upstream, (struct sockaddr*)&ss, sslen) != 0) {
     if (errno == EINTR) continue;
-    if (errno == EINPROGRESS) {
-      connecting = 1;
-      break;
-    }
+    if (errno == EINPROGRESS) break;
     err = errno;
     close(upstream);
     gate_throw_errno(env, err, "connect");
     return NULL;
   }
-  relay_start(env, g, loop, client, upstream, preface, length, connecting);
+  /* Connected at once or not, the relay learns it from writability, so that
+   * PROXY_CONNECTED is always reported from the event loop, never from within
+   * this call. */
+  relay_start(env, g, loop, client, upstream, preface, length, 1, timeout_ms);
   return NULL;
 }
 

@@ -33,6 +33,8 @@ function recorder(overrides: Partial<FrontGateHandlers> = {}): Recorder {
     closed: (fd) => push(['closed', fd]),
     descriptorsExhausted: (n) => push(['emfile', n]),
     proxyEnded: (fd, errno) => push(['proxyEnded', fd, errno]),
+    proxyConnected: (fd) => push(['proxyConnected', fd]),
+    proxyUnreachable: (fd, errno) => push(['proxyUnreachable', fd, errno]),
     failed: (err) => push(['failed', err]),
     ...overrides,
     next(kind, timeoutMs = 3000) {
@@ -407,6 +409,7 @@ describe('FrontGate relay to a TCP server (static routes)', () => {
     c.on('data', (d: Buffer) => answer.push(d));
     const ended = new Promise<void>((resolve) => c.on('end', resolve));
     gate.proxyTcp(fd, host, srv.port, Buffer.from('PREAMBLE|'));
+    expect(await r.next('proxyConnected')).toEqual(['proxyConnected', fd]);
     c.end('and the rest');
     await ended;
     c.end();
@@ -416,17 +419,54 @@ describe('FrontGate relay to a TCP server (static routes)', () => {
     srv.close();
   });
 
-  it('reports ECONNREFUSED when nothing listens, and the client is closed', async () => {
+  it('reports ECONNREFUSED when nothing listens, and hands the client back untouched', async () => {
     const free = await tcpServer(() => {});
     const refused = free.port;
     free.close();
     const r = recorder();
     const { gate, port } = open(r);
     const c = client(port, Buffer.from('x'));
+    const fd = await acceptedFd(r, gate);
+    gate.proxyTcp(fd, '127.0.0.1', refused, Buffer.from('PREAMBLE'), 1000);
+    expect(await r.next('proxyUnreachable')).toEqual(['proxyUnreachable', fd, 'ECONNREFUSED']);
+    expect(r.events.some((e) => e[0] === 'proxyEnded' || e[0] === 'proxyConnected')).toBe(false);
+    // Still the caller's: it can answer (a fault, in the daemon), then close.
+    writeSync(fd, 'answered');
+    expect(await new Promise<string>((resolve) => c.once('data', (d: Buffer) => resolve(d.toString())))).toBe('answered');
+    gate.close(fd);
+  });
+
+  it('gives up after the connect timeout (ETIMEDOUT) on a server whose accept queue is full', async () => {
+    // A listener that never accepts, with a backlog of 1: once its queue is full the kernel drops
+    // new SYNs, so a connect neither succeeds nor fails.
+    const slowRecorder = recorder();
+    const slow = FrontGate.open(slowRecorder, { reserveDescriptors: 1 });
+    gates.push(slow);
+    const { port: slowPort } = slow.listen('127.0.0.1', 0, 1, false);
+    for (let i = 0; i < 4; i++) client(slowPort);
+    await sleep(200);
+    const r = recorder();
+    const { gate, port } = open(r);
+    client(port, Buffer.from('x'));
+    const fd = await acceptedFd(r, gate);
+    const started = Date.now();
+    gate.proxyTcp(fd, '127.0.0.1', slowPort, Buffer.from('PREAMBLE'), 300);
+    expect(await r.next('proxyUnreachable')).toEqual(['proxyUnreachable', fd, 'ETIMEDOUT']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    gate.close(fd);
+  });
+
+  it('without a proxyUnreachable handler, the gate closes the client', async () => {
+    const free = await tcpServer(() => {});
+    const refused = free.port;
+    free.close();
+    const r = recorder();
+    delete (r as Partial<Recorder>).proxyUnreachable;
+    const { gate, port } = open(r);
+    const c = client(port, Buffer.from('x'));
     const closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
     const fd = await acceptedFd(r, gate);
     gate.proxyTcp(fd, '127.0.0.1', refused, Buffer.from('PREAMBLE'));
-    expect(await r.next('proxyEnded')).toEqual(['proxyEnded', fd, 'ECONNREFUSED']);
     await closed;
   });
 

@@ -110,7 +110,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('a stock Mono WCF service behind a s
     for (const [, t, values] of sessions) expect(values).toBe(`[${Array.from({ length: 5 }, (_, i) => Number(t) * 1000 + i).join(',')}]`);
     for (let i = 0; i < 20; i++) await nextReceived();
     const st = await daemonStatus(daemon!.paths);
-    expect(st.routes).toEqual([expect.objectContaining({ uri: publicUri, to: expect.stringMatching(/^127\.0\.0\.1:\d+$/) })]);
+    expect(st.routes).toEqual([expect.objectContaining({ uri: publicUri, healthy: true, backends: [expect.objectContaining({ to: expect.stringMatching(/^127\.0\.0\.1:\d+$/), healthy: true })] })]);
     expect(st.routes![0]!.dispatched - before).toBe(4);
     expect(st.registrations).toEqual([]);
   });

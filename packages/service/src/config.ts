@@ -95,6 +95,11 @@ export interface ServiceConfig {
    * another local account cannot snatch the address of a worker that is restarting.
    */
   /**
+   * A static route's connection to its server must be established within this long; past it (or
+   * refused) the client gets the ConnectionDispatchFailed fault and the server is marked down.
+   */
+  routeConnectTimeoutMs: number;
+  /**
    * A restart or reload that takes over from the running daemon waits this long, at most, for the
    * workers to register with it before it accepts clients (docs/operations.md). Also bounds the
    * passing of the listening sockets.
@@ -151,8 +156,11 @@ export interface UriReservation {
 export interface StaticRoute {
   /** The base URI routed, e.g. net.tcp://+:808/legacy/ */
   uri: string;
-  /** The server: host:port, the host an IP literal ([::1] for IPv6) or a name resolved at start. */
-  to: string;
+  /**
+   * The server: host:port, the host an IP literal ([::1] for IPv6) or a name resolved at start;
+   * or several, taken in turn (round robin), a server that fails skipped until it answers again.
+   */
+  to: string | string[];
   hostNameComparisonMode: 'StrongWildcard' | 'Exact' | 'WeakWildcard';
   /**
    * The via the server is sent instead of the client's ([MC-NMF] 2.2.3.3 Via Record rewritten):
@@ -187,6 +195,7 @@ export function defaultConfig(): ServiceConfig {
     controlIdleTimeoutMs: 30_000,
     registrationHoldMs: 5000,
     takeoverTimeoutMs: 5000,
+    routeConnectTimeoutMs: 5000,
     reservations: [],
     routes: [],
     faultDrainBytes: 65_536,
@@ -389,7 +398,17 @@ const hostPort: Check = described(
   { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):\\d{1,5}$', description: 'host:port of the net.tcp server.' },
 );
 
-const routeShape: Shape = { uri: netTcpUri, to: hostPort, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard'), rewriteVia: netTcpUri };
+const hostPorts: Check = described(
+  (v, key, source) => {
+    if (typeof v === 'string') return hostPort(v, key, source);
+    if (!Array.isArray(v) || v.length === 0) throw bad(key, 'must be host:port, or a non-empty list of them', source);
+    v.forEach((item, i) => hostPort(item, `${key}[${i}]`, source));
+    return v;
+  },
+  { anyOf: [hostPort.schema, { type: 'array', minItems: 1, items: hostPort.schema }] },
+);
+
+const routeShape: Shape = { uri: netTcpUri, to: hostPorts, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard'), rewriteVia: netTcpUri };
 
 const routeList: Check = described(
   (v, key, source) => {
@@ -446,6 +465,7 @@ const schema: Record<string, Check | Shape> = {
   controlIdleTimeoutMs: duration(1, 24 * 3600_000),
   registrationHoldMs: duration(0, 3600_000),
   takeoverTimeoutMs: duration(100, 600_000),
+  routeConnectTimeoutMs: duration(1, 600_000),
   reservations: reservationList,
   routes: routeList,
   faultDrainBytes: int(0, 1 << 24),

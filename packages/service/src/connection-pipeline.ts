@@ -9,6 +9,7 @@ import type { Endpoint } from './listeners.js';
 import type { Registration } from './registration.js';
 import type { RouteSlot } from './route-slot.js';
 import type { RoutingTable } from './routing-table.js';
+import { markBackend, type RouteBackend } from './static-routes.js';
 import { PreambleSniffer, preambleReadLimit, type SniffOptions, type SniffOutcome } from './sniffer.js';
 
 export interface PipelineState {
@@ -20,6 +21,8 @@ export interface PipelineState {
   maxPendingConnections: number;
   /** When full, a pending connection at least this old makes room for a newcomer that needs a slot. */
   pendingEvictionMinAgeMs: number;
+  /** A static route's server connection must be made within this long (routeConnectTimeoutMs). */
+  routeConnectTimeoutMs: number;
   /**
    * Client descriptors the data path may hold at once (pending, draining, being handed off,
    * proxied), so that a flood never takes the descriptors the control path, hand-off sockets and
@@ -100,6 +103,8 @@ export class ConnectionPipeline implements FrontGateHandlers {
   readonly #pending = new Map<number, Pending>();
   /** Connections accepted on probation (every slot was taken), in accept order. */
   readonly #probation = new Map<number, Pending>();
+  /** Static-route connections whose server connection is being made, and to which server. */
+  readonly #connecting = new Map<number, RouteBackend>();
   /** Routed connections waiting for a worker to take them, with their deadlines. */
   readonly #handingOff = new Map<number, { deadline: number; reg: Registration }>();
   /** Connections sending a fault and draining, with their deadlines (in order). */
@@ -137,8 +142,9 @@ export class ConnectionPipeline implements FrontGateHandlers {
           this.gate.proxy(fd, path, preface, peer);
           this.#held++;
         },
-        proxyTcp: (fd, address, port, preface) => {
-          this.gate.proxyTcp(fd, address, port, preface);
+        proxyTcp: (fd, backend, preface) => {
+          this.gate.proxyTcp(fd, backend.address, backend.port, preface, state.routeConnectTimeoutMs);
+          this.#connecting.set(fd, backend);
           this.#held++;
         },
       },
@@ -293,6 +299,32 @@ export class ConnectionPipeline implements FrontGateHandlers {
   proxyEnded(): void {
     this.#held -= 2;
     this.#admit();
+  }
+
+  /** A static route reached its server: the server is up. */
+  proxyConnected(fd: number): void {
+    const backend = this.#connecting.get(fd);
+    this.#connecting.delete(fd);
+    if (backend !== undefined) markBackend(backend, undefined);
+  }
+
+  /**
+   * A static route's server could not be reached (refused, unreachable, routeConnectTimeoutMs):
+   * it is marked down, and the client, whose descriptor is ours again, gets the
+   * ConnectionDispatchFailed fault: SMSvcHost's answer when it has a route for a connection but
+   * cannot pass it on, a CommunicationException a WCF client may retry (EndpointUnavailable would
+   * say the address serves nothing: EndpointNotFoundException).
+   */
+  proxyUnreachable(fd: number, errno: string): void {
+    const backend = this.#connecting.get(fd);
+    this.#connecting.delete(fd);
+    this.#held--; // the server's side, closed by the gate
+    if (backend !== undefined) {
+      markBackend(backend, errno);
+      logConnectionEvent(this.#s.log, 'warn', { to: backend.to, errno }, 'static route: the server cannot be reached; ConnectionDispatchFailed');
+    }
+    this.#s.counters.dispatchFailures++;
+    this.#fault(fd, FaultUri.ConnectionDispatchFailed);
   }
 
   failed(err: unknown): void {

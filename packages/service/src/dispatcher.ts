@@ -4,7 +4,7 @@ import { HandoffError, handoffErrorCodes } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { logConnectionEvent } from './logger.js';
 import type { Registration } from './registration.js';
-import { rewriteViaRecord } from './static-routes.js';
+import { markBackend, pickBackend, rewriteViaRecord, type RouteBackend, type RouteTarget } from './static-routes.js';
 
 /** What the dispatcher needs of the front gate for the client's descriptor. */
 export interface ClientConnections {
@@ -21,11 +21,12 @@ export interface ClientConnections {
    */
   proxy(fd: number, path: string, preface: Buffer, peer: { pid: number; uid: number } | undefined): void;
   /**
-   * A static route: relays the client to a net.tcp server, the bytes read so far first; the
-   * descriptor is the relay's from then on. Throws (fd still ours) when the connection cannot
-   * even be started.
+   * A static route: relays the client to one of its servers, the bytes read so far first; the
+   * descriptor is the relay's from then on, unless the server cannot be reached, which the
+   * connection path answers with a fault (and marks the server down). Throws (fd still ours)
+   * when the connection cannot even be started.
    */
-  proxyTcp(fd: number, address: string, port: number, preface: Buffer): void;
+  proxyTcp(fd: number, backend: RouteBackend, preface: Buffer): void;
 }
 
 export interface DispatchContext {
@@ -110,21 +111,18 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
 
 /**
  * A static route: the server answers the preamble itself, so it gets exactly the client's bytes,
- * from byte 0, and no hand-off header. A server that is down costs the client its connection (the
- * relay ends with ECONNREFUSED and closes it), never the route.
+ * from byte 0 (with the Via Record rewritten when the route says so), and no hand-off header. A
+ * server that cannot be reached costs the client its connection (the ConnectionDispatchFailed
+ * fault, from the connection path), never the route.
  */
-function relayToServer(
-  reg: Registration,
-  target: { address: string; port: number; rewriteVia?: string | undefined },
-  fd: number,
-  bytes: Buffer,
-  ctx: DispatchContext,
-): DispatchOutcome {
+function relayToServer(reg: Registration, target: RouteTarget, fd: number, bytes: Buffer, ctx: DispatchContext): DispatchOutcome {
+  const backend = pickBackend(target);
   try {
-    ctx.clients.proxyTcp(fd, target.address, target.port, target.rewriteVia === undefined ? bytes : rewriteViaRecord(bytes, target.rewriteVia));
+    ctx.clients.proxyTcp(fd, backend, target.rewriteVia === undefined ? bytes : rewriteViaRecord(bytes, target.rewriteVia));
   } catch (err) {
-    logConnectionEvent(ctx.log, 'warn', { err, uri: reg.uri, to: `${target.address}:${target.port}` }, 'static route: cannot connect to the server');
-    ctx.clients.close(fd);
+    markBackend(backend, (err as HandoffError).errno ?? 'EIO');
+    logConnectionEvent(ctx.log, 'warn', { err, uri: reg.uri, to: backend.to }, 'static route: cannot connect to the server');
+    ctx.clients.fault(fd, FaultUri.ConnectionDispatchFailed);
     return 'failed';
   }
   reg.dispatched++;

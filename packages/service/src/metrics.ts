@@ -21,6 +21,9 @@ export function startMetricsServer(service: PortshareService, host: string, port
       listeners: status.listeners.length,
       paused: service.paused ? 1 : 0,
       uptimeSeconds: status.uptimeSeconds,
+      // Static routes: servers the last connection could not reach, and routes with none answering.
+      routeBackendsDown: (status.routes ?? []).reduce((n, r) => n + r.backends.filter((b) => !b.healthy).length, 0),
+      routesDown: (status.routes ?? []).filter((r) => !r.healthy).length,
     });
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
   });

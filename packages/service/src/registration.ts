@@ -2,6 +2,7 @@ import type { HandoffTransport, HostNameComparisonMode } from '@portshare/contro
 import type { ParsedVia } from '@portshare/framing';
 import type { HandoffSender, PeerCredentials } from '@portshare/handoff';
 import type { Endpoint } from './listeners.js';
+import type { RouteTarget } from './static-routes.js';
 
 /** One registered base URI and the worker behind it (SMSvcHost's MessageQueue for a self-hosted worker). */
 export interface Registration {
@@ -39,5 +40,5 @@ export interface Registration {
    * Set for a static route (config `routes`): connections are relayed to this net.tcp server
    * instead of a worker, and a failure never removes the route.
    */
-  readonly target?: { address: string; port: number; to: string; rewriteVia?: string | undefined };
+  readonly target?: RouteTarget;
 }

@@ -128,6 +128,7 @@ export class PortshareService implements ControlHandler {
       routes: this.#routes,
       maxPendingConnections: this.config.maxPendingConnections,
       pendingEvictionMinAgeMs: this.config.pendingEvictionMinAgeMs,
+      routeConnectTimeoutMs: this.config.routeConnectTimeoutMs,
       log: this.log,
       isPaused: () => this.#paused,
       sniff: {
@@ -257,7 +258,7 @@ export class PortshareService implements ControlHandler {
       this.#staticRoutes.push(reg);
     }
     if (this.#staticRoutes.length > 0) {
-      this.log.info({ routes: this.#staticRoutes.map((r) => ({ uri: r.uri, to: r.target!.to, address: r.target!.address })) }, 'static routes');
+      this.log.info({ routes: this.#staticRoutes.map((r) => ({ uri: r.uri, to: r.target!.backends.map((b) => `${b.to} (${b.address})`) })) }, 'static routes');
     }
   }
 
@@ -369,8 +370,14 @@ export class PortshareService implements ControlHandler {
       routes: this.#staticRoutes.map((r) => ({
         uri: r.uri,
         hostNameComparisonMode: r.mode,
-        to: r.target!.to,
-        address: r.target!.address,
+        backends: r.target!.backends.map((b) => ({
+          to: b.to,
+          address: b.address,
+          healthy: b.healthy,
+          ...(b.lastError !== undefined ? { lastError: b.lastError } : {}),
+          failures: b.failures,
+        })),
+        healthy: r.target!.backends.some((b) => b.healthy),
         ...(r.target!.rewriteVia !== undefined ? { rewriteVia: r.target!.rewriteVia } : {}),
         dispatched: r.dispatched,
       })),

@@ -4,42 +4,93 @@ import { encodeSize, readSize } from '@portshare/framing';
 import type { StaticRoute } from './config.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 
-/** A static route's server, resolved. */
-export interface RouteTarget {
+/** One server of a static route, resolved, and how it has been answering. */
+export interface RouteBackend {
   address: string;
   port: number;
   /** As configured (host:port). */
   to: string;
+  /** Cleared when a connection to it fails, set again when one succeeds. */
+  healthy: boolean;
+  /** Why the last connection failed (an errno name), while unhealthy. */
+  lastError: string | undefined;
+  /** Connections to it that failed, since start. */
+  failures: number;
+  /** While unhealthy, no connection is tried before this time (Date.now()), unless all are down. */
+  retryAt: number;
+}
+
+/** A static route's servers, in order, and the via it sends them. */
+export interface RouteTarget {
+  backends: RouteBackend[];
   /** The via sent to the server instead of the client's, when the route says so. */
   rewriteVia?: string | undefined;
+  /** Round-robin position. */
+  next: number;
+}
+
+/** An unhealthy backend is tried again, by one connection, after this long. */
+export const BACKEND_RETRY_MS = 1000;
+
+/**
+ * The backend for the next connection: round robin over the healthy ones and those whose retry
+ * time has come (one connection then finds out whether it is back); when none is, round robin over
+ * all, so a route whose servers are all down recovers with the first connection that gets through.
+ */
+export function pickBackend(target: RouteTarget, now = Date.now()): RouteBackend {
+  const all = target.backends;
+  const eligible = all.filter((b) => b.healthy || now >= b.retryAt);
+  const pool = eligible.length > 0 ? eligible : all;
+  const chosen = pool[target.next % pool.length]!;
+  target.next = (target.next + 1) % 1_000_000;
+  if (!chosen.healthy) chosen.retryAt = now + BACKEND_RETRY_MS; // one probe at a time
+  return chosen;
+}
+
+export function markBackend(backend: RouteBackend, errno: string | undefined): void {
+  if (errno === undefined) {
+    backend.healthy = true;
+    backend.lastError = undefined;
+    return;
+  }
+  backend.healthy = false;
+  backend.lastError = errno;
+  backend.failures++;
+  backend.retryAt = Date.now() + BACKEND_RETRY_MS;
 }
 
 /**
- * Resolves each route's `to` (validated host:port: config.ts) to an address, once, at start: the
- * relay connects to IP literals only, without a lookup per connection. A name that does not resolve
- * is a configuration error naming the route's key.
+ * Resolves each route's servers (`to`, validated host:port: config.ts) to addresses, once, at
+ * start: the relay connects to IP literals only, without a lookup per connection. A name that does
+ * not resolve is a configuration error naming the route's key.
  */
 export async function resolveRouteTargets(routes: readonly StaticRoute[], source: string): Promise<RouteTarget[]> {
   return Promise.all(
-    routes.map(async (route, i) => {
-      const colon = route.to.lastIndexOf(':');
-      const port = Number(route.to.slice(colon + 1));
-      let host = route.to.slice(0, colon);
-      if (host.startsWith('[')) host = host.slice(1, -1);
-      const rewriteVia = route.rewriteVia;
-      if (isIP(host) !== 0) return { address: host, port, to: route.to, rewriteVia };
-      try {
-        return { address: (await lookup(host)).address, port, to: route.to, rewriteVia };
-      } catch (err) {
-        throw new ServiceError(
-          ServiceErrorCodes.BadConfig,
-          `Invalid configuration in ${source}: 'routes[${i}].to' names a host '${host}' that does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
-            'Use an IP address, or a name this machine resolves.',
-          { cause: err },
-        );
-      }
-    }),
+    routes.map(async (route, i) => ({
+      backends: await Promise.all((typeof route.to === 'string' ? [route.to] : route.to).map((to, j) => resolveBackend(to, typeof route.to === 'string' ? `routes[${i}].to` : `routes[${i}].to[${j}]`, source))),
+      rewriteVia: route.rewriteVia,
+      next: 0,
+    })),
   );
+}
+
+async function resolveBackend(to: string, key: string, source: string): Promise<RouteBackend> {
+  const colon = to.lastIndexOf(':');
+  const port = Number(to.slice(colon + 1));
+  let host = to.slice(0, colon);
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  const backend = (address: string): RouteBackend => ({ address, port, to, healthy: true, lastError: undefined, failures: 0, retryAt: 0 });
+  if (isIP(host) !== 0) return backend(host);
+  try {
+    return backend((await lookup(host)).address);
+  } catch (err) {
+    throw new ServiceError(
+      ServiceErrorCodes.BadConfig,
+      `Invalid configuration in ${source}: '${key}' names a host '${host}' that does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
+        'Use an IP address, or a name this machine resolves.',
+      { cause: err },
+    );
+  }
 }
 
 /** [MC-NMF] 2.2.3.3: the Via Record's type. Version (3 bytes) and Mode (2) come before it, 2.2.3. */

@@ -188,6 +188,7 @@ describe('configuration', () => {
       expect(c.log.maxLineFieldBytes).toBe(256);
       expect(c.log.perConnectionLinesPerSecond).toBe(20);
       expect(c.takeoverTimeoutMs).toBe(5000);
+      expect(c.routeConnectTimeoutMs).toBe(5000);
     });
 
     it.each([
@@ -200,6 +201,8 @@ describe('configuration', () => {
       ['controlIdleTimeoutMs', 86_400_000, 86_400_001],
       ['takeoverTimeoutMs', 100, 99],
       ['takeoverTimeoutMs', 600_000, 600_001],
+      ['routeConnectTimeoutMs', 1, 0],
+      ['routeConnectTimeoutMs', 600_000, 600_001],
     ])('%s: %d is accepted, %d is refused naming the key', (key, ok, over) => {
       expect((validateConfig({ [key]: ok }) as unknown as Record<string, number>)[key]).toBe(ok);
       refuses(() => validateConfig({ [key]: over }), key, /from/);

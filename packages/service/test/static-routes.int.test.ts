@@ -3,10 +3,11 @@
 // connections whose via matches, with every byte the client sent from byte 0, and answers them
 // itself; routes share the routing table with registrations, and a server that is down costs only
 // the client its connection.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlErrorCodes } from '@portshare/control';
-import { encodePreamble } from '@portshare/framing';
+import { encodeFault, encodePreamble, FaultUri } from '@portshare/framing';
+import { FrontGate } from '@portshare/handoff';
 import { exchange, freePort, makeHome, sleep, startDaemon, startEchoWorker, status, type DaemonProcess, type WorkerProcess } from './helpers.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -61,7 +62,13 @@ describe('static routes', () => {
     expect(backend.received().equals(sent)).toBe(true);
     const st = await status(paths);
     expect(st.routes).toEqual([
-      { uri: `net.tcp://localhost:${port}/legacy/`, hostNameComparisonMode: 'StrongWildcard', to: `127.0.0.1:${backend.port}`, address: '127.0.0.1', dispatched: 1 },
+      {
+        uri: `net.tcp://localhost:${port}/legacy/`,
+        hostNameComparisonMode: 'StrongWildcard',
+        backends: [{ to: `127.0.0.1:${backend.port}`, address: '127.0.0.1', healthy: true, failures: 0 }],
+        healthy: true,
+        dispatched: 1,
+      },
     ]);
     expect(st.registrations).toEqual([]);
 
@@ -75,20 +82,68 @@ describe('static routes', () => {
     expect((await call(port, `net.tcp://localhost:${port}/other`, 1)).data[0]).toBe(0x08);
   });
 
-  it('a server that is down costs the client its connection, not the route: it is served again once the server is back', async () => {
+  it('a server that is down: the client gets ConnectionDispatchFailed, the route shows it down, and recovers on its own', async () => {
     const backend = await tagServer('S:');
     const backendPort = backend.port;
     await new Promise<void>((r) => backend.server.close(() => r()));
     const port = await freePort();
-    const { paths } = await daemonWith({ routes: [{ uri: `net.tcp://localhost:${port}/legacy`, to: `127.0.0.1:${backendPort}` }] });
-    const sent = encodePreamble({ via: `net.tcp://localhost:${port}/legacy`, encoding: 8 });
-    const refused = await exchange(port, sent, { timeoutMs: 5000 });
-    expect(refused.ended).toBe(true);
-    expect(refused.data.length).toBe(0);
-    expect((await status(paths)).routes).toHaveLength(1);
+    const via = `net.tcp://localhost:${port}/legacy`;
+    const { paths } = await daemonWith({ routes: [{ uri: via, to: `127.0.0.1:${backendPort}` }] });
+    const refused = await exchange(port, encodePreamble({ via, encoding: 8 }), { timeoutMs: 5000 });
+    expect(refused.data.equals(encodeFault(FaultUri.ConnectionDispatchFailed))).toBe(true);
+    const down = (await status(paths)).routes![0]!;
+    expect(down).toMatchObject({ healthy: false, backends: [{ healthy: false, lastError: 'ECONNREFUSED', failures: 1 }] });
+    // The server comes back: the next connection finds it (every server of the route is down, so
+    // each connection tries), and the route is healthy again.
     await tagServer('B:', backendPort);
-    const { data } = await call(port, `net.tcp://localhost:${port}/legacy`, 2);
-    expect(data.subarray(0, 2).toString()).toBe('B:');
+    expect((await call(port, via, 2)).data.subarray(0, 2).toString()).toBe('B:');
+    expect((await status(paths)).routes![0]).toMatchObject({ healthy: true, backends: [{ healthy: true, failures: 1 }] });
+  });
+
+  it('several servers: taken in turn, one that is down skipped until it answers again', async () => {
+    const one = await tagServer('1:');
+    const two = await tagServer('2:');
+    const port = await freePort();
+    const via = `net.tcp://localhost:${port}/farm`;
+    const { paths } = await daemonWith({ routes: [{ uri: via, to: [`127.0.0.1:${one.port}`, `127.0.0.1:${two.port}`] }] });
+    const tags = [];
+    for (let i = 0; i < 6; i++) tags.push((await call(port, via, 2)).data.subarray(0, 2).toString());
+    expect(tags).toEqual(['1:', '2:', '1:', '2:', '1:', '2:']);
+    // Server 2 goes away: one client gets the fault, then every connection goes to server 1.
+    await new Promise<void>((r) => two.server.close(() => r()));
+    const after: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await exchange(port, encodePreamble({ via, encoding: 8 }), { expectBytes: 2, timeoutMs: 5000 });
+      r.socket.destroy();
+      after.push(r.data[0] === 0x08 ? 'fault' : r.data.subarray(0, 2).toString());
+    }
+    expect(after.filter((t) => t === 'fault').length).toBeLessThanOrEqual(1);
+    expect(after.filter((t) => t === '1:').length).toBeGreaterThanOrEqual(5);
+    const st = (await status(paths)).routes![0]!;
+    expect(st.healthy).toBe(true);
+    expect(st.backends.map((b) => b.healthy)).toEqual([true, false]);
+  });
+
+  it('a server that never answers the connect: the client gets the fault after routeConnectTimeoutMs', async () => {
+    // A listener that never accepts, with a backlog of 1: once its queue is full the kernel drops
+    // new SYNs, so a connection to it neither succeeds nor fails.
+    const gate = FrontGate.open(
+      { accepted() {}, blocked() {}, data() {}, end() {}, closed() {}, descriptorsExhausted() {}, proxyEnded() {}, failed() {} },
+      { reserveDescriptors: 1 },
+    );
+    cleanups.push(() => gate.shutdown());
+    const { port: slowPort } = gate.listen('127.0.0.1', 0, 1, false);
+    const fillers = Array.from({ length: 4 }, () => connect(slowPort, '127.0.0.1').on('error', () => {}));
+    cleanups.push(() => fillers.forEach((f) => f.destroy()));
+    await sleep(200);
+    const port = await freePort();
+    const via = `net.tcp://localhost:${port}/slow`;
+    const { paths } = await daemonWith({ routeConnectTimeoutMs: 400, routes: [{ uri: via, to: `127.0.0.1:${slowPort}` }] });
+    const started = Date.now();
+    const r = await exchange(port, encodePreamble({ via, encoding: 8 }), { timeoutMs: 5000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(r.data.equals(encodeFault(FaultUri.ConnectionDispatchFailed))).toBe(true);
+    expect((await status(paths)).routes![0]!.backends[0]).toMatchObject({ healthy: false, lastError: 'ETIMEDOUT' });
   });
 
   it('a route to a host name is resolved at start; one that does not resolve, or a bad "to", is refused with its key', async () => {
