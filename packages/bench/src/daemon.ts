@@ -20,6 +20,8 @@ export interface DaemonStartOptions {
   readyTimeoutMs: number;
   /** Extra node options (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
+  /** More configuration (static routes). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonHa
   const { home, paths, cleanup } = makeInstance({
     serviceMain: SERVICE_MAIN,
     prefix: 'psb-',
-    config: { handoff: options.mode, log: { level: 'warn' } },
+    config: { handoff: options.mode, log: { level: 'warn' }, ...options.config },
   });
   const child = spawnWithFdLimit(process.execPath, [...(options.nodeArgs ?? []), SERVICE_MAIN, '--home', home], {
     fdLimit: options.fdLimit,

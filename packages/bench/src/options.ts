@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { BenchError, BenchErrorCodes } from './errors.js';
 
 /** The five ways of reaching the same echo worker, in the order they run in each round. */
-export const CONFIGURATIONS = ['direct', 'handoff', 'proxy', 'haproxy', 'sslh'] as const;
+export const CONFIGURATIONS = ['direct', 'handoff', 'proxy', 'route', 'haproxy', 'sslh'] as const;
 export type ConfigurationName = (typeof CONFIGURATIONS)[number];
 
 /** Every limit of the harness, with the reason it is where it is. */
@@ -34,7 +34,7 @@ export const BenchLimits = {
 export interface BenchOptions {
   /** A few seconds per configuration: checks that everything runs, numbers mean little. */
   smoke: boolean;
-  /** Interleaved rounds (direct, handoff, proxy, haproxy, sslh, direct, …); medians are over rounds. */
+  /** Interleaved rounds (direct, handoff, proxy, route, haproxy, sslh, direct, …); medians are over rounds. */
   rounds: number;
   configurations: ConfigurationName[];
   /**

@@ -21,6 +21,7 @@ const LABEL: Record<string, string> = {
   direct: 'direct',
   handoff: 'portshare fd hand-off',
   proxy: 'portshare proxy mode',
+  route: 'portshare static route',
   haproxy: 'HAProxy (TCP, req.payload ACL)',
   sslh: 'sslh-fork (regex probe)',
 };

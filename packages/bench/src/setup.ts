@@ -76,7 +76,7 @@ export async function startWorker(w: WorkerStart): Promise<ManagedProcess> {
  */
 export class BenchSetup {
   readonly endpoints = new Map<ConfigurationName, Endpoint>();
-  readonly daemons = new Map<'handoff' | 'proxy', DaemonHandle>();
+  readonly daemons = new Map<'handoff' | 'proxy' | 'route', DaemonHandle>();
   readonly #processes: ManagedProcess[] = [];
   readonly #scratch: string[] = [];
   readonly #options: SetupOptions;
@@ -129,7 +129,7 @@ export class BenchSetup {
       ports.set(name, port);
       listens.push({ uri: benchVia(port), home: daemon.home });
     }
-    const needsDirect = wants('direct') || wants('haproxy') || wants('sslh');
+    const needsDirect = wants('direct') || wants('haproxy') || wants('sslh') || wants('route');
     const directPort = needsDirect ? await freePort() : 0;
     if (needsDirect) listens.push({ uri: benchVia(directPort) });
     const worker = this.adopt(await startWorker({ ...common, listens, service: 'echo', nodeArgs: o.nodeArgs }));
@@ -138,6 +138,22 @@ export class BenchSetup {
     for (const name of ['handoff', 'proxy'] as const) {
       const port = ports.get(name);
       if (port !== undefined) this.#add(name, port, port, this.daemons.get(name)!.process, worker);
+    }
+
+    if (wants('route')) {
+      // A static route to the direct worker, as HAProxy and sslh route to it: the daemon relays
+      // the client's bytes, and the worker answers a via that names its own port.
+      const port = await freePort();
+      const daemon = await startDaemon({
+        ...common,
+        mode: 'auto',
+        nodeArgs: [...(o.nodeArgs ?? []), ...(o.daemonNodeArgs ?? [])],
+        config: { routes: [{ uri: `net.tcp://localhost:${port}${ROUTE_PREFIX}`, to: `127.0.0.1:${directPort}` }] },
+      });
+      this.daemons.set('route', daemon);
+      this.#processes.push(daemon.process);
+      this.#scratch.push(daemon.home);
+      this.#add('route', port, directPort, daemon.process, worker);
     }
 
     if (wants('haproxy')) {

@@ -174,6 +174,10 @@ export function checkTargets(
       20,
     ),
     check('rss-idle', "idle daemon's RSS in MB (fd hand-off, one registration)", fdIdle ? fdIdle.freshRssBytes / 1e6 : null, '<=', 50),
+    // Static routes (#16): the daemon relaying to an unmodified server, beside HAProxy doing the same.
+    check('route-conn-vs-haproxy', 'static route connection rate / HAProxy', pairedRatio(rounds, 'route', 'haproxy', (r) => r.conn.connPerSec), '>=', 1),
+    check('route-rttN-vs-haproxy', 'static route round trips/s at concurrency N / HAProxy', pairedRatio(rounds, 'route', 'haproxy', (r) => r.rttN.msgPerSec), '>=', 1.3),
+    check('route-bulk-vs-haproxy', 'static route bulk MB/s / HAProxy', pairedRatio(rounds, 'route', 'haproxy', (r) => r.bulk.mbPerSec), '>=', 1.3),
     check('lookup-hot', `route lookup time, ${sizes} registrations, one busy service`, lookupRatio('hotNs'), '<=', 1.2),
     check('lookup-spread', `route lookup time, ${sizes} registrations, every service in turn`, lookupRatio('spreadNs'), '<=', 1.2),
   ];

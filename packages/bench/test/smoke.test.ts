@@ -85,6 +85,9 @@ describe('pnpm bench -- --smoke', () => {
       'rss-10k-handoff',
       'rss-10k-proxy',
       'rss-idle',
+      'route-conn-vs-haproxy',
+      'route-rttN-vs-haproxy',
+      'route-bulk-vs-haproxy',
       'lookup-hot',
       'lookup-spread',
     ]);

@@ -7,6 +7,13 @@ export interface SampleOptions {
   host: string;
   port: number;
   portSharing: boolean;
+  /** The service number in the path (`--number N`); random when not given, as in the sample. */
+  number: number | undefined;
+  /**
+   * `--replace`: a zero-downtime deploy. This copy takes the address from a running one with the
+   * same number (NetTcpListener onConflict 'replace'), which finishes its sessions and exits.
+   */
+  replace: boolean;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): SampleOptions {
@@ -16,9 +23,16 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
   const port = Number(value('--port') ?? env['CALCULATOR_PORT'] ?? 9000);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1..65535 (got ${value('--port')})`);
+  const numberText = value('--number');
+  const number = numberText === undefined ? undefined : Number(numberText);
+  if (number !== undefined && (!Number.isInteger(number) || number < 0 || number > 65535)) {
+    throw new Error(`--number must be 0..65535 (got ${numberText})`);
+  }
   return {
     host: value('--host') ?? env['CALCULATOR_HOST'] ?? 'localhost',
     port,
     portSharing: !argv.includes('--no-port-sharing'),
+    number,
+    replace: argv.includes('--replace'),
   };
 }

@@ -18,15 +18,32 @@ const calculator = implement(ICalculator, {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   // ushort salt = (ushort)new Random().Next();
-  const salt = randomInt(0, 65536);
+  const salt = options.number ?? randomInt(0, 65536);
   const address = calculatorAddress(salt, options.host, options.port);
   const dispatcher = new ServiceDispatcher([calculator]);
-  const server = await NetTcpServer.listen({ uri: address, portSharingEnabled: options.portSharing });
+  const server = await NetTcpServer.listen({
+    uri: address,
+    portSharingEnabled: options.portSharing,
+    ...(options.replace ? { onConflict: 'replace' as const } : {}),
+  });
+  let open = 0;
+  let superseded = false;
   server.on('session', (session) => {
+    open++;
     dispatcher
       .serve(session)
       .then(() => session.close())
-      .catch(() => session.abort());
+      .catch(() => session.abort())
+      .finally(() => {
+        if (--open === 0 && superseded) void stop();
+      });
+  });
+  // A newer copy started with --replace took the address: no new session comes here; finish the
+  // open ones, then exit (a zero-downtime deploy).
+  server.on('superseded', () => {
+    superseded = true;
+    process.stdout.write(`Service #${salt} was replaced by a newer copy; exiting once its ${open} open session(s) end.\n`);
+    if (open === 0) void stop();
   });
   process.stdout.write(`Service #${salt} listening on ${address}.\n`);
   process.stdout.write('Press <ENTER> to terminate service.\n');

@@ -142,6 +142,38 @@ describe('the Net.TCP Port Sharing sample', () => {
     );
   });
 
+  it('a zero-downtime deploy: a new copy started with --replace takes the address, the old one finishes and exits, and no client call fails', async () => {
+    const { home } = enabledHome();
+    const port = await freePort();
+    const env = { PORTSHARE_HOME: home };
+    const number = '4242';
+    const v1 = run('service.js', ['--port', String(port), '--number', number, '--replace'], env);
+    await v1.waitFor(/Service #4242 listening/);
+    let deploying = true;
+    const codes: (number | null)[] = [];
+    const clients = (async () => {
+      while (deploying) {
+        const client = run('client.js', ['--port', String(port)], env);
+        await client.waitFor(/Enter the service number to test: $/);
+        client.proc.stdin!.end(`${number}\n`);
+        codes.push(await client.exited);
+        if (!client.lines().includes('Divide(22,7) = 3.14285714285714')) codes.push(-1);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    const v2 = run('service.js', ['--port', String(port), '--number', number, '--replace'], env);
+    await v2.waitFor(/Service #4242 listening/);
+    await v1.waitFor(/Service #4242 was replaced by a newer copy/);
+    expect(await v1.exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    deploying = false;
+    await clients;
+    expect(codes.length).toBeGreaterThanOrEqual(2);
+    expect(codes.filter((c) => c !== 0)).toEqual([]);
+    v2.proc.kill('SIGTERM');
+    expect(await v2.exited).toBe(0);
+  });
+
   it('the client reports a service number nobody registered with WCF\'s EndpointNotFound text', async () => {
     const { home } = enabledHome();
     const port = await freePort();
