@@ -207,3 +207,63 @@ describe.skipIf(skipWithout('mcs', 'mono'))('a Mono service that knows only its 
     });
   }
 });
+
+/**
+ * The Mono service behind the route is killed and started again: while it is down, a client gets
+ * the ConnectionDispatchFailed fault and the route shows the server down; once it is back the
+ * route recovers on its own and the stock Mono client calls it again.
+ */
+describe.skipIf(skipWithout('mcs', 'mono'))('a Mono service behind a static route, killed and started again', () => {
+  let daemon: PrivateDaemon | undefined;
+  let service: ChildProgram | undefined;
+  let publicUri = '';
+  let privateUri = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const backendPort = await freePort();
+    publicUri = `net.tcp://localhost:${port}/interop/test`;
+    privateUri = `net.tcp://localhost:${backendPort}/interop/test`;
+    daemon = await startPrivateDaemon({ config: { routes: [{ uri: publicUri, to: `127.0.0.1:${backendPort}` }] } });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await daemon?.stop();
+  });
+
+  async function monoCall(label: string): Promise<string[]> {
+    const client = startMono(compileCSharp().testClient, [publicUri]);
+    try {
+      return await ask(client, label, 'echo', 'int', '5');
+    } finally {
+      client.endInput();
+      await client.waitForExit().catch(() => client.stop());
+    }
+  }
+
+  it('up, down (ConnectionDispatchFailed, the route down), up again (the route recovers)', async () => {
+    service = startMono(compileCSharp().testService, [publicUri, '65536', privateUri]);
+    await service.nextLine(/^ready$/);
+    expect(await monoCall('before')).toEqual(['ok', '5']);
+    await service.stop();
+    service = undefined;
+
+    const err = await connectSession(publicUri, { openTimeoutMs: 10_000 }).then(
+      (s) => {
+        s.abort();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'WORKER_ERR_CONNECTION_DISPATCH_FAILED' });
+    const down = (await daemonStatus(daemon!.paths)).routes![0]!;
+    expect(down.healthy).toBe(false);
+    expect(down.backends[0]).toMatchObject({ healthy: false, lastError: 'ECONNREFUSED' });
+
+    service = startMono(compileCSharp().testService, [publicUri, '65536', privateUri]);
+    await service.nextLine(/^ready$/);
+    expect(await monoCall('after')).toEqual(['ok', '5']);
+    expect((await daemonStatus(daemon!.paths)).routes![0]).toMatchObject({ healthy: true });
+  });
+});
