@@ -172,11 +172,12 @@ static void half_close_pipe(half_t* h) {
   h->pipe[0] = h->pipe[1] = -1;
 }
 
-/* Closes both sides; reports PROXY_END unless `quiet` (teardown). */
-static void relay_finish(relay_t* r, int err, int quiet) {
+/* Takes the relay off the gate's list and closes its pipes, its handles and
+ * the upstream descriptor; the client's descriptor is left to the caller.
+ * False when it was closing already. */
+static int relay_detach(relay_t* r) {
   gate_t* g = r->gate;
-  int client = r->up.src;
-  if (r->closing) return;
+  if (r->closing) return 0;
   r->closing = 1;
   if (r->prev != NULL) r->prev->next = r->next;
   else g->relays = r->next;
@@ -187,8 +188,16 @@ static void relay_finish(relay_t* r, int err, int quiet) {
   uv_close((uv_handle_t*)&r->client_poll, on_relay_handle_closed);
   uv_close((uv_handle_t*)&r->upstream_poll, on_relay_handle_closed);
   if (r->has_timer) uv_close((uv_handle_t*)&r->connect_timer, on_relay_handle_closed);
-  close(r->up.src);
   close(r->up.dst);
+  return 1;
+}
+
+/* Closes both sides; reports PROXY_END unless `quiet` (teardown). */
+static void relay_finish(relay_t* r, int err, int quiet) {
+  gate_t* g = r->gate;
+  int client = r->up.src;
+  if (!relay_detach(r)) return;
+  close(client);
   if (!quiet) gate_emit_end(g, G_PROXY_END, client, err);
 }
 
@@ -198,17 +207,7 @@ static void relay_finish(relay_t* r, int err, int quiet) {
 static void relay_unreachable(relay_t* r, int err) {
   gate_t* g = r->gate;
   int client = r->up.src;
-  if (r->closing) return;
-  r->closing = 1;
-  if (r->prev != NULL) r->prev->next = r->next;
-  else g->relays = r->next;
-  if (r->next != NULL) r->next->prev = r->prev;
-  half_close_pipe(&r->up);
-  half_close_pipe(&r->down);
-  uv_close((uv_handle_t*)&r->client_poll, on_relay_handle_closed);
-  uv_close((uv_handle_t*)&r->upstream_poll, on_relay_handle_closed);
-  if (r->has_timer) uv_close((uv_handle_t*)&r->connect_timer, on_relay_handle_closed);
-  close(r->up.dst);
+  if (!relay_detach(r)) return;
   gate_emit_end(g, G_PROXY_UNREACHABLE, client, err);
 }
 
