@@ -83,7 +83,10 @@ export function metricsListenError(err: NodeJS.ErrnoException, config: ServiceCo
  * starting with no logs or dying on a bare `getaddrinfo ENOTFOUND`. Checked as the calling
  * process's user: the daemon opens its log before it drops privileges.
  */
-export async function checkConfigOnHost(config: ServiceConfig, options: { source: string; defaultLogFile: string }): Promise<void> {
+export async function checkConfigOnHost(
+  config: ServiceConfig,
+  options: { source: string; defaultLogFile: string; /** False for the daemon, which resolves them as it starts. */ resolveRoutes?: boolean },
+): Promise<void> {
   const file = config.log.file ?? options.defaultLogFile;
   if (file !== '-') {
     const why = whyNotWritable(file);
@@ -97,5 +100,5 @@ export async function checkConfigOnHost(config: ServiceConfig, options: { source
     if (err) throw metricsListenError(err, config, options.source);
   }
   // A static route's host name must resolve (the daemon resolves it once, at start).
-  await resolveRouteTargets(config.routes, options.source);
+  if (options.resolveRoutes !== false) await resolveRouteTargets(config.routes, options.source);
 }

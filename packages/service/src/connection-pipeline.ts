@@ -116,7 +116,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
   #nextId = 1;
   #closing = false;
   /** Not accepting at all (a daemon taking over, until its workers are back): see hold(). */
-  #held_ = false;
+  #holding = false;
   #onSettled: (() => void) | undefined;
   /** Client descriptors held now: accepted and not yet closed or handed off. */
   #held = 0;
@@ -162,7 +162,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
    * its workers have registered, while the previous one still accepts on the same sockets.
    */
   hold(on: boolean): void {
-    this.#held_ = on;
+    this.#holding = on;
     this.#admit();
   }
 
@@ -344,7 +344,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
   #admit(): void {
     this.#checkSettled();
     if (this.#closing) return;
-    if (this.#held_) {
+    if (this.#holding) {
       this.gate.accept(0);
       return;
     }

@@ -23,6 +23,7 @@ import {
 import { dropPrivileges } from './privileges.js';
 import { PortshareService } from './service.js';
 import { CONTROL_FD_NAME, ServiceManagerNotifier, takeListenFds, type InheritedListener } from './systemd.js';
+import { resolveRouteTargets } from './static-routes.js';
 import { connectToRunning, takeOver, type TakenOver } from './takeover.js';
 import type { Logger } from 'pino';
 
@@ -77,7 +78,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   assertInstanceFolders(paths, config, trust, 'all');
   // Refuse, with the key, a log file that cannot be written or a metrics host that cannot be bound,
   // before anything is opened (config-host.ts).
-  await checkConfigOnHost(config, { source, defaultLogFile: paths.logFile });
+  await checkConfigOnHost(config, { source, defaultLogFile: paths.logFile, resolveRoutes: false });
+  // Static routes' host names, resolved once, here, so a name that does not resolve fails the
+  // start before anything (a running daemon included) is touched; the service starts with these.
+  const routeTargets = await resolveRouteTargets(config.routes, source);
   // Everything above can fail without touching a running daemon: a restart with a bad
   // configuration leaves it serving.
   // Taken (and the variables removed) whether or not the start succeeds: sd_listen_fds(3).
@@ -129,6 +133,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     onStopRequested: () => void stop(),
     inheritedListeners: inherited,
     controlFd: controlPassed?.fd,
+    routeTargets,
     takenOver: taken,
     onTakeover: (event) => {
       if (event === 'started') manager.reloading();

@@ -36,7 +36,7 @@ import type { Registration } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RouteSlot } from './route-slot.js';
 import { RoutingTable } from './routing-table.js';
-import { resolveRouteTargets } from './static-routes.js';
+import { resolveRouteTargets, type RouteTarget } from './static-routes.js';
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -52,6 +52,8 @@ export interface ServiceOptions {
   configFile?: string;
   /** The control socket's listening descriptor, when the service manager passed it (socket activation). */
   controlFd?: number | undefined;
+  /** config.routes' servers, resolved already (daemon.ts); else resolved by start(). */
+  routeTargets?: RouteTarget[] | undefined;
   /**
    * Sockets taken over from a running daemon (takeover.ts): served from start(), but no client is
    * accepted until {@link PortshareService.acceptClients}.
@@ -93,6 +95,7 @@ export class PortshareService implements ControlHandler {
   readonly #inherited: readonly InheritedListener[];
   readonly #takenOver: ServiceOptions['takenOver'];
   readonly #configFile: string;
+  readonly #routeTargets: RouteTarget[] | undefined;
   /** A daemon taking over from this one (handover.ts). */
   readonly #handover: Handover;
   #reserved: Endpoint[] = [];
@@ -109,6 +112,7 @@ export class PortshareService implements ControlHandler {
     this.#inherited = options.inheritedListeners ?? [];
     this.#takenOver = options.takenOver;
     this.#configFile = options.configFile ?? this.paths.configFile;
+    this.#routeTargets = options.routeTargets;
     // Lost and summarised log lines show in status and /metrics; connection lines get config.log's limits.
     bindServiceLog(this.log, this.config.log, this.counters);
     this.handoff = this.config.handoff === 'auto' && isSupported() ? 'fd' : 'proxy';
@@ -227,7 +231,7 @@ export class PortshareService implements ControlHandler {
    * mode. Their ports are listened on like a registration's.
    */
   async #addStaticRoutes(): Promise<void> {
-    const targets = await resolveRouteTargets(this.config.routes, this.#configFile);
+    const targets = this.#routeTargets ?? (await resolveRouteTargets(this.config.routes, this.#configFile));
     for (const [i, route] of this.config.routes.entries()) {
       const parsed = parseVia(route.uri);
       const endpoints = await this.#listeners.acquire(this.#listeners.endpointsFor(parsed.host, parsed.port));
