@@ -43,9 +43,9 @@ export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
       this.#info.set(socket, info);
       this.sessions.handle(socket);
     });
-    this.sessions.on('session', (session) => {
-      const info = this.#info.get(session.socket);
-      this.emit('session', session, info ?? directInfo(session.socket));
+    this.sessions.on('session', (session, accepted) => {
+      const info = this.#info.get(accepted);
+      this.emit('session', session, info ?? directInfo(accepted));
     });
     this.sessions.on('connectionError', (err, socket) => this.emit('connectionError', err, socket));
     listener.on('registered', (id) => this.emit('registered', id));

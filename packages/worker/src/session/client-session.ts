@@ -2,14 +2,19 @@
  * The client side of a net.tcp session: connect, send the preamble in one write, wait for
  * PreambleAck (or a Fault, which becomes a {@link SessionError} with WCF's client text), exchange
  * envelopes, and close with End both ways ([MC-NMF] 2.2; [RS] FramingChannels.cs
- * `ClientFramingDuplexSessionChannel`, StreamedFramingRequestChannel.cs).
+ * `ClientFramingDuplexSessionChannel`, StreamedFramingRequestChannel.cs). With transport security
+ * the preamble ends with an UpgradeRequest instead of PreambleEnd; after the server's
+ * UpgradeResponse and the TLS handshake, PreambleEnd and everything else go inside TLS
+ * (transport-security.ts).
  *
  * @module
  */
 
 import { connect, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
   encodePreamble,
+  encodePreambleEnd,
   KnownEncoding,
   knownEncodingContentType,
   Mode,
@@ -17,6 +22,7 @@ import {
   type ParsedVia,
   parseVia,
   RecordDecoder,
+  UpgradeProtocol,
 } from '@portshare/framing';
 import { endConnection } from './connection-close.js';
 import { SessionError, SessionErrorCodes } from './errors.js';
@@ -24,7 +30,14 @@ import { faultReceivedError } from './faults.js';
 import type { MessageChannel } from './message-channel.js';
 import { formatTimeSpan, integerOption, SessionDefaults, startTimer, timeoutOption } from './options.js';
 import { SessionChannel, type SessionFailure, type SessionState } from './session-channel.js';
-import { SocketFeed } from './socket-feed.js';
+import { type FeedSink, SocketFeed } from './socket-feed.js';
+import {
+  type ClientSecurityOptions,
+  initiateTls,
+  resolveClientSecurity,
+  securityInfoOf,
+  type TransportSecurityInfo,
+} from './transport-security.js';
 
 /** Options of {@link connectSession}. */
 export interface ConnectOptions {
@@ -53,17 +66,27 @@ export interface ConnectOptions {
   socket?: Socket;
   /**
    * Keep the connection open after close() for another session (pass it as `socket`). Default
-   * false: close() ends the connection after the End exchange.
+   * false: close() ends the connection after the End exchange. Not with `security`: a TLS
+   * connection is not pooled.
    */
   keepSocketOpen?: boolean;
+  /**
+   * Transport security (NetTcpBinding SecurityMode.Transport, ClientCredentialType None or
+   * Certificate): upgrade the connection to TLS (`application/ssl-tls`) before the session. The
+   * server certificate must verify against `ca` (default: Node's root store) and carry
+   * `dnsIdentity` (default: the via's host). `{}` turns it on with those defaults.
+   */
+  security?: ClientSecurityOptions;
 }
 
 /** A session this process opened with a server. */
 export interface ClientSession extends MessageChannel {
   /** 2 (duplex) or 1 (singleton-unsized). */
   readonly mode: Mode;
-  /** The connection. */
+  /** The socket the session's bytes travel on (the TLS socket with transport security). */
   readonly socket: Socket;
+  /** What the TLS upgrade negotiated (protocol, cipher, the server's certificate), or undefined in clear text. */
+  readonly security: TransportSecurityInfo | undefined;
   readonly state: SessionState;
   /** Incoming bytes held in memory for this session now (queue + partial envelope + socket). */
   readonly bufferedBytes: number;
@@ -80,6 +103,7 @@ interface ClientSessionInit {
   maxPendingBytes: number;
   closeTimeoutMs: number;
   keepSocketOpen: boolean;
+  security: TransportSecurityInfo | undefined;
 }
 
 /** @internal The implementation of {@link ClientSession}. */
@@ -87,6 +111,7 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
   readonly #keepSocketOpen: boolean;
   readonly #closeTimeoutMs: number;
   readonly #contentType: string;
+  readonly security: TransportSecurityInfo | undefined;
   readonly opened: Promise<void>;
   #opened = false;
   #resolveOpened!: () => void;
@@ -105,6 +130,7 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
     this.#keepSocketOpen = init.keepSocketOpen;
     this.#closeTimeoutMs = init.closeTimeoutMs;
     this.#contentType = init.contentType;
+    this.security = init.security;
     this.opened = new Promise<void>((resolve, reject) => {
       this.#resolveOpened = resolve;
       this.#rejectOpened = reject;
@@ -148,12 +174,21 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
 
   protected override connectionClosed(error: Error | undefined): void {
     if (!this.#opened && this.failure === undefined) {
+      const detail = error === undefined ? '' : ` (${error.message})`;
       this.fail(
-        new SessionError(
-          SessionErrorCodes.CONNECTION_CLOSED,
-          `The server at ${this.via} closed the connection without answering the preamble${error === undefined ? '' : ` (${error.message})`}. It may not be a net.tcp service, or it dropped the connection; check the address and the server's logs.`,
-          { cause: error },
-        ),
+        this.security === undefined
+          ? new SessionError(
+              SessionErrorCodes.CONNECTION_CLOSED,
+              `The server at ${this.via} closed the connection without answering the preamble${detail}. It may not be a net.tcp service, it dropped the connection, or it requires transport security (give the security option); check the address and the server's logs.`,
+              { cause: error },
+            )
+          : // After the handshake, the server's only reason to close is the client certificate
+            // (TLS 1.3 checks it after the client's side of the handshake is done).
+            new SessionError(
+              SessionErrorCodes.SECURITY_NEGOTIATION_FAILED,
+              `The server at ${this.via} closed the secured connection without answering the preamble${detail}. It may require a client certificate this client did not send (security.certificate and key), or not trust the one it sent.`,
+              { cause: error },
+            ),
       );
       return;
     }
@@ -207,9 +242,17 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
   const maxMessageSize = integerOption('maxMessageSize', options.maxMessageSize, SessionDefaults.maxMessageSize, 0);
   const maxPendingBytes = integerOption('maxPendingBytes', options.maxPendingBytes, SessionDefaults.maxPendingBytes, 1);
   const encoding = options.encoding ?? (mode === Mode.Duplex ? KnownEncoding.BinarySession : KnownEncoding.Binary);
+  const contentType = typeof encoding === 'string' ? encoding : knownEncodingContentType(encoding);
+  const security = resolveClientSecurity(options.security);
+  if (security !== undefined && options.keepSocketOpen === true) {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      'The options security and keepSocketOpen cannot be combined: a TLS connection is not pooled (the server closes it after the session). Leave keepSocketOpen out.',
+    );
+  }
   let preamble: Buffer;
   try {
-    preamble = encodePreamble({ mode, via, encoding });
+    preamble = encodePreamble({ mode, via, encoding, ...(security === undefined ? {} : { upgrade: UpgradeProtocol.SslTls }) });
   } catch (error) {
     throw new SessionError(
       SessionErrorCodes.INVALID_OPTION,
@@ -219,15 +262,19 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
   }
 
   const socket = options.socket ?? connect({ host, port });
+  // The socket the session runs on: the TLS socket once upgraded.
+  let stream: Socket = socket;
   let session: ClientSessionImpl | undefined;
   let timedOut = false;
+  let timeoutError: SessionError | undefined;
   const timer = startTimer(openTimeoutMs, () => {
     timedOut = true;
     const error = new SessionError(
       SessionErrorCodes.OPEN_TIMEOUT,
       `Opening the session with ${via} (${host}:${port}) did not complete within the allotted timeout of ${formatTimeSpan(openTimeoutMs)} (openTimeoutMs). Check that the service is running and responsive, or raise openTimeoutMs.`,
     );
-    if (session === undefined) socket.destroy(error);
+    timeoutError = error;
+    if (session === undefined) stream.destroy(error);
     else session.failOpen(error);
   });
   try {
@@ -243,29 +290,102 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
     } catch {
       // Not a TCP socket: nothing to tune.
     }
-    const feed = new SocketFeed(socket);
+    // [RS] FramingChannels.cs CreatePreamble: without an upgrade the whole preamble, PreambleEnd
+    // included, goes in one write; the session reads from the server's first byte on.
+    socket.write(preamble);
+    let tls: TLSSocket | undefined;
+    if (security !== undefined) {
+      await upgradeAccepted(socket, { via, mode, contentType });
+      tls = await initiateTls(socket, security, {
+        host,
+        port,
+        via,
+        viaHost: unbracket(parsed.host),
+        viaPort: parsed.port > 0 ? parsed.port : NET_TCP_DEFAULT_PORT,
+      });
+      stream = tls;
+      tls.setNoDelay(true);
+    }
+    const feed = new SocketFeed(stream);
     session = new ClientSessionImpl({
       feed,
       mode,
       via,
-      contentType: typeof encoding === 'string' ? encoding : knownEncodingContentType(encoding),
+      contentType,
       maxMessageSize,
       maxPendingBytes,
       closeTimeoutMs,
       keepSocketOpen: options.keepSocketOpen === true,
+      security: tls === undefined ? undefined : securityInfoOf(tls),
     });
-    // [RS] FramingChannels.cs CreatePreamble: without an upgrade the whole preamble, PreambleEnd
-    // included, goes in one write; the session reads from the server's first byte on.
-    socket.write(preamble);
+    if (tls !== undefined) tls.write(encodePreambleEnd());
     feed.attach(session);
     await session.opened;
     return session;
   } catch (error) {
+    stream.destroy();
     socket.destroy();
-    throw error;
+    // The open timer destroys the socket with its own error; whatever broke next, report that.
+    throw timeoutError ?? error;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/**
+ * Reads the server's answer to the UpgradeRequest: UpgradeResponse (go on with TLS), a Fault (the
+ * server refuses the upgrade: WCF's text for it), or anything else (dotnet/wcf FramingChannels.cs
+ * ValidateUpgradeResponse: "The server rejected the upgrade request.").
+ */
+function upgradeAccepted(
+  socket: Socket,
+  session: { via: string; mode: Mode; contentType: string },
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const feed = new SocketFeed(socket);
+    const decoder = new RecordDecoder({ role: 'client', mode: session.mode });
+    let settled = false;
+    const finish = (error?: SessionError): void => {
+      if (settled) return;
+      settled = true;
+      // Bytes after the UpgradeResponse (none from a well-behaved server) go back to the socket,
+      // for the TLS layer.
+      feed.release();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const rejected = (detail: string, cause?: unknown): SessionError =>
+      new SessionError(
+        SessionErrorCodes.SECURITY_NEGOTIATION_FAILED,
+        `The server rejected the upgrade request. (${session.via}: ${detail}) The service may not have transport security; set the client's security to match the service.`,
+        { cause },
+      );
+    const sink: FeedSink = {
+      onData: (chunk) => {
+        let used = chunk.length;
+        let outcome: SessionError | 'upgraded' | undefined;
+        try {
+          used = decoder.decode(chunk, (record) => {
+            if (record.type === 'upgrade-response') outcome = 'upgraded';
+            else if (record.type === 'fault') outcome = faultReceivedError(record.uri, session.via, session.contentType);
+            else outcome = rejected(`it answered with a ${record.type} record`);
+          });
+        } catch (error) {
+          outcome = rejected(`its answer is not .NET Message Framing: ${error instanceof Error ? error.message : String(error)}`, error);
+        }
+        if (outcome !== undefined) {
+          feed.detach(sink);
+          // After this call returns, the feed holds the bytes that followed; release() then gives them back.
+          const result = outcome;
+          queueMicrotask(() => finish(result === 'upgraded' ? undefined : result));
+        }
+        return used;
+      },
+      onEnd: () => finish(rejected('it closed the connection')),
+      onClose: (error) => finish(rejected(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, error)),
+    };
+    feed.attach(sink);
+  });
 }
 
 function connected(

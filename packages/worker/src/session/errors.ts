@@ -31,8 +31,21 @@ export const SessionErrorCodes = {
   UNSUPPORTED_MODE: 'WORKER_ERR_UNSUPPORTED_MODE',
   /** The UnsupportedVersion fault: the framing major version is not 1. */
   UNSUPPORTED_VERSION: 'WORKER_ERR_UNSUPPORTED_VERSION',
-  /** The UpgradeInvalid fault: a stream upgrade (transport security) was requested. */
+  /**
+   * The UpgradeInvalid fault: the server does not accept the stream upgrade the client asked for
+   * (no transport security there, or `application/negotiate`, Windows credentials).
+   */
   UPGRADE_INVALID: 'WORKER_ERR_UPGRADE_INVALID',
+  /**
+   * The TLS handshake failed, or the peer's certificate was refused (untrusted, expired, missing
+   * when required), or the server did not answer the upgrade request (WCF's
+   * SecurityNegotiationException).
+   */
+  SECURITY_NEGOTIATION_FAILED: 'WORKER_ERR_SECURITY_NEGOTIATION_FAILED',
+  /** The server certificate does not carry the expected DNS identity (WCF's MessageSecurityException). */
+  IDENTITY_CHECK_FAILED: 'WORKER_ERR_IDENTITY_CHECK_FAILED',
+  /** A service with transport security got a client that did not upgrade; the connection was aborted. */
+  SECURITY_REQUIRED: 'WORKER_ERR_SECURITY_REQUIRED',
   /** The ViaTooLong fault. */
   VIA_TOO_LONG: 'WORKER_ERR_VIA_TOO_LONG',
   /** A fault URI this implementation does not know. */

@@ -14,3 +14,12 @@ export type { SessionServerOptions } from './server-options.js';
 export type { ServerSession } from './server-session.js';
 export type { SessionState } from './session-channel.js';
 export { SessionServer, type SessionServerEvents } from './session-server.js';
+export type {
+  CertificateCheckContext,
+  CertificateValidator,
+  ClientCertificateMode,
+  ClientSecurityOptions,
+  ServerSecurityOptions,
+  TlsSettings,
+  TransportSecurityInfo,
+} from './transport-security.js';

@@ -12,8 +12,12 @@
  * 2. once the encoding record is read: on a reused connection, validateReusedVia (refusal: abort,
  *    as WCF's `TcpValidatingConnection`); then acceptVia (EndpointNotFound);
  * 3. the encoding (ContentTypeInvalid);
- * 4. an UpgradeRequest (UpgradeInvalid: no stream upgrades are supported);
- * 5. PreambleEnd: a session slot, then PreambleAck.
+ * 4. an UpgradeRequest: `application/ssl-tls` on a server with transport security → UpgradeResponse
+ *    and the TLS handshake, after which the preamble goes on inside TLS (transport-security.ts);
+ *    any other upgrade, or any upgrade without security → UpgradeInvalid;
+ * 5. PreambleEnd: on a server with transport security, a client that did not upgrade is aborted
+ *    (CoreWCF ServerFramingDuplexSessionMiddleware.cs SetupSecurityIfNecessary); then a session
+ *    slot, then PreambleAck.
  *
  * A malformed preamble (via not a URI, via or content type over its limit, a wrong record) is
  * aborted without a fault: WCF's session readers abort on those too (wcf-port-sharing notes §1.6).
@@ -22,8 +26,10 @@
  */
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
   encodePreambleAck,
+  encodeUpgradeResponse,
   FaultUri,
   FramingError,
   FramingErrorCodes,
@@ -31,6 +37,7 @@ import {
   type ParsedVia,
   PreambleDecoder,
   RecordDecoder,
+  UpgradeProtocol,
 } from '@portshare/framing';
 import { endConnection, sendFault } from './connection-close.js';
 import { SessionError, type SessionErrorCode, SessionErrorCodes } from './errors.js';
@@ -39,6 +46,7 @@ import type { ResolvedServerOptions } from './server-options.js';
 import { type ServerSession, ServerSessionImpl, type ServerSessionOwner } from './server-session.js';
 import type { SessionFailure } from './session-channel.js';
 import { type FeedSink, SocketFeed } from './socket-feed.js';
+import { checkClientCertificate, type ResolvedServerSecurity, securityInfoOf } from './transport-security.js';
 
 /** @internal What a connection needs from its server. */
 export interface ConnectionHost {
@@ -50,25 +58,29 @@ export interface ConnectionHost {
   cancelSlotWait(connection: ServerConnection): void;
   /** Gives a slot back (and hands it to the next waiting connection). */
   releaseSlot(): void;
-  sessionOpened(session: ServerSession): void;
+  sessionOpened(session: ServerSession, accepted: Socket): void;
   connectionError(error: SessionError, socket: Socket): void;
   connectionClosed(connection: ServerConnection): void;
 }
 
-type State = 'preamble' | 'validating' | 'waiting' | 'session' | 'closing' | 'closed';
+type State = 'preamble' | 'validating' | 'upgrading' | 'waiting' | 'session' | 'closing' | 'closed';
 
 // Checks done so far on the current preamble, in order.
 const Step = { Mode: 0, ReusedVia: 1, Via: 2, Encoding: 3, End: 4, Done: 5 } as const;
 type Step = (typeof Step)[keyof typeof Step];
 
 const PREAMBLE_ACK = encodePreambleAck();
+const UPGRADE_RESPONSE = encodeUpgradeResponse();
 
 /** @internal */
 export class ServerConnection implements ServerSessionOwner {
-  readonly socket: Socket;
+  /** The socket as accepted (or handed over). */
+  readonly accepted: Socket;
   readonly #host: ConnectionHost;
   readonly #options: ResolvedServerOptions;
-  readonly #feed: SocketFeed;
+  // Replaced by a feed on the TLS socket once the connection is upgraded.
+  #feed: SocketFeed;
+  #tls: TLSSocket | undefined;
   readonly #decoder: PreambleDecoder;
   #state: State = 'preamble';
   #step: Step = Step.Mode;
@@ -120,13 +132,18 @@ export class ServerConnection implements ServerSessionOwner {
   constructor(host: ConnectionHost, socket: Socket) {
     this.#host = host;
     this.#options = host.options;
-    this.socket = socket;
+    this.accepted = socket;
     this.#feed = new SocketFeed(socket);
     this.#decoder = new PreambleDecoder({
       maxViaBytes: this.#options.maxViaBytes,
       maxContentTypeBytes: this.#options.maxContentTypeBytes,
     });
     socket.once('close', () => this.#onSocketClose());
+  }
+
+  /** The socket the connection's bytes travel on now: the TLS socket once upgraded. */
+  get socket(): Socket {
+    return this.#feed.socket;
   }
 
   /** Reads the first preamble from byte 0. */
@@ -170,7 +187,8 @@ export class ServerConnection implements ServerSessionOwner {
     if (session !== this.#session) return;
     this.#session = undefined;
     this.#host.releaseSlot();
-    if (peerClosed || this.#host.closing || this.socket.destroyed) {
+    // A secured connection is not pooled: see transport-security.ts.
+    if (peerClosed || this.#host.closing || this.socket.destroyed || this.#tls !== undefined) {
       this.#close();
       return;
     }
@@ -264,14 +282,18 @@ export class ServerConnection implements ServerSessionOwner {
     }
     if (this.#step === Step.End) {
       if (decoder.stage === 'upgrade-requested') {
-        this.#refuse(
-          FaultUri.UpgradeInvalid,
-          SessionErrorCodes.UPGRADE_INVALID,
-          `A client requested the stream upgrade ${decoder.upgrade ?? ''} for ${decoder.via ?? ''}; this server has no transport security, so it sent the UpgradeInvalid fault. Set the client binding's security mode to None.`,
-        );
+        this.#upgrade();
         return false;
       }
       if (!decoder.complete) return true;
+      if (this.#options.security !== undefined && this.#tls === undefined) {
+        // CoreWCF ServerFramingDuplexSessionMiddleware.cs SetupSecurityIfNecessary: abort, no fault.
+        this.#abort(
+          SessionErrorCodes.SECURITY_REQUIRED,
+          `Stream Security is required at ${decoder.via ?? ''}, but no security context was negotiated. This is likely caused by the remote endpoint missing a StreamSecurityBindingElement from its binding. The client sent its preamble without the TLS upgrade; set its security mode to Transport.`,
+        );
+        return false;
+      }
       this.#step = Step.Done;
       if (this.#host.acquireSlot(this)) {
         this.#openSession();
@@ -282,6 +304,72 @@ export class ServerConnection implements ServerSessionOwner {
       }
     }
     return false;
+  }
+
+  /** Answers an UpgradeRequest: the TLS handshake, or the UpgradeInvalid fault. */
+  #upgrade(): void {
+    const decoder = this.#decoder;
+    const security = this.#options.security;
+    const protocol = decoder.upgrade ?? '';
+    const via = decoder.via ?? '';
+    if (security === undefined) {
+      this.#refuse(
+        FaultUri.UpgradeInvalid,
+        SessionErrorCodes.UPGRADE_INVALID,
+        `.Net Framing upgrade request for ${protocol} was sent to a service that is not setup to receive upgrades (${via}); sent the UpgradeInvalid fault. Give the service the security option, or set the client's security mode to None.`,
+      );
+      return;
+    }
+    if (protocol.toLowerCase() !== UpgradeProtocol.SslTls || this.#tls !== undefined) {
+      // application/negotiate is Windows credentials (SPNEGO); a second ssl-tls would be TLS in TLS.
+      this.#refuse(
+        FaultUri.UpgradeInvalid,
+        SessionErrorCodes.UPGRADE_INVALID,
+        `Protocol Type ${protocol} was sent to a service that does not support that type of upgrade (${via}${this.#tls === undefined ? '' : ', already upgraded'}); sent the UpgradeInvalid fault. This service takes ${UpgradeProtocol.SslTls}: set the client's ClientCredentialType to None or Certificate.`,
+      );
+      return;
+    }
+    this.#state = 'upgrading';
+    this.accepted.write(UPGRADE_RESPONSE);
+    // Called from inside the feed's dispatch: the feed keeps the bytes after the UpgradeRequest
+    // once this returns, so the TLS layer starts after it.
+    queueMicrotask(() => this.#startTls(security, via));
+  }
+
+  #startTls(security: ResolvedServerSecurity, via: string): void {
+    if (this.#state !== 'upgrading') return;
+    // What the client sent after its UpgradeRequest is the start of its handshake: give it back
+    // to the socket, where the TLS layer reads it first.
+    this.#feed.release();
+    security.acceptor.accept(this.accepted).then(
+      (tls) => this.#secured(tls, security, via),
+      (error: Error) => {
+        if (this.#state !== 'upgrading') return;
+        this.#abort(
+          SessionErrorCodes.SECURITY_NEGOTIATION_FAILED,
+          `The TLS handshake with a client of ${via} failed: ${error.message}; the connection was aborted. The client may not trust this service's certificate, or their TLS versions and ciphers do not meet.`,
+          error,
+        );
+      },
+    );
+  }
+
+  #secured(tls: TLSSocket, security: ResolvedServerSecurity, via: string): void {
+    this.#tls = tls;
+    this.#feed = new SocketFeed(tls);
+    tls.once('close', () => this.#onSocketClose());
+    if (this.#state !== 'upgrading') {
+      tls.destroy();
+      return;
+    }
+    const refusal = checkClientCertificate(tls, security);
+    if (refusal !== undefined) {
+      this.#abort(SessionErrorCodes.SECURITY_NEGOTIATION_FAILED, `${refusal} (${via}; the connection was aborted.)`);
+      return;
+    }
+    this.#state = 'preamble';
+    this.#decoder.resumeAfterUpgrade();
+    this.#feed.attach(this.#preambleSink);
   }
 
   #validateReusedVia(validate: (via: ParsedVia, socket: Socket) => Promise<boolean>, via: ParsedVia): void {
@@ -298,7 +386,7 @@ export class ServerConnection implements ServerSessionOwner {
     };
     let pending: Promise<boolean>;
     try {
-      pending = validate(via, this.socket);
+      pending = validate(via, this.accepted);
     } catch (error) {
       refused(error);
       return;
@@ -333,11 +421,12 @@ export class ServerConnection implements ServerSessionOwner {
       closeTimeoutMs: this.#options.closeTimeoutMs,
       idleTimeoutMs: this.#options.idleTimeoutMs,
       owner: this,
+      security: this.#tls === undefined ? undefined : securityInfoOf(this.#tls),
     });
     this.#session = session;
     this.socket.write(PREAMBLE_ACK);
     // Announce before feeding: envelopes that came with the preamble wait in the session's queue.
-    this.#host.sessionOpened(session);
+    this.#host.sessionOpened(session, this.accepted);
     if (this.#session === session) this.#feed.attach(session);
   }
 
@@ -365,6 +454,7 @@ export class ServerConnection implements ServerSessionOwner {
     switch (this.#state) {
       case 'preamble':
       case 'validating':
+      case 'upgrading':
         if (this.#reused) {
           if (this.#decoder.consumed === 0 && this.#feed.bufferedBytes === 0) {
             // A pooled connection nobody reused: close it, as WCF does after IdleTimeout.

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { FramingLimits, KNOWN_ENCODING_CONTENT_TYPES, KnownEncoding, Mode, type ParsedVia } from '@portshare/framing';
 import { SessionError, SessionErrorCodes } from './errors.js';
 import { defaultMaxConcurrentSessions, integerOption, SessionDefaults, timeoutOption } from './options.js';
+import { type ResolvedServerSecurity, resolveServerSecurity, type ServerSecurityOptions } from './transport-security.js';
 
 /** What a {@link SessionServer} serves and the limits it enforces. */
 export interface SessionServerOptions {
@@ -56,6 +57,12 @@ export interface SessionServerOptions {
   faultDrainMaxBytes?: number;
   /** Longest wait for the client's EOF after a fault (default 60000). */
   faultDrainTimeoutMs?: number;
+  /**
+   * Transport security (NetTcpBinding's SecurityMode.Transport over TLS): every client must upgrade
+   * to TLS (`application/ssl-tls`) before its session; one that does not is aborted, as WCF does.
+   * The TLS handshake counts against channelInitializationTimeoutMs. Default: none (SecurityMode.None).
+   */
+  security?: ServerSecurityOptions;
 }
 
 /** @internal Checked options. */
@@ -75,6 +82,7 @@ export interface ResolvedServerOptions {
   maxPendingBytes: number;
   faultDrainMaxBytes: number;
   faultDrainTimeoutMs: number;
+  security: ResolvedServerSecurity | undefined;
 }
 
 const SERVABLE_MODES: readonly Mode[] = [Mode.Duplex, Mode.SingletonUnsized];
@@ -140,6 +148,7 @@ export function resolveServerOptions(options: SessionServerOptions): ResolvedSer
       options.faultDrainTimeoutMs,
       SessionDefaults.faultDrainTimeoutMs,
     ),
+    security: resolveServerSecurity(options.security),
   };
 }
 

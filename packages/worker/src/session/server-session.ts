@@ -11,6 +11,7 @@ import { SessionError, SessionErrorCodes } from './errors.js';
 import type { MessageChannel } from './message-channel.js';
 import { formatTimeSpan, startTimer } from './options.js';
 import { SessionChannel, type SessionChannelInit, type SessionFailure, type SessionState } from './session-channel.js';
+import type { TransportSecurityInfo } from './transport-security.js';
 
 /** A session a client opened with this server. */
 export interface ServerSession extends MessageChannel {
@@ -20,8 +21,13 @@ export interface ServerSession extends MessageChannel {
   readonly encoding: string;
   /** The via split into its parts. */
   readonly parsedVia: ParsedVia;
-  /** The connection; after the session it may carry the next one (pooling). */
+  /**
+   * The socket the session's bytes travel on: the TLS socket on a secured connection. After a
+   * session in clear text the connection may carry the next one (pooling).
+   */
   readonly socket: Socket;
+  /** What the TLS upgrade negotiated (protocol, cipher, the client's certificate), or undefined in clear text. */
+  readonly security: TransportSecurityInfo | undefined;
   readonly state: SessionState;
   /** Incoming bytes held in memory for this session now (queue + partial envelope + socket). */
   readonly bufferedBytes: number;
@@ -43,12 +49,14 @@ export interface ServerSessionInit extends SessionChannelInit {
   parsedVia: ParsedVia;
   idleTimeoutMs: number;
   owner: ServerSessionOwner;
+  security: TransportSecurityInfo | undefined;
 }
 
 /** @internal The implementation of {@link ServerSession}. */
 export class ServerSessionImpl extends SessionChannel implements ServerSession {
   readonly encoding: string;
   readonly parsedVia: ParsedVia;
+  readonly security: TransportSecurityInfo | undefined;
   readonly #owner: ServerSessionOwner;
   readonly #idleTimeoutMs: number;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -57,6 +65,7 @@ export class ServerSessionImpl extends SessionChannel implements ServerSession {
     super(init);
     this.encoding = init.encoding;
     this.parsedVia = init.parsedVia;
+    this.security = init.security;
     this.#owner = init.owner;
     this.#idleTimeoutMs = init.idleTimeoutMs;
     this.#startIdleTimer();

@@ -16,8 +16,11 @@ import type { ServerSession } from './server-session.js';
 
 /** Events of a {@link SessionServer}. */
 export interface SessionServerEvents {
-  /** A preamble was acknowledged; read the session's messages and close it when done. */
-  session: [session: ServerSession];
+  /**
+   * A preamble was acknowledged; read the session's messages and close it when done. `accepted`
+   * is the socket given to handle() (session.socket is the TLS socket on a secured connection).
+   */
+  session: [session: ServerSession, accepted: Socket];
   /**
    * Something went wrong on one connection (a fault was sent, a timeout, a protocol violation, a
    * reset). Informational: the connection has been dealt with. The server never emits 'error'
@@ -68,8 +71,8 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
           next.value.grantSlot();
         }
       },
-      sessionOpened: (session) => {
-        this.emit('session', session);
+      sessionOpened: (session, accepted) => {
+        this.emit('session', session, accepted);
       },
       connectionError: (error, socket) => {
         this.emit('connectionError', error, socket);
