@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The sample's client: asks for a service number, calls the four operations on that service and
 // prints the results the way the C# client does (Console.WriteLine with .NET's number formatting).
+import { readFileSync } from 'node:fs';
 import { createClient } from '@portshare/soap';
 import { connectSession } from '@portshare/worker';
 import { ICalculator, calculatorAddress } from './contract.js';
@@ -17,7 +18,12 @@ async function main(): Promise<void> {
     throw Object.assign(new Error('Input string was not in a correct format.'), { code: 'FORMAT' });
   }
   const address = calculatorAddress(salt, options.host, options.port);
-  const session = await connectSession(address);
+  const session = await connectSession(address, {
+    // --ca: NetTcpBinding(SecurityMode.Transport), trusting the service certificate's issuer.
+    ...(options.ca !== undefined
+      ? { security: { ca: readFileSync(options.ca), ...(options.dnsIdentity === undefined ? {} : { dnsIdentity: options.dnsIdentity }) } }
+      : {}),
+  });
   const proxy = createClient(ICalculator, session);
   const calls: [string, number, number, (a: number, b: number) => Promise<number>][] = [
     ['Add', 100.0, 15.99, (a, b) => proxy.Add(a, b)],

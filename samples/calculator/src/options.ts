@@ -14,6 +14,13 @@ export interface SampleOptions {
    * same number (NetTcpListener onConflict 'replace'), which finishes its sessions and exits.
    */
   replace: boolean;
+  /** Service: `--certificate FILE --key FILE` (PEM) turn on transport security (TLS). */
+  certificate: string | undefined;
+  key: string | undefined;
+  /** Client: `--ca FILE` (PEM) turns on transport security, trusting the CA (or self-signed certificate) in FILE. */
+  ca: string | undefined;
+  /** Client: `--dns-identity NAME`, the name the service certificate must carry (default: the host). */
+  dnsIdentity: string | undefined;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): SampleOptions {
@@ -28,11 +35,18 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (number !== undefined && (!Number.isInteger(number) || number < 0 || number > 65535)) {
     throw new Error(`--number must be 0..65535 (got ${numberText})`);
   }
+  if ((value('--certificate') === undefined) !== (value('--key') === undefined)) {
+    throw new Error('--certificate and --key go together: the service certificate (PEM) and its private key (PEM)');
+  }
   return {
     host: value('--host') ?? env['CALCULATOR_HOST'] ?? 'localhost',
     port,
     portSharing: !argv.includes('--no-port-sharing'),
     number,
     replace: argv.includes('--replace'),
+    certificate: value('--certificate'),
+    key: value('--key'),
+    ca: value('--ca'),
+    dnsIdentity: value('--dns-identity'),
   };
 }

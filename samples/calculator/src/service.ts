@@ -2,6 +2,7 @@
 // The sample's service: an ICalculator on a fixed port with a random number in its path, port
 // sharing enabled, so several copies run side by side on port 9000.
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ServiceDispatcher, implement } from '@portshare/soap';
 import { NetTcpServer } from '@portshare/worker';
 import { ICalculator, calculatorAddress } from './contract.js';
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
     uri: address,
     portSharingEnabled: options.portSharing,
     ...(options.replace ? { onConflict: 'replace' as const } : {}),
+    // NetTcpBinding(SecurityMode.Transport) with a service certificate: clients upgrade to TLS.
+    ...(options.certificate !== undefined && options.key !== undefined
+      ? { security: { certificate: readFileSync(options.certificate), key: readFileSync(options.key) } }
+      : {}),
   });
   let open = 0;
   let superseded = false;
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
     if (open === 0) void stop();
   });
   process.stdout.write(`Service #${salt} listening on ${address}.\n`);
+  if (options.certificate !== undefined) process.stdout.write(`Transport security: TLS with the certificate in ${options.certificate}.\n`);
   process.stdout.write('Press <ENTER> to terminate service.\n');
   let stopping = false;
   const stop = async (): Promise<void> => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient, resolveInstance, writeState } from '@portshare/control';
-import { freePort } from '@portshare/test-utils';
+import { freePort, makeTestPki } from '@portshare/test-utils';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const serviceMain = createRequire(import.meta.url).resolve('@portshare/service/main');
@@ -172,6 +172,49 @@ describe('the Net.TCP Port Sharing sample', () => {
     expect(codes.filter((c) => c !== 0)).toEqual([]);
     v2.proc.kill('SIGTERM');
     expect(await v2.exited).toBe(0);
+  });
+
+  it('with --certificate/--key and --ca: the transcript through the sharing service inside TLS; mismatched sides fail with clear texts', async () => {
+    const pki = makeTestPki();
+    cleanups.push(() => pki.remove());
+    const { home } = enabledHome();
+    const port = await freePort();
+    const env = { PORTSHARE_HOME: home };
+    const service = run('service.js', ['--port', String(port), '--certificate', pki.server.certificateFile, '--key', pki.server.keyFile], env);
+    const salt = (await service.waitFor(/Service #(\d+) listening/))[1]!;
+    await service.waitFor(/Transport security: TLS with the certificate in /);
+    const client = run('client.js', ['--port', String(port), '--ca', pki.caFile], env);
+    await client.waitFor(/Enter the service number to test: $/);
+    client.proc.stdin!.end(`${salt}\n`);
+    expect(await client.exited).toBe(0);
+    expect(client.lines()).toEqual([
+      'Enter the service number to test: Add(100,15.99) = 115.99',
+      'Subtract(145,76.54) = 68.46',
+      'Multiply(9,81.25) = 731.25',
+      'Divide(22,7) = 3.14285714285714',
+      'Press <ENTER> to terminate client.',
+      '',
+    ]);
+    // A clear-text client at the secured service.
+    const plain = run('client.js', ['--port', String(port)], env);
+    await plain.waitFor(/Enter the service number to test: $/);
+    plain.proc.stdin!.end(`${salt}\n`);
+    expect(await plain.exited).toBe(1);
+    expect(plain.text()).toContain('closed the connection without answering the preamble');
+    expect(plain.text()).toContain('requires transport security');
+    // A secured client at a clear-text service.
+    const open = run('service.js', ['--port', String(port)], env);
+    const openSalt = (await open.waitFor(/Service #(\d+) listening/))[1]!;
+    const secured = run('client.js', ['--port', String(port), '--ca', pki.caFile], env);
+    await secured.waitFor(/Enter the service number to test: $/);
+    secured.proc.stdin!.end(`${openSalt}\n`);
+    expect(await secured.exited).toBe(1);
+    expect(secured.text()).toContain(
+      `Unhandled Exception: System.ServiceModel.ProtocolException: The requested upgrade is not supported by 'net.tcp://localhost:${port}/calculator/${openSalt}'.`,
+    );
+    service.proc.kill('SIGTERM');
+    open.proc.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
   });
 
   it('the client reports a service number nobody registered with WCF\'s EndpointNotFound text', async () => {
