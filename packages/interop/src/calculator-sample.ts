@@ -51,9 +51,17 @@ export async function calculatorStarted(process: ChildProgram): Promise<RunningC
   };
 }
 
-/** Starts the TypeScript sample service on `port`, registered with the instance at `home`. */
-export function startTsCalculatorService(port: number, home: string, options: ChildProgramOptions = {}): Promise<RunningCalculator> {
-  const proc = ChildProgram.start(process.execPath, [CalculatorSample.service, '--port', String(port)], {
+/**
+ * Starts the TypeScript sample service on `port`, registered with the instance at `home`; `args`
+ * are more of its options (`--certificate FILE --key FILE`, `--number N`).
+ */
+export function startTsCalculatorService(
+  port: number,
+  home: string,
+  options: ChildProgramOptions = {},
+  args: readonly string[] = [],
+): Promise<RunningCalculator> {
+  const proc = ChildProgram.start(process.execPath, [CalculatorSample.service, '--port', String(port), ...args], {
     name: 'calculator service.js',
     ...options,
     env: { ...process.env, ...options.env, PORTSHARE_HOME: home },

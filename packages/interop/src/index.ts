@@ -43,3 +43,10 @@ export {
   type RunningCalculator,
 } from './calculator-sample.js';
 export { dissect, startLiveCapture, type DissectedFrame, type LiveCapture, type LiveCaptureOptions } from './capture.js';
+export {
+  TLS_PEER_SCRIPT,
+  runTlsPeerClient,
+  startTlsPeerServer,
+  type TlsPeerResult,
+  type TlsPeerServer,
+} from './tls-peer.js';

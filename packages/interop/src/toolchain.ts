@@ -9,6 +9,10 @@ export const Tools = {
   mono: process.env['MONO'] ?? 'mono',
   /** Wireshark's command-line capture and dissector. */
   tshark: process.env['TSHARK'] ?? 'tshark',
+  /** Python 3: its ssl module (OpenSSL) is the independent TLS peer (python/nmf_tls_peer.py). */
+  python3: process.env['PYTHON3'] ?? 'python3',
+  /** The openssl command line: makes the test certificates. */
+  openssl: process.env['OPENSSL'] ?? 'openssl',
 } as const;
 
 export type ToolName = keyof typeof Tools;
@@ -17,9 +21,17 @@ const installHints: Record<ToolName, string> = {
   mcs: 'Install Mono (Debian/Ubuntu: apt-get install mono-devel) or set MCS and MONO.',
   mono: 'Install Mono (Debian/Ubuntu: apt-get install mono-devel) or set MCS and MONO.',
   tshark: 'Install tshark (Debian/Ubuntu: apt-get install tshark) or set TSHARK.',
+  python3: 'Install Python 3 (Debian/Ubuntu: apt-get install python3) or set PYTHON3.',
+  openssl: 'Install OpenSSL (Debian/Ubuntu: apt-get install openssl) or set OPENSSL.',
 };
 
-const probeArgs: Record<ToolName, string[]> = { mcs: ['--version'], mono: ['--version'], tshark: ['-v'] };
+const probeArgs: Record<ToolName, string[]> = {
+  mcs: ['--version'],
+  mono: ['--version'],
+  tshark: ['-v'],
+  python3: ['--version'],
+  openssl: ['version'],
+};
 const found = new Map<ToolName, string | null>();
 
 /** The first line of the tool's version output, or null when it cannot be run. */
