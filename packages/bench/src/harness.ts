@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { ControlClient, type InstancePaths } from '@portshare/control';
-import { daemonStatus, freePort, sleep } from '@portshare/test-utils';
+import { daemonStatus, freePort, makeTestPki, sleep, type TestPki } from '@portshare/test-utils';
 import { BenchError, BenchErrorCodes } from './errors.js';
 import { runLoadgen } from './loadgen-client.js';
 import { cpuJiffies, machineFacts } from './machine.js';
@@ -19,6 +19,7 @@ import type {
   RouteE2eResult,
   RoutesResult,
   RttSample,
+  WcfConfiguration,
   WcfResults,
   WcfSample,
 } from './results.js';
@@ -308,19 +309,56 @@ function defaultLog(): Log {
 
 const WCF_PATH = '/calculator/service';
 
-/** ICalculator.Add calls/s through the SDK and the message layer: direct, hand-off, proxy. */
+/**
+ * The service certificate for the TLS configuration, made with the openssl command line; none
+ * (and the reason) when openssl cannot run.
+ */
+function benchPki(): { pki: TestPki } | { reason: string } {
+  try {
+    return { pki: makeTestPki() };
+  } catch (err) {
+    return { reason: `no certificate could be made with openssl: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+  }
+}
+
+/**
+ * ICalculator.Add calls/s through the SDK and the message layer: direct, hand-off, proxy, and the
+ * hand-off path with transport security (TLS) beside it; then session setup (connect, preamble,
+ * one call, close) in clear text and with TLS.
+ */
 async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Gate): Promise<WcfResults> {
-  const configs = (['direct', 'handoff', 'proxy'] as const).filter((c) => o.configurations.includes(c));
+  const configs: WcfConfiguration[] = (['direct', 'handoff', 'proxy'] as const).filter((c) => o.configurations.includes(c));
   if (configs.length === 0) return { ran: false, reason: 'none of direct, handoff, proxy was selected' };
-  const targets: { configuration: (typeof configs)[number]; port: number; via: string }[] = [];
+  let tls: { ran: true } | { ran: false; reason: string } = { ran: false, reason: 'the hand-off configuration was not selected' };
+  let pki: TestPki | undefined;
+  if (configs.includes('handoff')) {
+    const made = benchPki();
+    if ('pki' in made) {
+      pki = made.pki;
+      setup.removeAtStop(made.pki.dir);
+      configs.push('handoff-tls');
+      tls = { ran: true };
+    } else {
+      tls = { ran: false, reason: made.reason };
+      log(`  TLS not measured: ${made.reason}`);
+    }
+  }
+  const targets: { configuration: WcfConfiguration; port: number; via: string }[] = [];
   const listens: WorkerListen[] = [];
   for (const configuration of configs) {
     const port = await freePort();
     const via = `net.tcp://127.0.0.1:${port}${WCF_PATH}`;
-    const daemon = configuration === 'direct' ? undefined : setup.daemons.get(configuration);
-    listens.push({ uri: via, home: daemon?.home });
+    const daemon =
+      configuration === 'direct' ? undefined : setup.daemons.get(configuration === 'handoff-tls' ? 'handoff' : configuration);
+    listens.push({
+      uri: via,
+      home: daemon?.home,
+      tls: configuration === 'handoff-tls' && pki !== undefined ? { certificate: pki.server.certificateFile, key: pki.server.keyFile } : undefined,
+    });
     targets.push({ configuration, port, via });
   }
+  const caOf = (configuration: WcfConfiguration): { ca?: string } =>
+    configuration === 'handoff-tls' && pki !== undefined ? { ca: pki.ca } : {};
   // One calculator process behind all three, as the echo worker is.
   setup.adopt(
     await startWorker({
@@ -332,25 +370,38 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
     }),
   );
   const samples: WcfSample[] = [];
+  const run = async (round: number, t: (typeof targets)[number], measure: 'calls' | 'setup', concurrency: number): Promise<void> => {
+    const r = await gate.measure<WcfSample>(`round ${round}: wcf ${measure} ${t.configuration} ×${concurrency}`, async () => {
+      const x = await runLoadgen(
+        {
+          host: '127.0.0.1',
+          port: t.port,
+          preambleHex: '',
+          test: 'wcf',
+          wcf: { via: t.via, concurrency, durationMs: o.wcfDurationMs, measure, ...caOf(t.configuration) },
+        },
+        { fdLimit: o.fdLimit },
+      );
+      checkErrors(`${t.configuration}: WCF ${measure} at concurrency ${concurrency}`, x.calls, 0, o.maxErrorRatio);
+      const { loadgen: _l, ...rest } = x;
+      return { ...rest, coreShare: share(x), round, configuration: t.configuration, measure, concurrency };
+    });
+    samples.push(r);
+    const unit = measure === 'calls' ? 'calls/s' : 'sessions/s';
+    log(`  wcf ${measure} ${t.configuration.padEnd(11)} ×${concurrency}: ${Math.round(r.callsPerSec)} ${unit} (p50 ${Math.round(r.p50Us)} µs)`);
+  };
   for (let round = 1; round <= o.rounds; round++) {
     for (const concurrency of [1, o.rttConcurrency]) {
       await gate.pass(`round ${round}: wcf ×${concurrency}`);
-      for (const t of targets) {
-        const r = await gate.measure<WcfSample>(`round ${round}: wcf ${t.configuration} ×${concurrency}`, async () => {
-          const x = await runLoadgen(
-            { host: '127.0.0.1', port: t.port, preambleHex: '', test: 'wcf', wcf: { via: t.via, concurrency, durationMs: o.wcfDurationMs } },
-            { fdLimit: o.fdLimit },
-          );
-          checkErrors(`${t.configuration}: WCF calls at concurrency ${concurrency}`, x.calls, 0, o.maxErrorRatio);
-          const { loadgen: _l, ...rest } = x;
-          return { ...rest, coreShare: share(x), round, configuration: t.configuration, concurrency };
-        });
-        samples.push(r);
-        log(`  wcf ${t.configuration.padEnd(8)} ×${concurrency}: ${Math.round(r.callsPerSec)} calls/s (p50 ${Math.round(r.p50Us)} µs)`);
-      }
+      for (const t of targets) await run(round, t, 'calls', concurrency);
+    }
+    // Session setup with and without TLS, on the same path.
+    await gate.pass(`round ${round}: wcf session setup`);
+    for (const t of targets.filter((x) => x.configuration === 'handoff' || x.configuration === 'handoff-tls')) {
+      await run(round, t, 'setup', 1);
     }
   }
-  return { ran: true, samples, summary: summarizeWcf(samples) };
+  return { ran: true, samples, summary: summarizeWcf(samples), tls };
 }
 
 /**
@@ -454,6 +505,6 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
     routes,
     wcf,
     quietGates: gate.records,
-    targets: checkTargets(rounds, summary, idle, routes),
+    targets: checkTargets(rounds, summary, idle, routes, wcf.ran ? wcf.summary : [], o.rttConcurrency),
   };
 }

@@ -7,7 +7,7 @@ export type LoadgenRequest = { host: string; port: number; preambleHex: string }
   | { test: 'rtt'; rtt: { concurrency: number; durationMs: number; messageBytes: number; connectTimeoutMs: number } }
   | { test: 'bulk'; bulk: { bytes: number; messageBytes: number; connectTimeoutMs: number; stallTimeoutMs: number } }
   | { test: 'idle'; idle: { connections: number; openConcurrency: number; connectTimeoutMs: number } }
-  | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number } }
+  | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number; measure?: 'calls' | 'setup'; ca?: string } }
 );
 
 export interface IdleResult {

@@ -20,6 +20,7 @@ function table(head: string[], align: ('l' | 'r')[], rows: string[][]): string {
 const LABEL: Record<string, string> = {
   direct: 'direct',
   handoff: 'portshare fd hand-off',
+  'handoff-tls': 'portshare fd hand-off, TLS',
   proxy: 'portshare proxy mode',
   route: 'portshare static route',
   haproxy: 'HAProxy (TCP, req.payload ACL)',
@@ -147,14 +148,33 @@ export function formatReport(r: BenchResults): string {
       ),
   );
   if (r.wcf.ran) {
+    const of = (measure: 'calls' | 'setup'): typeof r.wcf.summary => (r.wcf.ran ? r.wcf.summary.filter((w) => w.measure === measure) : []);
     parts.push(
       '### WCF calls (ICalculator.Add)\n\n' +
         table(
-          ['configuration', 'sessions', 'calls/s', 'p50 / p99 µs', 'vs direct'],
-          ['l', 'r', 'r', 'r', 'r'],
-          r.wcf.summary.map((w) => [LABEL[w.configuration]!, String(w.concurrency), int(w.callsPerSec), `${int(w.p50Us)} / ${int(w.p99Us)}`, dec(w.ratioToDirect)]),
-        ),
+          ['configuration', 'sessions', 'calls/s', 'p50 / p99 µs', 'vs direct', 'TLS vs clear text'],
+          ['l', 'r', 'r', 'r', 'r', 'r'],
+          of('calls').map((w) => [
+            LABEL[w.configuration]!,
+            String(w.concurrency),
+            int(w.callsPerSec),
+            `${int(w.p50Us)} / ${int(w.p99Us)}`,
+            dec(w.ratioToDirect),
+            dec(w.ratioToPlaintext),
+          ]),
+        ) +
+        (r.wcf.tls.ran ? '' : `\n\nTLS not measured: ${r.wcf.tls.reason}.`),
     );
+    if (of('setup').length > 0) {
+      parts.push(
+        '### Session setup (connect, preamble, one Add, close; one after another)\n\n' +
+          table(
+            ['configuration', 'sessions/s', 'connect to first reply p50 / p99 µs', 'TLS vs clear text'],
+            ['l', 'r', 'r', 'r'],
+            of('setup').map((w) => [LABEL[w.configuration]!, int(w.callsPerSec), `${int(w.p50Us)} / ${int(w.p99Us)}`, dec(w.ratioToPlaintext)]),
+          ),
+      );
+    }
   } else {
     parts.push(`### WCF calls\n\nNot measured: ${r.wcf.reason}.`);
   }

@@ -111,22 +111,32 @@ export interface RoutesResult {
   e2e: RouteE2eResult[];
 }
 
+/** Where the WCF calls go: `handoff-tls` is the hand-off path with transport security (TLS). */
+export type WcfConfiguration = 'direct' | 'handoff' | 'proxy' | 'handoff-tls';
+
 export interface WcfSample extends WcfResult, LoadgenCost {
   round: number;
-  configuration: 'direct' | 'handoff' | 'proxy';
+  configuration: WcfConfiguration;
+  /** 'calls': Add calls/s on open sessions; 'setup': sessions opened, called once and closed per second. */
+  measure: 'calls' | 'setup';
   concurrency: number;
 }
 
 export interface WcfSummary {
-  configuration: 'direct' | 'handoff' | 'proxy';
+  configuration: WcfConfiguration;
+  measure: 'calls' | 'setup';
   concurrency: number;
   callsPerSec: number;
   p50Us: number;
   p99Us: number;
   ratioToDirect: number | null;
+  /** handoff-tls over handoff in the same round (paired), the transport security cost. */
+  ratioToPlaintext: number | null;
 }
 
-export type WcfResults = { ran: true; samples: WcfSample[]; summary: WcfSummary[] } | { ran: false; reason: string };
+export type WcfResults =
+  | { ran: true; samples: WcfSample[]; summary: WcfSummary[]; tls: { ran: true } | { ran: false; reason: string } }
+  | { ran: false; reason: string };
 
 /** The quiet gate before one group of measurements. */
 export interface QuietGateRecord {

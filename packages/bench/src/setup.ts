@@ -44,6 +44,8 @@ export interface SetupOptions {
 export interface WorkerListen {
   uri: string;
   home?: string | undefined;
+  /** Transport security: the service certificate and key, PEM files. */
+  tls?: { certificate: string; key: string } | undefined;
 }
 
 export interface WorkerStart {
@@ -57,7 +59,7 @@ export interface WorkerStart {
 /** Starts the benchmark's worker program and waits for its READY line. */
 export async function startWorker(w: WorkerStart): Promise<ManagedProcess> {
   const args = [...(w.nodeArgs ?? []), WORKER_MAIN, '--service', w.service];
-  for (const l of w.listens) args.push('--listen', JSON.stringify(l.home === undefined ? { uri: l.uri } : { uri: l.uri, home: l.home }));
+  for (const l of w.listens) args.push('--listen', JSON.stringify(l));
   const child = spawnWithFdLimit(process.execPath, args, { fdLimit: w.fdLimit, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = manage(`the ${w.service} worker (${w.listens.map((l) => l.uri).join(', ')})`, child);
   try {
@@ -205,6 +207,11 @@ export class BenchSetup {
       intermediaryCpuMeasurable: intermediary !== undefined && name !== 'sslh',
       worker,
     });
+  }
+
+  /** A folder (made elsewhere) to remove with the rest at stop(). */
+  removeAtStop(dir: string): void {
+    this.#scratch.push(dir);
   }
 
   #dir(): string {

@@ -90,26 +90,38 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ConfigSummary[]
   }));
 }
 
-const WCF_ORDER = ['direct', 'handoff', 'proxy'] as const;
+const WCF_ORDER = ['direct', 'handoff', 'handoff-tls', 'proxy'] as const;
+const MEASURE_ORDER = ['calls', 'setup'] as const;
 
 export function summarizeWcf(samples: readonly WcfSample[]): WcfSummary[] {
-  const keys: { configuration: WcfSample['configuration']; concurrency: number }[] = [];
+  const keys: Pick<WcfSample, 'configuration' | 'measure' | 'concurrency'>[] = [];
+  const same = (a: Pick<WcfSample, 'measure' | 'concurrency' | 'round'>, b: Pick<WcfSample, 'measure' | 'concurrency' | 'round'>): boolean =>
+    a.measure === b.measure && a.concurrency === b.concurrency && a.round === b.round;
   for (const s of samples) {
-    if (!keys.some((k) => k.configuration === s.configuration && k.concurrency === s.concurrency)) {
-      keys.push({ configuration: s.configuration, concurrency: s.concurrency });
+    if (!keys.some((k) => k.configuration === s.configuration && k.measure === s.measure && k.concurrency === s.concurrency)) {
+      keys.push({ configuration: s.configuration, measure: s.measure, concurrency: s.concurrency });
     }
   }
-  keys.sort((a, b) => WCF_ORDER.indexOf(a.configuration) - WCF_ORDER.indexOf(b.configuration) || a.concurrency - b.concurrency);
+  keys.sort(
+    (a, b) =>
+      MEASURE_ORDER.indexOf(a.measure) - MEASURE_ORDER.indexOf(b.measure) ||
+      WCF_ORDER.indexOf(a.configuration) - WCF_ORDER.indexOf(b.configuration) ||
+      a.concurrency - b.concurrency,
+  );
   return keys.map((k) => {
-    const ss = samples.filter((s) => s.configuration === k.configuration && s.concurrency === k.concurrency);
-    const direct = (round: number): WcfSample | undefined =>
-      samples.find((d) => d.configuration === 'direct' && d.concurrency === k.concurrency && d.round === round);
+    const ss = samples.filter((s) => s.configuration === k.configuration && s.measure === k.measure && s.concurrency === k.concurrency);
+    const paired = (configuration: WcfSample['configuration'], s: WcfSample): WcfSample | undefined =>
+      samples.find((d) => d.configuration === configuration && same(d, s));
     return {
       ...k,
       callsPerSec: median(ss.map((s) => s.callsPerSec)),
       p50Us: median(ss.map((s) => s.p50Us)),
       p99Us: median(ss.map((s) => s.p99Us)),
-      ratioToDirect: medianOrNull(ss.map((s) => ratio(s.callsPerSec, direct(s.round)?.callsPerSec))),
+      ratioToDirect: medianOrNull(ss.map((s) => ratio(s.callsPerSec, paired('direct', s)?.callsPerSec))),
+      ratioToPlaintext:
+        k.configuration === 'handoff-tls'
+          ? medianOrNull(ss.map((s) => ratio(s.callsPerSec, paired('handoff', s)?.callsPerSec)))
+          : null,
     };
   });
 }
@@ -131,7 +143,10 @@ export function checkTargets(
   summary: readonly ConfigSummary[],
   idle: readonly IdleRssResult[],
   routes: RoutesResult,
+  wcf: readonly WcfSummary[] = [],
+  sessions = 32,
 ): TargetCheck[] {
+  const tlsCalls = wcf.find((w) => w.configuration === 'handoff-tls' && w.measure === 'calls' && w.concurrency === sessions);
   const by = (c: ConfigurationName): ConfigSummary | undefined => summary.find((s) => s.configuration === c);
   const handoff = by('handoff');
   const proxy = by('proxy');
@@ -180,5 +195,7 @@ export function checkTargets(
     check('route-bulk-vs-haproxy', 'static route bulk MB/s / HAProxy', pairedRatio(rounds, 'route', 'haproxy', (r) => r.bulk.mbPerSec), '>=', 1.3),
     check('lookup-hot', `route lookup time, ${sizes} registrations, one busy service`, lookupRatio('hotNs'), '<=', 1.2),
     check('lookup-spread', `route lookup time, ${sizes} registrations, every service in turn`, lookupRatio('spreadNs'), '<=', 1.2),
+    // Transport security (#18): WCF calls inside TLS beside the same path in clear text.
+    check('tls-calls-vs-plaintext', `WCF calls/s with TLS / clear text, ${sessions} sessions (fd hand-off)`, tlsCalls?.ratioToPlaintext ?? null, '>=', 0.8),
   ];
 }

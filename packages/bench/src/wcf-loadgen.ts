@@ -1,4 +1,4 @@
-import { connectSession } from '@portshare/worker';
+import { type ClientSecurityOptions, connectSession } from '@portshare/worker';
 import { createClient } from '@portshare/soap';
 import { ICalculator } from './calculator.js';
 import { SampleBuffer } from './stats.js';
@@ -9,6 +9,10 @@ export interface WcfSpec {
   port: number;
   concurrency: number;
   durationMs: number;
+  /** 'calls' (default): Add calls/s on open sessions. 'setup': sessions opened and closed per second, one after another in each of `concurrency` loops. */
+  measure?: 'calls' | 'setup';
+  /** Transport security: the CA (PEM) that issued the service certificate. */
+  ca?: string;
 }
 
 export interface WcfResult {
@@ -26,9 +30,8 @@ const now = (): bigint => process.hrtime.bigint();
  * client session and the message layer, as a WCF client would (one outstanding call per session).
  */
 export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
-  const sessions = await Promise.all(
-    Array.from({ length: spec.concurrency }, () => connectSession(spec.via, { host: spec.host, port: spec.port })),
-  );
+  if (spec.measure === 'setup') return sessionSetup(spec);
+  const sessions = await Promise.all(Array.from({ length: spec.concurrency }, () => open(spec)));
   const samples = new SampleBuffer();
   const t0 = now();
   const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
@@ -56,4 +59,53 @@ export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
   const seconds = Number(stopAt - measureFrom) / 1e9;
   const { p50, p99 } = samples.summary();
   return { calls, seconds, callsPerSec: calls / seconds, p50Us: p50, p99Us: p99 };
+}
+
+// One security object for the whole run: connectSession loads its CAs once per object and resumes
+// TLS sessions made with it, as a long-lived WCF client does.
+const securityOf = new Map<string, ClientSecurityOptions>();
+
+function open(spec: WcfSpec): ReturnType<typeof connectSession> {
+  let security: ClientSecurityOptions | undefined;
+  if (spec.ca !== undefined) {
+    security = securityOf.get(spec.ca);
+    if (security === undefined) {
+      security = { ca: spec.ca };
+      securityOf.set(spec.ca, security);
+    }
+  }
+  return connectSession(spec.via, { host: spec.host, port: spec.port, ...(security === undefined ? {} : { security }) });
+}
+
+/**
+ * Session setup: connect, preamble (and with `ca` the TLS upgrade and handshake), PreambleAck,
+ * one Add call, End both ways; `calls` counts the sessions, the latencies are from connect to the
+ * first reply.
+ */
+async function sessionSetup(spec: WcfSpec): Promise<WcfResult> {
+  const samples = new SampleBuffer();
+  const t0 = now();
+  const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
+  const stopAt = t0 + BigInt(spec.durationMs) * 1_000_000n;
+  let opened = 0;
+  await Promise.all(
+    Array.from({ length: spec.concurrency }, async (_, i) => {
+      for (let n = 0; ; n++) {
+        const t = now();
+        if (t >= stopAt) break;
+        const session = await open(spec);
+        const sum = await createClient(ICalculator, session).Add(i, n);
+        if (sum !== i + n) throw new Error(`Add(${i}, ${n}) returned ${sum}`);
+        const elapsed = now() - t;
+        await session.close();
+        if (t >= measureFrom) {
+          samples.push(Number(elapsed) / 1000);
+          opened++;
+        }
+      }
+    }),
+  );
+  const seconds = Number(stopAt - measureFrom) / 1e9;
+  const { p50, p99 } = samples.summary();
+  return { calls: opened, seconds, callsPerSec: opened / seconds, p50Us: p50, p99Us: p99 };
 }

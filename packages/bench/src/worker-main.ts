@@ -5,6 +5,7 @@
 // portshare daemon of that instance (sharing on); without, it binds its own port (sharing off), as
 // the direct configuration and the HAProxy and sslh backends need. One process serves them all, so
 // configurations differ only in the path to it. Prints "READY" once every listener is up.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NetTcpServer, type ServerSession } from '@portshare/worker';
 
@@ -14,7 +15,9 @@ const { values } = parseArgs({
     service: { type: 'string' },
   },
 });
-const listens = (values.listen ?? []).map((text) => JSON.parse(text) as { uri: string; home?: string });
+const listens = (values.listen ?? []).map(
+  (text) => JSON.parse(text) as { uri: string; home?: string; tls?: { certificate: string; key: string } },
+);
 if (listens.length === 0) throw new Error('at least one --listen is required');
 
 async function echo(session: ServerSession): Promise<void> {
@@ -54,6 +57,9 @@ const servers = await Promise.all(
       // MaxConcurrentSessions) and the idle timeout, which would otherwise close them.
       maxConcurrentSessions: 100_000,
       idleTimeoutMs: Number.POSITIVE_INFINITY,
+      ...(l.tls === undefined
+        ? {}
+        : { security: { certificate: readFileSync(l.tls.certificate), key: readFileSync(l.tls.key) } }),
     }),
   ),
 );

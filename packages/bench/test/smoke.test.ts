@@ -68,8 +68,21 @@ describe('pnpm bench -- --smoke', () => {
     for (const e of r.routes.e2e) positive(`e2e conn/s with ${e.registrations}`, e.connPerSec);
     expect(r.wcf.ran).toBe(true);
     if (r.wcf.ran) {
-      expect(r.wcf.summary.map((w) => `${w.configuration}×${w.concurrency}`)).toEqual(['direct×1', 'direct×32', 'handoff×1', 'handoff×32', 'proxy×1', 'proxy×32']);
-      for (const w of r.wcf.summary) positive(`wcf ${w.configuration}×${w.concurrency}`, w.callsPerSec);
+      expect(r.wcf.summary.map((w) => `${w.measure} ${w.configuration}×${w.concurrency}`)).toEqual([
+        'calls direct×1',
+        'calls direct×32',
+        'calls handoff×1',
+        'calls handoff×32',
+        'calls handoff-tls×1',
+        'calls handoff-tls×32',
+        'calls proxy×1',
+        'calls proxy×32',
+        'setup handoff×1',
+        'setup handoff-tls×1',
+      ]);
+      expect(r.wcf.tls).toEqual({ ran: true });
+      for (const w of r.wcf.summary) positive(`wcf ${w.measure} ${w.configuration}×${w.concurrency}`, w.callsPerSec);
+      for (const w of r.wcf.summary.filter((x) => x.configuration === 'handoff-tls')) positive(`TLS / clear text, ${w.measure}`, w.ratioToPlaintext ?? 0);
     }
     expect(r.targets.map((t) => t.id)).toEqual([
       'conn-vs-direct',
@@ -90,10 +103,11 @@ describe('pnpm bench -- --smoke', () => {
       'route-bulk-vs-haproxy',
       'lookup-hot',
       'lookup-spread',
+      'tls-calls-vs-plaintext',
     ]);
     positive('machine CPUs', r.machine.cpus);
     // The printed report has every table.
-    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Targets']) {
+    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Session setup', 'Targets']) {
       expect(stdout).toContain(heading);
     }
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readSize } from '@portshare/framing';
 import { MONO_CALCULATOR_CLIENT_SEGMENTS, MONO_CALCULATOR_SERVER_SEGMENTS } from '@portshare/framing/testing';
 import { ICalculator } from '@portshare/sample-calculator';
-import { BinarySessionEncoder, createClient, implement, parseEnvelope, ServiceDispatcher, toXmlString } from '@portshare/soap';
+import { BinarySessionEncoder, createClient, implement, OperationContext, parseEnvelope, ServiceDispatcher, toXmlString } from '@portshare/soap';
 import { makeTestPki, type TestPki } from '@portshare/test-utils';
 import { connectSession, NetTcpServer, type SessionError } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,9 +102,14 @@ describe.skipIf(skipWithout('python3', 'openssl'))("an independent TLS peer (Pyt
       home: daemon!.home,
       security: { certificate: pki.server.certificate, key: pki.server.key, clientCertificate: 'required', ca: pki.ca },
     });
-    const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: (a, b) => a + b, Subtract: (a, b) => a - b, Multiply: (a, b) => a * b, Divide: (a, b) => a / b })]);
+    // The operation reads the client's certificate from its context, as WCF's
+    // OperationContext.Current.ServiceSecurityContext.
+    const add = (a: number, b: number): number => {
+      subjects.push(String(OperationContext.current?.security?.peerCertificate?.subject.CN));
+      return a + b;
+    };
+    const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: add, Subtract: (a, b) => a - b, Multiply: (a, b) => a * b, Divide: (a, b) => a / b })]);
     server.on('session', (session) => {
-      subjects.push(String(session.security?.peerCertificate?.subject.CN));
       dispatcher.serve(session).then(() => session.close(), () => session.abort());
     });
     server.on('connectionError', (error) => errors.push(error));

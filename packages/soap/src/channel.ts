@@ -1,3 +1,17 @@
+import type { PeerCertificate } from 'node:tls';
+
+/** What a channel's transport security negotiated (the worker's sessions carry it). */
+export interface ChannelSecurity {
+  /** `'TLSv1.3'`, `'TLSv1.2'`. */
+  readonly protocol: string;
+  /** The cipher suite's standard name. */
+  readonly cipher: string;
+  /** True when the TLS session was resumed. */
+  readonly resumed: boolean;
+  /** The peer's certificate, when it sent one. */
+  readonly peerCertificate: PeerCertificate | undefined;
+}
+
 /** One MC-NMF session as the message layer sees it: a sequence of envelope payloads each way. */
 export interface MessageChannel {
   /** Sends one envelope payload (the bytes inside a SizedEnvelope). Resolves when written (backpressure). */
@@ -7,4 +21,6 @@ export interface MessageChannel {
   /** Ends the session: End record, wait for the peer's End. */
   close(): Promise<void>;
   readonly via: string;
+  /** Transport security, when the channel has it (see OperationContext.security). */
+  readonly security?: ChannelSecurity | undefined;
 }

@@ -13,6 +13,7 @@ import {
 } from './fault.js';
 import { BinarySessionEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
+import { OperationContext } from './operation-context.js';
 import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
 import type { ReaderQuotas } from './quotas.js';
 import type { XmlNode } from './xml-node.js';
@@ -134,7 +135,8 @@ export class ServiceDispatcher {
     const fn = (endpoint.implementation as Record<string, (...a: unknown[]) => unknown>)[op.name] as (...a: unknown[]) => unknown;
     let result: unknown;
     try {
-      result = await fn.apply(endpoint.implementation, args);
+      const context = new OperationContext(channel, action, env.messageId);
+      result = await context.run(() => fn.apply(endpoint.implementation, args));
     } catch (err) {
       if (op.oneWay) {
         this.#report(err, action, op.name);

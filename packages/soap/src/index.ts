@@ -5,7 +5,8 @@
 export { SoapError, SoapErrorCodes, type SoapErrorCode } from './errors.js';
 
 // Session channel seam (implemented by the net.tcp session layer)
-export type { MessageChannel } from './channel.js';
+export type { ChannelSecurity, MessageChannel } from './channel.js';
+export { OperationContext } from './operation-context.js';
 
 // Contracts and values
 export {

@@ -3,6 +3,7 @@ import { createClient } from '../src/client.js';
 import { defineContract } from '../src/contract.js';
 import { DateTimeKind, NetDateTime } from '../src/date-time.js';
 import { ServiceDispatcher, implement } from '../src/dispatcher.js';
+import { OperationContext } from '../src/operation-context.js';
 import { type SoapError, SoapErrorCodes } from '../src/errors.js';
 import { FaultException, INTERNAL_SERVICE_FAULT_REASON } from '../src/fault.js';
 import { Addressing, Ns } from '../src/namespaces.js';
@@ -328,5 +329,40 @@ describe('ServiceDispatcher + createClient over an in-memory session', () => {
   it('contract and implementation mistakes are reported at construction', () => {
     expect(() => implement(ICalculator, { Add: (a: number) => a } as never)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }));
     expect(() => new ServiceDispatcher([calculator, calculator])).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }));
+  });
+});
+
+describe('OperationContext.current', () => {
+  it('inside an operation (across its awaits): the channel, via, action and MessageID; outside: undefined', async () => {
+    const seen: string[] = [];
+    const service = implement(ICalculator, {
+      Add: async (a, b) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const context = OperationContext.current;
+        seen.push(`${context?.via} ${context?.action} ${context?.messageId} ${String(context?.security)}`);
+        return a + b;
+      },
+      Subtract: (a, b) => a - b,
+      Multiply: (a, b) => a * b,
+      Divide: (a, b) => a / b,
+    });
+    const dispatcher = new ServiceDispatcher([service]);
+    const sessions = ['net.tcp://localhost:9000/one', 'net.tcp://localhost:9000/two'].map((via) => {
+      const [client, server] = createChannelPair(via);
+      const served = dispatcher.serve(server).then(() => server.close());
+      let n = 0;
+      return { client, served, proxy: createClient(ICalculator, client, { messageId: () => `urn:uuid:00000000-0000-0000-0000-00000000000${++n}` }) };
+    });
+    // Two sessions at once: each operation sees its own.
+    expect(await Promise.all(sessions.map((s, i) => s.proxy.Add(i, 1)))).toEqual([1, 2]);
+    expect(seen.sort()).toEqual([
+      'net.tcp://localhost:9000/one http://Microsoft.ServiceModel.Samples/ICalculator/Add urn:uuid:00000000-0000-0000-0000-000000000001 undefined',
+      'net.tcp://localhost:9000/two http://Microsoft.ServiceModel.Samples/ICalculator/Add urn:uuid:00000000-0000-0000-0000-000000000001 undefined',
+    ]);
+    expect(OperationContext.current).toBeUndefined();
+    for (const s of sessions) {
+      await s.client.close();
+      await s.served;
+    }
   });
 });

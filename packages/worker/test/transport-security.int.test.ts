@@ -122,6 +122,33 @@ describe('TLS sessions between the SDK client and server', () => {
     await session.close();
   });
 
+  it('resumes the TLS session on the next connection with the same security object, the certificates still known on both sides', async () => {
+    const r = await startEcho({ ...serverCredential(), clientCertificate: 'required', ca: pki.ca });
+    const security: ClientSecurityOptions = { ca: pki.ca, certificate: pki.client.certificate, key: pki.client.key };
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const session = await connectSession(r.via, { host: '127.0.0.1', security });
+      seen.push(`${session.security?.resumed} ${session.security?.peerCertificate?.subject.CN}`);
+      await session.send(Buffer.from('x'));
+      await session[Symbol.asyncIterator]().next();
+      await session.close();
+    }
+    expect(seen).toEqual(['false localhost', 'true localhost', 'true localhost']);
+    expect(r.sessions.map((s) => `${s.security?.resumed} ${s.security?.peerCertificate?.subject.CN}`)).toEqual([
+      'false portshare-test-client',
+      'true portshare-test-client',
+      'true portshare-test-client',
+    ]);
+    // Off: every connection makes a full handshake.
+    const off = { ca: pki.ca, certificate: pki.client.certificate, key: pki.client.key, sessionResumption: false };
+    for (let i = 0; i < 2; i++) {
+      const session = await connectSession(r.via, { host: '127.0.0.1', security: off });
+      expect(session.security?.resumed).toBe(false);
+      await session.close();
+    }
+    expect(r.errors).toEqual([]);
+  });
+
   it('refuses a bad server credential when the server is made, not at the first client', () => {
     expect(() => new SessionServer({ acceptVia: () => true, security: { certificate: pki.server.certificate } })).toThrow(
       expect.objectContaining({ code: SessionErrorCodes.INVALID_OPTION, message: expect.stringContaining('certificate and key') }),

@@ -316,7 +316,7 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
       maxPendingBytes,
       closeTimeoutMs,
       keepSocketOpen: options.keepSocketOpen === true,
-      security: tls === undefined ? undefined : securityInfoOf(tls),
+      security: tls === undefined ? undefined : securityInfoOf(tls, 'read'),
     });
     if (tls !== undefined) tls.write(encodePreambleEnd());
     feed.attach(session);

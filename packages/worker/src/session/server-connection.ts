@@ -421,7 +421,10 @@ export class ServerConnection implements ServerSessionOwner {
       closeTimeoutMs: this.#options.closeTimeoutMs,
       idleTimeoutMs: this.#options.idleTimeoutMs,
       owner: this,
-      security: this.#tls === undefined ? undefined : securityInfoOf(this.#tls),
+      security:
+        this.#tls === undefined
+          ? undefined
+          : securityInfoOf(this.#tls, this.#options.security?.clientCertificate === 'none' ? 'none' : 'read'),
     });
     this.#session = session;
     this.socket.write(PREAMBLE_ACK);

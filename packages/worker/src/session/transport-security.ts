@@ -23,6 +23,7 @@
  * @module
  */
 
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   checkServerIdentity,
@@ -111,6 +112,12 @@ export interface ClientSecurityOptions extends TlsSettings {
   passphrase?: string;
   /** Decides about the server certificate instead of the CA chain check (the identity check still runs). */
   validateServerCertificate?: CertificateValidator;
+  /**
+   * Resume TLS sessions with a server this options object connected to before (TLS 1.3 tickets),
+   * skipping the certificate exchange and its checks, which the first session passed. Default
+   * true, as .NET's SslStream does.
+   */
+  sessionResumption?: boolean;
 }
 
 /** What a secured session's connection negotiated. */
@@ -119,8 +126,13 @@ export interface TransportSecurityInfo {
   readonly protocol: string;
   /** The cipher suite's standard name. */
   readonly cipher: string;
-  /** The peer's certificate when it sent one: the client's on a server session, the server's on a client session. */
-  readonly peerCertificate: DetailedPeerCertificate | undefined;
+  /**
+   * The peer's certificate when it sent one: the client's on a server session (with its issuer
+   * chain), the server's on a client session.
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
+  /** True when the TLS session was resumed (no certificate exchange on this connection). */
+  readonly resumed: boolean;
 }
 
 /** @internal Server security, checked and loaded. */
@@ -178,6 +190,8 @@ export class TlsAcceptor {
   readonly #options: SecureContextOptions;
   readonly #requestCert: boolean;
   readonly #idle: TlsServer[] = [];
+  // One ticket key for all of this acceptor's servers, so that a ticket one issued resumes on any.
+  readonly #ticketKeys = randomBytes(48);
 
   constructor(options: SecureContextOptions, requestCert: boolean) {
     this.#options = options;
@@ -193,6 +207,7 @@ export class TlsAcceptor {
       this.#idle.pop() ??
       new TlsServer({
         ...this.#options,
+        ticketKeys: this.#ticketKeys,
         requestCert: this.#requestCert,
         // The certificate policy is checked after the handshake (checkClientCertificate), so
         // that a refusal can say why.
@@ -224,11 +239,60 @@ export interface ResolvedClientSecurity {
   readonly context: SecureContext;
   readonly dnsIdentity: string | undefined;
   readonly validate: CertificateValidator | undefined;
+  /** Resumable TLS sessions by server and identity; undefined when resumption is off. */
+  readonly sessions: SessionCache | undefined;
 }
 
-/** @internal */
+/** A ticket and the certificate the server showed when the session was made (a resumed handshake shows none). */
+interface SessionTicket {
+  readonly ticket: Buffer;
+  readonly certificate: DetailedPeerCertificate;
+}
+
+/**
+ * The last TLS session ticket per server (host:port and identity), at most
+ * {@link SessionCache.MAX_ENTRIES}, the oldest dropped first.
+ */
+class SessionCache {
+  static readonly MAX_ENTRIES = 256;
+  readonly #tickets = new Map<string, SessionTicket>();
+
+  get(key: string): SessionTicket | undefined {
+    return this.#tickets.get(key);
+  }
+
+  set(key: string, ticket: SessionTicket): void {
+    this.#tickets.delete(key);
+    this.#tickets.set(key, ticket);
+    if (this.#tickets.size > SessionCache.MAX_ENTRIES) {
+      const oldest = this.#tickets.keys().next();
+      if (oldest.done !== true) this.#tickets.delete(oldest.value);
+    }
+  }
+
+  delete(key: string): void {
+    this.#tickets.delete(key);
+  }
+}
+
+// Loading a secure context parses every CA and key: once per options object, not per connection.
+const resolvedClientSecurity = new WeakMap<ClientSecurityOptions, ResolvedClientSecurity>();
+
+/**
+ * @internal Checks and loads the client's security options. The result is kept for the options
+ * object, so a client that passes the same `security` object to every connectSession loads its
+ * CAs and certificate once.
+ */
 export function resolveClientSecurity(options: ClientSecurityOptions | undefined): ResolvedClientSecurity | undefined {
   if (options === undefined) return undefined;
+  const known = resolvedClientSecurity.get(options);
+  if (known !== undefined) return known;
+  const resolved = loadClientSecurity(options);
+  resolvedClientSecurity.set(options, resolved);
+  return resolved;
+}
+
+function loadClientSecurity(options: ClientSecurityOptions): ResolvedClientSecurity {
   if (options.dnsIdentity !== undefined && (typeof options.dnsIdentity !== 'string' || options.dnsIdentity === '')) {
     throw new SessionError(
       SessionErrorCodes.INVALID_OPTION,
@@ -245,6 +309,7 @@ export function resolveClientSecurity(options: ClientSecurityOptions | undefined
     })),
     dnsIdentity: options.dnsIdentity,
     validate: options.validateServerCertificate,
+    sessions: options.sessionResumption === false ? undefined : new SessionCache(),
   };
 }
 
@@ -277,7 +342,7 @@ function loadContext(name: string, options: SecureContextOptions): SecureContext
  */
 export function checkClientCertificate(socket: TLSSocket, security: ResolvedServerSecurity): string | undefined {
   if (security.clientCertificate === 'none') return undefined;
-  const certificate = peerCertificateOf(socket);
+  const certificate = peerCertificateOf(socket, security.validate !== undefined);
   if (certificate === undefined) {
     if (security.clientCertificate === 'optional') return undefined;
     return 'The client sent no certificate, and this service requires one (clientCertificate: required). Configure the client certificate on the client (WCF: ClientCredentials.ClientCertificate).';
@@ -312,15 +377,27 @@ export function initiateTls(
   // WCF checks the via's host (the EndpointAddress), not the address connected to.
   const identity = security.dnsIdentity ?? target.viaHost;
   const authority = `${target.viaHost}:${target.viaPort}`;
+  const sessionKey = `${target.host}:${target.port} ${identity}`;
+  const ticket = security.sessions?.get(sessionKey);
   return new Promise<TLSSocket>((resolve, reject) => {
     const tls = tlsConnect({
       socket,
       secureContext: security.context,
       // SNI names the identity we expect; an IP literal is not sent (RFC 6066 3).
       ...(isIpLiteral(identity) ? {} : { servername: identity }),
+      ...(ticket === undefined ? {} : { session: ticket.ticket }),
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     });
+    // TLS 1.3 sends tickets after the handshake; keep the latest for the next connection, but
+    // only from a server that passed the checks below.
+    let checked: DetailedPeerCertificate | undefined;
+    if (security.sessions !== undefined) {
+      const sessions = security.sessions;
+      tls.on('session', (session: Buffer) => {
+        if (checked !== undefined) sessions.set(sessionKey, { ticket: session, certificate: checked });
+      });
+    }
     const onError = (error: Error): void => {
       tls.destroy();
       reject(handshakeError(error, `${target.host}:${target.port}`, target.via));
@@ -333,13 +410,25 @@ export function initiateTls(
     tls.once('secureConnect', () => {
       tls.off('error', onError);
       tls.off('close', onClose);
-      const certificate = peerCertificateOf(tls);
+      if (tls.isSessionReused() && ticket !== undefined) {
+        // The session was made with a server that passed every check below, and only that
+        // server holds the key to resume it (RFC 8446 2.2).
+        checkedCertificate.set(tls, ticket.certificate);
+        checked = ticket.certificate;
+        resolve(tls);
+        return;
+      }
+      // The chain (issuer links) only for a validator of the user's; the checks here need the leaf.
+      const certificate = peerCertificateOf(tls, security.validate !== undefined);
       const refusal = checkServer(tls, certificate, security, identity, authority);
       if (refusal !== undefined) {
+        security.sessions?.delete(sessionKey);
         tls.destroy();
         reject(refusal);
         return;
       }
+      checked = certificate;
+      if (certificate !== undefined) checkedCertificate.set(tls, certificate);
       resolve(tls);
     });
   });
@@ -399,17 +488,29 @@ function handshakeError(error: Error, authority: string, via: string): SessionEr
   );
 }
 
-/** @internal What a secured socket negotiated. */
-export function securityInfoOf(socket: TLSSocket): TransportSecurityInfo {
+/**
+ * @internal What a secured socket negotiated. `peerCertificate` is read once, here, while the
+ * connection is open (Node can no longer read it after close); a server that asks for no client
+ * certificate skips it, since turning a certificate into an object is costly.
+ */
+export function securityInfoOf(socket: TLSSocket, peerCertificate: 'read' | 'none'): TransportSecurityInfo {
   return {
     protocol: socket.getProtocol() ?? '',
     cipher: socket.getCipher()?.standardName ?? '',
-    peerCertificate: peerCertificateOf(socket),
+    resumed: socket.isSessionReused(),
+    peerCertificate: peerCertificate === 'read' ? peerCertificateOf(socket, true) : undefined,
   };
 }
 
-function peerCertificateOf(socket: TLSSocket): DetailedPeerCertificate | undefined {
-  const certificate = socket.getPeerCertificate(true);
+// The server certificate a client socket was checked with: from its handshake, or for a resumed
+// session from the session it resumes (a resumed handshake carries none).
+const checkedCertificate = new WeakMap<TLSSocket, DetailedPeerCertificate>();
+
+function peerCertificateOf(socket: TLSSocket, detailed: boolean): DetailedPeerCertificate | undefined {
+  const known = checkedCertificate.get(socket);
+  if (known !== undefined) return known;
+  // Without `detailed` the result has no issuerCertificate links; the fields read here are there.
+  const certificate = socket.getPeerCertificate(detailed) as DetailedPeerCertificate;
   // Node returns an empty object when the peer sent none.
   return certificate !== null && Object.keys(certificate).length > 0 ? certificate : undefined;
 }
