@@ -59,6 +59,11 @@ export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
     return new NetTcpServer(listener, options);
   }
 
+  /** Replaces the transport security of connections accepted from now on (see SessionServer.setSecurity). */
+  setSecurity(security: NetTcpServerOptions['security']): void {
+    this.sessions.setSecurity(security);
+  }
+
   /** Stops listening (unregistering at once), then closes the sessions with End exchanges. */
   async close(): Promise<void> {
     await this.listener.close();

@@ -149,6 +149,34 @@ describe('TLS sessions between the SDK client and server', () => {
     expect(r.errors).toEqual([]);
   });
 
+  it('setSecurity: a renewed certificate serves new connections at once; open sessions go on; a bad one changes nothing', async () => {
+    const server = new SessionServer({ acceptVia: () => true, security: { certificate: pki.expired.certificate, key: pki.expired.key } });
+    const sessions: ServerSession[] = [];
+    server.on('session', (session) => {
+      sessions.push(session);
+      void (async () => {
+        for await (const payload of session) await session.send(payload);
+        await session.close();
+      })().catch(() => session.abort());
+    });
+    const tcp = createServer((socket) => server.handle(socket));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    running.push({ close: async () => { await server.close(); await new Promise<void>((resolve) => tcp.close(() => resolve())); } });
+    const via = `net.tcp://localhost:${(tcp.address() as { port: number }).port}/renewed`;
+    // A client that accepts the expired certificate keeps its session across the renewal.
+    const old = await connectSession(via, { host: '127.0.0.1', security: { validateServerCertificate: () => true } });
+    await expect(echo(via, { ca: pki.ca })).rejects.toMatchObject({ message: expect.stringContaining('CERT_HAS_EXPIRED') });
+    expect(() => server.setSecurity({ certificate: pki.server.certificate, key: pki.client.key })).toThrow(
+      expect.objectContaining({ code: SessionErrorCodes.INVALID_OPTION }),
+    );
+    await expect(echo(via, { ca: pki.ca })).rejects.toMatchObject({ message: expect.stringContaining('CERT_HAS_EXPIRED') });
+    server.setSecurity(serverCredential());
+    expect(await echo(via, { ca: pki.ca })).toBe('hello');
+    await old.send(Buffer.from('still here'));
+    expect(((await old[Symbol.asyncIterator]().next()).value as Buffer).toString()).toBe('still here');
+    await old.close();
+  });
+
   it('refuses a bad server credential when the server is made, not at the first client', () => {
     expect(() => new SessionServer({ acceptVia: () => true, security: { certificate: pki.server.certificate } })).toThrow(
       expect.objectContaining({ code: SessionErrorCodes.INVALID_OPTION, message: expect.stringContaining('certificate and key') }),

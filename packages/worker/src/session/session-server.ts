@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { SessionError, SessionErrorCodes } from './errors.js';
 import { type ConnectionHost, ServerConnection } from './server-connection.js';
 import { type ResolvedServerOptions, resolveServerOptions, type SessionServerOptions } from './server-options.js';
+import { resolveServerSecurity, type ServerSecurityOptions } from './transport-security.js';
 import type { ServerSession } from './server-session.js';
 
 /** Events of a {@link SessionServer}. */
@@ -31,7 +32,7 @@ export interface SessionServerEvents {
 
 /** Runs net.tcp sessions on the sockets given to {@link SessionServer.handle}. */
 export class SessionServer extends EventEmitter<SessionServerEvents> {
-  readonly #options: ResolvedServerOptions;
+  #options: ResolvedServerOptions;
   readonly #connections = new Set<ServerConnection>();
   // Connections whose preamble is complete, waiting for a session slot, oldest first.
   readonly #waiting = new Set<ServerConnection>();
@@ -47,7 +48,9 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host object is this server's private face
     const server = this;
     this.#host = {
-      options: this.#options,
+      get options() {
+        return server.#options;
+      },
       get closing() {
         return server.#closing;
       },
@@ -93,6 +96,16 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
   /** Connections being served (in a preamble, a session, or between pooled sessions). */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * Replaces the transport security of connections accepted from now on: a renewed certificate,
+   * other TLS settings, or security turned on or off (`undefined`). Connections already accepted
+   * keep what they started with. The new credential is loaded first: a bad one throws
+   * WORKER_ERR_INVALID_OPTION and changes nothing.
+   */
+  setSecurity(security: ServerSecurityOptions | undefined): void {
+    this.#options = { ...this.#options, security: resolveServerSecurity(security) };
   }
 
   /** Takes over a connected socket and reads its preamble from byte 0. */
