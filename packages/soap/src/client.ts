@@ -127,6 +127,9 @@ class ServiceClient {
     this.#closed =
       failure ??
       new SoapError(SoapErrorCodes.CHANNEL_CLOSED, 'The session has ended, so no more replies can arrive. Open a new channel for further calls.');
+    // The service ended the session (its End record): answer with ours, as a WCF client's channel
+    // does when the service closes it, so that the service's close is not left waiting.
+    if (failure === undefined) this.#channel.close().catch(() => {});
     for (const p of this.#order.splice(0)) this.#settle(p, () => p.reject(this.#closed));
   }
 

@@ -13,7 +13,7 @@ import {
 } from './fault.js';
 import { BinarySessionEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
-import { OperationContext } from './operation-context.js';
+import { OperationContext, type SessionDescription } from './operation-context.js';
 import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
 import type { ReaderQuotas } from './quotas.js';
 import type { XmlNode } from './xml-node.js';
@@ -38,6 +38,8 @@ export function implement<C extends ServiceContract>(contract: C, implementation
 export interface DispatchErrorContext {
   readonly action: string | undefined;
   readonly operation: string | undefined;
+  /** The session the request came on, as given to serve() (its id and the client's address). */
+  readonly session: SessionDescription;
 }
 
 export interface ServiceDispatcherOptions {
@@ -52,6 +54,17 @@ export interface ServiceDispatcherOptions {
    * (sent as InternalServiceFault), a failed one-way operation, or a request that cannot be read.
    */
   readonly onError?: (error: unknown, context: DispatchErrorContext) => void;
+}
+
+/** Per-session settings of {@link ServiceDispatcher.serve}. */
+export interface ServeOptions {
+  /**
+   * Stops serving: the request being handled (if any) is finished and answered, no later request
+   * is read, and serve() resolves. The caller then closes the channel (End).
+   */
+  readonly signal?: AbortSignal;
+  /** What the transport knows about the session, for {@link OperationContext}. */
+  readonly session?: SessionDescription;
 }
 
 interface Route {
@@ -86,38 +99,52 @@ export class ServiceDispatcher {
    * exceeded, a broken session dictionary): the session cannot continue, and the caller should
    * abort the connection. Faults for individual requests do not end the session.
    */
-  async serve(channel: MessageChannel): Promise<void> {
+  async serve(channel: MessageChannel, options: ServeOptions = {}): Promise<void> {
     const encoder = new BinarySessionEncoder({
       ...(this.#options.quotas ? { quotas: this.#options.quotas } : {}),
       ...(this.#options.writerSessionSize !== undefined ? { writerSessionSize: this.#options.writerSessionSize } : {}),
     });
-    for await (const payload of channel) {
+    const session = options.session ?? {};
+    const signal = options.signal;
+    const messages = channel[Symbol.asyncIterator]();
+    // Resolves when the signal fires, so that waiting for the next request ends at once.
+    const stopped =
+      signal === undefined
+        ? undefined
+        : new Promise<'stopped'>((resolve) => {
+            if (signal.aborted) resolve('stopped');
+            else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+          });
+    for (;;) {
+      if (signal?.aborted === true) return;
+      const next = await (stopped === undefined ? messages.next() : Promise.race([messages.next(), stopped]));
+      if (next === 'stopped' || next.done === true) return;
       let env: IncomingEnvelope;
       try {
-        env = parseEnvelope(encoder.decode(payload));
+        env = parseEnvelope(encoder.decode(next.value));
       } catch (err) {
-        this.#report(err, undefined, undefined);
+        this.#report(err, undefined, undefined, session);
         throw err;
       }
-      await this.#handle(env, encoder, channel);
+      await this.#handle(env, encoder, channel, session);
     }
   }
 
-  #report(err: unknown, action: string | undefined, operation: string | undefined): void {
+  #report(err: unknown, action: string | undefined, operation: string | undefined, session: SessionDescription): void {
     try {
-      this.#options.onError?.(err, { action, operation });
+      this.#options.onError?.(err, { action, operation, session });
     } catch {
       // A failing error callback must not take the session down.
     }
   }
 
-  async #handle(env: IncomingEnvelope, encoder: BinarySessionEncoder, channel: MessageChannel): Promise<void> {
+  async #handle(env: IncomingEnvelope, encoder: BinarySessionEncoder, channel: MessageChannel, session: SessionDescription): Promise<void> {
     const lang = this.#options.faultLanguage ?? 'en-US';
     const action = env.action ?? '';
     const route = this.#routes.get(action);
     if (!route) {
       const f = actionNotSupportedFault(action, lang);
-      await this.#send(channel, encoder, env, f.action, [buildFault(f.fault)]);
+      await this.#send(channel, encoder, env, session, f.action, [buildFault(f.fault)]);
       return;
     }
     const { op, endpoint } = route;
@@ -125,24 +152,24 @@ export class ServiceDispatcher {
     try {
       args = parseRequestBody(op, env.body);
     } catch (err) {
-      this.#report(err, action, op.name);
+      this.#report(err, action, op.name, session);
       if (!op.oneWay) {
         const f = deserializationFailedFault(err instanceof Error ? err.message : String(err), lang);
-        await this.#send(channel, encoder, env, f.action, [buildFault(f.fault)]);
+        await this.#send(channel, encoder, env, session, f.action, [buildFault(f.fault)]);
       }
       return;
     }
     const fn = (endpoint.implementation as Record<string, (...a: unknown[]) => unknown>)[op.name] as (...a: unknown[]) => unknown;
     let result: unknown;
     try {
-      const context = new OperationContext(channel, action, env.messageId);
+      const context = new OperationContext(channel, session, action, env.messageId);
       result = await context.run(() => fn.apply(endpoint.implementation, args));
     } catch (err) {
       if (op.oneWay) {
-        this.#report(err, action, op.name);
+        this.#report(err, action, op.name, session);
         return;
       }
-      await this.#sendError(err, op, env, encoder, channel, lang);
+      await this.#sendError(err, op, env, encoder, channel, lang, session);
       return;
     }
     if (op.oneWay) return;
@@ -151,10 +178,10 @@ export class ServiceDispatcher {
       body = [buildReplyBody(op, result)];
     } catch (err) {
       // The operation returned something its contract cannot carry: a server-side bug, sent as WCF sends any unhandled error.
-      await this.#sendError(err, op, env, encoder, channel, lang);
+      await this.#sendError(err, op, env, encoder, channel, lang, session);
       return;
     }
-    await this.#send(channel, encoder, env, op.replyAction, body, op);
+    await this.#send(channel, encoder, env, session, op.replyAction, body, op);
   }
 
   async #sendError(
@@ -164,17 +191,18 @@ export class ServiceDispatcher {
     encoder: BinarySessionEncoder,
     channel: MessageChannel,
     lang: string,
+    session: SessionDescription,
   ): Promise<void> {
     if (err instanceof FaultException) {
       const typed = this.#faultFor(err, op, lang);
       if (typed) {
-        await this.#send(channel, encoder, env, typed.action, [buildFault(typed.fault)], op);
+        await this.#send(channel, encoder, env, session, typed.action, [buildFault(typed.fault)], op);
         return;
       }
     }
-    this.#report(err, env.action, op.name);
+    this.#report(err, env.action, op.name, session);
     const f = internalServiceFault(lang);
-    await this.#send(channel, encoder, env, f.action, [buildFault(f.fault)]);
+    await this.#send(channel, encoder, env, session, f.action, [buildFault(f.fault)]);
   }
 
   /** The fault a FaultException stands for, or undefined if its detail cannot be sent (then it is an internal error). */
@@ -202,6 +230,7 @@ export class ServiceDispatcher {
     channel: MessageChannel,
     encoder: BinarySessionEncoder,
     env: IncomingEnvelope,
+    session: SessionDescription,
     action: string,
     body: XmlNode[],
     op?: OperationDescription,
@@ -218,7 +247,7 @@ export class ServiceDispatcher {
     } catch (err) {
       if (op === undefined) throw err;
       // The reply could not be encoded (an invalid value deep in the result): send the internal fault instead.
-      this.#report(err, env.action, op.name);
+      this.#report(err, env.action, op.name, session);
       const f = internalServiceFault(this.#options.faultLanguage ?? 'en-US');
       payload = encoder.encode(buildEnvelope({ ...headers, action: f.action, body: [buildFault(f.fault)] }));
     }

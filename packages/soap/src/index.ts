@@ -6,7 +6,7 @@ export { SoapError, SoapErrorCodes, type SoapErrorCode } from './errors.js';
 
 // Session channel seam (implemented by the net.tcp session layer)
 export type { ChannelSecurity, MessageChannel } from './channel.js';
-export { OperationContext } from './operation-context.js';
+export { OperationContext, type SessionDescription } from './operation-context.js';
 
 // Contracts and values
 export {
@@ -45,6 +45,7 @@ export {
   type DispatchErrorContext,
   type ServiceDispatcherOptions,
   type ServiceEndpoint,
+  type ServeOptions,
 } from './dispatcher.js';
 export { createClient, type ClientOptions } from './client.js';
 export {

@@ -366,3 +366,44 @@ describe('OperationContext.current', () => {
     }
   });
 });
+
+describe('serve(channel, { signal, session })', () => {
+  it('a stop during a call: the call is answered, serve() resolves, no later request is read; the session description reaches OperationContext', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const contexts: string[] = [];
+    const service = implement(ICalculator, {
+      Add: async (a, b) => {
+        const c = OperationContext.current;
+        contexts.push(`${c?.sessionId} ${c?.remoteAddress}:${c?.remotePort}`);
+        await gate;
+        return a + b;
+      },
+      Subtract: (a, b) => a - b,
+      Multiply: (a, b) => a * b,
+      Divide: (a, b) => a / b,
+    });
+    const [client, server] = createChannelPair();
+    const stop = new AbortController();
+    let served = false;
+    const serving = new ServiceDispatcher([service])
+      .serve(server, { signal: stop.signal, session: { sessionId: 'uuid:test;id=1', remoteAddress: '192.0.2.7', remotePort: 50123 } })
+      .then(() => {
+        served = true;
+      });
+    const proxy = createClient(ICalculator, client, { operationTimeout: 2000 });
+    const inFlight = proxy.Add(1, 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(served).toBe(false); // still finishing the call
+    release();
+    expect(await inFlight).toBe(3);
+    await serving;
+    expect(contexts).toEqual(['uuid:test;id=1 192.0.2.7:50123']);
+    // Nothing reads requests any more.
+    await expect(proxy.Subtract(5, 1)).rejects.toMatchObject({ code: SoapErrorCodes.TIMEOUT });
+  });
+});

@@ -8,4 +8,6 @@ export { NetTcpServer, type NetTcpServerOptions, type NetTcpServerEvents } from 
 export { BaseUri } from './base-uri.js';
 export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
 export { HostNameComparisonMode, type OnConflict } from '@portshare/control';
+// The values the session options take (modes, encodings).
+export { KnownEncoding, Mode } from '@portshare/framing';
 export * from './session/index.js';

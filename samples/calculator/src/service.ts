@@ -3,8 +3,8 @@
 // sharing enabled, so several copies run side by side on port 9000.
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ServiceDispatcher, implement } from '@portshare/soap';
-import { NetTcpServer } from '@portshare/worker';
+import { ServiceHost } from '@portshare/host';
+import { implement } from '@portshare/soap';
 import { ICalculator, calculatorAddress } from './contract.js';
 import { dotnetExceptionName, readLine } from './console.js';
 import { parseOptions } from './options.js';
@@ -21,9 +21,11 @@ async function main(): Promise<void> {
   // ushort salt = (ushort)new Random().Next();
   const salt = options.number ?? randomInt(0, 65536);
   const address = calculatorAddress(salt, options.host, options.port);
-  const dispatcher = new ServiceDispatcher([calculator]);
-  const server = await NetTcpServer.listen({
-    uri: address,
+  // ServiceHost host = new ServiceHost(typeof(CalculatorService), new Uri(address));
+  // host.AddServiceEndpoint(typeof(ICalculator), new NetTcpBinding { PortSharingEnabled = true }, "");
+  const host = await ServiceHost.open({
+    address,
+    services: [calculator],
     portSharingEnabled: options.portSharing,
     ...(options.replace ? { onConflict: 'replace' as const } : {}),
     // NetTcpBinding(SecurityMode.Transport) with a service certificate: clients upgrade to TLS.
@@ -31,39 +33,27 @@ async function main(): Promise<void> {
       ? { security: { certificate: readFileSync(options.certificate), key: readFileSync(options.key) } }
       : {}),
   });
-  let open = 0;
-  let superseded = false;
-  server.on('session', (session) => {
-    open++;
-    dispatcher
-      .serve(session)
-      .then(() => session.close())
-      .catch(() => session.abort())
-      .finally(() => {
-        if (--open === 0 && superseded) void stop();
-      });
-  });
-  // A newer copy started with --replace took the address: no new session comes here; finish the
-  // open ones, then exit (a zero-downtime deploy).
-  server.on('superseded', () => {
-    superseded = true;
-    process.stdout.write(`Service #${salt} was replaced by a newer copy; exiting once its ${open} open session(s) end.\n`);
-    if (open === 0) void stop();
+  let stopping = false;
+  const stop = async (closing: Promise<void>): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await closing;
+    process.exit(0);
+  };
+  // A newer copy started with --replace took the address: no new session comes here; let the
+  // clients finish their sessions, then exit (a zero-downtime deploy).
+  host.on('superseded', () => {
+    process.stdout.write(`Service #${salt} was replaced by a newer copy; exiting once its ${host.activeSessions} open session(s) end.\n`);
+    void stop(host.close({ waitForSessions: true, timeoutMs: 60_000 }));
   });
   process.stdout.write(`Service #${salt} listening on ${address}.\n`);
   if (options.certificate !== undefined) process.stdout.write(`Transport security: TLS with the certificate in ${options.certificate}.\n`);
   process.stdout.write('Press <ENTER> to terminate service.\n');
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await server.close(); // unregisters from the sharing service at once
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // host.Close(): unregisters from the sharing service at once, answers the calls in flight.
+  process.once('SIGINT', () => void stop(host.close()));
+  process.once('SIGTERM', () => void stop(host.close()));
   await readLine();
-  await stop();
+  await stop(host.close());
 }
 
 main().catch((err: { code?: string; message?: string }) => {
