@@ -18,13 +18,23 @@ export interface OperationDefinition {
   readonly replyAction?: string;
 }
 
+/** WCF's `SessionMode`: net.tcp always has a session, so `'NotAllowed'` cannot be served. */
+export type SessionMode = 'Allowed' | 'Required' | 'NotAllowed';
+
 /** What `defineContract` takes. */
-export interface ContractDefinition<O extends Record<string, OperationDefinition>> {
+export interface ContractDefinition<O extends Record<string, OperationDefinition>, CB extends ServiceContractShape | undefined = undefined> {
   /** ServiceContract Name, usually the interface name (`ICalculator`). */
   readonly name: string;
   /** ServiceContract Namespace; default `http://tempuri.org/` as in WCF. */
   readonly namespace?: string;
   readonly operations: O;
+  /**
+   * WCF's `CallbackContract`: the contract the service calls back on the client over the same
+   * session (a duplex contract). Its operations are defined like any contract's.
+   */
+  readonly callbackContract?: CB;
+  /** WCF's `SessionMode` (default `'Allowed'`); a duplex contract needs a session, so not `'NotAllowed'`. */
+  readonly sessionMode?: SessionMode;
 }
 
 /** A [FaultContract] of one operation. */
@@ -49,13 +59,25 @@ export interface OperationDescription {
   readonly contract: string;
 }
 
-/** A service contract ([ServiceContract] interface). */
-export interface ServiceContract<O extends Record<string, OperationDefinition> = Record<string, OperationDefinition>> {
+/** What every service contract has, whatever its operations and callback contract. */
+export interface ServiceContractShape {
   readonly kind: 'serviceContract';
   readonly name: string;
   readonly namespace: string;
   readonly operations: ReadonlyMap<string, OperationDescription>;
+  readonly definition: Record<string, OperationDefinition>;
+  /** The callback contract of a duplex contract. */
+  readonly callbackContract: ServiceContractShape | undefined;
+  readonly sessionMode: SessionMode;
+}
+
+/** A service contract ([ServiceContract] interface). */
+export interface ServiceContract<
+  O extends Record<string, OperationDefinition> = Record<string, OperationDefinition>,
+  CB extends ServiceContractShape | undefined = ServiceContractShape | undefined,
+> extends ServiceContractShape {
   readonly definition: O;
+  readonly callbackContract: CB;
 }
 
 type ParamValues<P> = { -readonly [I in keyof P]: P[I] extends readonly [string, infer T] ? ValueOf<T> : never };
@@ -90,8 +112,23 @@ export function defaultAction(namespace: string, contract: string, name: string)
  * });
  * ```
  */
-export function defineContract<const O extends Record<string, OperationDefinition>>(def: ContractDefinition<O>): ServiceContract<O> {
+export function defineContract<const O extends Record<string, OperationDefinition>, CB extends ServiceContractShape | undefined = undefined>(
+  def: ContractDefinition<O, CB>,
+): ServiceContract<O, CB> {
   assertNcName(def.name, 'The contract name');
+  const sessionMode = def.sessionMode ?? 'Allowed';
+  if (sessionMode !== 'Allowed' && sessionMode !== 'Required' && sessionMode !== 'NotAllowed') {
+    throw contractError(`The sessionMode of '${def.name}' is ${JSON.stringify(sessionMode)}; use 'Allowed', 'Required' or 'NotAllowed'.`);
+  }
+  if (def.callbackContract !== undefined) {
+    if (def.callbackContract?.kind !== 'serviceContract') {
+      throw contractError(`The callbackContract of '${def.name}' is not a contract. Pass the result of defineContract.`);
+    }
+    // WCF: "Contract requires Duplex, but Binding … doesn't support it" / SessionMode.NotAllowed with a callback.
+    if (sessionMode === 'NotAllowed') {
+      throw contractError(`'${def.name}' has a callback contract, which needs a session; its sessionMode cannot be 'NotAllowed'.`);
+    }
+  }
   const namespace = def.namespace ?? 'http://tempuri.org/';
   const operations = new Map<string, OperationDescription>();
   const actions = new Set<string>();
@@ -130,7 +167,15 @@ export function defineContract<const O extends Record<string, OperationDefinitio
       contract: def.name,
     });
   }
-  return { kind: 'serviceContract', name: def.name, namespace, operations, definition: def.operations };
+  return {
+    kind: 'serviceContract',
+    name: def.name,
+    namespace,
+    operations,
+    definition: def.operations,
+    callbackContract: def.callbackContract as CB,
+    sessionMode,
+  };
 }
 
 function contractError(message: string): SoapError {

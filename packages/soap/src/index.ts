@@ -19,6 +19,7 @@ export {
   type OperationDescription,
   type ServiceContract,
   type ServiceImplementation,
+  type SessionMode,
 } from './contract.js';
 export { defineDataContract, type DataContractDefinition } from './data-contract.js';
 export {
@@ -42,12 +43,13 @@ export { TimeSpan } from './time-span.js';
 export {
   ServiceDispatcher,
   implement,
+  implementPerSession,
   type DispatchErrorContext,
   type ServiceDispatcherOptions,
   type ServiceEndpoint,
   type ServeOptions,
 } from './dispatcher.js';
-export { createClient, type ClientOptions } from './client.js';
+export { createClient, type CallbackImplementation, type ClientOptions } from './client.js';
 export {
   FaultCodes,
   FaultException,

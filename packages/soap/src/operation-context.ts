@@ -1,15 +1,18 @@
 /**
  * The context of the operation being dispatched, as WCF's `OperationContext.Current`: inside an
  * operation (and anything it awaits), `OperationContext.current` tells which session the request
- * came on, its via and action, and what the transport negotiated (the client's certificate with
- * transport security). Carried by `AsyncLocalStorage`, so it follows the operation's own async
- * work and no other.
+ * came on, its via and action, what the transport negotiated (the client's certificate with
+ * transport security), and on a duplex contract gives the typed channel back to the client.
+ * Carried by `AsyncLocalStorage`, so it follows the operation's own async work and no other.
  *
  * @module
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChannelSecurity, MessageChannel } from './channel.js';
+import type { ClientProxy, ServiceContract } from './contract.js';
+import { SoapError, SoapErrorCodes } from './errors.js';
+import { type OutgoingCalls, proxyOf } from './outgoing-calls.js';
 
 const storage = new AsyncLocalStorage<OperationContext>();
 
@@ -22,37 +25,32 @@ export interface SessionDescription {
   readonly remotePort?: number;
 }
 
+/** @internal The session an operation runs in, as the context needs it. */
+export interface OperationScope {
+  readonly channel: MessageChannel;
+  readonly session: SessionDescription;
+  /** The calls this side makes on the session (callbacks, on a service). */
+  readonly calls: OutgoingCalls;
+}
+
+// One callback proxy per session and callback contract: what a service keeps is what it gets again.
+const callbackProxies = new WeakMap<OutgoingCalls, Map<ServiceContract, unknown>>();
+
 /** What an operation knows about the request it serves. */
 export class OperationContext {
-  /** The session (channel) the request came on: a worker's `ServerSession` when served by one. */
-  readonly channel: MessageChannel;
   /** The request's Action header. */
   readonly action: string;
   /** The request's MessageID header, if it had one. */
   readonly messageId: string | undefined;
-  readonly #session: SessionDescription;
+  readonly #scope: OperationScope;
+  readonly #contract: ServiceContract;
 
   /** @internal Made by the dispatcher for each request. */
-  constructor(channel: MessageChannel, session: SessionDescription, action: string, messageId: string | undefined) {
-    this.channel = channel;
-    this.#session = session;
+  constructor(scope: OperationScope, contract: ServiceContract, action: string, messageId: string | undefined) {
+    this.#scope = scope;
+    this.#contract = contract;
     this.action = action;
     this.messageId = messageId;
-  }
-
-  /** The session's id (WCF's `OperationContext.SessionId`), when the host gave one. */
-  get sessionId(): string | undefined {
-    return this.#session.sessionId;
-  }
-
-  /** The client's IP address, when the transport knows it. */
-  get remoteAddress(): string | undefined {
-    return this.#session.remoteAddress;
-  }
-
-  /** The client's port, when the transport knows it. */
-  get remotePort(): number | undefined {
-    return this.#session.remotePort;
   }
 
   /** The context of the operation running now; undefined outside an operation. */
@@ -60,9 +58,29 @@ export class OperationContext {
     return storage.getStore();
   }
 
+  /** The session (channel) the request came on: a worker's `ServerSession` when served by one. */
+  get channel(): MessageChannel {
+    return this.#scope.channel;
+  }
+
   /** The via the session was opened for. */
   get via(): string {
-    return this.channel.via;
+    return this.#scope.channel.via;
+  }
+
+  /** The session's id (WCF's `OperationContext.SessionId`), when the host gave one. */
+  get sessionId(): string | undefined {
+    return this.#scope.session.sessionId;
+  }
+
+  /** The client's IP address, when the transport knows it. */
+  get remoteAddress(): string | undefined {
+    return this.#scope.session.remoteAddress;
+  }
+
+  /** The client's port, when the transport knows it. */
+  get remotePort(): number | undefined {
+    return this.#scope.session.remotePort;
   }
 
   /**
@@ -70,7 +88,35 @@ export class OperationContext {
    * certificate), or undefined on a channel without it.
    */
   get security(): ChannelSecurity | undefined {
-    return this.channel.security;
+    return this.#scope.channel.security;
+  }
+
+  /**
+   * The typed channel back to this session's client (WCF's `GetCallbackChannel<T>()`), for the
+   * callback contract of the operation's duplex contract. Calls on it go over the same session:
+   * one-way ones resolve once written, two-way ones with the client's reply. It stays usable after
+   * the operation returns, until the session ends (then its calls fail with
+   * SOAP_ERR_CHANNEL_CLOSED).
+   */
+  getCallbackChannel<CB extends ServiceContract>(callbackContract: CB): ClientProxy<CB> {
+    if (this.#contract.callbackContract !== callbackContract) {
+      throw new SoapError(
+        SoapErrorCodes.INVALID_CONTRACT,
+        `'${this.#contract.name}' ${this.#contract.callbackContract === undefined ? 'has no callback contract' : `has the callback contract '${this.#contract.callbackContract.name}', not '${callbackContract.name}'`}. Declare it with defineContract({ …, callbackContract }).`,
+      );
+    }
+    const calls = this.#scope.calls;
+    let byContract = callbackProxies.get(calls);
+    if (byContract === undefined) {
+      byContract = new Map();
+      callbackProxies.set(calls, byContract);
+    }
+    let proxy = byContract.get(callbackContract);
+    if (proxy === undefined) {
+      proxy = proxyOf(callbackContract, calls);
+      byContract.set(callbackContract, proxy);
+    }
+    return proxy as ClientProxy<CB>;
   }
 
   /** @internal Runs `fn` with this context as the current one. */
