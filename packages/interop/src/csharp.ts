@@ -22,6 +22,10 @@ export const CSharpPrograms = {
   calculatorClient: { sources: ['Calculator.cs', 'CalculatorClient.cs'], main: 'Microsoft.ServiceModel.Samples.Client' },
   /** The sample's service (CalculatorService.cs). */
   calculatorService: { sources: ['Calculator.cs', 'CalculatorService.cs'], main: 'Microsoft.ServiceModel.Samples.Service' },
+  /** The Duplex sample's client (DuplexClient.cs). */
+  duplexClient: { sources: ['CalculatorDuplex.cs', 'DuplexClient.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexClient' },
+  /** The Duplex sample's service (DuplexService.cs). */
+  duplexService: { sources: ['CalculatorDuplex.cs', 'DuplexService.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexService' },
 } as const;
 
 export type CSharpProgram = keyof typeof CSharpPrograms;

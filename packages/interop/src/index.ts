@@ -50,3 +50,4 @@ export {
   type TlsPeerResult,
   type TlsPeerServer,
 } from './tls-peer.js';
+export { DUPLEX_SERVICE_BANNER, DUPLEX_TRANSCRIPT, DuplexSample } from './duplex-sample.js';

@@ -66,9 +66,14 @@ export interface ServiceContractShape {
   readonly namespace: string;
   readonly operations: ReadonlyMap<string, OperationDescription>;
   readonly definition: Record<string, OperationDefinition>;
-  /** The callback contract of a duplex contract. */
+  /**
+   * The callback contract of a duplex contract, as described within this contract (its Actions
+   * named after this contract; see defineContract).
+   */
   readonly callbackContract: ServiceContractShape | undefined;
   readonly sessionMode: SessionMode;
+  /** For a callback contract described within its service contract: the contract as the user defined it. */
+  readonly declaredAs?: ServiceContractShape;
 }
 
 /** A service contract ([ServiceContract] interface). */
@@ -130,11 +135,42 @@ export function defineContract<const O extends Record<string, OperationDefinitio
     }
   }
   const namespace = def.namespace ?? 'http://tempuri.org/';
+  const operations = resolveOperations(def.operations, def.name, namespace);
+  // WCF describes a callback contract within its service contract: the callback interface has no
+  // [ServiceContract] of its own, so its default Actions and body namespace are the service
+  // contract's (`{ns}/ICalculatorDuplex/Result`), as .NET and Mono both send them.
+  const callback = def.callbackContract;
+  const callbackContract =
+    callback === undefined
+      ? undefined
+      : {
+          kind: 'serviceContract' as const,
+          name: callback.name,
+          namespace,
+          operations: resolveOperations(callback.definition, def.name, namespace),
+          definition: callback.definition,
+          callbackContract: undefined,
+          sessionMode,
+          declaredAs: callback,
+        };
+  return {
+    kind: 'serviceContract',
+    name: def.name,
+    namespace,
+    operations,
+    definition: def.operations,
+    callbackContract: callbackContract as CB,
+    sessionMode,
+  };
+}
+
+/** The operations of a contract named `contract` in `namespace`, checked, with their Actions. */
+function resolveOperations(definitions: Record<string, OperationDefinition>, contract: string, namespace: string): Map<string, OperationDescription> {
   const operations = new Map<string, OperationDescription>();
   const actions = new Set<string>();
-  for (const [name, op] of Object.entries(def.operations)) {
-    assertNcName(name, `The operation name in contract '${def.name}'`);
-    const where = `${def.name}.${name}`;
+  for (const [name, op] of Object.entries(definitions)) {
+    assertNcName(name, `The operation name in contract '${contract}'`);
+    const where = `${contract}.${name}`;
     const params = (op.params ?? []).map(([pname, ptype], i) => {
       assertNcName(pname, `Parameter ${i} of ${where}`);
       assertTypeRef(ptype, `parameter '${pname}' of ${where}`);
@@ -148,12 +184,12 @@ export function defineContract<const O extends Record<string, OperationDefinitio
     // WCF rejects one-way operations that return a value or declare faults: no reply can carry them.
     if (oneWay && op.returns !== undefined) throw contractError(`${where} is one-way but returns a value. One-way operations must return void.`);
     if (oneWay && (op.faults?.length ?? 0) > 0) throw contractError(`${where} is one-way but declares fault contracts; one-way operations cannot send faults.`);
-    const action = op.action ?? defaultAction(namespace, def.name, name);
-    if (actions.has(action)) throw contractError(`Two operations of '${def.name}' share the action '${action}'. Actions must be unique.`);
+    const action = op.action ?? defaultAction(namespace, contract, name);
+    if (actions.has(action)) throw contractError(`Two operations of '${contract}' share the action '${action}'. Actions must be unique.`);
     actions.add(action);
     const faults = (op.faults ?? []).map((detailType) => ({
       detailType,
-      action: `${defaultAction(namespace, def.name, name)}${detailType.name}Fault`,
+      action: `${defaultAction(namespace, contract, name)}${detailType.name}Fault`,
     }));
     operations.set(name, {
       name,
@@ -164,18 +200,10 @@ export function defineContract<const O extends Record<string, OperationDefinitio
       oneWay,
       faults,
       namespace,
-      contract: def.name,
+      contract,
     });
   }
-  return {
-    kind: 'serviceContract',
-    name: def.name,
-    namespace,
-    operations,
-    definition: def.operations,
-    callbackContract: def.callbackContract as CB,
-    sessionMode,
-  };
+  return operations;
 }
 
 function contractError(message: string): SoapError {

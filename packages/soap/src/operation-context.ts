@@ -10,7 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChannelSecurity, MessageChannel } from './channel.js';
-import type { ClientProxy, ServiceContract } from './contract.js';
+import type { ClientProxy, ServiceContract, ServiceContractShape } from './contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { type OutgoingCalls, proxyOf } from './outgoing-calls.js';
 
@@ -34,7 +34,7 @@ export interface OperationScope {
 }
 
 // One callback proxy per session and callback contract: what a service keeps is what it gets again.
-const callbackProxies = new WeakMap<OutgoingCalls, Map<ServiceContract, unknown>>();
+const callbackProxies = new WeakMap<OutgoingCalls, Map<ServiceContractShape, unknown>>();
 
 /** What an operation knows about the request it serves. */
 export class OperationContext {
@@ -99,10 +99,13 @@ export class OperationContext {
    * SOAP_ERR_CHANNEL_CLOSED).
    */
   getCallbackChannel<CB extends ServiceContract>(callbackContract: CB): ClientProxy<CB> {
-    if (this.#contract.callbackContract !== callbackContract) {
+    // The service contract holds its callback contract as described within it (Actions named after
+    // the service contract); the caller passes the one it defined.
+    const described = this.#contract.callbackContract;
+    if (described === undefined || (described !== callbackContract && described.declaredAs !== callbackContract)) {
       throw new SoapError(
         SoapErrorCodes.INVALID_CONTRACT,
-        `'${this.#contract.name}' ${this.#contract.callbackContract === undefined ? 'has no callback contract' : `has the callback contract '${this.#contract.callbackContract.name}', not '${callbackContract.name}'`}. Declare it with defineContract({ …, callbackContract }).`,
+        `'${this.#contract.name}' ${described === undefined ? 'has no callback contract' : `has the callback contract '${described.name}', not '${callbackContract.name}'`}. Declare it with defineContract({ …, callbackContract }).`,
       );
     }
     const calls = this.#scope.calls;
@@ -111,10 +114,10 @@ export class OperationContext {
       byContract = new Map();
       callbackProxies.set(calls, byContract);
     }
-    let proxy = byContract.get(callbackContract);
+    let proxy = byContract.get(described);
     if (proxy === undefined) {
-      proxy = proxyOf(callbackContract, calls);
-      byContract.set(callbackContract, proxy);
+      proxy = proxyOf(described, calls);
+      byContract.set(described, proxy);
     }
     return proxy as ClientProxy<CB>;
   }

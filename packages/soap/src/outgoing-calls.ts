@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { MessageChannel } from './channel.js';
-import type { OperationDescription, ServiceContract } from './contract.js';
+import type { OperationDescription, ServiceContractShape } from './contract.js';
 import { type IncomingEnvelope, buildEnvelope } from './envelope.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { FaultException, isFaultBody, parseFault, readFaultDetail } from './fault.js';
@@ -192,7 +192,7 @@ export class OutgoingCalls {
  * A typed proxy over `calls`: one async method per operation of `contract` (a client's proxy of
  * the service, or a service's proxy of its client's callback contract).
  */
-export function proxyOf(contract: ServiceContract, calls: OutgoingCalls): Record<string, (...args: unknown[]) => Promise<unknown>> {
+export function proxyOf(contract: ServiceContractShape, calls: OutgoingCalls): Record<string, (...args: unknown[]) => Promise<unknown>> {
   const proxy: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const [name, op] of contract.operations) {
     proxy[name] = (...args: unknown[]) => calls.call(op, args);

@@ -71,6 +71,15 @@ function waitFor<T>(list: T[], n: number): Promise<void> {
 }
 
 describe('duplex contracts', () => {
+  it("callback operations are described within the service contract: Actions and body namespace are the service contract's, as WCF and Mono send them", () => {
+    const result = ICalculatorDuplex.callbackContract.operations.get('Result');
+    expect(result?.action).toBe('http://Microsoft.ServiceModel.Samples/ICalculatorDuplex/Result');
+    expect(result?.namespace).toBe(NS);
+    expect(ICalculatorDuplex.callbackContract.declaredAs).toBe(ICalculatorDuplexCallback);
+    // The callback contract on its own keeps its own name.
+    expect(ICalculatorDuplexCallback.operations.get('Result')?.action).toBe('http://Microsoft.ServiceModel.Samples/ICalculatorDuplexCallback/Result');
+  });
+
   it("WCF's Duplex sample: each session keeps its own result, and the callbacks arrive in order", async () => {
     const dispatcher = new ServiceDispatcher([calculator]);
     const runs = [0, 1].map(() => {

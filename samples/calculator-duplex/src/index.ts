@@ -1,0 +1,2 @@
+export { ICalculatorDuplex, ICalculatorDuplexCallback, duplexAddress } from './contract.js';
+export { calculatorSession } from './service-implementation.js';
