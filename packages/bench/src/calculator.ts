@@ -1,5 +1,21 @@
 import { defineContract } from '@portshare/soap';
 
+/** The duplex test's callback: one tick per step. */
+export const IStreamCallback = defineContract({
+  name: 'IStreamCallback',
+  namespace: 'http://portshare.bench/duplex',
+  operations: { Tick: { params: [['i', 'int']], oneWay: true } },
+});
+
+/** The duplex test: `Stream(n)` sends n one-way callbacks over the session, then replies n. */
+export const IStream = defineContract({
+  name: 'IStream',
+  namespace: 'http://portshare.bench/duplex',
+  sessionMode: 'Required',
+  callbackContract: IStreamCallback,
+  operations: { Stream: { params: [['n', 'int']], returns: 'int' } },
+});
+
 /** The Net.TCP Port Sharing sample's contract; the WCF test calls Add. */
 export const ICalculator = defineContract({
   name: 'ICalculator',

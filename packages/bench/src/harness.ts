@@ -20,6 +20,7 @@ import type {
   RoutesResult,
   RttSample,
   WcfConfiguration,
+  WcfMeasure,
   WcfResults,
   WcfSample,
 } from './results.js';
@@ -370,7 +371,7 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
     }),
   );
   const samples: WcfSample[] = [];
-  const run = async (round: number, t: (typeof targets)[number], measure: 'calls' | 'setup', concurrency: number): Promise<void> => {
+  const run = async (round: number, t: (typeof targets)[number], measure: WcfMeasure, concurrency: number): Promise<void> => {
     const r = await gate.measure<WcfSample>(`round ${round}: wcf ${measure} ${t.configuration} ×${concurrency}`, async () => {
       const x = await runLoadgen(
         {
@@ -387,7 +388,7 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
       return { ...rest, coreShare: share(x), round, configuration: t.configuration, measure, concurrency };
     });
     samples.push(r);
-    const unit = measure === 'calls' ? 'calls/s' : 'sessions/s';
+    const unit = { calls: 'calls/s', setup: 'sessions/s', callbacks: 'callbacks/s' }[measure];
     log(`  wcf ${measure} ${t.configuration.padEnd(11)} ×${concurrency}: ${Math.round(r.callsPerSec)} ${unit} (p50 ${Math.round(r.p50Us)} µs)`);
   };
   for (let round = 1; round <= o.rounds; round++) {
@@ -399,6 +400,11 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
     await gate.pass(`round ${round}: wcf session setup`);
     for (const t of targets.filter((x) => x.configuration === 'handoff' || x.configuration === 'handoff-tls')) {
       await run(round, t, 'setup', 1);
+    }
+    // Duplex: callbacks from the service to its client over the session, direct and handed off.
+    await gate.pass(`round ${round}: wcf duplex callbacks`);
+    for (const t of targets.filter((x) => x.configuration === 'direct' || x.configuration === 'handoff')) {
+      await run(round, t, 'callbacks', 1);
     }
   }
   return { ran: true, samples, summary: summarizeWcf(samples), tls };

@@ -1,4 +1,5 @@
 import type { BulkResult, ConnRateResult, RttResult } from './loadgen.js';
+import type { WcfMeasure } from './results.js';
 import type { WcfResult } from './wcf-loadgen.js';
 
 /** What the orchestrator asks of one load generator process (JSON over the IPC channel). */
@@ -7,7 +8,7 @@ export type LoadgenRequest = { host: string; port: number; preambleHex: string }
   | { test: 'rtt'; rtt: { concurrency: number; durationMs: number; messageBytes: number; connectTimeoutMs: number } }
   | { test: 'bulk'; bulk: { bytes: number; messageBytes: number; connectTimeoutMs: number; stallTimeoutMs: number } }
   | { test: 'idle'; idle: { connections: number; openConcurrency: number; connectTimeoutMs: number } }
-  | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number; measure?: 'calls' | 'setup'; ca?: string } }
+  | { test: 'wcf'; wcf: { via: string; concurrency: number; durationMs: number; measure?: WcfMeasure; ca?: string } }
 );
 
 export interface IdleResult {

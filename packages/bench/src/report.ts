@@ -1,4 +1,4 @@
-import type { BenchResults, ConfigSummary } from './results.js';
+import type { BenchResults, ConfigSummary, WcfMeasure } from './results.js';
 
 /**
  * The printed report: Markdown tables, so the same text reads in a terminal and pastes into
@@ -148,7 +148,7 @@ export function formatReport(r: BenchResults): string {
       ),
   );
   if (r.wcf.ran) {
-    const of = (measure: 'calls' | 'setup'): typeof r.wcf.summary => (r.wcf.ran ? r.wcf.summary.filter((w) => w.measure === measure) : []);
+    const of = (measure: WcfMeasure): typeof r.wcf.summary => (r.wcf.ran ? r.wcf.summary.filter((w) => w.measure === measure) : []);
     parts.push(
       '### WCF calls (ICalculator.Add)\n\n' +
         table(
@@ -165,6 +165,16 @@ export function formatReport(r: BenchResults): string {
         ) +
         (r.wcf.tls.ran ? '' : `\n\nTLS not measured: ${r.wcf.tls.reason}.`),
     );
+    if (of('callbacks').length > 0) {
+      parts.push(
+        '### Duplex callbacks (one session; each Stream(n) call answered by n one-way callbacks)\n\n' +
+          table(
+            ['configuration', 'callbacks/s', 'Stream(500) p50 / p99 µs', 'vs direct'],
+            ['l', 'r', 'r', 'r'],
+            of('callbacks').map((w) => [LABEL[w.configuration]!, int(w.callsPerSec), `${int(w.p50Us)} / ${int(w.p99Us)}`, dec(w.ratioToDirect)]),
+          ),
+      );
+    }
     if (of('setup').length > 0) {
       parts.push(
         '### Session setup (connect, preamble, one Add, close; one after another)\n\n' +

@@ -111,20 +111,26 @@ export interface RoutesResult {
   e2e: RouteE2eResult[];
 }
 
+/**
+ * What a WCF measurement counts: `calls`, Add calls/s on open sessions; `setup`, sessions opened,
+ * called once and closed per second; `callbacks`, one-way callbacks/s a duplex service sends its
+ * client (each `Stream(n)` call answered by n callbacks, then its reply).
+ */
+export type WcfMeasure = 'calls' | 'setup' | 'callbacks';
+
 /** Where the WCF calls go: `handoff-tls` is the hand-off path with transport security (TLS). */
 export type WcfConfiguration = 'direct' | 'handoff' | 'proxy' | 'handoff-tls';
 
 export interface WcfSample extends WcfResult, LoadgenCost {
   round: number;
   configuration: WcfConfiguration;
-  /** 'calls': Add calls/s on open sessions; 'setup': sessions opened, called once and closed per second. */
-  measure: 'calls' | 'setup';
+  measure: WcfMeasure;
   concurrency: number;
 }
 
 export interface WcfSummary {
   configuration: WcfConfiguration;
-  measure: 'calls' | 'setup';
+  measure: WcfMeasure;
   concurrency: number;
   callsPerSec: number;
   p50Us: number;

@@ -91,7 +91,7 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ConfigSummary[]
 }
 
 const WCF_ORDER = ['direct', 'handoff', 'handoff-tls', 'proxy'] as const;
-const MEASURE_ORDER = ['calls', 'setup'] as const;
+const MEASURE_ORDER = ['calls', 'setup', 'callbacks'] as const;
 
 export function summarizeWcf(samples: readonly WcfSample[]): WcfSummary[] {
   const keys: Pick<WcfSample, 'configuration' | 'measure' | 'concurrency'>[] = [];

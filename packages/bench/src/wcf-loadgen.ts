@@ -1,6 +1,7 @@
 import { type ClientSecurityOptions, connectSession } from '@portshare/worker';
 import { createClient } from '@portshare/soap';
-import { ICalculator } from './calculator.js';
+import { ICalculator, IStream } from './calculator.js';
+import type { WcfMeasure } from './results.js';
 import { SampleBuffer } from './stats.js';
 
 export interface WcfSpec {
@@ -9,8 +10,12 @@ export interface WcfSpec {
   port: number;
   concurrency: number;
   durationMs: number;
-  /** 'calls' (default): Add calls/s on open sessions. 'setup': sessions opened and closed per second, one after another in each of `concurrency` loops. */
-  measure?: 'calls' | 'setup';
+  /**
+   * 'calls' (default): Add calls/s on open sessions. 'setup': sessions opened and closed per
+   * second, one after another in each of `concurrency` loops. 'callbacks': one-way callbacks/s a
+   * duplex service sends (Stream(500) in a loop on each session).
+   */
+  measure?: WcfMeasure;
   /** Transport security: the CA (PEM) that issued the service certificate. */
   ca?: string;
 }
@@ -31,6 +36,7 @@ const now = (): bigint => process.hrtime.bigint();
  */
 export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
   if (spec.measure === 'setup') return sessionSetup(spec);
+  if (spec.measure === 'callbacks') return callbacks(spec);
   const sessions = await Promise.all(Array.from({ length: spec.concurrency }, () => open(spec)));
   const samples = new SampleBuffer();
   const t0 = now();
@@ -108,4 +114,46 @@ async function sessionSetup(spec: WcfSpec): Promise<WcfResult> {
   const seconds = Number(stopAt - measureFrom) / 1e9;
   const { p50, p99 } = samples.summary();
   return { calls: opened, seconds, callsPerSec: opened / seconds, p50Us: p50, p99Us: p99 };
+}
+
+/** Callbacks per stream call: enough that a call's own round trip is a small part of it. */
+const STREAM_LENGTH = 500;
+
+/** Duplex callbacks: each session calls Stream(500) in a loop and counts the ticks it is sent. */
+async function callbacks(spec: WcfSpec): Promise<WcfResult> {
+  const samples = new SampleBuffer();
+  const t0 = now();
+  const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
+  const stopAt = t0 + BigInt(spec.durationMs) * 1_000_000n;
+  let ticks = 0;
+  await Promise.all(
+    Array.from({ length: spec.concurrency }, async () => {
+      let received = 0;
+      const session = await open(spec);
+      const proxy = createClient(IStream, session, { callback: { Tick: () => void received++ } });
+      try {
+        for (;;) {
+          const t = now();
+          if (t >= stopAt) break;
+          const before = received;
+          const n = await proxy.Stream(STREAM_LENGTH);
+          // The callbacks were all sent before the reply; the last ones may still be in the
+          // client's queue (replies are delivered at once, callbacks one at a time).
+          for (let spins = 0; received - before < STREAM_LENGTH && spins < 10_000; spins++) await new Promise(setImmediate);
+          if (n !== STREAM_LENGTH || received - before !== STREAM_LENGTH) {
+            throw new Error(`Stream(${STREAM_LENGTH}) returned ${n} after ${received - before} callbacks`);
+          }
+          if (t >= measureFrom) {
+            samples.push(Number(now() - t) / 1000);
+            ticks += STREAM_LENGTH;
+          }
+        }
+      } finally {
+        await session.close().catch(() => session.abort());
+      }
+    }),
+  );
+  const seconds = Number(stopAt - measureFrom) / 1e9;
+  const { p50, p99 } = samples.summary();
+  return { calls: ticks, seconds, callsPerSec: ticks / seconds, p50Us: p50, p99Us: p99 };
 }

@@ -33,9 +33,16 @@ async function echo(session: ServerSession): Promise<void> {
 let serve: (session: ServerSession) => void = (session) => void echo(session);
 if (values.service === 'calculator') {
   // Loaded only here, so the echo worker does not pay for the message layer.
-  const { ServiceDispatcher, implement } = await import('@portshare/soap');
-  const { ICalculator } = await import('./calculator.js');
-  const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 })]);
+  const { OperationContext, ServiceDispatcher, implement } = await import('@portshare/soap');
+  const { ICalculator, IStream, IStreamCallback } = await import('./calculator.js');
+  const stream = implement(IStream, {
+    Stream: async (n) => {
+      const back = OperationContext.current!.getCallbackChannel(IStreamCallback);
+      for (let i = 0; i < n; i++) await back.Tick(i);
+      return n;
+    },
+  });
+  const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 }), stream]);
   // serve() returns at the client's End; answering with ours lets the client's close() finish.
   serve = (session) =>
     void dispatcher

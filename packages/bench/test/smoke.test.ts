@@ -79,6 +79,8 @@ describe('pnpm bench -- --smoke', () => {
         'calls proxy×32',
         'setup handoff×1',
         'setup handoff-tls×1',
+        'callbacks direct×1',
+        'callbacks handoff×1',
       ]);
       expect(r.wcf.tls).toEqual({ ran: true });
       for (const w of r.wcf.summary) positive(`wcf ${w.measure} ${w.configuration}×${w.concurrency}`, w.callsPerSec);
@@ -107,7 +109,7 @@ describe('pnpm bench -- --smoke', () => {
     ]);
     positive('machine CPUs', r.machine.cpus);
     // The printed report has every table.
-    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Session setup', 'Targets']) {
+    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Duplex callbacks', 'Session setup', 'Targets']) {
       expect(stdout).toContain(heading);
     }
   });
