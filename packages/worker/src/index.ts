@@ -10,4 +10,30 @@ export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCod
 export { HostNameComparisonMode, type OnConflict } from '@portshare/control';
 // The values the session options take (modes, encodings).
 export { KnownEncoding, Mode } from '@portshare/framing';
-export * from './session/index.js';
+export {
+  // Sessions, server and client side (SESSIONS.md).
+  SessionServer,
+  connectSession,
+  faultCode,
+  defaultMaxConcurrentSessions,
+  SessionDefaults,
+  SessionError,
+  SessionErrorCodes,
+  type ClientSession,
+  type ConnectOptions,
+  type MessageChannel,
+  type ServerSession,
+  type SessionErrorCode,
+  type SessionErrorOptions,
+  type SessionServerEvents,
+  type SessionServerOptions,
+  type SessionState,
+  // Transport security (SESSIONS.md, "Transport security").
+  type CertificateCheckContext,
+  type CertificateValidator,
+  type ClientCertificateMode,
+  type ClientSecurityOptions,
+  type ServerSecurityOptions,
+  type TlsSettings,
+  type TransportSecurityInfo,
+} from './session/index.js';
