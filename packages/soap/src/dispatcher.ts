@@ -11,6 +11,7 @@ import type { MessageChannel } from './channel.js';
 import { BinarySessionEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
 import type { SessionDescription } from './operation-context.js';
+import { SoapError, SoapErrorCodes } from './errors.js';
 import type { ReaderQuotas } from './quotas.js';
 import { type DispatchErrorContext, RequestRoutes, type ServiceEndpoint, SessionRuntime } from './session-runtime.js';
 
@@ -30,6 +31,12 @@ export interface ServiceDispatcherOptions {
   readonly onError?: (error: unknown, context: DispatchErrorContext) => void;
   /** Milliseconds a two-way callback waits for the client's reply; default 60000, WCF's SendTimeout. */
   readonly callbackTimeout?: number;
+  /**
+   * Requests of one session read ahead while an operation waits for a callback's reply (default
+   * 64); one more ends the session with SOAP_ERR_UNEXPECTED_MESSAGE. Without a callback waiting,
+   * at most one request is read ahead.
+   */
+  readonly maxQueuedRequests?: number;
 }
 
 /** Per-session settings of {@link ServiceDispatcher.serve}. */
@@ -54,6 +61,10 @@ export class ServiceDispatcher {
 
   constructor(endpoints: readonly ServiceEndpoint[], options: ServiceDispatcherOptions = {}) {
     this.#routes = new RequestRoutes(endpoints);
+    const limit = options.maxQueuedRequests;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new SoapError(SoapErrorCodes.INVALID_VALUE, `maxQueuedRequests is ${limit}; it must be a whole number of at least 1.`);
+    }
     this.#options = options;
   }
 
@@ -69,6 +80,7 @@ export class ServiceDispatcher {
       ...(this.#options.writerSessionSize !== undefined ? { writerSessionSize: this.#options.writerSessionSize } : {}),
     });
     const onError = this.#options.onError;
+    const maxQueuedRequests = this.#options.maxQueuedRequests;
     const runtime = new SessionRuntime(channel, encoder, {
       routes: this.#routes,
       // Callbacks go to the client's anonymous reply address, as WCF's duplex channel sends them.
@@ -77,6 +89,7 @@ export class ServiceDispatcher {
       faultLanguage: this.#options.faultLanguage ?? 'en-US',
       onError,
       onUnexpected: () => {},
+      maxQueuedRequests,
     });
     return runtime.run(options.signal);
   }

@@ -8,7 +8,7 @@
  * for a PerSession service). Reading goes on while an operation runs only as far as needed: one
  * request may wait behind the one being served, unless this side is waiting for replies itself
  * (an operation calling back its client and awaiting the answer), when reading continues up to
- * {@link MAX_QUEUED_REQUESTS} queued requests.
+ * `maxQueuedRequests` queued requests; one more ends the session.
  *
  * @module
  */
@@ -34,7 +34,7 @@ import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
 import { OutgoingCalls, type OutgoingCallsOptions } from './outgoing-calls.js';
 import type { XmlNode } from './xml-node.js';
 
-/** Requests queued while this side waits for replies, before the session is failed. */
+/** Default of `maxQueuedRequests`: requests read ahead while this side waits for replies. */
 export const MAX_QUEUED_REQUESTS = 64;
 
 /** A contract bound to what implements it: one object for every session, or one made per session. */
@@ -96,6 +96,8 @@ export interface SessionRuntimeOptions {
   readonly onError: ((error: unknown, context: DispatchErrorContext) => void) | undefined;
   /** What an incoming message that is neither a reply nor a request we serve becomes. */
   readonly onUnexpected: (env: IncomingEnvelope) => void;
+  /** Requests read ahead while this side waits for replies (default {@link MAX_QUEUED_REQUESTS}). */
+  readonly maxQueuedRequests?: number | undefined;
 }
 
 /** @internal See the module comment. */
@@ -169,10 +171,11 @@ export class SessionRuntime {
           this.#options.onUnexpected(env);
           continue;
         }
-        if (this.#queue.length >= MAX_QUEUED_REQUESTS) {
+        const limit = this.#options.maxQueuedRequests ?? MAX_QUEUED_REQUESTS;
+        if (this.#queue.length >= limit) {
           failure = new SoapError(
             SoapErrorCodes.UNEXPECTED_MESSAGE,
-            `More than ${MAX_QUEUED_REQUESTS} requests arrived on the session with ${this.channel.via} while an operation waited for a callback's reply; the session was ended. Clients should wait for replies before sending more.`,
+            `More than ${limit} requests (maxQueuedRequests) arrived on the session with ${this.channel.via} while an operation waited for a callback's reply; the session was ended. Clients should wait for replies before sending more, or raise maxQueuedRequests.`,
           );
           this.#report(failure, env.action, route?.op.name);
           break;
@@ -184,9 +187,9 @@ export class SessionRuntime {
       failure = err;
     }
     // Stopped: what was read but not begun is not served (the old loop would not have read it).
-    if (isAborted(signal)) this.#queue.length = 0;
-    // The requests read so far are answered (unless stopped); then the session's calls end.
-    await this.#idle;
+    if (isAborted(signal) || failure !== undefined) this.#queue.length = 0;
+    // Nothing is read any more, so no reply can arrive: the calls still waiting (an operation's
+    // callback among them) fail now rather than at their timeout.
     this.calls.close(
       failure instanceof SoapError
         ? failure
@@ -194,6 +197,8 @@ export class SessionRuntime {
           ? new SoapError(SoapErrorCodes.CHANNEL_CLOSED, `The channel failed: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure })
           : new SoapError(SoapErrorCodes.CHANNEL_CLOSED, 'The session has ended, so no more replies can arrive. Open a new channel for further calls.'),
     );
+    // The requests read so far are answered (unless stopped or failed).
+    await this.#idle;
     if (failure !== undefined) throw failure;
   }
 

@@ -176,3 +176,59 @@ describe('duplex contracts', () => {
     await served;
   });
 });
+
+describe('maxQueuedRequests: requests read ahead while an operation waits for its callback', () => {
+  const IHoldBack = defineContract({ name: 'IHoldBack', namespace: NS, operations: { Answer: { returns: 'int' } } });
+  const IHold = defineContract({
+    name: 'IHold',
+    namespace: NS,
+    callbackContract: IHoldBack,
+    operations: { Hold: { returns: 'int' }, Ping: { returns: 'int' } },
+  });
+  const service = implement(IHold, {
+    Hold: () => OperationContext.current!.getCallbackChannel(IHoldBack).Answer(),
+    Ping: () => 1,
+  });
+
+  async function flood(pings: number): Promise<{ outcome: string; errors: unknown[] }> {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const errors: unknown[] = [];
+    const [client, server] = createChannelPair();
+    const served = new ServiceDispatcher([service], { maxQueuedRequests: 3, onError: (e) => errors.push(e) })
+      .serve(server)
+      .then(
+        () => 'served',
+        (e: { code?: string }) => `failed: ${e.code}`,
+      )
+      .finally(() => void server.close().catch(() => {}));
+    const proxy = createClient(IHold, client, {
+      operationTimeout: 2000,
+      callback: {
+        Answer: async () => {
+          await gate;
+          return 7;
+        },
+      },
+    });
+    const held = proxy.Hold().catch(() => -1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const replies = Array.from({ length: pings }, () => proxy.Ping().catch(() => -1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const answers = await Promise.all([held, ...replies]);
+    void client.close().catch(() => {});
+    const outcome = await Promise.race([served, new Promise<string>((resolve) => setTimeout(() => resolve('still serving'), 500))]);
+    return { outcome: `${outcome}; answers ${answers.join(',')}`, errors };
+  }
+
+  it('at the limit every request is answered; one past it ends the session with the reason', async () => {
+    expect((await flood(3)).outcome).toBe('served; answers 7,1,1,1');
+    const past = await flood(4);
+    expect(past.outcome).toMatch(/^failed: SOAP_ERR_UNEXPECTED_MESSAGE; /);
+    expect(past.errors).toContainEqual(expect.objectContaining({ message: expect.stringContaining('More than 3 requests (maxQueuedRequests)') }));
+    expect(() => new ServiceDispatcher([service], { maxQueuedRequests: 0 })).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+  });
+});
