@@ -177,9 +177,10 @@ export class ServiceHost extends EventEmitter<ServiceHostEvents> {
       ...transport,
       uri: address,
       maxMessageSize: maxReceivedMessageSize,
-      // What the dispatcher serves: NetTcpBinding's buffered transfer with binary encoding.
+      // What the dispatcher serves: buffered transfer (duplex mode) with NetTcpBinding's binary
+      // session encoding, or SOAP 1.2 text (TextMessageEncoding over TCP).
       modes: [Mode.Duplex],
-      encodings: [KnownEncoding.BinarySession],
+      encodings: [KnownEncoding.BinarySession, KnownEncoding.Soap12Utf8],
     });
     const host = new ServiceHost(server, dispatcher, options, closeTimeoutMs);
     onError = (error, context) => host.#operationError(error, context);

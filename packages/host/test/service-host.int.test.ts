@@ -112,6 +112,19 @@ describe('ServiceHost', () => {
     });
   });
 
+  it('serves the SOAP 1.2 text encoding too (TextMessageEncoding over TCP); SOAP 1.1 text gets ContentTypeInvalid', async () => {
+    const { address } = await open();
+    const session = await connectSession(address, { host: '127.0.0.1', encoding: KnownEncoding.Soap12Utf8 });
+    expect(session.encoding).toBe('application/soap+xml; charset=utf-8');
+    const proxy = createClient(IHostTest, session);
+    expect(await proxy.Echo('in text <&>')).toBe('in text <&>');
+    expect(String(await proxy.Whoami()).split('|')[2]).toBe(address);
+    await session.close();
+    await expect(connectSession(address, { host: '127.0.0.1', encoding: KnownEncoding.Soap11Utf8 })).rejects.toMatchObject({
+      code: SessionErrorCodes.CONTENT_TYPE_INVALID,
+    });
+  });
+
   it("an operation's unhandled error: the client gets WCF's InternalServiceFault, the host an operationError naming the session", async () => {
     const { host, address } = await open();
     const seen: { error: unknown; operation: string | undefined; sessionId: string | undefined }[] = [];

@@ -22,6 +22,8 @@ export const CSharpPrograms = {
   calculatorClient: { sources: ['Calculator.cs', 'CalculatorClient.cs'], main: 'Microsoft.ServiceModel.Samples.Client' },
   /** The sample's service (CalculatorService.cs). */
   calculatorService: { sources: ['Calculator.cs', 'CalculatorService.cs'], main: 'Microsoft.ServiceModel.Samples.Service' },
+  /** ICalculator over TextMessageEncoding on TCP, as service or client (TextCalculator.cs). */
+  textCalculator: { sources: ['Calculator.cs', 'TextCalculator.cs'], main: 'Microsoft.ServiceModel.Samples.TextCalculator' },
   /** The Duplex sample's client (DuplexClient.cs). */
   duplexClient: { sources: ['CalculatorDuplex.cs', 'DuplexClient.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexClient' },
   /** The Duplex sample's service (DuplexService.cs). */

@@ -21,6 +21,12 @@ export interface MessageChannel {
   /** Ends the session: End record, wait for the peer's End. */
   close(): Promise<void>;
   readonly via: string;
+  /**
+   * The content type of the session's message encoding (the preamble's encoding record), when
+   * the channel knows it: `application/soap+msbinsession1` (binary, the default) or
+   * `application/soap+xml; charset=utf-8` (text).
+   */
+  readonly encoding?: string | undefined;
   /** Transport security, when the channel has it (see OperationContext.security). */
   readonly security?: ChannelSecurity | undefined;
 }

@@ -9,7 +9,7 @@
 import type { MessageChannel } from './channel.js';
 import type { ClientProxy, OperationDefinition, ServiceContract, ServiceImplementation } from './contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
-import { BinarySessionEncoder } from './message-encoder.js';
+import { encoderFor } from './encoding.js';
 import { proxyOf } from './outgoing-calls.js';
 import type { ReaderQuotas } from './quotas.js';
 import { type DispatchErrorContext, implement, RequestRoutes, SessionRuntime } from './session-runtime.js';
@@ -67,10 +67,7 @@ export function createClient<C extends ServiceContract>(contract: C, channel: Me
   if (callbackContract === undefined && options.callback !== undefined) {
     throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `'${contract.name}' has no callback contract, so the callback option has nothing to serve. Leave it out.`);
   }
-  const encoder = new BinarySessionEncoder({
-    ...(options.quotas ? { quotas: options.quotas } : {}),
-    ...(options.writerSessionSize !== undefined ? { writerSessionSize: options.writerSessionSize } : {}),
-  });
+  const encoder = encoderFor(channel.encoding, { quotas: options.quotas, writerSessionSize: options.writerSessionSize });
   const routes =
     callbackContract === undefined ? undefined : new RequestRoutes([implement(callbackContract, options.callback as ServiceImplementation<ServiceContract>)]);
   const runtime = new SessionRuntime(channel, encoder, {

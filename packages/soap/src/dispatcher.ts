@@ -8,7 +8,7 @@
  */
 
 import type { MessageChannel } from './channel.js';
-import { BinarySessionEncoder } from './message-encoder.js';
+import { encoderFor } from './encoding.js';
 import { Addressing } from './namespaces.js';
 import type { SessionDescription } from './operation-context.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
@@ -75,10 +75,7 @@ export class ServiceDispatcher {
    * abort the connection. Faults for individual requests do not end the session.
    */
   serve(channel: MessageChannel, options: ServeOptions = {}): Promise<void> {
-    const encoder = new BinarySessionEncoder({
-      ...(this.#options.quotas ? { quotas: this.#options.quotas } : {}),
-      ...(this.#options.writerSessionSize !== undefined ? { writerSessionSize: this.#options.writerSessionSize } : {}),
-    });
+    const encoder = encoderFor(channel.encoding, { quotas: this.#options.quotas, writerSessionSize: this.#options.writerSessionSize });
     const onError = this.#options.onError;
     const maxQueuedRequests = this.#options.maxQueuedRequests;
     const runtime = new SessionRuntime(channel, encoder, {

@@ -21,7 +21,13 @@ export interface BinarySessionEncoderOptions {
  * session dictionaries of the connection, so create one per connection and use it for every
  * message in order.
  */
-export class BinarySessionEncoder {
+/** What the session runtime needs of an encoding: one message to bytes and back. */
+export interface MessageEncoder {
+  encode(nodes: XmlNode | readonly XmlNode[]): Buffer;
+  decode(payload: Uint8Array): XmlNode[];
+}
+
+export class BinarySessionEncoder implements MessageEncoder {
   readonly quotas: ReaderQuotas;
   /** Strings the peer defined (read side). */
   readonly readerSession: SessionDictionary;

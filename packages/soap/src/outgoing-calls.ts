@@ -12,7 +12,7 @@ import type { OperationDescription, ServiceContractShape } from './contract.js';
 import { type IncomingEnvelope, buildEnvelope } from './envelope.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { FaultException, isFaultBody, parseFault, readFaultDetail } from './fault.js';
-import type { BinarySessionEncoder } from './message-encoder.js';
+import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
 import { buildRequestBody, parseReplyBody } from './operation-formatter.js';
 import type { DataContract } from './types.js';
@@ -46,14 +46,14 @@ const DEFAULT_OPERATION_TIMEOUT = 60_000;
 /** The calls in flight on one session; see the module comment. */
 export class OutgoingCalls {
   readonly #channel: MessageChannel;
-  readonly #encoder: BinarySessionEncoder;
+  readonly #encoder: MessageEncoder;
   readonly #options: OutgoingCallsOptions;
   readonly #byId = new Map<string, Pending>();
   /** Two-way calls in send order, for replies without RelatesTo (Mono's faults, binary-soap.md §11). */
   readonly #order: Pending[] = [];
   #closed: SoapError | undefined;
 
-  constructor(channel: MessageChannel, encoder: BinarySessionEncoder, options: OutgoingCallsOptions) {
+  constructor(channel: MessageChannel, encoder: MessageEncoder, options: OutgoingCallsOptions) {
     this.#channel = channel;
     this.#encoder = encoder;
     this.#options = options;

@@ -27,7 +27,7 @@ import {
   deserializationFailedFault,
   internalServiceFault,
 } from './fault.js';
-import type { BinarySessionEncoder } from './message-encoder.js';
+import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
 import { OperationContext, type SessionDescription } from './operation-context.js';
 import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
@@ -104,7 +104,7 @@ export interface SessionRuntimeOptions {
 export class SessionRuntime {
   readonly channel: MessageChannel;
   readonly calls: OutgoingCalls;
-  readonly #encoder: BinarySessionEncoder;
+  readonly #encoder: MessageEncoder;
   readonly #options: SessionRuntimeOptions;
   readonly #instances = new Map<ServiceEndpoint, object>();
   readonly #queue: { env: IncomingEnvelope; route: Route | undefined }[] = [];
@@ -112,7 +112,7 @@ export class SessionRuntime {
   #idle: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
 
-  constructor(channel: MessageChannel, encoder: BinarySessionEncoder, options: SessionRuntimeOptions) {
+  constructor(channel: MessageChannel, encoder: MessageEncoder, options: SessionRuntimeOptions) {
     this.channel = channel;
     this.#encoder = encoder;
     this.#options = options;

@@ -39,6 +39,8 @@ class Pipe {
  */
 export class MemoryChannel implements MessageChannel {
   readonly via: string;
+  /** The session's encoding, as a transport would tell it (undefined: binary session). */
+  encoding: string | undefined;
   readonly sent: Buffer[] = [];
   readonly #out: Pipe;
   readonly #in: Pipe;
@@ -85,11 +87,13 @@ export class MemoryChannel implements MessageChannel {
 }
 
 /** Two connected channel ends: what one sends, the other receives. */
-export function createChannelPair(via = 'net.tcp://localhost:9000/test/svc'): [MemoryChannel, MemoryChannel] {
+export function createChannelPair(via = 'net.tcp://localhost:9000/test/svc', encoding?: string): [MemoryChannel, MemoryChannel] {
   const ab = new Pipe();
   const ba = new Pipe();
   const a = new MemoryChannel(via, ab, ba);
   const b = new MemoryChannel(via, ba, ab);
+  a.encoding = encoding;
+  b.encoding = encoding;
   a.notifyPeer = () => b.peerEnded();
   b.notifyPeer = () => a.peerEnded();
   return [a, b];

@@ -87,6 +87,8 @@ export interface ClientSession extends MessageChannel {
   readonly socket: Socket;
   /** What the TLS upgrade negotiated (protocol, cipher, the server's certificate), or undefined in clear text. */
   readonly security: TransportSecurityInfo | undefined;
+  /** The content type of the preamble's encoding record, e.g. `application/soap+msbinsession1`. */
+  readonly encoding: string;
   readonly state: SessionState;
   /** Incoming bytes held in memory for this session now (queue + partial envelope + socket). */
   readonly bufferedBytes: number;
@@ -112,6 +114,7 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
   readonly #closeTimeoutMs: number;
   readonly #contentType: string;
   readonly security: TransportSecurityInfo | undefined;
+  readonly encoding: string;
   readonly opened: Promise<void>;
   #opened = false;
   #resolveOpened!: () => void;
@@ -130,6 +133,7 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
     this.#keepSocketOpen = init.keepSocketOpen;
     this.#closeTimeoutMs = init.closeTimeoutMs;
     this.#contentType = init.contentType;
+    this.encoding = init.contentType;
     this.security = init.security;
     this.opened = new Promise<void>((resolve, reject) => {
       this.#resolveOpened = resolve;
