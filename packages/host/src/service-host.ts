@@ -5,8 +5,8 @@
  * It wires what every service wrote by hand (a `NetTcpServer` whose sessions a `ServiceDispatcher`
  * serves, then closes), and adds what WCF gives a host: one `maxReceivedMessageSize` for both the
  * framing layer and the message layer, a preamble that takes only what the dispatcher can serve
- * (duplex mode, binary session encoding: anything else gets UnsupportedMode or ContentTypeInvalid
- * at the preamble, never a decoding error later), a session id and the client's address in
+ * (duplex or singleton mode; binary session, sessionless binary or SOAP 1.2 text: anything else
+ * gets ContentTypeInvalid at the preamble, never a decoding error later), a session id and the client's address in
  * `OperationContext`, errors reported as events, and a graceful close bounded by a timeout.
  *
  * @module
@@ -178,9 +178,10 @@ export class ServiceHost extends EventEmitter<ServiceHostEvents> {
       uri: address,
       maxMessageSize: maxReceivedMessageSize,
       // What the dispatcher serves: buffered transfer (duplex mode) with NetTcpBinding's binary
-      // session encoding, or SOAP 1.2 text (TextMessageEncoding over TCP).
-      modes: [Mode.Duplex],
-      encodings: [KnownEncoding.BinarySession, KnownEncoding.Soap12Utf8],
+      // session encoding, streamed transfer's singleton mode with the sessionless binary encoding
+      // (one call per connection), and SOAP 1.2 text (TextMessageEncoding over TCP) in either.
+      modes: [Mode.Duplex, Mode.SingletonUnsized],
+      encodings: [KnownEncoding.BinarySession, KnownEncoding.Binary, KnownEncoding.Soap12Utf8],
     });
     const host = new ServiceHost(server, dispatcher, options, closeTimeoutMs);
     onError = (error, context) => host.#operationError(error, context);

@@ -24,6 +24,8 @@ export const CSharpPrograms = {
   calculatorService: { sources: ['Calculator.cs', 'CalculatorService.cs'], main: 'Microsoft.ServiceModel.Samples.Service' },
   /** ICalculator over TextMessageEncoding on TCP, as service or client (TextCalculator.cs). */
   textCalculator: { sources: ['Calculator.cs', 'TextCalculator.cs'], main: 'Microsoft.ServiceModel.Samples.TextCalculator' },
+  /** ICalculator on NetTcpBinding with TransferMode.Streamed, as service or client (StreamedCalculator.cs). */
+  streamedCalculator: { sources: ['Calculator.cs', 'StreamedCalculator.cs'], main: 'Microsoft.ServiceModel.Samples.StreamedCalculator' },
   /** The Duplex sample's client (DuplexClient.cs). */
   duplexClient: { sources: ['CalculatorDuplex.cs', 'DuplexClient.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexClient' },
   /** The Duplex sample's service (DuplexService.cs). */

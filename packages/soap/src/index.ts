@@ -60,9 +60,9 @@ export {
 } from './fault.js';
 
 // Message level
-export { BinarySessionEncoder, type BinarySessionEncoderOptions, type MessageEncoder } from './message-encoder.js';
+export { BinaryMessageEncoder, BinarySessionEncoder, type BinarySessionEncoderOptions, type MessageEncoder } from './message-encoder.js';
 export { TEXT_SOAP12_CONTENT_TYPE, TextMessageEncoder, type TextMessageEncoderOptions } from './text-encoder.js';
-export { BINARY_SESSION_CONTENT_TYPE, SUPPORTED_CONTENT_TYPES } from './encoding.js';
+export { BINARY_CONTENT_TYPE, BINARY_SESSION_CONTENT_TYPE, SUPPORTED_CONTENT_TYPES } from './encoding.js';
 export {
   buildEnvelope,
   parseEnvelope,

@@ -67,3 +67,31 @@ export class BinarySessionEncoder implements MessageEncoder {
     return readNbfx(payload, { offset, session: this.readerSession, quotas: this.quotas });
   }
 }
+
+/**
+ * The sessionless binary encoding (`application/soap+msbin1`, [MC-NMF] KnownEncoding 7): binary
+ * XML with the static dictionary only, no StringTable — what WCF sends in singleton mode
+ * (TransferMode.Streamed), one message per connection.
+ */
+export class BinaryMessageEncoder implements MessageEncoder {
+  readonly quotas: ReaderQuotas;
+
+  constructor(options: { quotas?: Partial<ReaderQuotas> } = {}) {
+    this.quotas = resolveQuotas(options.quotas);
+  }
+
+  encode(nodes: XmlNode | readonly XmlNode[]): Buffer {
+    return writeNbfx(nodes);
+  }
+
+  decode(payload: Uint8Array): XmlNode[] {
+    if (payload.length > this.quotas.maxReceivedMessageSize) {
+      throw new SoapError(
+        SoapErrorCodes.MESSAGE_TOO_LARGE,
+        `A message of ${payload.length} bytes exceeds maxReceivedMessageSize (${this.quotas.maxReceivedMessageSize}). ` +
+          'Raise maxReceivedMessageSize on this side if such messages are expected.',
+      );
+    }
+    return readNbfx(payload, { quotas: this.quotas });
+  }
+}
