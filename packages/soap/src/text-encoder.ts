@@ -56,6 +56,7 @@ export class TextMessageEncoder {
     const roots: XmlNode[] = [];
     const stack: Building[] = [];
     let names = 0;
+    const seen = new Set<string>();
     let failure: unknown;
     const malformed = (message: string): SoapError => new SoapError(SoapErrorCodes.MALFORMED, `The text message is not well-formed XML: ${message}`);
     parser.on('error', (error) => {
@@ -75,9 +76,18 @@ export class TextMessageEncoder {
           attributes.push({ prefix: attribute.prefix, localName: attribute.local, namespaceUri: attribute.uri, value: { type: 'string', value: attribute.value } });
         }
       }
-      names += tag.local.length + tag.prefix.length;
-      if (names > quotas.maxNameTableCharCount * 64) {
-        throw new SoapError(SoapErrorCodes.NAME_TABLE_EXCEEDED, `The text message's names exceed the name table quota (maxNameTableCharCount ${quotas.maxNameTableCharCount}).`);
+      // WCF's MaxNameTableCharCount: the characters of the distinct names (prefixes, local names,
+      // namespace URIs) the reader has to keep.
+      for (const name of [tag.prefix, tag.local, tag.uri]) {
+        if (name === '' || seen.has(name)) continue;
+        seen.add(name);
+        names += name.length;
+      }
+      if (names > quotas.maxNameTableCharCount) {
+        throw new SoapError(
+          SoapErrorCodes.NAME_TABLE_EXCEEDED,
+          `The text message's distinct names take ${names} characters, over maxNameTableCharCount (${quotas.maxNameTableCharCount}). Raise the reader quota on this side if such messages are expected.`,
+        );
       }
       const children: XmlNode[] = [];
       const element: XmlElement = { kind: 'element', prefix: tag.prefix, localName: tag.local, namespaceUri: tag.uri, attributes, namespaces, children };

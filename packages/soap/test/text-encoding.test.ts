@@ -52,6 +52,15 @@ describe('the text encoding', () => {
     expect(() => encoder.decode(Buffer.from('<a><b>01234567890</b></a>'))).toThrow(expect.objectContaining({ code: SoapErrorCodes.STRING_CONTENT_TOO_LONG }));
     expect(() => encoder.decode(Buffer.from('<a><b><c><d/></c></b></a>'))).toThrow(expect.objectContaining({ code: SoapErrorCodes.MAX_DEPTH_EXCEEDED }));
     expect(() => encoder.decode(Buffer.from('<a><b></a>'))).toThrow(expect.objectContaining({ code: SoapErrorCodes.MALFORMED }));
+    // No DTD entity expansion: an entity bomb is malformed, not expanded.
+    expect(() => encoder.decode(Buffer.from('<!DOCTYPE a [<!ENTITY x "xxxxxxxxxx">]><a>&x;&x;</a>'))).toThrow(
+      expect.objectContaining({ code: SoapErrorCodes.MALFORMED }),
+    );
+    const names = new TextMessageEncoder({ quotas: { maxNameTableCharCount: 20 } });
+    expect(names.decode(Buffer.from('<abcde><abcde/><abcde/></abcde>'))).toHaveLength(1);
+    expect(() => names.decode(Buffer.from('<abcde><fghij/><klmno/><pqrst/><uvwxy/></abcde>'))).toThrow(
+      expect.objectContaining({ code: SoapErrorCodes.NAME_TABLE_EXCEEDED }),
+    );
     expect(() => new TextMessageEncoder({ quotas: { maxReceivedMessageSize: 4 } }).decode(Buffer.from('<a/>  '))).toThrow(
       expect.objectContaining({ code: SoapErrorCodes.MESSAGE_TOO_LARGE }),
     );
