@@ -30,6 +30,33 @@ export interface WcfResult {
 
 const now = (): bigint => process.hrtime.bigint();
 
+/** The measured stretch of a run: the first tenth (at most 1 s) warms up and is not counted. */
+class MeasuredWindow {
+  readonly stopAt: bigint;
+  readonly #from: bigint;
+  readonly #samples = new SampleBuffer();
+  #count = 0;
+
+  constructor(durationMs: number) {
+    const t0 = now();
+    this.#from = t0 + BigInt(Math.min(1000, Math.floor(durationMs / 10))) * 1_000_000n;
+    this.stopAt = t0 + BigInt(durationMs) * 1_000_000n;
+  }
+
+  /** Counts `n` items of an iteration that started at `t` and took `elapsed` ns, unless it started in the warm-up. */
+  record(t: bigint, elapsed: bigint, n = 1): void {
+    if (t < this.#from) return;
+    this.#samples.push(Number(elapsed) / 1000);
+    this.#count += n;
+  }
+
+  result(): WcfResult {
+    const seconds = Number(this.stopAt - this.#from) / 1e9;
+    const { p50, p99 } = this.#samples.summary();
+    return { calls: this.#count, seconds, callsPerSec: this.#count / seconds, p50Us: p50, p99Us: p99 };
+  }
+}
+
 /**
  * WCF calls/s: `concurrency` sessions, each calling ICalculator.Add in a loop through the SDK's
  * client session and the message layer, as a WCF client would (one outstanding call per session).
@@ -38,33 +65,24 @@ export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
   if (spec.measure === 'setup') return sessionSetup(spec);
   if (spec.measure === 'callbacks') return callbacks(spec);
   const sessions = await Promise.all(Array.from({ length: spec.concurrency }, () => open(spec)));
-  const samples = new SampleBuffer();
-  const t0 = now();
-  const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
-  const stopAt = t0 + BigInt(spec.durationMs) * 1_000_000n;
-  let calls = 0;
+  const window = new MeasuredWindow(spec.durationMs);
   try {
     await Promise.all(
       sessions.map(async (session, i) => {
         const calc = createClient(ICalculator, session);
         for (let n = 0; ; n++) {
           const t = now();
-          if (t >= stopAt) break;
+          if (t >= window.stopAt) break;
           const sum = await calc.Add(i, n);
           if (sum !== i + n) throw new Error(`Add(${i}, ${n}) returned ${sum}`);
-          if (t >= measureFrom) {
-            samples.push(Number(now() - t) / 1000);
-            calls++;
-          }
+          window.record(t, now() - t);
         }
       }),
     );
   } finally {
     await Promise.all(sessions.map((s) => s.close().catch(() => s.abort())));
   }
-  const seconds = Number(stopAt - measureFrom) / 1e9;
-  const { p50, p99 } = samples.summary();
-  return { calls, seconds, callsPerSec: calls / seconds, p50Us: p50, p99Us: p99 };
+  return window.result();
 }
 
 // One security object for the whole run: connectSession loads its CAs once per object and resumes
@@ -89,31 +107,22 @@ function open(spec: WcfSpec): ReturnType<typeof connectSession> {
  * first reply.
  */
 async function sessionSetup(spec: WcfSpec): Promise<WcfResult> {
-  const samples = new SampleBuffer();
-  const t0 = now();
-  const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
-  const stopAt = t0 + BigInt(spec.durationMs) * 1_000_000n;
-  let opened = 0;
+  const window = new MeasuredWindow(spec.durationMs);
   await Promise.all(
     Array.from({ length: spec.concurrency }, async (_, i) => {
       for (let n = 0; ; n++) {
         const t = now();
-        if (t >= stopAt) break;
+        if (t >= window.stopAt) break;
         const session = await open(spec);
         const sum = await createClient(ICalculator, session).Add(i, n);
         if (sum !== i + n) throw new Error(`Add(${i}, ${n}) returned ${sum}`);
         const elapsed = now() - t;
         await session.close();
-        if (t >= measureFrom) {
-          samples.push(Number(elapsed) / 1000);
-          opened++;
-        }
+        window.record(t, elapsed);
       }
     }),
   );
-  const seconds = Number(stopAt - measureFrom) / 1e9;
-  const { p50, p99 } = samples.summary();
-  return { calls: opened, seconds, callsPerSec: opened / seconds, p50Us: p50, p99Us: p99 };
+  return window.result();
 }
 
 /** Callbacks per stream call: enough that a call's own round trip is a small part of it. */
@@ -121,11 +130,7 @@ const STREAM_LENGTH = 500;
 
 /** Duplex callbacks: each session calls Stream(500) in a loop and counts the ticks it is sent. */
 async function callbacks(spec: WcfSpec): Promise<WcfResult> {
-  const samples = new SampleBuffer();
-  const t0 = now();
-  const measureFrom = t0 + BigInt(Math.min(1000, Math.floor(spec.durationMs / 10))) * 1_000_000n;
-  const stopAt = t0 + BigInt(spec.durationMs) * 1_000_000n;
-  let ticks = 0;
+  const window = new MeasuredWindow(spec.durationMs);
   await Promise.all(
     Array.from({ length: spec.concurrency }, async () => {
       let received = 0;
@@ -134,7 +139,7 @@ async function callbacks(spec: WcfSpec): Promise<WcfResult> {
       try {
         for (;;) {
           const t = now();
-          if (t >= stopAt) break;
+          if (t >= window.stopAt) break;
           const before = received;
           const n = await proxy.Stream(STREAM_LENGTH);
           // The callbacks were all sent before the reply; the last ones may still be in the
@@ -143,17 +148,12 @@ async function callbacks(spec: WcfSpec): Promise<WcfResult> {
           if (n !== STREAM_LENGTH || received - before !== STREAM_LENGTH) {
             throw new Error(`Stream(${STREAM_LENGTH}) returned ${n} after ${received - before} callbacks`);
           }
-          if (t >= measureFrom) {
-            samples.push(Number(now() - t) / 1000);
-            ticks += STREAM_LENGTH;
-          }
+          window.record(t, now() - t, STREAM_LENGTH);
         }
       } finally {
         await session.close().catch(() => session.abort());
       }
     }),
   );
-  const seconds = Number(stopAt - measureFrom) / 1e9;
-  const { p50, p99 } = samples.summary();
-  return { calls: ticks, seconds, callsPerSec: ticks / seconds, p50Us: p50, p99Us: p99 };
+  return window.result();
 }

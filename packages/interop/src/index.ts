@@ -42,7 +42,7 @@ export {
   startTsCalculatorService,
   type RunningCalculator,
 } from './calculator-sample.js';
-export { dissect, startLiveCapture, type DissectedFrame, type LiveCapture, type LiveCaptureOptions } from './capture.js';
+export { dissect, startLiveCapture, startLiveCaptureOrSkip, type DissectedFrame, type LiveCapture, type LiveCaptureOptions } from './capture.js';
 export {
   TLS_PEER_SCRIPT,
   runTlsPeerClient,

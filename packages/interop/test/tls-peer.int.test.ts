@@ -17,11 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dissect,
   freePort,
-  InteropErrorCodes,
   type PrivateDaemon,
   runTlsPeerClient,
   skipWithout,
-  startLiveCapture,
+  startLiveCaptureOrSkip,
   startPrivateDaemon,
   startTlsPeerServer,
   startTsCalculatorService,
@@ -192,17 +191,8 @@ describe.skipIf(skipWithout('python3', 'openssl', 'tshark'))("Wireshark's MC-NMF
     ]);
     try {
       const file = join(dir, 'upgraded.pcapng');
-      let capture;
-      try {
-        capture = await startLiveCapture(port, file);
-      } catch (err) {
-        // Live capture needs CAP_NET_RAW; without CI, say so and skip rather than fail.
-        if ((err as { code?: string }).code === InteropErrorCodes.CAPTURE_FAILED && !process.env['CI']) {
-          console.warn(`Skipping the live capture: ${(err as Error).message}`);
-          ctx.skip();
-        }
-        throw err;
-      }
+      // Live capture needs CAP_NET_RAW; without CI, say so and skip rather than fail.
+      const capture = await startLiveCaptureOrSkip(port, file, () => ctx.skip());
       try {
         // tshark reports "Capturing on" a moment before its first packets are written.
         await new Promise((resolve) => setTimeout(resolve, 1000));

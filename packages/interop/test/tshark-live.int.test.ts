@@ -10,13 +10,12 @@ import {
   compileCSharp,
   dissect,
   freePort,
-  InteropErrorCodes,
   type PrivateDaemon,
   type RunningCalculator,
   runCalculatorClient,
   SAMPLE_TRANSCRIPT,
   skipWithout,
-  startLiveCapture,
+  startLiveCaptureOrSkip,
   startMono,
   startPrivateDaemon,
   startTsCalculatorService,
@@ -53,17 +52,8 @@ describe.skipIf(skipWithout('mcs', 'mono', 'tshark'))("Wireshark's MC-NMF dissec
     const port = await freePort();
     service = await startTsCalculatorService(port, daemon!.home);
     const file = join(dir, 'calculator.pcapng');
-    let capture;
-    try {
-      capture = await startLiveCapture(port, file);
-    } catch (err) {
-      // Live capture needs CAP_NET_RAW; without CI, say so and skip rather than fail.
-      if ((err as { code?: string }).code === InteropErrorCodes.CAPTURE_FAILED && !process.env['CI']) {
-        console.warn(`Skipping the live capture: ${(err as Error).message}`);
-        ctx.skip();
-      }
-      throw err;
-    }
+    // Live capture needs CAP_NET_RAW; without CI, say so and skip rather than fail.
+    const capture = await startLiveCaptureOrSkip(port, file, () => ctx.skip());
     let transcript: string[];
     try {
       transcript = await runCalculatorClient(startMono(programs.calculatorClient, [String(port)]), service.salt);

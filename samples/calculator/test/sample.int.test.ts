@@ -77,6 +77,16 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv): Run {
   };
 }
 
+/** What the sample's client prints for a service number typed in (the sample page's output). */
+const CLIENT_TRANSCRIPT = [
+  'Enter the service number to test: Add(100,15.99) = 115.99',
+  'Subtract(145,76.54) = 68.46',
+  'Multiply(9,81.25) = 731.25',
+  'Divide(22,7) = 3.14285714285714',
+  'Press <ENTER> to terminate client.',
+  '',
+];
+
 describe('the Net.TCP Port Sharing sample', () => {
   it('service and client: the transcript matches the sample page line by line', async () => {
     const { home } = enabledHome();
@@ -96,14 +106,7 @@ describe('the Net.TCP Port Sharing sample', () => {
     await client.waitFor(/Press <ENTER> to terminate client\.\n/);
     client.proc.stdin!.write('\n');
     expect(await client.exited).toBe(0);
-    expect(client.lines()).toEqual([
-      'Enter the service number to test: Add(100,15.99) = 115.99',
-      'Subtract(145,76.54) = 68.46',
-      'Multiply(9,81.25) = 731.25',
-      'Divide(22,7) = 3.14285714285714',
-      'Press <ENTER> to terminate client.',
-      '',
-    ]);
+    expect(client.lines()).toEqual(CLIENT_TRANSCRIPT);
     // ENTER stops the service cleanly, and it unregisters.
     service.proc.stdin!.write('\n');
     expect(await service.exited).toBe(0);
@@ -187,14 +190,7 @@ describe('the Net.TCP Port Sharing sample', () => {
     await client.waitFor(/Enter the service number to test: $/);
     client.proc.stdin!.end(`${salt}\n`);
     expect(await client.exited).toBe(0);
-    expect(client.lines()).toEqual([
-      'Enter the service number to test: Add(100,15.99) = 115.99',
-      'Subtract(145,76.54) = 68.46',
-      'Multiply(9,81.25) = 731.25',
-      'Divide(22,7) = 3.14285714285714',
-      'Press <ENTER> to terminate client.',
-      '',
-    ]);
+    expect(client.lines()).toEqual(CLIENT_TRANSCRIPT);
     // A clear-text client at the secured service.
     const plain = run('client.js', ['--port', String(port)], env);
     await plain.waitFor(/Enter the service number to test: $/);
