@@ -8,7 +8,10 @@ import {
   encodeRecord,
   encodeSizedEnvelope,
   encodeSizedEnvelopeHeader,
+  encodeUnsizedChunkHeader,
   encodeUnsizedEnvelope,
+  encodeUnsizedEnvelopeEnd,
+  encodeUnsizedEnvelopeStart,
   encodeUpgradeRequest,
   encodeUpgradeResponse,
 } from './encoder.js';
@@ -91,5 +94,25 @@ describe('encoders', () => {
     expect(() => encodeSizedEnvelopeHeader(2 ** 31)).toThrowError(
       expect.objectContaining({ code: FramingErrorCodes.SIZE_TOO_LARGE }),
     );
+  });
+});
+
+describe('streamed unsized envelope pieces', () => {
+  it('start + chunk headers + end make the same bytes as encodeUnsizedEnvelope', () => {
+    const a = Buffer.from('ab');
+    const b = Buffer.alloc(300, 1);
+    const streamed = Buffer.concat([encodeUnsizedEnvelopeStart(a.length), a, encodeUnsizedChunkHeader(b.length), b, encodeUnsizedEnvelopeEnd()]);
+    expect(streamed).toEqual(encodeUnsizedEnvelope([a, b]));
+    expect(encodeUnsizedEnvelopeStart()).toEqual(Buffer.from([0x05]));
+  });
+
+  it('a data chunk of zero bytes is refused, since it would end the envelope', () => {
+    expect(() => encodeUnsizedChunkHeader(0)).toThrow(expect.objectContaining({ code: FramingErrorCodes.INVALID_ARGUMENT }));
+    expect(() => encodeUnsizedEnvelopeStart(0)).toThrow(expect.objectContaining({ code: FramingErrorCodes.INVALID_ARGUMENT }));
+  });
+
+  it('encodeRecord writes a streamed piece as one data chunk and unsized-end as the terminator', () => {
+    expect(encodeRecord({ type: 'unsized-piece', payload: Buffer.from('abc') })).toEqual(Buffer.from([3, 0x61, 0x62, 0x63]));
+    expect(encodeRecord({ type: 'unsized-end' })).toEqual(Buffer.from([0]));
   });
 });

@@ -192,6 +192,43 @@ export function encodeSizedEnvelopeHeader(size: number): Buffer {
 }
 
 /**
+ * The start of an UnsizedEnvelope sent as it is produced (streamed transfer): the record type, and
+ * with it the size of the first data chunk when `firstChunkSize` is given. Each further chunk is
+ * {@link encodeUnsizedChunkHeader} + its bytes; a single `0x00` ({@link encodeUnsizedEnvelopeEnd})
+ * ends the envelope.
+ */
+export function encodeUnsizedEnvelopeStart(firstChunkSize?: number): Buffer {
+  if (firstChunkSize === undefined) return Buffer.from([RecordType.UnsizedEnvelope]);
+  checkChunkSize(firstChunkSize);
+  const out = Buffer.allocUnsafe(1 + encodedSizeLength(firstChunkSize));
+  out[0] = RecordType.UnsizedEnvelope;
+  writeSize(out, 1, firstChunkSize);
+  return out;
+}
+
+/** The size prefix of one data chunk of an UnsizedEnvelope ([MC-NMF] 2.2.3.4); zero is not a chunk. */
+export function encodeUnsizedChunkHeader(size: number): Buffer {
+  checkChunkSize(size);
+  const out = Buffer.allocUnsafe(encodedSizeLength(size));
+  writeSize(out, 0, size);
+  return out;
+}
+
+/** The zero-size chunk that ends an UnsizedEnvelope. */
+export function encodeUnsizedEnvelopeEnd(): Buffer {
+  return Buffer.from([0]);
+}
+
+function checkChunkSize(size: number): void {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new FramingError(
+      FramingErrorCodes.INVALID_ARGUMENT,
+      `A data chunk of an unsized envelope must hold at least one byte, got a size of ${String(size)}; a zero size would end the envelope.`,
+    );
+  }
+}
+
+/**
  * UnsizedEnvelope (0x05): each chunk as size + bytes, then the zero-size terminator. Empty chunks
  * are skipped, since a zero size would end the envelope early. The End record is separate
  * ({@link encodeEnd}); a WCF singleton server writes the envelope and End together.
@@ -221,6 +258,12 @@ export function encodeRecord(record: FramingRecord): Buffer {
       return encodeSizedEnvelope(record.payload);
     case 'unsized-envelope':
       return encodeUnsizedEnvelope(record.chunks);
+    case 'unsized-piece':
+      // A piece of a streamed envelope, as one data chunk (the 0x05 before it is
+      // encodeUnsizedEnvelopeStart()).
+      return Buffer.concat([encodeUnsizedChunkHeader(record.payload.length), record.payload]);
+    case 'unsized-end':
+      return encodeUnsizedEnvelopeEnd();
     case 'octets':
       return Buffer.from(record.payload);
     case 'end':

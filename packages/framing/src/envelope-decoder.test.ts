@@ -299,3 +299,66 @@ describe('RecordDecoder limits (each at and one past the edge)', () => {
     expect(peak).toBeLessThanOrEqual(DEFAULT_MAX_MESSAGE_SIZE);
   });
 });
+
+describe('RecordDecoder, streamed unsized envelopes (streamUnsized)', () => {
+  const streamed = { role: 'server', mode: 1, streamUnsized: true } as const;
+
+  function joinPieces(records: FramingRecord[]): { data: Buffer; rest: FramingRecord['type'][] } {
+    const pieces = records.filter((r) => r.type === 'unsized-piece').map((r) => (r as { payload: Buffer }).payload);
+    expect(pieces.every((p) => p.length > 0)).toBe(true);
+    return { data: Buffer.concat(pieces), rest: records.filter((r) => r.type !== 'unsized-piece').map((r) => r.type) };
+  }
+
+  it('delivers the bytes of each data chunk as they arrive, then unsized-end, then End', () => {
+    const input = bytes(encodeUnsizedEnvelope([utf8('ab'), utf8('cde')]), '07');
+    const whole = joinPieces(decodeAll(streamed, input));
+    expect(whole.data.toString()).toBe('abcde');
+    expect(whole.rest).toEqual(['unsized-end', 'end']);
+    // One byte at a time: the same bytes, piece by piece, nothing held back.
+    const decoder = new RecordDecoder(streamed);
+    const records: FramingRecord[] = [];
+    for (const b of oneByteAtATime(input)) {
+      decoder.decode(b, (r) => records.push(r));
+      expect(decoder.bufferedBytes).toBe(0);
+    }
+    const split = joinPieces(records);
+    expect(split.data.toString()).toBe('abcde');
+    expect(split.rest).toEqual(['unsized-end', 'end']);
+  });
+
+  it('an empty streamed envelope is unsized-end alone', () => {
+    expect(decodeAll(streamed, bytes('05 00 07')).map((r) => r.type)).toEqual(['unsized-end', 'end']);
+  });
+
+  it('bounds the running total by maxMessageSize, at and one past the edge, before a byte of the chunk is delivered', () => {
+    const at = decodeAll({ ...streamed, maxMessageSize: 5 }, bytes(encodeUnsizedEnvelope([utf8('ab'), utf8('cde')]), '07'));
+    expect(joinPieces(at).data.toString()).toBe('abcde');
+    const decoder = new RecordDecoder({ ...streamed, maxMessageSize: 5 });
+    const records: FramingRecord[] = [];
+    const past = bytes(encodeUnsizedEnvelope([utf8('ab'), utf8('cdef')]), '07');
+    let error: unknown;
+    try {
+      decoder.decode(past, (r) => records.push(r));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FramingError);
+    expect((error as FramingError).code).toBe(FramingErrorCodes.MESSAGE_TOO_LARGE);
+    expect((error as FramingError).faultUri).toBe(FaultUri.MaxMessageSizeExceeded);
+    expect(joinPieces(records).data.toString()).toBe('ab');
+  });
+
+  it('EOF inside a data chunk is premature; after unsized-end it is not', () => {
+    const inside = new RecordDecoder(streamed);
+    inside.decode(bytes('05 03 61'), () => {});
+    expect(() => inside.end()).toThrow(expect.objectContaining({ code: FramingErrorCodes.PREMATURE_EOF }));
+    const after = new RecordDecoder(streamed);
+    after.decode(bytes('05 01 61 00'), () => {});
+    expect(() => after.end()).not.toThrow();
+  });
+
+  it('a client-role decoder streams the reply the same way', () => {
+    const records = decodeAll({ role: 'client', mode: 1, streamUnsized: true }, bytes('0b', encodeUnsizedEnvelope([utf8('xyz')]), '07'));
+    expect(records.map((r) => r.type)).toEqual(['preamble-ack', 'unsized-piece', 'unsized-end', 'end']);
+  });
+});

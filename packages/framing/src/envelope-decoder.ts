@@ -10,8 +10,10 @@
  * chunk is delivered as a zero-copy view of that chunk (the receiver must copy it, e.g. with
  * `Buffer.from(payload)`, if it keeps it while the chunk's memory is reused); an envelope that
  * straddles chunks is assembled in a buffer of its own. Unsized envelopes (mode 1) are delivered
- * once complete, as the list of their data chunks, because WCF reads a singleton message whole
- * too and the total is bounded by `maxMessageSize`.
+ * once complete, as the list of their data chunks, because a buffered WCF binding reads a
+ * singleton message whole too and the total is bounded by `maxMessageSize`; with
+ * `streamUnsized` (TransferMode.Streamed) they are delivered piece by piece as the bytes arrive,
+ * each piece a view of the input, with the running total still bounded by `maxMessageSize`.
  *
  * The decoder stops after End (so that the caller can start a new PreambleDecoder on the rest: a
  * connection may carry several streams, [MC-NMF] 2.2 "protocol-stream-a = (...)+"), after an
@@ -45,6 +47,9 @@ import { SizeDecoder } from './size.js';
  * - `sized-envelope`: a SizedEnvelope (0x06) message.
  * - `unsized-envelope`: a whole UnsizedEnvelope (0x05) message, as its data chunks in wire order
  *   (never empty chunks: a zero size ends the envelope).
+ * - `unsized-piece`, `unsized-end` (with `streamUnsized` only): the bytes of an UnsizedEnvelope's
+ *   data chunks as they arrive (never empty; piece boundaries need not match chunk boundaries),
+ *   then the end of the envelope (its zero-size chunk).
  * - `octets`: a piece of a singleton-sized (mode 4) message, delivered as it arrives; the message
  *   runs to EOF.
  * - `end`, `fault`, `preamble-ack`, `upgrade-response`: the records of those names.
@@ -52,6 +57,8 @@ import { SizeDecoder } from './size.js';
 export type FramingRecord =
   | { type: 'sized-envelope'; payload: Buffer }
   | { type: 'unsized-envelope'; chunks: Buffer[] }
+  | { type: 'unsized-piece'; payload: Buffer }
+  | { type: 'unsized-end' }
   | { type: 'octets'; payload: Buffer }
   | { type: 'end' }
   | { type: 'fault'; uri: string }
@@ -71,6 +78,11 @@ export interface RecordDecoderOptions {
   maxMessageSize?: number;
   /** Largest fault URI in bytes (default 256, WCF's FaultSizeQuota). */
   maxFaultBytes?: number;
+  /**
+   * Deliver an unsized envelope (mode 1) piece by piece as its bytes arrive (`unsized-piece`
+   * records, then `unsized-end`) instead of whole, for streamed transfer (default false).
+   */
+  streamUnsized?: boolean;
 }
 
 const S = {
@@ -88,6 +100,8 @@ const S = {
   ChunkBytes: 7,
   /** singleton: End must follow the unsized envelope. */
   EndExpected: 8,
+  /** streamUnsized: inside a data chunk, its bytes delivered as they arrive. */
+  ChunkStream: 14,
   FaultSize: 9,
   FaultBytes: 10,
   /** client: a Fault was decoded; only End may follow. */
@@ -111,6 +125,7 @@ const RESUMABLE_AT_EOF: ReadonlySet<State> = new Set<State>([
 const END_RECORD: FramingRecord = Object.freeze({ type: 'end' });
 const ACK_RECORD: FramingRecord = Object.freeze({ type: 'preamble-ack' });
 const UPGRADE_RESPONSE_RECORD: FramingRecord = Object.freeze({ type: 'upgrade-response' });
+const UNSIZED_END_RECORD: FramingRecord = Object.freeze({ type: 'unsized-end' });
 
 /**
  * Sans-I/O decoder for the records after the preamble. Accepts any chunking. Throws
@@ -122,6 +137,7 @@ export class RecordDecoder {
   readonly #mode: Mode;
   readonly #maxMessageSize: number;
   readonly #maxFaultBytes: number;
+  readonly #streamUnsized: boolean;
   readonly #size = new SizeDecoder();
   readonly #bytes: ByteAccumulator;
 
@@ -131,6 +147,9 @@ export class RecordDecoder {
   /** Data chunks of the unsized envelope being read, and their total size. */
   #chunks: Buffer[] = [];
   #chunksTotal = 0;
+  /** streamUnsized: bytes of the envelope delivered so far, and those left in the current chunk. */
+  #streamedTotal = 0;
+  #chunkLeft = 0;
   /** Octets delivered so far in mode 4. */
   #octets = 0;
 
@@ -158,6 +177,7 @@ export class RecordDecoder {
     this.#maxMessageSize = limitOption('maxMessageSize', options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE);
     this.#maxFaultBytes = limitOption('maxFaultBytes', options.maxFaultBytes, FramingLimits.maxFaultBytes);
     this.#bytes = new ByteAccumulator(this.#maxFaultBytes);
+    this.#streamUnsized = options.streamUnsized === true;
     this.#state = this.#initialState();
   }
 
@@ -258,6 +278,8 @@ export class RecordDecoder {
     this.#bytes.clear();
     this.#chunks = [];
     this.#chunksTotal = 0;
+    this.#streamedTotal = 0;
+    this.#chunkLeft = 0;
   }
 
   #decode(buf: Buffer, onRecord: (record: FramingRecord) => void): number {
@@ -365,7 +387,11 @@ export class RecordDecoder {
           i++;
           if (this.#size.push(byte, base + i - 1)) {
             const size = this.#size.value;
-            if (size === 0) {
+            if (this.#streamUnsized) {
+              state = this.#startStreamedChunk(size, base + i - 1);
+              this.#state = state;
+              if (state === S.EndExpected) deliver(UNSIZED_END_RECORD);
+            } else if (size === 0) {
               // A zero-size chunk ends the unsized envelope (SingletonMessageDecoder); End follows.
               const chunks = this.#chunks;
               this.#chunks = [];
@@ -385,6 +411,17 @@ export class RecordDecoder {
             }
           }
           break;
+        case S.ChunkStream: {
+          const take = Math.min(this.#chunkLeft, length - i);
+          this.#chunkLeft -= take;
+          i += take;
+          if (this.#chunkLeft === 0) {
+            state = S.ChunkSize;
+            this.#state = state;
+          }
+          deliver({ type: 'unsized-piece', payload: buf.subarray(i - take, i) });
+          break;
+        }
         case S.ChunkBytes: {
           const take = Math.min(this.#bytes.missing, length - i);
           this.#bytes.append(buf, i, i + take);
@@ -466,6 +503,23 @@ export class RecordDecoder {
     this.#state = state;
     this.#consumed = base + i;
     return i;
+  }
+
+  /**
+   * streamUnsized: a data chunk's size was read. Zero ends the envelope; otherwise the running
+   * total is checked before any byte of the chunk is delivered.
+   */
+  #startStreamedChunk(size: number, at: number): State {
+    if (size === 0) {
+      this.#streamedTotal = 0;
+      return S.EndExpected;
+    }
+    if (size > this.#maxMessageSize - this.#streamedTotal) {
+      throw messageTooLarge(this.#streamedTotal + size, this.#maxMessageSize, at, this.#serverFault());
+    }
+    this.#streamedTotal += size;
+    this.#chunkLeft = size;
+    return S.ChunkStream;
   }
 
   #addChunk(chunk: Buffer): void {
