@@ -28,6 +28,7 @@ export {
   type SessionServerEvents,
   type SessionServerOptions,
   type SessionState,
+  type TransferMode,
   // Transport security (SESSIONS.md, "Transport security").
   type CertificateCheckContext,
   type CertificateValidator,

@@ -28,7 +28,15 @@ import { endConnection } from './connection-close.js';
 import { SessionError, SessionErrorCodes } from './errors.js';
 import { faultReceivedError } from './faults.js';
 import type { MessageChannel } from './message-channel.js';
-import { formatTimeSpan, integerOption, SessionDefaults, startTimer, timeoutOption } from './options.js';
+import {
+  formatTimeSpan,
+  integerOption,
+  SessionDefaults,
+  startTimer,
+  timeoutOption,
+  type TransferMode,
+  transferModeOption,
+} from './options.js';
 import { SessionChannel, type SessionFailure, type SessionState } from './session-channel.js';
 import { type FeedSink, SocketFeed } from './socket-feed.js';
 import {
@@ -47,6 +55,11 @@ export interface ConnectOptions {
   port?: number;
   /** 2 (duplex, default: NetTcpBinding buffered) or 1 (singleton-unsized: streamed transfer). */
   mode?: Mode;
+  /**
+   * `'streamed'` (WCF's TransferMode.Streamed): the reply is read piece by piece as it arrives
+   * (see SessionChannel.streamed), and `mode` defaults to 1, which it needs. Default `'buffered'`.
+   */
+  transferMode?: TransferMode;
   /** KnownEncoding byte or content type (default 8, binary session, for duplex; 7, binary, for singleton). */
   encoding?: number | string;
   /** Largest incoming message in bytes (default 65536, WCF MaxReceivedMessageSize). */
@@ -104,6 +117,7 @@ interface ClientSessionInit {
   maxMessageSize: number;
   maxPendingBytes: number;
   closeTimeoutMs: number;
+  streamed: boolean;
   keepSocketOpen: boolean;
   security: TransportSecurityInfo | undefined;
 }
@@ -125,10 +139,16 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
       feed: init.feed,
       mode: init.mode,
       via: init.via,
-      decoder: new RecordDecoder({ role: 'client', mode: init.mode, maxMessageSize: init.maxMessageSize }),
+      decoder: new RecordDecoder({
+        role: 'client',
+        mode: init.mode,
+        maxMessageSize: init.maxMessageSize,
+        streamUnsized: init.streamed,
+      }),
       maxPendingBytes: init.maxPendingBytes,
       closeTimeoutMs: init.closeTimeoutMs,
       endWithMessage: true,
+      streamed: init.streamed,
     });
     this.#keepSocketOpen = init.keepSocketOpen;
     this.#closeTimeoutMs = init.closeTimeoutMs;
@@ -226,11 +246,18 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
       { cause: error },
     );
   }
-  const mode = options.mode ?? Mode.Duplex;
+  const transferMode = transferModeOption(options.transferMode);
+  const mode = options.mode ?? (transferMode === 'streamed' ? Mode.SingletonUnsized : Mode.Duplex);
   if (mode !== Mode.Duplex && mode !== Mode.SingletonUnsized) {
     throw new SessionError(
       SessionErrorCodes.INVALID_OPTION,
       `The option mode is ${String(mode)}; a client session uses 2 (duplex) or 1 (singleton-unsized).`,
+    );
+  }
+  if (transferMode === 'streamed' && mode !== Mode.SingletonUnsized) {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      'Streamed transfer (transferMode: streamed) runs in singleton mode, as WCF does; the option mode is 2 (duplex). Leave mode out or set it to 1.',
     );
   }
   const host = options.host ?? unbracket(parsed.host);
@@ -319,6 +346,7 @@ export async function connectSession(via: string, options: ConnectOptions = {}):
       maxMessageSize,
       maxPendingBytes,
       closeTimeoutMs,
+      streamed: transferMode === 'streamed',
       keepSocketOpen: options.keepSocketOpen === true,
       security: tls === undefined ? undefined : securityInfoOf(tls, 'read'),
     });

@@ -9,7 +9,7 @@ export { type ClientSession, type ConnectOptions, connectSession } from './clien
 export { SessionError, type SessionErrorCode, SessionErrorCodes, type SessionErrorOptions } from './errors.js';
 export { faultCode } from './faults.js';
 export type { MessageChannel } from './message-channel.js';
-export { defaultMaxConcurrentSessions, SessionDefaults } from './options.js';
+export { defaultMaxConcurrentSessions, SessionDefaults, type TransferMode } from './options.js';
 export type { SessionServerOptions } from './server-options.js';
 export type { ServerSession } from './server-session.js';
 export type { SessionState } from './session-channel.js';

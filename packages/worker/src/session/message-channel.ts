@@ -19,4 +19,11 @@ export interface MessageChannel {
   close(): Promise<void>;
   /** The via of the session's preamble. */
   readonly via: string;
+  /**
+   * Streamed transfer (singleton mode with `transferMode: 'streamed'`): the iterator yields the
+   * pieces of the one incoming message as they arrive and ends where the message ends.
+   */
+  readonly streamed: boolean;
+  /** Singleton mode: sends the one message as `pieces` produces it, with backpressure. */
+  sendStreamed(pieces: AsyncIterable<Uint8Array>): Promise<void>;
 }

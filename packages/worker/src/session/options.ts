@@ -44,6 +44,24 @@ export function defaultMaxConcurrentSessions(): number {
 const MAX_TIMER_MS = 0x7fffffff;
 
 /**
+ * How a singleton-mode message is read: whole (`'buffered'`, NetTcpBinding's default) or piece by
+ * piece as it arrives (`'streamed'`), as WCF's TransferMode.
+ */
+export type TransferMode = 'buffered' | 'streamed';
+
+/** Checks the transferMode option (default `'buffered'`). */
+export function transferModeOption(value: TransferMode | undefined): TransferMode {
+  if (value === undefined) return 'buffered';
+  if (value !== 'buffered' && value !== 'streamed') {
+    throw new SessionError(
+      SessionErrorCodes.INVALID_OPTION,
+      `The option transferMode must be 'buffered' or 'streamed', got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks a timeout option: a positive integer of milliseconds up to 2^31−1, or Infinity for "no
  * limit" (WCF's TimeSpan.MaxValue / "Infinite").
  */

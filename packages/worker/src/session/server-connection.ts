@@ -33,7 +33,7 @@ import {
   FaultUri,
   FramingError,
   FramingErrorCodes,
-  type Mode,
+  Mode,
   type ParsedVia,
   PreambleDecoder,
   RecordDecoder,
@@ -410,14 +410,16 @@ export class ServerConnection implements ServerSessionOwner {
     this.#state = 'session';
     this.#stopTimer();
     const mode = decoder.mode as Mode;
+    const streamed = this.#options.transferMode === 'streamed' && mode === Mode.SingletonUnsized;
     const session = new ServerSessionImpl({
       feed: this.#feed,
       mode,
       via: decoder.via as string,
       parsedVia: decoder.parsedVia as ParsedVia,
       encoding: decoder.encoding?.contentType ?? '',
-      decoder: new RecordDecoder({ role: 'server', mode, maxMessageSize: this.#options.maxMessageSize }),
+      decoder: new RecordDecoder({ role: 'server', mode, maxMessageSize: this.#options.maxMessageSize, streamUnsized: streamed }),
       maxPendingBytes: this.#options.maxPendingBytes,
+      streamed,
       closeTimeoutMs: this.#options.closeTimeoutMs,
       idleTimeoutMs: this.#options.idleTimeoutMs,
       owner: this,

@@ -7,7 +7,14 @@
 import type { Socket } from 'node:net';
 import { FramingLimits, KNOWN_ENCODING_CONTENT_TYPES, KnownEncoding, Mode, type ParsedVia } from '@portshare/framing';
 import { SessionError, SessionErrorCodes } from './errors.js';
-import { defaultMaxConcurrentSessions, integerOption, SessionDefaults, timeoutOption } from './options.js';
+import {
+  defaultMaxConcurrentSessions,
+  integerOption,
+  SessionDefaults,
+  timeoutOption,
+  type TransferMode,
+  transferModeOption,
+} from './options.js';
 import { type ResolvedServerSecurity, resolveServerSecurity, type ServerSecurityOptions } from './transport-security.js';
 
 /** What a {@link SessionServer} serves and the limits it enforces. */
@@ -53,6 +60,12 @@ export interface SessionServerOptions {
   maxConcurrentSessions?: number;
   /** Incoming bytes queued per session before the socket is paused (default 65536). */
   maxPendingBytes?: number;
+  /**
+   * `'streamed'` (WCF's TransferMode.Streamed): the message of a singleton-mode session (mode 1)
+   * is read piece by piece as it arrives instead of whole (see SessionChannel.streamed), still
+   * bounded in total by maxMessageSize. Duplex sessions are always buffered. Default `'buffered'`.
+   */
+  transferMode?: TransferMode;
   /** Bytes read and discarded after a fault before aborting (default 65536, WCF MaxDrainSize). */
   faultDrainMaxBytes?: number;
   /** Longest wait for the client's EOF after a fault (default 60000). */
@@ -80,6 +93,7 @@ export interface ResolvedServerOptions {
   closeTimeoutMs: number;
   maxConcurrentSessions: number;
   maxPendingBytes: number;
+  transferMode: TransferMode;
   faultDrainMaxBytes: number;
   faultDrainTimeoutMs: number;
   security: ResolvedServerSecurity | undefined;
@@ -137,6 +151,7 @@ export function resolveServerOptions(options: SessionServerOptions): ResolvedSer
       1,
     ),
     maxPendingBytes: integerOption('maxPendingBytes', options.maxPendingBytes, SessionDefaults.maxPendingBytes, 1),
+    transferMode: transferModeOption(options.transferMode),
     faultDrainMaxBytes: integerOption(
       'faultDrainMaxBytes',
       options.faultDrainMaxBytes,

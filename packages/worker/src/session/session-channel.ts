@@ -8,6 +8,11 @@
  * own buffer is full, and TCP flow control slows the sender. Outgoing, `send()` resolves only when
  * the bytes have been handed to the kernel.
  *
+ * Streamed transfer (WCF's TransferMode.Streamed, singleton mode): with `streamed`, the one
+ * incoming message is read as the pieces of its UnsizedEnvelope, as they arrive, through the same
+ * bounded queue; `sendStreamed()` writes the outgoing one as its source produces it, waiting for
+ * the socket to drain. Neither side then holds more than a bounded window of a message of any size.
+ *
  * @module
  */
 
@@ -16,7 +21,9 @@ import {
   encodeEnd,
   encodeSizedEnvelope,
   encodeSizedEnvelopeHeader,
+  encodeUnsizedChunkHeader,
   encodeUnsizedEnvelope,
+  encodeUnsizedEnvelopeStart,
   FramingError,
   FramingErrorCodes,
   type FramingRecord,
@@ -42,6 +49,11 @@ export interface SessionChannelInit {
    * writes after a request), so the server can answer before the client closes.
    */
   endWithMessage?: boolean;
+  /**
+   * Singleton mode: the incoming message is delivered in pieces as they arrive, and the iterator
+   * ends where the message ends (TransferMode.Streamed). The decoder must have `streamUnsized`.
+   */
+  streamed?: boolean;
 }
 
 /** The lifecycle of a session. */
@@ -60,6 +72,8 @@ export interface SessionFailure {
 // header + payload in one corked writev, without copying.
 const COPY_LIMIT = 16 * 1024;
 const END = encodeEnd();
+const UNSIZED_END = Buffer.from([0x00]);
+const UNSIZED_END_AND_END = Buffer.from([0x00, 0x07]);
 
 interface Reader {
   resolve(result: IteratorResult<Buffer>): void;
@@ -96,6 +110,8 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
   readonly #maxPendingBytes: number;
   readonly #closeTimeoutMs: number;
   readonly #endWithMessage: boolean;
+  /** Singleton mode, streamed transfer (see the module comment). */
+  readonly streamed: boolean;
 
   #queue: Buffer[] = [];
   #queueHead = 0;
@@ -103,6 +119,8 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
   #readers: Reader[] = [];
   #backpressure = false;
   #inputEnded = false;
+  /** streamed: the incoming message's last piece has arrived. */
+  #messageEnded = false;
   #peerClosed = false;
   #endWritten = false;
   #endFlushed = false;
@@ -120,6 +138,12 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         break;
       case 'unsized-envelope':
         this.#deliver(record.chunks.length === 1 ? (record.chunks[0] as Buffer) : Buffer.concat(record.chunks));
+        break;
+      case 'unsized-piece':
+        this.#deliver(record.payload);
+        break;
+      case 'unsized-end':
+        this.#onMessageEnd();
         break;
       case 'end':
         this.#onInputEnd();
@@ -149,6 +173,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     this.#maxPendingBytes = init.maxPendingBytes;
     this.#closeTimeoutMs = init.closeTimeoutMs;
     this.#endWithMessage = init.endWithMessage === true && init.mode === Mode.SingletonUnsized;
+    this.streamed = init.streamed === true && init.mode === Mode.SingletonUnsized;
   }
 
   /** The connection this session runs on. */
@@ -239,23 +264,8 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
   // ---- MessageChannel ------------------------------------------------------------------------
 
   send(payload: Uint8Array): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (this.mode === Mode.SingletonUnsized && this.#messagesSent > 0) {
-      return Promise.reject(
-        new SessionError(
-          SessionErrorCodes.SESSION_CLOSED,
-          `A singleton session with ${this.via} carries one message each way, and this one was sent. Open a new session (or use duplex mode) for the next message.`,
-        ),
-      );
-    }
-    if (this.#endWritten) {
-      return Promise.reject(
-        new SessionError(
-          SessionErrorCodes.SESSION_CLOSED,
-          `The session with ${this.via} is closing or closed, so it cannot send. Open a new session to send more messages.`,
-        ),
-      );
-    }
+    const refused = this.#sendRefusal();
+    if (refused !== undefined) return Promise.reject(refused);
     let first: Buffer;
     let second: Uint8Array | undefined;
     try {
@@ -302,6 +312,70 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         socket.write(second, done);
         socket.uncork();
       }
+    });
+  }
+
+  /**
+   * Sends the one message of a singleton session as its source produces it: each piece becomes a
+   * data chunk of the UnsizedEnvelope, written when the socket has room (backpressure), then the
+   * terminator (and End, on the client side). If the source fails, the message cannot be
+   * completed: the session is aborted and the promise rejects with WORKER_ERR_ABORTED, whose
+   * cause is the source's error.
+   */
+  async sendStreamed(pieces: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.mode !== Mode.SingletonUnsized) {
+      throw new SessionError(
+        SessionErrorCodes.INVALID_OPTION,
+        `sendStreamed() needs a singleton session (mode 1, TransferMode.Streamed); the session with ${this.via} is duplex. Use send(), or open the session with mode 1.`,
+      );
+    }
+    const refused = this.#sendRefusal();
+    if (refused !== undefined) throw refused;
+    this.#messagesSent++;
+    const socket = this.socket;
+    socket.write(encodeUnsizedEnvelopeStart());
+    try {
+      for await (const piece of pieces) {
+        if (this.#failure !== undefined) throw this.#failure;
+        if (piece.length === 0) continue;
+        this.onActivity();
+        const header = encodeUnsizedChunkHeader(piece.length);
+        let room: boolean;
+        if (piece.length <= COPY_LIMIT) {
+          room = socket.write(Buffer.concat([header, piece]));
+        } else {
+          socket.cork();
+          socket.write(header);
+          room = socket.write(piece);
+          socket.uncork();
+        }
+        if (!room) await this.#drained();
+      }
+    } catch (error) {
+      if (this.#failure !== undefined) throw this.#failure;
+      const failure = new SessionError(
+        SessionErrorCodes.ABORTED,
+        `The source of the streamed message on the session with ${this.via} failed (${error instanceof Error ? error.message : String(error)}), so the message could not be completed and the session was aborted.`,
+        { cause: error },
+      );
+      this.fail(failure, { local: true });
+      throw failure;
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    const ends = this.#endWithMessage;
+    if (ends) this.#endWritten = true;
+    await new Promise<void>((resolve, reject) => {
+      socket.write(ends ? UNSIZED_END_AND_END : UNSIZED_END, (error) => {
+        if (error != null) {
+          reject(this.#writeFailed(error));
+          return;
+        }
+        if (ends) {
+          this.#endFlushed = true;
+          this.#maybeFinish();
+        }
+        resolve();
+      });
     });
   }
 
@@ -435,6 +509,47 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /** Why a message cannot be sent now, or undefined. */
+  #sendRefusal(): SessionError | undefined {
+    if (this.#failure !== undefined) return this.#failure;
+    if (this.mode === Mode.SingletonUnsized && this.#messagesSent > 0) {
+      return new SessionError(
+        SessionErrorCodes.SESSION_CLOSED,
+        `A singleton session with ${this.via} carries one message each way, and this one was sent. Open a new session (or use duplex mode) for the next message.`,
+      );
+    }
+    if (this.#endWritten) {
+      return new SessionError(
+        SessionErrorCodes.SESSION_CLOSED,
+        `The session with ${this.via} is closing or closed, so it cannot send. Open a new session to send more messages.`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Resolves when the socket wants more data, or when it closed (the caller checks the failure). */
+  #drained(): Promise<void> {
+    const socket = this.socket;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  /** streamed: the last piece of the incoming message arrived; readers end once the queue is drained. */
+  #onMessageEnd(): void {
+    this.#messageEnded = true;
+    if (this.#queueHead < this.#queue.length) return;
+    const readers = this.#readers;
+    this.#readers = [];
+    for (const reader of readers) reader.resolve({ done: true, value: undefined });
+  }
+
   #deliver(payload: Buffer): void {
     if (this.#failure !== undefined) return;
     const reader = this.#readers.shift();
@@ -471,7 +586,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
       }
       return Promise.resolve({ value, done: false });
     }
-    if (this.#inputEnded) return Promise.resolve({ done: true, value: undefined });
+    if (this.#inputEnded || this.#messageEnded) return Promise.resolve({ done: true, value: undefined });
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
   }
