@@ -174,6 +174,9 @@ export class ServiceHost extends EventEmitter<ServiceHostEvents> {
       ...transport
     } = options;
     const server = await NetTcpServer.listen({
+      // Singleton mode is what WCF's streamed transfer uses: its message is read as it arrives, so
+      // a `stream` part reaches the operation while it is still coming (the host's default).
+      transferMode: 'streamed',
       ...transport,
       uri: address,
       maxMessageSize: maxReceivedMessageSize,

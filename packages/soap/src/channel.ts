@@ -29,4 +29,13 @@ export interface MessageChannel {
   readonly encoding?: string | undefined;
   /** Transport security, when the channel has it (see OperationContext.security). */
   readonly security?: ChannelSecurity | undefined;
+  /**
+   * Streamed transfer (a singleton session with `transferMode: 'streamed'`): the iterator yields
+   * the pieces of the one incoming message as they arrive, ending where it ends, and
+   * sendStreamed() writes the outgoing one as it is produced. A `stream` part then moves as it is
+   * read and written (streamed-body.ts).
+   */
+  readonly streamed?: boolean;
+  /** Sends the one message of a singleton session as `pieces` produces it (streamed channels). */
+  sendStreamed?(pieces: AsyncIterable<Uint8Array>): Promise<void>;
 }

@@ -173,13 +173,18 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
     const where = `${contract}.${name}`;
     const params = (op.params ?? []).map(([pname, ptype], i) => {
       assertNcName(pname, `Parameter ${i} of ${where}`);
-      assertTypeRef(ptype, `parameter '${pname}' of ${where}`);
+      assertTypeRef(ptype, `parameter '${pname}' of ${where}`, { part: true });
       return { name: pname, type: ptype };
     });
+    // WCF's StreamFormatter: a Stream must be the message's only body part (otherwise
+    // InvalidOperationException when the contract loads).
+    if (params.length > 1 && params.some((p) => p.type === 'stream')) {
+      throw contractError(`${where} has a 'stream' parameter among others. A stream must be the operation's only parameter; put the other values in the stream or in a separate operation.`);
+    }
     if (new Set(params.map((p) => p.name)).size !== params.length) {
       throw contractError(`${where} has two parameters with the same name. Parameter names must be unique.`);
     }
-    if (op.returns !== undefined) assertTypeRef(op.returns, `the result of ${where}`);
+    if (op.returns !== undefined) assertTypeRef(op.returns, `the result of ${where}`, { part: true });
     const oneWay = op.oneWay ?? false;
     // WCF rejects one-way operations that return a value or declare faults: no reply can carry them.
     if (oneWay && op.returns !== undefined) throw contractError(`${where} is one-way but returns a value. One-way operations must return void.`);

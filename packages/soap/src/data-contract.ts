@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { NetDateTime } from './date-time.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { Ns } from './namespaces.js';
@@ -93,7 +94,13 @@ export function isDataContract(t: TypeRef): t is DataContract {
 }
 
 /** Throws INVALID_CONTRACT unless `t` is a TypeRef. */
-export function assertTypeRef(t: unknown, where: string): asserts t is TypeRef {
+export function assertTypeRef(t: unknown, where: string, options: { part?: boolean } = {}): asserts t is TypeRef {
+  if (t === 'stream' && options.part !== true) {
+    throw new SoapError(
+      SoapErrorCodes.INVALID_CONTRACT,
+      `The type of ${where} is 'stream', which can only be an operation's parameter or result (WCF's Stream). Use 'bytes' here.`,
+    );
+  }
   if (typeof t === 'string' && (PrimitiveTypes as readonly string[]).includes(t)) return;
   if (typeof t === 'object' && t !== null) {
     const k = (t as { kind?: unknown }).kind;
@@ -122,6 +129,7 @@ const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
   guid: 'guid',
   timeSpan: 'duration',
   bytes: 'base64Binary',
+  stream: 'base64Binary',
 };
 
 /** The data contract name of a type: `int`, `ArrayOfint`, `Person`, `ArrayOfPerson`. */
@@ -167,6 +175,9 @@ export function defaultValue(t: TypeRef): unknown {
       return ZERO_GUID;
     case 'timeSpan':
       return new TimeSpan(0n);
+    case 'stream':
+      // A missing stream part reads as an empty stream, so a `stream` value is always a Readable.
+      return Readable.from([]);
     default:
       return null;
   }

@@ -25,10 +25,18 @@ export interface BinarySessionEncoderOptions {
 export interface MessageEncoder {
   encode(nodes: XmlNode | readonly XmlNode[]): Buffer;
   decode(payload: Uint8Array): XmlNode[];
+  /** The limits on what decode() accepts. */
+  readonly quotas: ReaderQuotas;
+  /**
+   * True when a `stream` part can be read and written as it moves (streamed-body.ts): binary XML
+   * with no session dictionary, whose encoding of a message does not depend on the messages before.
+   */
+  readonly streamable: boolean;
 }
 
 export class BinarySessionEncoder implements MessageEncoder {
   readonly quotas: ReaderQuotas;
+  readonly streamable = false;
   /** Strings the peer defined (read side). */
   readonly readerSession: SessionDictionary;
   /** Strings this side defined (write side). */
@@ -75,6 +83,7 @@ export class BinarySessionEncoder implements MessageEncoder {
  */
 export class BinaryMessageEncoder implements MessageEncoder {
   readonly quotas: ReaderQuotas;
+  readonly streamable = true;
 
   constructor(options: { quotas?: Partial<ReaderQuotas> } = {}) {
     this.quotas = resolveQuotas(options.quotas);

@@ -14,6 +14,7 @@ import {
   type XmlArray,
   type XmlArrayValues,
   type XmlAttribute,
+  type XmlElement,
   type XmlNode,
   type XmlnsDeclaration,
 } from './xml-node.js';
@@ -64,6 +65,30 @@ export function readNbfx(bytes: Uint8Array, options: NbfxReadOptions = {}): XmlN
   return new NbfxDecoder(bytes, options).decode();
 }
 
+/** Where {@link readNbfxHead} stopped: at the first Bytes record of a part inside the Body. */
+export interface NbfxHead {
+  /** The document up to that record: its elements are still open and hold what came before. */
+  readonly nodes: XmlNode[];
+  /** The offset of the Bytes record in the input. */
+  readonly offset: number;
+  /** Elements open at that point (Envelope, Body, the body's wrapper, the part: 4). */
+  readonly depth: number;
+  /** The element whose content the record starts. */
+  readonly element: XmlElement;
+}
+
+/**
+ * Decodes the start of a SOAP message up to the first Bytes text record at depth 4 or more under
+ * the Envelope's Body (the content of a streamed part, `<Op><part>bytes…`: StreamFormatter writes
+ * it with WriteValue(IStreamProvider), as Bytes records), so that the content can be read as it
+ * arrives. Returns undefined when the input ends first without a fault (then read it whole with
+ * readNbfx). A truncated record throws like a malformed one: the caller tells them apart by whether
+ * more input is coming.
+ */
+export function readNbfxHead(bytes: Uint8Array, options: NbfxReadOptions = {}): NbfxHead | undefined {
+  return new NbfxDecoder(bytes, options).decodeHead();
+}
+
 class NbfxDecoder {
   readonly #r: ByteReader;
   readonly #session: SessionDictionary | undefined;
@@ -80,6 +105,23 @@ class NbfxDecoder {
   }
 
   decode(): XmlNode[] {
+    this.#run(false);
+    if (this.#stack.length > 0) {
+      const open = this.#stack[this.#stack.length - 1] as Frame;
+      throw malformed(`The document ends with ${this.#stack.length} element(s) still open (innermost <${qname(open.el)}>).`);
+    }
+    return this.#top;
+  }
+
+  decodeHead(): NbfxHead | undefined {
+    const offset = this.#run(true);
+    if (offset === undefined) return undefined;
+    const element = (this.#stack[this.#stack.length - 1] as Frame).el as XmlElement;
+    return { nodes: this.#top, offset, depth: this.#stack.length, element };
+  }
+
+  /** Decodes records to the end, or (when `stopAtStream`) to a streamed part's first Bytes record, whose offset it returns. */
+  #run(stopAtStream: boolean): number | undefined {
     const r = this.#r;
     while (!r.atEnd) {
       const start = r.position;
@@ -98,6 +140,7 @@ class NbfxDecoder {
       } else if (type >= Rec.ZeroText && type <= Rec.QNameDictionaryText + 1) {
         // [MC-NBFX] 2.2.3: text is element content; a document's top level holds only elements and comments.
         if (this.#stack.length === 0) throw malformed(`Text record 0x${hex(type)} at offset ${start} is outside any element.`);
+        if (stopAtStream && type >= Rec.Bytes8Text && type <= Rec.Bytes32Text + 1 && this.#inBodyPart()) return start;
         const value = this.#text(type & ~1, false, start);
         this.#append({ kind: 'text', value });
         if ((type & 1) === 1) this.#endElement(start);
@@ -108,11 +151,13 @@ class NbfxDecoder {
         throw malformed(`Unknown or reserved record type 0x${hex(type)} at offset ${start}.`);
       }
     }
-    if (this.#stack.length > 0) {
-      const open = this.#stack[this.#stack.length - 1] as Frame;
-      throw malformed(`The document ends with ${this.#stack.length} element(s) still open (innermost <${qname(open.el)}>).`);
-    }
-    return this.#top;
+    return undefined;
+  }
+
+  /** Inside a part of the Body (Envelope > Body > wrapper > part, or deeper). */
+  #inBodyPart(): boolean {
+    const body = this.#stack[1];
+    return this.#stack.length >= 4 && body !== undefined && body.el.localName === 'Body';
   }
 
   #append(node: XmlNode): void {

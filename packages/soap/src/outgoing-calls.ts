@@ -7,6 +7,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { MessageChannel } from './channel.js';
 import type { OperationDescription, ServiceContractShape } from './contract.js';
 import { type IncomingEnvelope, buildEnvelope } from './envelope.js';
@@ -15,6 +16,7 @@ import { FaultException, isFaultBody, parseFault, readFaultDetail } from './faul
 import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
 import { buildRequestBody, parseReplyBody } from './operation-formatter.js';
+import { hasStreamReply, hasStreamRequest, newMarker, readAll, splitAroundMarker, streamedPieces } from './streamed-body.js';
 import type { DataContract } from './types.js';
 import type { XmlElement } from './xml-node.js';
 
@@ -64,14 +66,33 @@ export class OutgoingCalls {
     return this.#byId.size;
   }
 
+  /** True when a `stream` part is sent as it is read (see streamed-body.ts). */
+  get #streams(): boolean {
+    return this.#channel.streamed === true && this.#channel.sendStreamed !== undefined && this.#encoder.streamable;
+  }
+
   /** Sends a request for `op`; resolves with the reply's value (void for one-way), rejects with its fault. */
   async call(op: OperationDescription, args: readonly unknown[]): Promise<unknown> {
     if (this.#closed) throw this.#closed;
     const to = this.#options.to;
-    const body = [buildRequestBody(op, args)];
+    const streamed = hasStreamRequest(op) && this.#streams && args.length === 1;
+    if (hasStreamRequest(op) && !streamed && args.length === 1) {
+      // A buffered message carries the stream's bytes whole, as WCF's buffered transfer does.
+      args = [await readAll(args[0], `${op.name}(${op.params[0]?.name ?? ''})`)];
+    }
+    const marker = streamed ? newMarker() : undefined;
+    const body = [buildRequestBody(op, marker === undefined ? args : [marker])];
+    const send = async (payload: Buffer): Promise<void> => {
+      if (marker === undefined) {
+        await this.#channel.send(payload);
+        return;
+      }
+      const { prefix, suffix } = splitAroundMarker(payload, marker);
+      await this.#channel.sendStreamed?.(streamedPieces(prefix, args[0], suffix, `${op.name}(${op.params[0]?.name ?? ''})`));
+    };
     if (op.oneWay) {
       // .NET's one-way request carries only Action and To (soap-shapes.md §2.3).
-      await this.#channel.send(this.#encoder.encode(buildEnvelope({ action: op.action, to, body })));
+      await send(this.#encoder.encode(buildEnvelope({ action: op.action, to, body })));
       return undefined;
     }
     const messageId = this.#options.messageId?.() ?? `urn:uuid:${randomUUID()}`;
@@ -94,7 +115,7 @@ export class OutgoingCalls {
     });
     this.#options.onWaiting?.();
     try {
-      await this.#channel.send(payload);
+      await send(payload);
     } catch (err) {
       const p = this.#byId.get(messageId);
       if (p) this.#settle(p, () => p.reject(err));
@@ -107,7 +128,7 @@ export class OutgoingCalls {
    * RelatesTo that is not a request the caller can route — the oldest call waiting (Mono sends
    * faults without RelatesTo, in request order). Returns false when the message is not a reply.
    */
-  takeReply(env: IncomingEnvelope, isRequest: boolean): boolean {
+  takeReply(env: IncomingEnvelope, isRequest: boolean, streamedResult?: Readable): boolean {
     if (env.relatesTo === undefined && isRequest) return false;
     const p = this.#take(env);
     if (!p) {
@@ -119,8 +140,16 @@ export class OutgoingCalls {
       );
       return true;
     }
-    this.#deliver(p, env);
+    if (streamedResult !== undefined && hasStreamReply(p.op)) this.#settle(p, () => p.resolve(streamedResult));
+    else this.#deliver(p, env);
     return true;
+  }
+
+  /** The operation `env` would answer, if it is a reply to a call waiting (nothing is taken). */
+  replyOperation(env: IncomingEnvelope): OperationDescription | undefined {
+    if (env.relatesTo !== undefined) return this.#byId.get(env.relatesTo)?.op;
+    const p = this.#order[0];
+    return p && !p.settled ? p.op : undefined;
   }
 
   /** The session ended: every call still waiting fails with `error`, and later calls at once. */

@@ -18,6 +18,12 @@ export interface ReaderQuotas {
   readonly maxNameTableCharCount: number;
   /** Most bytes of session strings the peer may define over the connection ([MC-NBFSE]). WCF MaxSessionSize. */
   readonly maxSessionSize: number;
+  /**
+   * Streamed transfer: the most bytes of a message read in memory before its streamed part starts
+   * (its headers and the body's start). WCF MaxBufferSize. A message whose streamed part starts
+   * later is read whole, bounded by maxReceivedMessageSize.
+   */
+  readonly maxBufferSize: number;
 }
 
 /** .NET's defaults (S5 TransportDefaults; binary-soap.md §8 and §10). */
@@ -29,6 +35,7 @@ export const DEFAULT_READER_QUOTAS: ReaderQuotas = Object.freeze({
   maxBytesPerRead: 4_096,
   maxNameTableCharCount: 16_384,
   maxSessionSize: 2_048,
+  maxBufferSize: 65_536,
 });
 
 /** Fills in defaults for the quotas not given. */

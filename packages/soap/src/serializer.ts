@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   contractName,
   defaultValue,
@@ -338,6 +339,11 @@ function primitiveText(type: PrimitiveType, v: unknown, where: string): TextValu
       if (whole < v.length) out.push({ type: 'bytes', value: v.subarray(whole) });
       return out;
     }
+    case 'stream':
+      // Read whole beforehand (streamed-body.ts materializeStreams) or, on a streamed channel,
+      // a marker whose record is replaced by the stream's bytes as they are produced.
+      if (!(v instanceof Uint8Array)) throw invalid(`'${where}' must be a stream that was read before serializing; give a Readable.`);
+      return v.length === 0 ? [] : [{ type: 'bytes', value: v }];
   }
 }
 
@@ -454,6 +460,8 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
         return TimeSpan.parse(joined(values));
       case 'bytes':
         return readBytes(values);
+      case 'stream':
+        return Readable.from([Buffer.from(readBytes(values))]);
     }
   } catch (err) {
     if (err instanceof SoapError && err.code === SoapErrorCodes.DESERIALIZATION_FAILED) {

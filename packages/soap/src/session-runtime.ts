@@ -10,6 +10,10 @@
  * (an operation calling back its client and awaiting the answer), when reading continues up to
  * `maxQueuedRequests` queued requests; one more ends the session.
  *
+ * A streamed channel (singleton mode, streamed transfer) carries one message each way; its
+ * `stream` part, if any, is handed to the operation (or, on a client, to the caller) as a Readable
+ * while it arrives, and a `stream` result is written as it is read (streamed-body.ts).
+ *
  * @module
  */
 
@@ -32,6 +36,16 @@ import { Addressing } from './namespaces.js';
 import { OperationContext, type SessionDescription } from './operation-context.js';
 import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
 import { OutgoingCalls, type OutgoingCallsOptions } from './outgoing-calls.js';
+import {
+  hasStreamReply,
+  hasStreamRequest,
+  newMarker,
+  readAll,
+  type StreamedHead,
+  StreamedMessageReader,
+  splitAroundMarker,
+  streamedPieces,
+} from './streamed-body.js';
 import type { XmlNode } from './xml-node.js';
 
 /** Default of `maxQueuedRequests`: requests read ahead while this side waits for replies. */
@@ -137,6 +151,7 @@ export class SessionRuntime {
    * all (rejects with the SoapError: abort the connection). Calls still waiting then fail.
    */
   async run(signal?: AbortSignal): Promise<void> {
+    if (this.channel.streamed === true) return this.#runStreamed(signal);
     const messages = this.channel[Symbol.asyncIterator]();
     const stopped =
       signal === undefined
@@ -188,8 +203,14 @@ export class SessionRuntime {
     }
     // Stopped: what was read but not begun is not served (the old loop would not have read it).
     if (isAborted(signal) || failure !== undefined) this.#queue.length = 0;
-    // Nothing is read any more, so no reply can arrive: the calls still waiting (an operation's
-    // callback among them) fail now rather than at their timeout.
+    this.#closeCalls(failure);
+    // The requests read so far are answered (unless stopped or failed).
+    await this.#idle;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Nothing is read any more, so no reply can arrive: the calls still waiting (an operation's callback among them) fail now rather than at their timeout. */
+  #closeCalls(failure: unknown): void {
     this.calls.close(
       failure instanceof SoapError
         ? failure
@@ -197,11 +218,52 @@ export class SessionRuntime {
           ? new SoapError(SoapErrorCodes.CHANNEL_CLOSED, `The channel failed: ${(failure as Error)?.message ?? String(failure)}`, { cause: failure })
           : new SoapError(SoapErrorCodes.CHANNEL_CLOSED, 'The session has ended, so no more replies can arrive. Open a new channel for further calls.'),
     );
-    // The requests read so far are answered (unless stopped or failed).
-    await this.#idle;
+  }
+
+  /** The one message of a streamed channel; see the module comment. */
+  async #runStreamed(signal: AbortSignal | undefined): Promise<void> {
+    const reader = new StreamedMessageReader(this.channel[Symbol.asyncIterator](), {
+      quotas: this.#encoder.quotas,
+      decode: (payload) => this.#encoder.decode(payload),
+      binary: this.#encoder.streamable,
+    });
+    let failure: unknown;
+    try {
+      const head = isAborted(signal) ? null : await reader.readHead();
+      if (head !== null) await this.#dispatchStreamed(head, reader);
+    } catch (err) {
+      this.#report(err, undefined, undefined);
+      failure = err;
+    }
+    this.#closeCalls(failure);
     if (failure !== undefined) throw failure;
   }
 
+  async #dispatchStreamed(head: StreamedHead, reader: StreamedMessageReader): Promise<void> {
+    const routes = this.#options.routes;
+    let env = head.env;
+    const route = routes?.get(env.action);
+    if (route !== undefined && hasStreamRequest(route.op) && isStreamedPart(head, route.op.name, route.op.params[0]?.name, route.op.namespace)) {
+      await this.#handle(env, route, reader);
+      return;
+    }
+    const replyOp = route === undefined ? this.calls.replyOperation(env) : undefined;
+    if (replyOp !== undefined && hasStreamReply(replyOp) && isStreamedPart(head, `${replyOp.name}Response`, `${replyOp.name}Result`, replyOp.namespace)) {
+      // The caller reads the result as it arrives; the session's read ends with it.
+      this.calls.takeReply(env, false, reader.body());
+      await reader.settled();
+      if (reader.failure !== undefined) throw reader.failure;
+      return;
+    }
+    if (head.streamedPart !== undefined) env = await reader.readWhole();
+    const isRequest = route !== undefined || (routes !== undefined && !isFaultBody(env.body));
+    if (this.calls.takeReply(env, isRequest)) return;
+    if (routes === undefined) {
+      this.#options.onUnexpected(env);
+      return;
+    }
+    await this.#handle(env, route);
+  }
   /** Waits while a request is queued behind the one being served and no reply is awaited. */
   async #roomToRead(signal: AbortSignal | undefined, stopped: Promise<'stopped'> | undefined): Promise<void> {
     while (this.#queue.length > 0 && this.calls.waiting === 0 && signal?.aborted !== true) {
@@ -254,7 +316,13 @@ export class SessionRuntime {
     return instance;
   }
 
-  async #handle(env: IncomingEnvelope, route: Route | undefined): Promise<void> {
+  /**
+   * Serves one request. With `streamed`, the request's stream part is read by the operation as it
+   * arrives; whatever it leaves unread is read (and dropped) before the reply, so that a client
+   * still writing its request is not blocked while this side writes — unless the reply is that
+   * very stream (an echo), which the reply then reads.
+   */
+  async #handle(env: IncomingEnvelope, route: Route | undefined, streamed?: StreamedMessageReader): Promise<void> {
     const lang = this.#options.faultLanguage;
     const action = env.action ?? '';
     if (!route) {
@@ -265,7 +333,7 @@ export class SessionRuntime {
     const { op, endpoint } = route;
     let args: unknown[];
     try {
-      args = parseRequestBody(op, env.body);
+      args = streamed === undefined ? parseRequestBody(op, env.body) : [streamed.body()];
     } catch (err) {
       this.#report(err, action, op.name);
       if (!op.oneWay) {
@@ -285,6 +353,7 @@ export class SessionRuntime {
       }
       result = await context.run(() => fn.apply(instance, args));
     } catch (err) {
+      await this.#finishRequest(streamed, undefined);
       if (op.oneWay) {
         this.#report(err, action, op.name);
         return;
@@ -292,7 +361,21 @@ export class SessionRuntime {
       await this.#sendError(err, op, env);
       return;
     }
+    await this.#finishRequest(streamed, result);
     if (op.oneWay) return;
+    if (hasStreamReply(op)) {
+      if (this.#streams) {
+        await this.#sendStreamedReply(env, op, result);
+        await streamed?.finish();
+        return;
+      }
+      try {
+        result = await readAll(result, `${op.name}Result`);
+      } catch (err) {
+        await this.#sendError(err, op, env);
+        return;
+      }
+    }
     let body: XmlNode[];
     try {
       body = [buildReplyBody(op, result)];
@@ -302,6 +385,42 @@ export class SessionRuntime {
       return;
     }
     await this.#send(env, op.replyAction, body, op);
+  }
+
+  /** True when a `stream` result is written as it is read (see streamed-body.ts). */
+  get #streams(): boolean {
+    return this.channel.streamed === true && this.channel.sendStreamed !== undefined && this.#encoder.streamable;
+  }
+
+  /**
+   * Reads the rest of a streamed request before replying (see #handle), unless the reply is the
+   * request's stream itself. A request that turned out malformed ends the session.
+   */
+  async #finishRequest(streamed: StreamedMessageReader | undefined, result: unknown): Promise<void> {
+    if (streamed === undefined || result === streamed.body()) return;
+    await streamed.finish();
+    if (streamed.failure !== undefined) throw streamed.failure;
+  }
+
+  /** Writes a reply whose result is a stream, as the stream produces it. */
+  async #sendStreamedReply(env: IncomingEnvelope, op: OperationDescription, result: unknown): Promise<void> {
+    const marker = newMarker();
+    let encoded: Buffer;
+    try {
+      encoded = this.#encoder.encode(buildEnvelope({ ...replyHeaders(env, op.replyAction), body: [buildReplyBody(op, marker)] }));
+    } catch (err) {
+      await this.#sendError(err, op, env);
+      return;
+    }
+    const { prefix, suffix } = splitAroundMarker(encoded, marker);
+    try {
+      await this.channel.sendStreamed?.(streamedPieces(prefix, result, suffix, `${op.name}Result`));
+    } catch (err) {
+      // The reply was cut short: the session is aborted (the client sees the connection close
+      // inside the message); the cause is the operation's stream.
+      this.#report(err, env.action, op.name);
+      throw err;
+    }
   }
 
   async #sendError(err: unknown, op: OperationDescription, env: IncomingEnvelope): Promise<void> {
@@ -320,12 +439,7 @@ export class SessionRuntime {
 
   /** Writes a reply (or fault) to `env`. */
   async #send(env: IncomingEnvelope, action: string, body: XmlNode[], op?: OperationDescription): Promise<void> {
-    const headers = {
-      action,
-      // .NET stamps replies with To = the request's reply address, anonymous on net.tcp (soap-shapes.md §2.2).
-      to: env.replyTo ?? Addressing.anonymous,
-      ...(env.messageId !== undefined ? { relatesTo: env.messageId } : {}),
-    };
+    const headers = replyHeaders(env, action);
     let payload: Buffer;
     try {
       payload = this.#encoder.encode(buildEnvelope({ ...headers, body }));
@@ -338,6 +452,28 @@ export class SessionRuntime {
     }
     await this.channel.send(payload);
   }
+}
+
+/** The addressing headers of a reply to `env`. */
+function replyHeaders(env: IncomingEnvelope, action: string): { action: string; to: string; relatesTo?: string } {
+  return {
+    action,
+    // .NET stamps replies with To = the request's reply address, anonymous on net.tcp (soap-shapes.md §2.2).
+    to: env.replyTo ?? Addressing.anonymous,
+    ...(env.messageId !== undefined ? { relatesTo: env.messageId } : {}),
+  };
+}
+
+/** True when the head stopped at the content of part `part` of wrapper `wrapper` in `namespace`. */
+function isStreamedPart(head: StreamedHead, wrapper: string, part: string | undefined, namespace: string): boolean {
+  return (
+    head.streamedPart !== undefined &&
+    head.wrapper !== undefined &&
+    head.wrapper.localName === wrapper &&
+    head.wrapper.namespaceUri === namespace &&
+    head.streamedPart.localName === part &&
+    head.streamedPart.namespaceUri === namespace
+  );
 }
 
 function isAborted(signal: AbortSignal | undefined): boolean {

@@ -33,6 +33,7 @@ interface Building {
 /** Encodes and decodes messages as text XML; the same interface as the binary session encoder. */
 export class TextMessageEncoder {
   readonly quotas: ReaderQuotas;
+  readonly streamable = false;
 
   constructor(options: TextMessageEncoderOptions = {}) {
     this.quotas = resolveQuotas(options.quotas);

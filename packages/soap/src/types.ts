@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { NetDateTime } from './date-time.js';
 import type { TimeSpan } from './time-span.js';
 
@@ -17,6 +18,13 @@ import type { TimeSpan } from './time-span.js';
  * | `guid`     | Guid       | `string` (lowercase `D` form) |
  * | `timeSpan` | TimeSpan   | `TimeSpan`                    |
  * | `bytes`    | byte[]     | `Uint8Array \| null`          |
+ * | `stream`   | Stream     | `Readable` (see below)        |
+ *
+ * `stream` is WCF's Stream parameter or result (streamed transfer): the operation's only body
+ * part, never a data member or array item. It arrives as a Node `Readable` of the bytes and is
+ * given as one (`Readable.from([bytes])` for bytes in memory). On a streamed channel
+ * (`transferMode: 'streamed'`, binary encoding) the bytes move as they are read and written,
+ * with backpressure; elsewhere the stream is read whole into the message, as WCF's buffered mode does.
  */
 export const PrimitiveTypes = [
   'string',
@@ -30,6 +38,7 @@ export const PrimitiveTypes = [
   'guid',
   'timeSpan',
   'bytes',
+  'stream',
 ] as const;
 export type PrimitiveType = (typeof PrimitiveTypes)[number];
 
@@ -102,6 +111,8 @@ export type ValueOf<T> = T extends 'string'
               ? TimeSpan
               : T extends 'bytes'
                 ? Uint8Array | null
+                : T extends 'stream'
+                  ? Readable
                 : T extends ArrayType<infer I>
                   ? ValueOf<I>[] | null
                   : T extends DataContract<infer M>

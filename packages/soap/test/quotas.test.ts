@@ -29,6 +29,7 @@ describe('reader quotas (binary-soap.md §10): at the limit passes, one past fai
       maxBytesPerRead: 4096,
       maxNameTableCharCount: 16384,
       maxSessionSize: 2048,
+      maxBufferSize: 65536,
     });
   });
 
