@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PreambleDecoder, RecordDecoder } from '@portshare/framing';
+import { Mode, PreambleDecoder, RecordDecoder } from '@portshare/framing';
 import { fileURLToPath } from 'node:url';
 
 /** Reads a file under test/fixtures. */
@@ -20,15 +20,17 @@ export function normalizeXml(xml: string): string {
 /**
  * The SizedEnvelope payloads of one direction of a captured session, split with the framing
  * package's own decoders. `captures/<name>.c2s.nmf` holds what the client sent (preamble first),
- * `captures/<name>.s2c.nmf` what the server sent.
+ * `captures/<name>.s2c.nmf` what the server sent. In singleton mode (1) the UnsizedEnvelope's
+ * chunks are joined.
  */
-export function captureEnvelopes(name: string, direction: 'c2s' | 's2c'): Buffer[] {
+export function captureEnvelopes(name: string, direction: 'c2s' | 's2c', mode: Mode = Mode.Duplex): Buffer[] {
   let stream = fixture(`captures/${name}.${direction}.nmf`);
   if (direction === 'c2s') stream = stream.subarray(new PreambleDecoder().decode(stream));
-  const records = new RecordDecoder({ role: direction === 'c2s' ? 'server' : 'client', maxMessageSize: 1 << 20 });
+  const records = new RecordDecoder({ role: direction === 'c2s' ? 'server' : 'client', mode, maxMessageSize: 1 << 20 });
   const out: Buffer[] = [];
   records.decode(stream, (r) => {
     if (r.type === 'sized-envelope') out.push(Buffer.from(r.payload));
+    if (r.type === 'unsized-envelope') out.push(Buffer.concat(r.chunks));
   });
   return out;
 }
