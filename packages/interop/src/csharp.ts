@@ -30,6 +30,8 @@ export const CSharpPrograms = {
   duplexClient: { sources: ['CalculatorDuplex.cs', 'DuplexClient.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexClient' },
   /** The Duplex sample's service (DuplexService.cs). */
   duplexService: { sources: ['CalculatorDuplex.cs', 'DuplexService.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexService' },
+  /** WCF's Stream sample contract, streamed, as service or client (StreamingSample.cs). */
+  streamingSample: { sources: ['StreamingSample.cs'], main: 'Microsoft.ServiceModel.Samples.StreamingSample' },
 } as const;
 
 export type CSharpProgram = keyof typeof CSharpPrograms;

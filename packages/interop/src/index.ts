@@ -51,3 +51,4 @@ export {
   type TlsPeerServer,
 } from './tls-peer.js';
 export { DUPLEX_SERVICE_BANNER, DUPLEX_TRANSCRIPT, DuplexSample } from './duplex-sample.js';
+export { StreamingSample } from './streaming-sample.js';
