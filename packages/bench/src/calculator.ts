@@ -16,6 +16,13 @@ export const IStream = defineContract({
   operations: { Stream: { params: [['n', 'int']], returns: 'int' } },
 });
 
+/** The streamed upload test: `Upload(Stream)` reads the stream to its end and returns its length. */
+export const IUpload = defineContract({
+  name: 'IUpload',
+  namespace: 'http://portshare.bench/streamed',
+  operations: { Upload: { params: [['stream', 'stream']], returns: 'long' } },
+});
+
 /** The Net.TCP Port Sharing sample's contract; the WCF test calls Add. */
 export const ICalculator = defineContract({
   name: 'ICalculator',

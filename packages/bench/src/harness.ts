@@ -22,10 +22,12 @@ import type {
   WcfConfiguration,
   WcfMeasure,
   WcfResults,
+  StreamedResults,
   WcfSample,
 } from './results.js';
 import { cpuSnapshot, foreignCpuMs, waitForQuiet } from './quiet.js';
 import { benchRouteLookupsInChild } from './routes-bench.js';
+import { measureStreamed } from './streamed-bench.js';
 import { BenchSetup, startWorker, type Endpoint, type WorkerListen } from './setup.js';
 import { median } from './stats.js';
 import { checkTargets, summarizeRounds, summarizeWcf } from './summary.js';
@@ -447,6 +449,7 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
   const gate = new Gate(o, log);
   let routes: RoutesResult;
   let wcf: WcfResults;
+  let streamed: StreamedResults;
   try {
     await sleep(o.settleMs);
     const fresh = new Map<ConfigurationName, number>();
@@ -489,6 +492,7 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
     routes = { lookups, e2e };
 
     wcf = o.wcf ? await measureWcf(setup, o, log, gate) : { ran: false, reason: 'skipped (--no-wcf)' };
+    streamed = o.wcf ? await measureStreamed(setup, o, log, gate) : { ran: false, reason: 'skipped (--no-wcf)' };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -510,7 +514,8 @@ export async function runBench(options: BenchOptions, log: Log = defaultLog()): 
     idle,
     routes,
     wcf,
+    streamed,
     quietGates: gate.records,
-    targets: checkTargets(rounds, summary, idle, routes, wcf.ran ? wcf.summary : [], o.rttConcurrency),
+    targets: checkTargets(rounds, summary, idle, routes, wcf.ran ? wcf.summary : [], o.rttConcurrency, streamed.ran ? streamed.summary : []),
   };
 }

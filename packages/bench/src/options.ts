@@ -88,6 +88,8 @@ export interface BenchOptions {
   /** WCF calculator calls/s (needs @portshare/soap). */
   wcf: boolean;
   wcfDurationMs: number;
+  /** Bytes of the streamed upload (with the WCF test): 1 GiB, the size the issue names. */
+  streamedUploadBytes: number;
   /** Time allowed for each process of the setup to become ready. */
   readyTimeoutMs: number;
   /** Open-file limit asked for in every spawned process (10,000 idle connections need more than 1024). */
@@ -131,6 +133,7 @@ export function fullOptions(): BenchOptions {
     routeE2eDurationMs: 5_000,
     wcf: true,
     wcfDurationMs: 4_000,
+    streamedUploadBytes: 1024 ** 3,
     readyTimeoutMs: 15_000,
     fdLimit: 65_536,
     maxErrorRatio: BenchLimits.maxErrorRatio,
@@ -160,6 +163,7 @@ export function smokeOptions(): BenchOptions {
     routeBatches: 3,
     routeE2eDurationMs: 500,
     wcfDurationMs: 500,
+    streamedUploadBytes: 64 * 1024 ** 2,
   };
 }
 
@@ -198,6 +202,8 @@ export function validateOptions(o: BenchOptions): BenchOptions {
   intIn('idleConnections', o.idleConnections, 1, BenchLimits.maxIdleConnections);
   intIn('idleOpenConcurrency', o.idleOpenConcurrency, 1, BenchLimits.maxIdleOpenConcurrency);
   intIn('settleMs', o.settleMs, 0, BenchLimits.maxDurationMs);
+  // The upload and its envelope must fit in one message of at most 2^31 - 1 bytes.
+  intIn('streamedUploadBytes', o.streamedUploadBytes, 1024 ** 2, 2 ** 31 - 1024 ** 2);
   if (o.warmupMs !== 0) intIn('warmupMs', o.warmupMs, BenchLimits.minDurationMs, BenchLimits.maxDurationMs);
   if (!(o.quietBusyShare > 0 && o.quietBusyShare <= 1)) throw bad(`quietBusyShare is ${o.quietBusyShare}; it must be above 0 and at most 1.`);
   intIn('quietWaitMs', o.quietWaitMs, 0, 3_600_000);
@@ -225,7 +231,7 @@ const USAGE = `Usage: node dist/run.js [options]
   --rtt-seconds S      each round-trip test length per round (default 4)
   --bulk-mib N         bulk test size in MiB (default 1024)
   --idle N             idle connections for the RSS test (default 10000)
-  --no-wcf             skip the WCF calculator test
+  --no-wcf             skip the WCF tests (calculator, duplex, TLS, and the 1 GiB streamed upload)
   --no-quiet-wait      start each test at once and keep it, even while other work keeps the machine busy
   --out FILE           write the JSON results there (default results/latest.json; smoke: none)
   --cpu-prof DIR       write CPU profiles of the daemons and workers to DIR (node --cpu-prof)

@@ -188,6 +188,19 @@ export function formatReport(r: BenchResults): string {
   } else {
     parts.push(`### WCF calls\n\nNot measured: ${r.wcf.reason}.`);
   }
+  if (r.streamed.ran) {
+    const bytes = r.streamed.samples[0]?.bytes ?? 0;
+    parts.push(
+      `### Streamed upload (one Upload(Stream) of ${(bytes / 1024 ** 3).toFixed(2)} GiB, TransferMode.Streamed; median of the rounds)\n\n` +
+        table(
+          ['configuration', 'MB/s', "service's peak RSS growth, MB (worst round)", 'vs direct'],
+          ['l', 'r', 'r', 'r'],
+          r.streamed.summary.map((s) => [LABEL[s.configuration]!, int(s.mbPerSec), dec(s.peakRssGrowthBytes / 1e6), dec(s.ratioToDirect)]),
+        ),
+    );
+  } else {
+    parts.push(`### Streamed upload\n\nNot measured: ${r.streamed.reason}.`);
+  }
   parts.push(
     '### Targets\n\n' +
       table(

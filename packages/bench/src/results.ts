@@ -144,6 +144,32 @@ export type WcfResults =
   | { ran: true; samples: WcfSample[]; summary: WcfSummary[]; tls: { ran: true } | { ran: false; reason: string } }
   | { ran: false; reason: string };
 
+/** One streamed upload (`Upload(Stream)`, TransferMode.Streamed) to the streaming worker. */
+export interface StreamedUploadSample {
+  round: number;
+  configuration: 'direct' | 'handoff';
+  bytes: number;
+  seconds: number;
+  mbPerSec: number;
+  /** The service process's resident memory before the upload, and its peak during it (VmHWM after clear_refs). */
+  serviceRssBeforeBytes: number;
+  servicePeakRssBytes: number;
+}
+
+export interface StreamedUploadSummary {
+  configuration: 'direct' | 'handoff';
+  /** Median over the rounds. */
+  mbPerSec: number;
+  /** The largest peak-over-before of the service's RSS in any round. */
+  peakRssGrowthBytes: number;
+  /** Median of the per-round handoff / direct (null for direct). */
+  ratioToDirect: number | null;
+}
+
+export type StreamedResults =
+  | { ran: true; samples: StreamedUploadSample[]; summary: StreamedUploadSummary[] }
+  | { ran: false; reason: string };
+
 /** The quiet gate before one group of measurements. */
 export interface QuietGateRecord {
   /** e.g. "round 2: conn". */
@@ -176,6 +202,8 @@ export interface BenchResults {
   idle: IdleRssResult[];
   routes: RoutesResult;
   wcf: WcfResults;
+  /** The streamed upload (skipped with the WCF test). */
+  streamed: StreamedResults;
   /** Each wait for a quiet machine; empty when the gate was off. */
   quietGates: QuietGateRecord[];
   targets: TargetCheck[];

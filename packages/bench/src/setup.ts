@@ -50,7 +50,7 @@ export interface WorkerListen {
 
 export interface WorkerStart {
   listens: readonly WorkerListen[];
-  service: 'echo' | 'calculator';
+  service: 'echo' | 'calculator' | 'streaming';
   fdLimit: number;
   readyTimeoutMs: number;
   nodeArgs?: readonly string[] | undefined;

@@ -7,6 +7,7 @@ import type {
   TargetCheck,
   WcfSample,
   WcfSummary,
+  StreamedUploadSummary,
 } from './results.js';
 import { median } from './stats.js';
 
@@ -145,7 +146,10 @@ export function checkTargets(
   routes: RoutesResult,
   wcf: readonly WcfSummary[] = [],
   sessions = 32,
+  streamed: readonly StreamedUploadSummary[] = [],
 ): TargetCheck[] {
+  const streamedHandoff = streamed.find((s) => s.configuration === 'handoff');
+  const streamedGrowth = streamed.length === 0 ? null : Math.max(...streamed.map((s) => s.peakRssGrowthBytes)) / 1e6;
   const tlsCalls = wcf.find((w) => w.configuration === 'handoff-tls' && w.measure === 'calls' && w.concurrency === sessions);
   const by = (c: ConfigurationName): ConfigSummary | undefined => summary.find((s) => s.configuration === c);
   const handoff = by('handoff');
@@ -197,5 +201,8 @@ export function checkTargets(
     check('lookup-spread', `route lookup time, ${sizes} registrations, every service in turn`, lookupRatio('spreadNs'), '<=', 1.2),
     // Transport security (#18): WCF calls inside TLS beside the same path in clear text.
     check('tls-calls-vs-plaintext', `WCF calls/s with TLS / clear text, ${sessions} sessions (fd hand-off)`, tlsCalls?.ratioToPlaintext ?? null, '>=', 0.8),
+    // Streamed transfer (#17): a 1 GiB Upload(Stream) at flat memory, as fast handed off as direct.
+    check('streamed-upload-vs-direct', 'streamed upload MB/s, fd hand-off / direct', streamedHandoff?.ratioToDirect ?? null, '>=', 0.95),
+    check('streamed-upload-rss', "MB the service's peak RSS grows during a streamed upload", streamedGrowth, '<=', 64),
   ];
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one worker program behind every configuration: NetTcpServers that acknowledge preambles and
-// echo each envelope (--service echo), or serve the calculator contract (--service calculator).
+// echo each envelope (--service echo), serve the calculator contract (--service calculator), or take
+// streamed uploads (--service streaming: TransferMode.Streamed, messages up to 2 GiB).
 // Each --listen '{"uri": …, "home": …}' is one listener: with "home" it registers with the
 // portshare daemon of that instance (sharing on); without, it binds its own port (sharing off), as
 // the direct configuration and the HAProxy and sslh backends need. One process serves them all, so
@@ -31,7 +32,27 @@ async function echo(session: ServerSession): Promise<void> {
 }
 
 let serve: (session: ServerSession) => void = (session) => void echo(session);
-if (values.service === 'calculator') {
+const streaming = values.service === 'streaming';
+if (streaming) {
+  const { ServiceDispatcher, implement } = await import('@portshare/soap');
+  const { IUpload } = await import('./calculator.js');
+  const upload = implement(IUpload, {
+    Upload: async (stream) => {
+      let n = 0;
+      for await (const chunk of stream) n += (chunk as Buffer).length;
+      return BigInt(n);
+    },
+  });
+  const dispatcher = new ServiceDispatcher([upload], { quotas: { maxReceivedMessageSize: 2 ** 31 - 1 } });
+  serve = (session) =>
+    void dispatcher
+      .serve(session)
+      .then(
+        () => session.close(),
+        () => session.abort(),
+      )
+      .catch(() => session.abort());
+} else if (values.service === 'calculator') {
   // Loaded only here, so the echo worker does not pay for the message layer.
   const { OperationContext, ServiceDispatcher, implement } = await import('@portshare/soap');
   const { ICalculator, IStream, IStreamCallback } = await import('./calculator.js');
@@ -64,6 +85,7 @@ const servers = await Promise.all(
       // MaxConcurrentSessions) and the idle timeout, which would otherwise close them.
       maxConcurrentSessions: 100_000,
       idleTimeoutMs: Number.POSITIVE_INFINITY,
+      ...(streaming ? { transferMode: 'streamed' as const, maxMessageSize: 2 ** 31 - 1 } : {}),
       ...(l.tls === undefined
         ? {}
         : { security: { certificate: readFileSync(l.tls.certificate), key: readFileSync(l.tls.key) } }),

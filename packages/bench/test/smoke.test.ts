@@ -106,10 +106,24 @@ describe('pnpm bench -- --smoke', () => {
       'lookup-hot',
       'lookup-spread',
       'tls-calls-vs-plaintext',
+      'streamed-upload-vs-direct',
+      'streamed-upload-rss',
     ]);
+    // The streamed upload: 64 MiB in smoke, each configuration, the service's memory flat.
+    expect(r.streamed.ran).toBe(true);
+    if (r.streamed.ran) {
+      expect(r.streamed.summary.map((s) => s.configuration)).toEqual(['direct', 'handoff']);
+      for (const s of r.streamed.samples) {
+        expect(s.bytes).toBe(64 * 1024 ** 2);
+        positive(`streamed upload ${s.configuration} MB/s`, s.mbPerSec);
+        expect(s.servicePeakRssBytes).toBeGreaterThanOrEqual(s.serviceRssBeforeBytes);
+      }
+      positive('streamed handoff / direct', r.streamed.summary[1]?.ratioToDirect ?? 0);
+      expect(r.targets.find((t) => t.id === 'streamed-upload-rss')?.met).toBe(true);
+    }
     positive('machine CPUs', r.machine.cpus);
     // The printed report has every table.
-    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Duplex callbacks', 'Session setup', 'Targets']) {
+    for (const heading of ['Connection setup, round trips and bulk', 'Daemon memory', 'Route lookups', 'WCF calls', 'Duplex callbacks', 'Session setup', 'Streamed upload', 'Targets']) {
       expect(stdout).toContain(heading);
     }
   });

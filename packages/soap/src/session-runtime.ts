@@ -353,7 +353,7 @@ export class SessionRuntime {
       }
       result = await context.run(() => fn.apply(instance, args));
     } catch (err) {
-      await this.#finishRequest(streamed, undefined);
+      if (streamed !== undefined) await this.#finishRequest(streamed, undefined);
       if (op.oneWay) {
         this.#report(err, action, op.name);
         return;
@@ -361,7 +361,9 @@ export class SessionRuntime {
       await this.#sendError(err, op, env);
       return;
     }
-    await this.#finishRequest(streamed, result);
+    // Only a streamed request has anything left to read (and no await otherwise: a burst of
+    // one-way requests is served as fast as it is read).
+    if (streamed !== undefined) await this.#finishRequest(streamed, result);
     if (op.oneWay) return;
     if (hasStreamReply(op)) {
       if (this.#streams) {
@@ -396,8 +398,8 @@ export class SessionRuntime {
    * Reads the rest of a streamed request before replying (see #handle), unless the reply is the
    * request's stream itself. A request that turned out malformed ends the session.
    */
-  async #finishRequest(streamed: StreamedMessageReader | undefined, result: unknown): Promise<void> {
-    if (streamed === undefined || result === streamed.body()) return;
+  async #finishRequest(streamed: StreamedMessageReader, result: unknown): Promise<void> {
+    if (result === streamed.body()) return;
     await streamed.finish();
     if (streamed.failure !== undefined) throw streamed.failure;
   }
