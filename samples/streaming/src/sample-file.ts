@@ -36,7 +36,7 @@ export interface StreamDigest {
 }
 
 /** Reads `stream` to its end, keeping only its length and digest. */
-export async function digestOf(stream: AsyncIterable<Uint8Array>): Promise<StreamDigest> {
+export async function digestOf(stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<StreamDigest> {
   let hash = 0x811c9dc5;
   let length = 0;
   for await (const chunk of stream) {

@@ -105,6 +105,8 @@ export interface ClientSession extends MessageChannel {
   readonly state: SessionState;
   /** Incoming bytes held in memory for this session now (queue + partial envelope + socket). */
   readonly bufferedBytes: number;
+  /** The largest bufferedBytes seen so far. */
+  readonly peakBufferedBytes: number;
   /** Closes the connection at once, without End. */
   abort(): void;
 }
