@@ -93,13 +93,16 @@ describe('ServiceHost', () => {
     const d = await client(raised.address);
     expect(await d.proxy.Echo(big)).toBe(big);
     await d.session.close();
-    // The size alone is not enough, as in WCF: the string quota refuses it (the session ends).
+    // The size alone is not enough, as in WCF: the string quota refuses that request with a
+    // DeserializationFailed fault, and the session goes on.
     const sizeOnly = await open({ maxReceivedMessageSize: 1 << 20 });
     const errors: unknown[] = [];
     sizeOnly.host.on('operationError', (error) => errors.push(error));
     const e = await client(sizeOnly.address);
-    await expect(e.proxy.Echo(big)).rejects.toBeDefined();
+    await expect(e.proxy.Echo(big)).rejects.toMatchObject({ faultCode: { subcode: { name: 'DeserializationFailed' } } });
     expect(errors).toEqual([expect.objectContaining({ code: 'SOAP_ERR_STRING_CONTENT_TOO_LONG' })]);
+    expect(await e.proxy.Echo('after')).toBe('after');
+    await e.session.close();
   });
 
   it("streamed transfer's singleton mode with the sessionless binary encoding: one call per connection; MTOM gets ContentTypeInvalid", async () => {

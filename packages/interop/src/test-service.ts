@@ -47,6 +47,11 @@ export interface TestServiceOptions {
   readonly writerSessionSize?: number;
   /** Strings longer than this are recorded by length and digest only (default 100 000). */
   readonly largeStringChars?: number;
+  /**
+   * Reader quotas over the defaults (which raise maxStringContentLength and maxArrayLength to the
+   * message size, so that only the size limit is in play).
+   */
+  readonly quotas?: Partial<ReaderQuotas>;
 }
 
 /** A running TypeScript ITest service and what it saw. */
@@ -81,6 +86,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     maxReceivedMessageSize: maxMessageSize,
     maxStringContentLength: Math.max(8_192, maxMessageSize),
     maxArrayLength: Math.max(16_384, maxMessageSize),
+    ...options.quotas,
   };
   const server = await NetTcpServer.listen({
     uri: options.uri,

@@ -5,7 +5,7 @@
 import { SessionErrorCodes, type SessionError } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildProgram, compileCSharp, freePort, skipWithout, startMono, startTestService, type TestService } from '../src/index.js';
-import { ask } from './helpers.js';
+import { ask, hex } from './helpers.js';
 
 const LIMIT = 65_536;
 
@@ -59,5 +59,37 @@ describe.skipIf(skipWithout('mcs', 'mono'))('the message size limit with a stock
 
     expect(await ask(client!, 'after reopen', 'reopen')).toEqual(['reopened']);
     expect(await ask(client!, 'after', 'echo', 'int', '5')).toEqual(['ok', '5']);
+  });
+});
+
+describe.skipIf(skipWithout('mcs', 'mono'))('a reader quota exceeded, with a stock Mono client', () => {
+  let service: TestService | undefined;
+  let client: ChildProgram | undefined;
+
+  beforeAll(async () => {
+    const programs = compileCSharp();
+    const uri = `net.tcp://localhost:${await freePort()}/interop/quota`;
+    // WCF's default string quota (8192 characters) under the default message size.
+    service = await startTestService({ uri, portSharingEnabled: false, quotas: { maxStringContentLength: 8192 } });
+    client = startMono(programs.testClient, [uri, String(4 * LIMIT)]);
+  });
+
+  afterAll(async () => {
+    client?.endInput();
+    await client?.waitForExit().catch(() => client?.stop());
+    await service?.close();
+  });
+
+  it('fails that request with the DeserializationFailed fault, as WCF does, and the session goes on', async () => {
+    expect(await ask(client!, 'at the quota', 'ascii', '8192')).toEqual(['ok', '8192']);
+    const past = await ask(client!, 'past the quota', 'ascii', '8193');
+    expect(past.slice(0, 5)).toEqual(
+      ['fault', 'Sender', 'http://www.w3.org/2003/05/soap-envelope', 'DeserializationFailed', 'http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher'].map((v, i) => (i === 0 ? v : hex(v))),
+    );
+    expect(Buffer.from(past[5]!, 'hex').toString('utf8')).toMatch(/^The formatter threw an exception while trying to deserialize the message: A string of 8193 characters .*maxStringContentLength \(8192\)/);
+    expect(service!.reportedErrors.map((r) => (r.error as { code?: string }).code)).toEqual(['SOAP_ERR_STRING_CONTENT_TOO_LONG']);
+    // Same session: no reopen.
+    expect(await ask(client!, 'after', 'echo', 'int', '5')).toEqual(['ok', '5']);
+    expect(service!.sessionsStarted).toBe(1);
   });
 });

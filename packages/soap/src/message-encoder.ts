@@ -1,7 +1,6 @@
-import { SoapError, SoapErrorCodes } from './errors.js';
 import { readNbfx } from './nbfx-reader.js';
 import { writeNbfx } from './nbfx-writer.js';
-import { type ReaderQuotas, resolveQuotas } from './quotas.js';
+import { checkSize, type DecodedMessage, decodedOrThrow, decodeWithinQuotas, type ReaderQuotas, resolveQuotas } from './quotas.js';
 import { SessionDictionary } from './session-dictionary.js';
 import type { XmlNode } from './xml-node.js';
 
@@ -24,7 +23,13 @@ export interface BinarySessionEncoderOptions {
 /** What the session runtime needs of an encoding: one message to bytes and back. */
 export interface MessageEncoder {
   encode(nodes: XmlNode | readonly XmlNode[]): Buffer;
+  /** Decodes one message; every limit exceeded throws. */
   decode(payload: Uint8Array): XmlNode[];
+  /**
+   * Decodes one message; a reader quota exceeded (not the size, nor a malformed message) is
+   * returned as `quotaError` beside the message read past it (see decodeWithinQuotas).
+   */
+  decodeMessage(payload: Uint8Array): DecodedMessage;
   /** The limits on what decode() accepts. */
   readonly quotas: ReaderQuotas;
   /**
@@ -64,15 +69,14 @@ export class BinarySessionEncoder implements MessageEncoder {
 
   /** Decodes one received payload. */
   decode(payload: Uint8Array): XmlNode[] {
-    if (payload.length > this.quotas.maxReceivedMessageSize) {
-      throw new SoapError(
-        SoapErrorCodes.MESSAGE_TOO_LARGE,
-        `A message of ${payload.length} bytes exceeds maxReceivedMessageSize (${this.quotas.maxReceivedMessageSize}). ` +
-          'Raise maxReceivedMessageSize on this side if such messages are expected.',
-      );
-    }
+    return decodedOrThrow(this.decodeMessage(payload));
+  }
+
+  decodeMessage(payload: Uint8Array): DecodedMessage {
+    checkSize(payload, this.quotas);
+    // The StringTable is read once: the strings belong to the connection whatever the body holds.
     const offset = this.readerSession.readStringTable(payload);
-    return readNbfx(payload, { offset, session: this.readerSession, quotas: this.quotas });
+    return decodeWithinQuotas((quotas) => readNbfx(payload, { offset, session: this.readerSession, quotas }), this.quotas);
   }
 }
 
@@ -94,13 +98,11 @@ export class BinaryMessageEncoder implements MessageEncoder {
   }
 
   decode(payload: Uint8Array): XmlNode[] {
-    if (payload.length > this.quotas.maxReceivedMessageSize) {
-      throw new SoapError(
-        SoapErrorCodes.MESSAGE_TOO_LARGE,
-        `A message of ${payload.length} bytes exceeds maxReceivedMessageSize (${this.quotas.maxReceivedMessageSize}). ` +
-          'Raise maxReceivedMessageSize on this side if such messages are expected.',
-      );
-    }
-    return readNbfx(payload, { quotas: this.quotas });
+    return decodedOrThrow(this.decodeMessage(payload));
+  }
+
+  decodeMessage(payload: Uint8Array): DecodedMessage {
+    checkSize(payload, this.quotas);
+    return decodeWithinQuotas((quotas) => readNbfx(payload, { quotas }), this.quotas);
   }
 }

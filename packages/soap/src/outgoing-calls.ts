@@ -145,6 +145,17 @@ export class OutgoingCalls {
     return true;
   }
 
+  /**
+   * Like takeReply, for a reply that could not be read (a reader quota exceeded): the call it
+   * answers fails with `error`. Returns false when the message is not a reply.
+   */
+  failReply(env: IncomingEnvelope, isRequest: boolean, error: SoapError): boolean {
+    if (env.relatesTo === undefined && isRequest) return false;
+    const p = this.#take(env);
+    if (p) this.#settle(p, () => p.reject(error));
+    return true;
+  }
+
   /** The operation `env` would answer, if it is a reply to a call waiting (nothing is taken). */
   replyOperation(env: IncomingEnvelope): OperationDescription | undefined {
     if (env.relatesTo !== undefined) return this.#byId.get(env.relatesTo)?.op;

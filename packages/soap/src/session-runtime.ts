@@ -121,7 +121,7 @@ export class SessionRuntime {
   readonly #encoder: MessageEncoder;
   readonly #options: SessionRuntimeOptions;
   readonly #instances = new Map<ServiceEndpoint, object>();
-  readonly #queue: { env: IncomingEnvelope; route: Route | undefined }[] = [];
+  readonly #queue: { env: IncomingEnvelope; route: Route | undefined; unreadable: SoapError | undefined }[] = [];
   #serving = false;
   #idle: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
@@ -169,8 +169,11 @@ export class SessionRuntime {
         const next = await (stopped === undefined ? messages.next() : Promise.race([messages.next(), stopped]));
         if (next === 'stopped' || next.done === true) break;
         let env: IncomingEnvelope;
+        let unreadable: SoapError | undefined;
         try {
-          env = parseEnvelope(this.#encoder.decode(next.value));
+          const decoded = this.#encoder.decodeMessage(next.value);
+          env = parseEnvelope(decoded.nodes);
+          unreadable = decoded.quotaError;
         } catch (err) {
           this.#report(err, undefined, undefined);
           failure = err;
@@ -181,7 +184,13 @@ export class SessionRuntime {
         // to answer with ActionNotSupported — unless it is a fault: Mono sends faults without
         // RelatesTo, in the order of the calls they answer.
         const isRequest = route !== undefined || (this.#options.routes !== undefined && !isFaultBody(env.body));
-        if (this.calls.takeReply(env, isRequest)) continue;
+        if (unreadable !== undefined) {
+          // A reader quota exceeded fails this message only, as in WCF (quotas.ts QUOTA_ERROR_CODES).
+          this.#report(unreadable, env.action, route?.op.name);
+          if (this.calls.failReply(env, isRequest, unreadable)) continue;
+        } else if (this.calls.takeReply(env, isRequest)) {
+          continue;
+        }
         if (this.#options.routes === undefined) {
           this.#options.onUnexpected(env);
           continue;
@@ -195,7 +204,7 @@ export class SessionRuntime {
           this.#report(failure, env.action, route?.op.name);
           break;
         }
-        this.#queue.push({ env, route });
+        this.#queue.push({ env, route, unreadable });
         this.#serveQueue();
       }
     } catch (err) {
@@ -244,7 +253,7 @@ export class SessionRuntime {
     let env = head.env;
     const route = routes?.get(env.action);
     if (route !== undefined && hasStreamRequest(route.op) && isStreamedPart(head, route.op.name, route.op.params[0]?.name, route.op.namespace)) {
-      await this.#handle(env, route, reader);
+      await this.#handle(env, route, { streamed: reader });
       return;
     }
     const replyOp = route === undefined ? this.calls.replyOperation(env) : undefined;
@@ -288,7 +297,7 @@ export class SessionRuntime {
           const item = this.#queue.shift();
           if (item === undefined) break;
           this.#wakeReader();
-          await this.#handle(item.env, item.route);
+          await this.#handle(item.env, item.route, { unreadable: item.unreadable });
         }
       } finally {
         this.#serving = false;
@@ -322,7 +331,11 @@ export class SessionRuntime {
    * still writing its request is not blocked while this side writes — unless the reply is that
    * very stream (an echo), which the reply then reads.
    */
-  async #handle(env: IncomingEnvelope, route: Route | undefined, streamed?: StreamedMessageReader): Promise<void> {
+  async #handle(
+    env: IncomingEnvelope,
+    route: Route | undefined,
+    { streamed, unreadable }: { streamed?: StreamedMessageReader; unreadable?: SoapError | undefined } = {},
+  ): Promise<void> {
     const lang = this.#options.faultLanguage;
     const action = env.action ?? '';
     if (!route) {
@@ -331,6 +344,14 @@ export class SessionRuntime {
       return;
     }
     const { op, endpoint } = route;
+    if (unreadable !== undefined) {
+      // Reported when it was read; the client gets the fault WCF's formatter sends.
+      if (!op.oneWay) {
+        const f = deserializationFailedFault(unreadable.message, lang);
+        await this.#send(env, f.action, [buildFault(f.fault)]);
+      }
+      return;
+    }
     let args: unknown[];
     try {
       args = streamed === undefined ? parseRequestBody(op, env.body) : [streamed.body()];

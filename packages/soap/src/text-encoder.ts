@@ -13,7 +13,7 @@
 
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { SoapError, SoapErrorCodes } from './errors.js';
-import { type ReaderQuotas, resolveQuotas } from './quotas.js';
+import { checkSize, type DecodedMessage, decodedOrThrow, decodeWithinQuotas, type ReaderQuotas, resolveQuotas } from './quotas.js';
 import { toXmlString } from './xml-text.js';
 import type { XmlAttribute, XmlElement, XmlNode, XmlnsDeclaration } from './xml-node.js';
 
@@ -46,72 +46,75 @@ export class TextMessageEncoder {
 
   /** Decodes one received UTF-8 XML message. */
   decode(payload: Uint8Array): XmlNode[] {
-    const quotas = this.quotas;
-    if (payload.length > quotas.maxReceivedMessageSize) {
+    return decodedOrThrow(this.decodeMessage(payload));
+  }
+
+  decodeMessage(payload: Uint8Array): DecodedMessage {
+    checkSize(payload, this.quotas);
+    return decodeWithinQuotas((quotas) => parse(payload, quotas), this.quotas);
+  }
+}
+
+/** Reads a UTF-8 XML message into nodes under `quotas`. */
+function parse(payload: Uint8Array, quotas: ReaderQuotas): XmlNode[] {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  const roots: XmlNode[] = [];
+  const stack: Building[] = [];
+  let names = 0;
+  const seen = new Set<string>();
+  let failure: unknown;
+  const malformed = (message: string): SoapError => new SoapError(SoapErrorCodes.MALFORMED, `The text message is not well-formed XML: ${message}`);
+  parser.on('error', (error) => {
+    failure ??= malformed(error.message);
+  });
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    if (stack.length >= quotas.maxDepth) {
+      throw new SoapError(SoapErrorCodes.MAX_DEPTH_EXCEEDED, `The text message nests elements deeper than maxDepth (${quotas.maxDepth}).`);
+    }
+    const namespaces: XmlnsDeclaration[] = [];
+    const attributes: XmlAttribute[] = [];
+    for (const attribute of Object.values(tag.attributes)) {
+      if (attribute.prefix === 'xmlns') namespaces.push({ prefix: attribute.local, uri: attribute.value });
+      else if (attribute.prefix === '' && attribute.local === 'xmlns') namespaces.push({ prefix: '', uri: attribute.value });
+      else {
+        checkString(attribute.value, quotas);
+        attributes.push({ prefix: attribute.prefix, localName: attribute.local, namespaceUri: attribute.uri, value: { type: 'string', value: attribute.value } });
+      }
+    }
+    // WCF's MaxNameTableCharCount: the characters of the distinct names (prefixes, local names,
+    // namespace URIs) the reader has to keep.
+    for (const name of [tag.prefix, tag.local, tag.uri]) {
+      if (name === '' || seen.has(name)) continue;
+      seen.add(name);
+      names += name.length;
+    }
+    if (names > quotas.maxNameTableCharCount) {
       throw new SoapError(
-        SoapErrorCodes.MESSAGE_TOO_LARGE,
-        `A message of ${payload.length} bytes exceeds maxReceivedMessageSize (${quotas.maxReceivedMessageSize}). Raise maxReceivedMessageSize on this side if such messages are expected.`,
+        SoapErrorCodes.NAME_TABLE_EXCEEDED,
+        `The text message's distinct names take ${names} characters, over maxNameTableCharCount (${quotas.maxNameTableCharCount}). Raise the reader quota on this side if such messages are expected.`,
       );
     }
-    const parser = new SaxesParser({ xmlns: true, position: false });
-    const roots: XmlNode[] = [];
-    const stack: Building[] = [];
-    let names = 0;
-    const seen = new Set<string>();
-    let failure: unknown;
-    const malformed = (message: string): SoapError => new SoapError(SoapErrorCodes.MALFORMED, `The text message is not well-formed XML: ${message}`);
-    parser.on('error', (error) => {
-      failure ??= malformed(error.message);
-    });
-    parser.on('opentag', (tag: SaxesTagNS) => {
-      if (stack.length >= quotas.maxDepth) {
-        throw new SoapError(SoapErrorCodes.MAX_DEPTH_EXCEEDED, `The text message nests elements deeper than maxDepth (${quotas.maxDepth}).`);
-      }
-      const namespaces: XmlnsDeclaration[] = [];
-      const attributes: XmlAttribute[] = [];
-      for (const attribute of Object.values(tag.attributes)) {
-        if (attribute.prefix === 'xmlns') namespaces.push({ prefix: attribute.local, uri: attribute.value });
-        else if (attribute.prefix === '' && attribute.local === 'xmlns') namespaces.push({ prefix: '', uri: attribute.value });
-        else {
-          checkString(attribute.value, quotas);
-          attributes.push({ prefix: attribute.prefix, localName: attribute.local, namespaceUri: attribute.uri, value: { type: 'string', value: attribute.value } });
-        }
-      }
-      // WCF's MaxNameTableCharCount: the characters of the distinct names (prefixes, local names,
-      // namespace URIs) the reader has to keep.
-      for (const name of [tag.prefix, tag.local, tag.uri]) {
-        if (name === '' || seen.has(name)) continue;
-        seen.add(name);
-        names += name.length;
-      }
-      if (names > quotas.maxNameTableCharCount) {
-        throw new SoapError(
-          SoapErrorCodes.NAME_TABLE_EXCEEDED,
-          `The text message's distinct names take ${names} characters, over maxNameTableCharCount (${quotas.maxNameTableCharCount}). Raise the reader quota on this side if such messages are expected.`,
-        );
-      }
-      const children: XmlNode[] = [];
-      const element: XmlElement = { kind: 'element', prefix: tag.prefix, localName: tag.local, namespaceUri: tag.uri, attributes, namespaces, children };
-      (stack.at(-1)?.children ?? roots).push(element);
-      stack.push({ element, children });
-    });
-    parser.on('text', (text) => {
-      const parent = stack.at(-1);
-      if (parent === undefined) return; // whitespace around the root
-      checkString(text, quotas);
-      parent.children.push({ kind: 'text', value: { type: 'string', value: text } });
-    });
-    parser.on('closetag', () => {
-      stack.pop();
-    });
-    try {
-      parser.write(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')).close();
-    } catch (error) {
-      throw error instanceof SoapError ? error : malformed(error instanceof Error ? error.message : String(error));
-    }
-    if (failure !== undefined) throw failure;
-    return roots;
+    const children: XmlNode[] = [];
+    const element: XmlElement = { kind: 'element', prefix: tag.prefix, localName: tag.local, namespaceUri: tag.uri, attributes, namespaces, children };
+    (stack.at(-1)?.children ?? roots).push(element);
+    stack.push({ element, children });
+  });
+  parser.on('text', (text) => {
+    const parent = stack.at(-1);
+    if (parent === undefined) return; // whitespace around the root
+    checkString(text, quotas);
+    parent.children.push({ kind: 'text', value: { type: 'string', value: text } });
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  try {
+    parser.write(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')).close();
+  } catch (error) {
+    throw error instanceof SoapError ? error : malformed(error instanceof Error ? error.message : String(error));
   }
+  if (failure !== undefined) throw failure;
+  return roots;
 }
 
 function checkString(value: string, quotas: ReaderQuotas): void {

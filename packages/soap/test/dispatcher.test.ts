@@ -214,6 +214,27 @@ describe('ServiceDispatcher + createClient over an in-memory session', () => {
     expect((errors[0] as SoapError).code).toBe(SoapErrorCodes.INVALID_VALUE);
   });
 
+  it('a reader quota exceeded fails that message only, as in WCF: a DeserializationFailed fault, a one-way request dropped, a reply failing its call; the session goes on', async () => {
+    const s = start();
+    const t = createClient(ITest, s.client, { quotas: { maxStringContentLength: 20_000 } });
+    // A request: the service's 8192-character default refuses 9000 characters with a fault.
+    const err = (await t.Echo('x'.repeat(9000)).catch((e: unknown) => e)) as FaultException;
+    expect(err).toBeInstanceOf(FaultException);
+    expect(err.faultCode).toEqual({ name: 'Sender', namespace: Ns.soap12, subcode: { name: 'DeserializationFailed', namespace: Ns.dispatcher } });
+    expect(err.reason).toMatch(/^The formatter threw an exception while trying to deserialize the message: A string of 9000 characters at offset \d+ exceeds maxStringContentLength \(8192\)/);
+    // At the edge it passes, and the session is still there.
+    expect(await t.Echo('y'.repeat(8192))).toBe('y'.repeat(8192));
+    // A one-way request over the quota is reported and dropped; the next call is answered.
+    await t.Notify('z'.repeat(9000));
+    expect(await t.Add(2, 3)).toBe(5);
+    expect(notified).toEqual([]);
+    expect(errors.map((e) => (e as SoapError).code)).toEqual([SoapErrorCodes.STRING_CONTENT_TOO_LONG, SoapErrorCodes.STRING_CONTENT_TOO_LONG]);
+    // A reply over the client's quota fails that call only.
+    const strict = createClient(ITest, start(new ServiceDispatcher([testService], { quotas: { maxStringContentLength: 20_000 } })).client);
+    await expect(strict.Echo('w'.repeat(9000))).rejects.toMatchObject({ code: SoapErrorCodes.STRING_CONTENT_TOO_LONG });
+    expect(await strict.Add(1, 1)).toBe(2);
+  });
+
   it('a malformed message ends the session: serve() rejects with the SoapError', async () => {
     const [client, server] = createChannelPair();
     const serving = new ServiceDispatcher([calculator], { onError: (e) => errors.push(e) }).serve(server);
