@@ -7,6 +7,8 @@ import {
   type ArrayType,
   type DataContract,
   type DataMember,
+  type EnumType,
+  type NullableType,
   type MemberDef,
   type PrimitiveType,
   PrimitiveTypes,
@@ -108,6 +110,18 @@ export function assertTypeRef(t: unknown, where: string, options: { part?: boole
       assertTypeRef((t as ArrayType).item, where);
       return;
     }
+    if (k === 'nullable') {
+      const item = (t as NullableType).item;
+      assertTypeRef(item, where);
+      if (isNullable(item) || item === 'stream') {
+        throw new SoapError(
+          SoapErrorCodes.INVALID_CONTRACT,
+          `The type of ${where} is nullable(${describeType(item)}), but only value types (numbers, bool, decimal, dateTime, guid, timeSpan, char, enums) take nullable(); ${describeType(item)} can be null already.`,
+        );
+      }
+      return;
+    }
+    if (k === 'enum') return;
     if (k === 'dataContract') return;
   }
   throw new SoapError(
@@ -129,6 +143,14 @@ const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
   guid: 'guid',
   timeSpan: 'duration',
   bytes: 'base64Binary',
+  byte: 'unsignedByte',
+  sbyte: 'byte',
+  short: 'short',
+  ushort: 'unsignedShort',
+  uint: 'unsignedInt',
+  ulong: 'unsignedLong',
+  char: 'char',
+  uri: 'anyURI',
   stream: 'base64Binary',
 };
 
@@ -136,6 +158,8 @@ const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
 export function contractName(t: TypeRef): string {
   if (isPrimitive(t)) return PRIMITIVE_NAMES[t];
   if (isArrayType(t)) return `ArrayOf${contractName(t.item)}`;
+  // Nullable<T> has T's contract name (DataContractSerializer sees through it).
+  if (isNullableType(t)) return contractName(t.item);
   return t.name;
 }
 
@@ -144,27 +168,53 @@ export function contractName(t: TypeRef): string {
  * arrays of primitives, the contract namespace for data contracts (as DataContractSerializer).
  */
 export function itemNamespace(item: TypeRef): string {
-  if (isDataContract(item)) return item.namespace;
-  if (isArrayType(item)) return itemNamespace(item.item);
+  if (isDataContract(item) || isEnumType(item)) return item.namespace;
+  if (isArrayType(item) || isNullableType(item)) return itemNamespace(item.item);
   return Ns.serializationArrays;
 }
 
 /** True for types whose values may be null (CLR reference types). */
 export function isNullable(t: TypeRef): boolean {
-  return !isPrimitive(t) || t === 'string' || t === 'bytes';
+  if (isEnumType(t)) return false;
+  return !isPrimitive(t) || t === 'string' || t === 'bytes' || t === 'uri';
+}
+
+export function isNullableType(t: TypeRef): t is NullableType {
+  return typeof t === 'object' && t.kind === 'nullable';
+}
+
+export function isEnumType(t: TypeRef): t is EnumType {
+  return typeof t === 'object' && t.kind === 'enum';
+}
+
+function describeType(t: TypeRef): string {
+  return typeof t === 'string' ? t : contractName(t);
 }
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** default(T): what a missing element reads as, and what EmitDefaultValue=false omits. */
 export function defaultValue(t: TypeRef): unknown {
+  if (isEnumType(t)) {
+    // default(TEnum) is 0: the member numbered 0, or 0 itself for [Flags].
+    if (t.flags) return 0;
+    return (t.members.find((m) => m.value === 0) ?? t.members[0])?.name ?? null;
+  }
   switch (t) {
     case 'int':
     case 'float':
     case 'double':
+    case 'byte':
+    case 'sbyte':
+    case 'short':
+    case 'ushort':
+    case 'uint':
       return 0;
     case 'long':
+    case 'ulong':
       return 0n;
+    case 'char':
+      return '\0';
     case 'bool':
       return false;
     case 'decimal':
@@ -186,13 +236,22 @@ export function defaultValue(t: TypeRef): unknown {
 /** True when `v` equals default(T) for `t`. */
 export function isDefaultValue(t: TypeRef, v: unknown): boolean {
   if (v === null || v === undefined) return true;
+  if (isEnumType(t)) return v === defaultValue(t);
   switch (t) {
     case 'int':
     case 'float':
     case 'double':
+    case 'byte':
+    case 'sbyte':
+    case 'short':
+    case 'ushort':
+    case 'uint':
       return v === 0;
     case 'long':
+    case 'ulong':
       return v === 0n || v === 0;
+    case 'char':
+      return v === '\0';
     case 'bool':
       return v === false;
     case 'decimal':

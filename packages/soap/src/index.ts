@@ -22,13 +22,18 @@ export {
   type SessionMode,
 } from './contract.js';
 export { defineDataContract, type DataContractDefinition } from './data-contract.js';
+export { defineEnum, type EnumDefinition } from './enum-contract.js';
 export {
   arrayOf,
+  nullable,
   PrimitiveTypes,
   type ArrayType,
   type DataContract,
   type DataMember,
   type DataObject,
+  type EnumMember,
+  type EnumType,
+  type NullableType,
   type InstanceOf,
   type MemberDef,
   type MemberOptions,

@@ -5,9 +5,12 @@ import {
   isArrayType,
   isDataContract,
   isDefaultValue,
+  isEnumType,
   isNullable,
+  isNullableType,
   itemNamespace,
 } from './data-contract.js';
+import { enumText, enumValue } from './enum-contract.js';
 import { DateTimeKind, NetDateTime } from './date-time.js';
 import { normalizeDecimal, parseDecimalText } from './decimal.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
@@ -33,6 +36,20 @@ const INT32_MIN = -2147483648n;
 const INT32_MAX = 2147483647n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
+
+type IntegerType = 'byte' | 'sbyte' | 'short' | 'ushort' | 'int' | 'uint' | 'long' | 'ulong';
+
+/** The range of each CLR integer type. */
+const INTEGER_RANGES: Record<IntegerType, readonly [bigint, bigint]> = {
+  byte: [0n, 255n],
+  sbyte: [-128n, 127n],
+  short: [-32768n, 32767n],
+  ushort: [0n, 65535n],
+  int: [INT32_MIN, INT32_MAX],
+  uint: [0n, 4294967295n],
+  long: [INT64_MIN, INT64_MAX],
+  ulong: [0n, (1n << 64n) - 1n],
+};
 
 /**
  * The prefixes bound inside a message body, innermost last. Outer bindings (the Envelope's `s` and
@@ -137,6 +154,12 @@ export function serializeElement(type: TypeRef, value: unknown, target: Target):
     children = serializeArray(type, value, scope, namespaces, target.root, where);
   } else if (isDataContract(type)) {
     children = serializeObject(type, value, scope, namespaces, target.root, where);
+  } else if (isNullableType(type)) {
+    // A T? that has a value is written as the T.
+    return serializeElement(type.item, value, target);
+  } else if (isEnumType(type)) {
+    const text = enumText(type, value, where);
+    children = text === '' ? [] : [{ kind: 'text', value: { type: 'string', value: text } }];
   } else {
     children = primitiveText(type, value, where).map((v) => ({ kind: 'text', value: v }));
   }
@@ -339,6 +362,24 @@ function primitiveText(type: PrimitiveType, v: unknown, where: string): TextValu
       if (whole < v.length) out.push({ type: 'bytes', value: v.subarray(whole) });
       return out;
     }
+    case 'byte':
+    case 'sbyte':
+    case 'short':
+    case 'ushort':
+    case 'uint':
+    case 'ulong': {
+      // XmlWriterDelegator writes each as an integer (the binary writer picks the smallest record).
+      const [min, max] = INTEGER_RANGES[type];
+      const b = asInt(v, min, max, type, where);
+      return [{ type: b > INT64_MAX ? 'uint64' : 'int', value: b }];
+    }
+    case 'char':
+      // XmlWriterDelegator.WriteChar writes the UTF-16 code unit as an integer.
+      if (typeof v !== 'string' || v.length !== 1) throw invalid(`'${where}' must be a string of one UTF-16 code unit (char), got ${typeof v === 'string' ? `${v.length} units` : typeof v}.`);
+      return [{ type: 'int', value: BigInt(v.charCodeAt(0)) }];
+    case 'uri':
+      if (typeof v !== 'string') throw invalid(`'${where}' must be a URI string, got ${typeof v}.`);
+      return v === '' ? [] : [{ type: 'string', value: v }];
     case 'stream':
       // Read whole beforehand (streamed-body.ts materializeStreams) or, on a streamed channel,
       // a marker whose record is replaced by the stream's bytes as they are produced.
@@ -369,6 +410,8 @@ export function deserializeElement(type: TypeRef, el: XmlElement, where = el.loc
   }
   if (isArrayType(type)) return deserializeArray(type, el, where);
   if (isDataContract(type)) return deserializeObject(type, el, where);
+  if (isNullableType(type)) return deserializeElement(type.item, el, where);
+  if (isEnumType(type)) return enumValue(type, joined(textValues(el)), where);
   return readPrimitive(type, textValues(el), where);
 }
 
@@ -416,9 +459,15 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
     switch (type) {
       case 'string':
         return joined(values);
+      case 'byte':
+      case 'sbyte':
+      case 'short':
+      case 'ushort':
+      case 'uint':
+      case 'ulong':
       case 'int':
       case 'long': {
-        const [min, max] = type === 'int' ? [INT32_MIN, INT32_MAX] : [INT64_MIN, INT64_MAX];
+        const [min, max] = INTEGER_RANGES[type];
         let b: bigint;
         if (one?.type === 'int' || one?.type === 'uint64') b = one.value;
         else if ((one?.type === 'float' || one?.type === 'double') && Number.isInteger(one.value)) b = BigInt(one.value);
@@ -460,6 +509,12 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
         return TimeSpan.parse(joined(values));
       case 'bytes':
         return readBytes(values);
+      case 'char': {
+        const code = readPrimitive('ushort', values, where) as number;
+        return String.fromCharCode(code);
+      }
+      case 'uri':
+        return joined(values);
       case 'stream':
         return Readable.from([Buffer.from(readBytes(values))]);
     }
@@ -471,8 +526,9 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
   }
 }
 
-function finishInt(b: bigint, type: 'int' | 'long'): number | bigint {
-  return type === 'int' ? Number(b) : b;
+/** 64-bit types are bigint in TypeScript; the others fit a number. */
+function finishInt(b: bigint, type: IntegerType): number | bigint {
+  return type === 'long' || type === 'ulong' ? b : Number(b);
 }
 
 function readBytes(values: TextValue[]): Uint8Array {

@@ -18,6 +18,14 @@ import type { TimeSpan } from './time-span.js';
  * | `guid`     | Guid       | `string` (lowercase `D` form) |
  * | `timeSpan` | TimeSpan   | `TimeSpan`                    |
  * | `bytes`    | byte[]     | `Uint8Array \| null`          |
+ * | `byte`     | byte       | `number` (0..255)             |
+ * | `sbyte`    | sbyte      | `number` (-128..127)          |
+ * | `short`    | short      | `number` (int16)              |
+ * | `ushort`   | ushort     | `number` (uint16)             |
+ * | `uint`     | uint       | `number` (uint32)             |
+ * | `ulong`    | ulong      | `bigint` (uint64)             |
+ * | `char`     | char       | `string` (one UTF-16 unit)    |
+ * | `uri`      | Uri        | `string \| null`              |
  * | `stream`   | Stream     | `Readable` (see below)        |
  *
  * `stream` is WCF's Stream parameter or result (streamed transfer): the operation's only body
@@ -38,6 +46,14 @@ export const PrimitiveTypes = [
   'guid',
   'timeSpan',
   'bytes',
+  'byte',
+  'sbyte',
+  'short',
+  'ushort',
+  'uint',
+  'ulong',
+  'char',
+  'uri',
   'stream',
 ] as const;
 export type PrimitiveType = (typeof PrimitiveTypes)[number];
@@ -46,6 +62,38 @@ export type PrimitiveType = (typeof PrimitiveTypes)[number];
 export interface ArrayType<T extends TypeRef = TypeRef> {
   readonly kind: 'array';
   readonly item: T;
+}
+
+/**
+ * A nullable value type (CLR `T?`, `Nullable<T>`) of a primitive value type or an enum. Build it
+ * with `nullable`. DataContractSerializer gives it T's contract name and writes null as `i:nil`.
+ */
+export interface NullableType<T extends TypeRef = TypeRef> {
+  readonly kind: 'nullable';
+  readonly item: T;
+}
+
+/** One member of an enum: its name, its number, and the text written for it ([EnumMember] Value). */
+export interface EnumMember {
+  readonly name: string;
+  readonly value: number;
+  readonly wireName: string;
+}
+
+/**
+ * An enum data contract (a CLR enum, with or without [DataContract]/[EnumMember]). Values are
+ * written as member names (a [Flags] enum as the names of its set bits, space-separated). Build it
+ * with `defineEnum`.
+ */
+export interface EnumType<M extends string = string, F extends boolean = boolean> {
+  readonly kind: 'enum';
+  readonly name: string;
+  readonly namespace: string;
+  readonly members: readonly EnumMember[];
+  /** [Flags]: the TypeScript value is the number; otherwise it is the member's name. */
+  readonly flags: F;
+  /** Carries the member names for inference. */
+  readonly memberNames: readonly M[];
 }
 
 /** Options of one data member; a bare type stands for `{ type }`. */
@@ -87,7 +135,7 @@ export interface DataContract<M extends Record<string, MemberDef> = Record<strin
 }
 
 /** Any type a parameter, result, member or array item can have. */
-export type TypeRef = PrimitiveType | ArrayType | DataContract<Record<string, MemberDef>>;
+export type TypeRef = PrimitiveType | ArrayType | NullableType | EnumType | DataContract<Record<string, MemberDef>>;
 
 type MemberTypeOf<D> = D extends MemberOptions<infer T> ? T : D;
 
@@ -95,15 +143,15 @@ type MemberTypeOf<D> = D extends MemberOptions<infer T> ? T : D;
 export type DataObject<M> = { -readonly [K in keyof M]: ValueOf<MemberTypeOf<M[K]>> };
 
 /** The TypeScript value type of a TypeRef. Reference types (string, arrays, bytes, data contracts) may be null. */
-export type ValueOf<T> = T extends 'string'
+export type ValueOf<T> = T extends 'string' | 'uri'
   ? string | null
-  : T extends 'int' | 'float' | 'double'
+  : T extends 'int' | 'float' | 'double' | 'byte' | 'sbyte' | 'short' | 'ushort' | 'uint'
     ? number
-    : T extends 'long'
+    : T extends 'long' | 'ulong'
       ? bigint
       : T extends 'bool'
         ? boolean
-        : T extends 'decimal' | 'guid'
+        : T extends 'decimal' | 'guid' | 'char'
           ? string
           : T extends 'dateTime'
             ? NetDateTime
@@ -115,9 +163,15 @@ export type ValueOf<T> = T extends 'string'
                   ? Readable
                 : T extends ArrayType<infer I>
                   ? ValueOf<I>[] | null
-                  : T extends DataContract<infer M>
-                    ? DataObject<M> | null
-                    : never;
+                  : T extends NullableType<infer I>
+                    ? ValueOf<I> | null
+                    : T extends EnumType<infer M, infer F>
+                      ? F extends true
+                        ? number
+                        : M
+                      : T extends DataContract<infer M>
+                        ? DataObject<M> | null
+                        : never;
 
 /** The (non-null) object type of a data contract: `type Person = InstanceOf<typeof Person>`. */
 export type InstanceOf<D> = D extends DataContract<infer M> ? DataObject<M> : never;
@@ -125,4 +179,9 @@ export type InstanceOf<D> = D extends DataContract<infer M> ? DataObject<M> : ne
 /** `T[]` of the given item type. */
 export function arrayOf<const T extends TypeRef>(item: T): ArrayType<T> {
   return { kind: 'array', item };
+}
+
+/** `T?` of a primitive value type or an enum: the value or null (`i:nil`). */
+export function nullable<const T extends TypeRef>(item: T): NullableType<T> {
+  return { kind: 'nullable', item };
 }

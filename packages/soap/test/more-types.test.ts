@@ -1,0 +1,147 @@
+// The CLR types beyond the first set, written as DataContractSerializer writes them and read back:
+// the other integers (byte, sbyte, short, ushort, uint, ulong: integer records, ranges checked),
+// char (its UTF-16 code as an integer), Uri (text), nullable value types (the value or i:nil) and
+// enums (member names; [Flags] as space-separated names). Against Mono: packages/interop's echo
+// cases.
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../src/client.js';
+import { defineContract } from '../src/contract.js';
+import { defineDataContract } from '../src/data-contract.js';
+import { ServiceDispatcher, implement } from '../src/dispatcher.js';
+import { defineEnum } from '../src/enum-contract.js';
+import { SoapErrorCodes } from '../src/errors.js';
+import { deserializeElement, PrefixScope, serializeElement } from '../src/serializer.js';
+import { arrayOf, nullable, type ValueOf } from '../src/types.js';
+import type { XmlElement } from '../src/xml-node.js';
+import { toXmlString } from '../src/xml-text.js';
+import { createChannelPair } from './support/memory-channel.js';
+
+const NS = 'http://example.org/types';
+const Color = defineEnum({ name: 'Color', namespace: NS, members: ['Red', 'Green', 'Blue'] });
+const Access = defineEnum({ name: 'Access', namespace: NS, members: { None: 0, Read: 1, Write: 2, Delete: 4 }, flags: true });
+const Level = defineEnum({ name: 'Level', namespace: NS, members: { Low: 1, High: 2 }, wireNames: { High: 'high!' } });
+
+function element(type: Parameters<typeof serializeElement>[0], value: unknown): XmlElement {
+  const scope = new PrefixScope();
+  scope.bind('', NS);
+  return serializeElement(type, value, { prefix: '', localName: 'v', scope, root: true });
+}
+
+function xml(type: Parameters<typeof serializeElement>[0], value: unknown): string {
+  return toXmlString(element(type, value));
+}
+
+function roundTrip(type: Parameters<typeof serializeElement>[0], value: unknown): unknown {
+  return deserializeElement(type, element(type, value));
+}
+
+describe('the other integer types', () => {
+  const cases = [
+    ['byte', 0, 255],
+    ['sbyte', -128, 127],
+    ['short', -32768, 32767],
+    ['ushort', 0, 65535],
+    ['uint', 0, 4294967295],
+  ] as const;
+  for (const [type, min, max] of cases) {
+    it(`${type}: ${min} and ${max} round-trip; one past either edge is refused`, () => {
+      expect(roundTrip(type, min)).toBe(min);
+      expect(roundTrip(type, max)).toBe(max);
+      expect(() => element(type, max + 1)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+      expect(() => element(type, min - 1)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+    });
+  }
+  it('ulong: 0 and 2^64-1 (a UInt64Text record past Int64) round-trip as bigint; -1 and 2^64 are refused', () => {
+    expect(roundTrip('ulong', 0n)).toBe(0n);
+    expect(roundTrip('ulong', 18446744073709551615n)).toBe(18446744073709551615n);
+    expect(xml('ulong', 18446744073709551615n)).toContain('18446744073709551615');
+    expect(() => element('ulong', -1n)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+    expect(() => element('ulong', 1n << 64n)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+  });
+  it('reading refuses a value out of the type range', () => {
+    expect(() => deserializeElement('byte', element('int', 256))).toThrow(expect.objectContaining({ code: SoapErrorCodes.DESERIALIZATION_FAILED }));
+  });
+});
+
+describe('char and Uri', () => {
+  it('char is written as its UTF-16 code (XmlWriterDelegator.WriteChar) and read back', () => {
+    expect(xml('char', 'A')).toBe(`<v>65</v>`);
+    expect(roundTrip('char', '✓')).toBe('✓');
+    expect(() => element('char', 'ab')).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+  });
+  it('Uri is text, and may be null', () => {
+    expect(roundTrip('uri', 'http://example.org/a?b=c')).toBe('http://example.org/a?b=c');
+    expect(roundTrip('uri', null)).toBe(null);
+  });
+});
+
+describe('nullable value types', () => {
+  it('a value is written as the value; null as i:nil', () => {
+    expect(xml(nullable('int'), 5)).toBe(`<v>5</v>`);
+    expect(xml(nullable('int'), null)).toContain('i:nil="true"');
+    expect(roundTrip(nullable('int'), null)).toBe(null);
+    expect(roundTrip(nullable('dateTime'), null)).toBe(null);
+    expect(roundTrip(nullable(Color), 'Blue')).toBe('Blue');
+  });
+  it('nullable() of a type that can already be null is refused', () => {
+    const D = () => defineDataContract({ name: 'D', namespace: NS, members: { s: nullable('string') } });
+    expect(D).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }));
+  });
+  it('int?[] is ArrayOfint with nil items', () => {
+    const out = xml(arrayOf(nullable('int')), [1, null, 3]);
+    expect(out).toContain('>1</');
+    expect(out).toContain('i:nil="true"');
+    expect(roundTrip(arrayOf(nullable('int')), [1, null, 3])).toEqual([1, null, 3]);
+  });
+});
+
+describe('enums', () => {
+  it('a member is written as its name, or its [EnumMember] Value', () => {
+    expect(xml(Color, 'Green')).toBe(`<v>Green</v>`);
+    expect(xml(Level, 'High')).toBe(`<v>high!</v>`);
+    expect(roundTrip(Level, 'High')).toBe('High');
+    expect(() => element(Color, 'Purple')).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+    expect(() => deserializeElement(Color, element(Level, 'High'))).toThrow(expect.objectContaining({ code: SoapErrorCodes.DESERIALIZATION_FAILED }));
+  });
+  it('[Flags]: the names of the set members, space-separated; 0 is the zero member; bits no member covers are refused', () => {
+    expect(xml(Access, 1 | 4)).toBe(`<v>Read Delete</v>`);
+    expect(roundTrip(Access, 7)).toBe(7);
+    expect(xml(Access, 0)).toBe(`<v>None</v>`);
+    expect(() => element(Access, 8)).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+  });
+  it('types: a plain enum is its names, [Flags] a number', () => {
+    const plain: ValueOf<typeof Color> = 'Red';
+    const flags: ValueOf<typeof Access> = 3;
+    expect([plain, flags]).toEqual(['Red', 3]);
+  });
+  it('an array of an enum is ArrayOf<name> in the enum namespace', () => {
+    expect(xml(arrayOf(Color), ['Red', 'Blue'])).toContain('<Color>Red</Color>');
+  });
+});
+
+describe('over a session', () => {
+  it('every new type as parameters, results and data members', async () => {
+    const Record = defineDataContract({
+      name: 'Record',
+      namespace: NS,
+      members: { B: 'byte', S: 'sbyte', Sh: 'short', Us: 'ushort', U: 'uint', Ul: 'ulong', C: 'char', Link: 'uri', Maybe: nullable('int'), Color, Access },
+    });
+    const ITypes = defineContract({
+      name: 'ITypes',
+      namespace: NS,
+      operations: {
+        Echo: { params: [['r', Record]], returns: Record },
+        Pick: { params: [['c', Color], ['n', nullable('double')]], returns: nullable(Color) },
+      },
+    });
+    const [client, server] = createChannelPair();
+    const served = new ServiceDispatcher([implement(ITypes, { Echo: (r) => r, Pick: (c, n) => (n === null ? null : c) })]).serve(server).then(() => server.close());
+    const proxy = createClient(ITypes, client);
+    const value = { B: 200, S: -5, Sh: -300, Us: 60000, U: 4000000000, Ul: 18000000000000000000n, C: 'é', Link: 'net.tcp://h/s', Maybe: null, Color: 'Blue' as const, Access: 6 };
+    expect(await proxy.Echo(value)).toEqual(value);
+    expect(await proxy.Pick('Green', null)).toBe(null);
+    expect(await proxy.Pick('Green', 1.5)).toBe('Green');
+    await client.close();
+    await served;
+  });
+});
