@@ -88,6 +88,12 @@ namespace Portshare.Interop
             if (v is int[]) return List((int[])v, Int);
             if (v is string[]) return List((string[])v, Str);
             if (v is Person) return PersonText((Person)v);
+            if (v is byte || v is sbyte || v is short || v is ushort || v is uint || v is ulong)
+                return System.Convert.ToString(v, CultureInfo.InvariantCulture);
+            if (v is char) return ((int)(char)v).ToString(CultureInfo.InvariantCulture);
+            if (v is Uri) return Str(((Uri)v).OriginalString);
+            if (v is Color) return v.ToString();
+            if (v is Access) return ((int)(Access)v).ToString(CultureInfo.InvariantCulture);
             throw new ArgumentException("no canonical form for " + v.GetType());
         }
 
@@ -214,6 +220,17 @@ namespace Portshare.Interop
                 case "ints": return ToArray(tree, ToInt);
                 case "strings": return ToArray(tree, ToStr);
                 case "person": return ToPerson(tree);
+                case "byte": return byte.Parse(s, CultureInfo.InvariantCulture);
+                case "sbyte": return sbyte.Parse(s, CultureInfo.InvariantCulture);
+                case "short": return short.Parse(s, CultureInfo.InvariantCulture);
+                case "ushort": return ushort.Parse(s, CultureInfo.InvariantCulture);
+                case "uint": return uint.Parse(s, CultureInfo.InvariantCulture);
+                case "ulong": return ulong.Parse(s, CultureInfo.InvariantCulture);
+                case "char": return (char)int.Parse(s, CultureInfo.InvariantCulture);
+                case "uri": return s == Null ? null : new Uri(ToStr(tree), UriKind.RelativeOrAbsolute);
+                case "nullableInt": return s == Null ? (object)null : ToInt(tree);
+                case "color": return (Color)Enum.Parse(typeof(Color), s);
+                case "access": return (Access)int.Parse(s, CultureInfo.InvariantCulture);
             }
             throw new ArgumentException("unknown type " + type);
         }

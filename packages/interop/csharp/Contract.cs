@@ -31,6 +31,13 @@ namespace Portshare.Interop
         [DataMember] public Address Address;
     }
 
+    // Enums without [DataContract]: their contract namespace is
+    // http://schemas.datacontract.org/2004/07/Portshare.Interop.
+    public enum Color { Red, Green, Blue }
+
+    [Flags]
+    public enum Access { None = 0, Read = 1, Write = 2, Delete = 4 }
+
     [DataContract(Namespace = Names.Faults)]
     public class MyFault
     {
@@ -55,6 +62,17 @@ namespace Portshare.Interop
         [OperationContract] int[] EchoInts(int[] value);
         [OperationContract] string[] EchoStrings(string[] value);
         [OperationContract] Person EchoPerson(Person value);
+        [OperationContract] byte EchoByte(byte value);
+        [OperationContract] sbyte EchoSByte(sbyte value);
+        [OperationContract] short EchoShort(short value);
+        [OperationContract] ushort EchoUShort(ushort value);
+        [OperationContract] uint EchoUInt(uint value);
+        [OperationContract] ulong EchoULong(ulong value);
+        [OperationContract] char EchoChar(char value);
+        [OperationContract] Uri EchoUri(Uri value);
+        [OperationContract] int? EchoNullableInt(int? value);
+        [OperationContract] Color EchoColor(Color value);
+        [OperationContract] Access EchoAccess(Access value);
         [OperationContract] void Fail(string reason);
         [OperationContract] [FaultContract(typeof(MyFault))] void FailTyped(int code, string reason);
         [OperationContract] int DivInt(int a, int b);

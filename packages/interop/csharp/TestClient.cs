@@ -178,6 +178,17 @@ namespace Portshare.Interop
                 case "ints": return p.EchoInts((int[])v);
                 case "strings": return p.EchoStrings((string[])v);
                 case "person": return p.EchoPerson((Person)v);
+                case "byte": return p.EchoByte((byte)v);
+                case "sbyte": return p.EchoSByte((sbyte)v);
+                case "short": return p.EchoShort((short)v);
+                case "ushort": return p.EchoUShort((ushort)v);
+                case "uint": return p.EchoUInt((uint)v);
+                case "ulong": return p.EchoULong((ulong)v);
+                case "char": return p.EchoChar((char)v);
+                case "uri": return p.EchoUri((Uri)v);
+                case "nullableInt": return p.EchoNullableInt((int?)v);
+                case "color": return p.EchoColor((Color)v);
+                case "access": return p.EchoAccess((Access)v);
             }
             throw new ArgumentException("unknown type " + type);
         }

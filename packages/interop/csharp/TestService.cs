@@ -54,6 +54,17 @@ namespace Portshare.Interop
         // The cast keeps C# from spreading a string[] over the params array.
         public string[] EchoStrings(string[] value) { Recv("EchoStrings", (object)value); return value; }
         public Person EchoPerson(Person value) { Recv("EchoPerson", value); return value; }
+        public byte EchoByte(byte value) { Recv("EchoByte", value); return value; }
+        public sbyte EchoSByte(sbyte value) { Recv("EchoSByte", value); return value; }
+        public short EchoShort(short value) { Recv("EchoShort", value); return value; }
+        public ushort EchoUShort(ushort value) { Recv("EchoUShort", value); return value; }
+        public uint EchoUInt(uint value) { Recv("EchoUInt", value); return value; }
+        public ulong EchoULong(ulong value) { Recv("EchoULong", value); return value; }
+        public char EchoChar(char value) { Recv("EchoChar", value); return value; }
+        public Uri EchoUri(Uri value) { Recv("EchoUri", value); return value; }
+        public int? EchoNullableInt(int? value) { Recv("EchoNullableInt", value); return value; }
+        public Color EchoColor(Color value) { Recv("EchoColor", value); return value; }
+        public Access EchoAccess(Access value) { Recv("EchoAccess", value); return value; }
 
         public void Fail(string reason)
         {

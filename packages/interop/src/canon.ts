@@ -25,6 +25,17 @@ export interface EchoValues {
   ints: number[] | null;
   strings: (string | null)[] | null;
   person: InstanceOf<typeof Person> | null;
+  byte: number;
+  sbyte: number;
+  short: number;
+  ushort: number;
+  uint: number;
+  ulong: bigint;
+  char: string;
+  uri: string | null;
+  nullableInt: number | null;
+  color: 'Red' | 'Green' | 'Blue';
+  access: number;
 }
 
 export type EchoType = keyof EchoValues;
@@ -45,6 +56,17 @@ export const EchoOperations = {
   ints: 'EchoInts',
   strings: 'EchoStrings',
   person: 'EchoPerson',
+  byte: 'EchoByte',
+  sbyte: 'EchoSByte',
+  short: 'EchoShort',
+  ushort: 'EchoUShort',
+  uint: 'EchoUInt',
+  ulong: 'EchoULong',
+  char: 'EchoChar',
+  uri: 'EchoUri',
+  nullableInt: 'EchoNullableInt',
+  color: 'EchoColor',
+  access: 'EchoAccess',
 } as const satisfies Record<EchoType, string>;
 
 const NULL = '~';
@@ -99,6 +121,17 @@ const writers: { [T in EchoType]: (v: EchoValues[T]) => string } = {
   ints: (v) => canonList(v, String),
   strings: (v) => canonList(v, canonString),
   person: canonPerson,
+  byte: String,
+  sbyte: String,
+  short: String,
+  ushort: String,
+  uint: String,
+  ulong: (v) => v.toString(),
+  char: (v) => String(v.charCodeAt(0)),
+  uri: canonString,
+  nullableInt: (v) => (v === null ? NULL : String(v)),
+  color: (v) => v,
+  access: String,
 };
 
 /** The canonical text of a value of an echo type. */

@@ -1,4 +1,4 @@
-import { arrayOf, defineContract, defineDataContract } from '@portshare/soap';
+import { arrayOf, defineContract, defineDataContract, defineEnum, nullable } from '@portshare/soap';
 
 /**
  * The ITest contract of the interop tests: the TypeScript twin of csharp/Contract.cs. Every name
@@ -22,6 +22,13 @@ export const Person = defineDataContract({
   namespace: InteropNames.data,
   members: { Name: 'string', Age: 'int', Scores: arrayOf('double'), Address },
 });
+
+/** The contract namespace of a CLR type without [DataContract] in namespace Portshare.Interop. */
+const CLR_NAMESPACE = 'http://schemas.datacontract.org/2004/07/Portshare.Interop';
+
+export const Color = defineEnum({ name: 'Color', namespace: CLR_NAMESPACE, members: ['Red', 'Green', 'Blue'] });
+
+export const Access = defineEnum({ name: 'Access', namespace: CLR_NAMESPACE, members: { None: 0, Read: 1, Write: 2, Delete: 4 }, flags: true });
 
 /** The detail of FailTyped's FaultException<MyFault>. */
 export const MyFault = defineDataContract({
@@ -50,6 +57,17 @@ export const ITest = defineContract({
     EchoInts: echo(arrayOf('int')),
     EchoStrings: echo(arrayOf('string')),
     EchoPerson: echo(Person),
+    EchoByte: echo('byte'),
+    EchoSByte: echo('sbyte'),
+    EchoShort: echo('short'),
+    EchoUShort: echo('ushort'),
+    EchoUInt: echo('uint'),
+    EchoULong: echo('ulong'),
+    EchoChar: echo('char'),
+    EchoUri: echo('uri'),
+    EchoNullableInt: echo(nullable('int')),
+    EchoColor: echo(Color),
+    EchoAccess: echo(Access),
     Fail: { params: [['reason', 'string']] },
     FailTyped: { params: [['code', 'int'], ['reason', 'string']], faults: [MyFault] },
     DivInt: { params: [['a', 'int'], ['b', 'int']], returns: 'int' },

@@ -195,6 +195,17 @@ function testImplementation(
     EchoInts: echo('ints', 'EchoInts'),
     EchoStrings: echo('strings', 'EchoStrings'),
     EchoPerson: echo('person', 'EchoPerson'),
+    EchoByte: echo('byte', 'EchoByte'),
+    EchoSByte: echo('sbyte', 'EchoSByte'),
+    EchoShort: echo('short', 'EchoShort'),
+    EchoUShort: echo('ushort', 'EchoUShort'),
+    EchoUInt: echo('uint', 'EchoUInt'),
+    EchoULong: echo('ulong', 'EchoULong'),
+    EchoChar: echo('char', 'EchoChar'),
+    EchoUri: echo('uri', 'EchoUri'),
+    EchoNullableInt: echo('nullableInt', 'EchoNullableInt'),
+    EchoColor: echo('color', 'EchoColor'),
+    EchoAccess: echo('access', 'EchoAccess'),
     Fail: (reason) => {
       record('Fail', [canonString(reason)]);
       // FaultCode.CreateSenderFaultCode("BadInput", ns): s:Sender with a subcode.
