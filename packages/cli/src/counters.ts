@@ -2,7 +2,7 @@ import type { Counters } from '@portshare/control';
 
 /**
  * Each counter's name among SMSvcHost's performance counters (category "SMSvcHost 4.0.0.0";
- * wcf-port-sharing notes §5.1), so an operator used to perfmon finds the same figures.
+ * docs/protocol.md §9), so an operator used to perfmon finds the same figures.
  */
 export const SMSVCHOST_COUNTER_NAMES: Record<keyof Counters, string> = {
   connectionsAccepted: 'Connections Accepted over net.tcp',

@@ -69,7 +69,7 @@ export const SERVICE_NAME = 'portshare';
 
 /**
  * WCF's SharedManagerBase template: "The TransportManager failed to listen on the supplied URI using
- * the {0} service: {1}." ([SR] SharedManagerBase, wcf-port-sharing notes §2.2/§2.6).
+ * the {0} service: {1}." ([SR] SharedManagerBase; docs/protocol.md §7).
  */
 export function sharedManagerMessage(reason: string): string {
   return `The TransportManager failed to listen on the supplied URI using the ${SERVICE_NAME} service: ${reason}.`;

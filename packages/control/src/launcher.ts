@@ -20,7 +20,7 @@ export interface StartDetachedOptions {
 /**
  * Starts the daemon in the background (its own session, output to `<logDir>/service.out`) and
  * waits until it answers on the control socket, the way a WCF worker starts the Windows service on
- * demand and polls until it is up (wcf-port-sharing notes §2.1). A daemon that exits first has its
+ * demand and polls until it is up (docs/protocol.md §7). A daemon that exits first has its
  * last output quoted in the error.
  */
 export async function startDetached(paths: InstancePaths, command: string[], options: StartDetachedOptions = {}): Promise<number> {

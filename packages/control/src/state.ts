@@ -4,7 +4,7 @@ import type { InstancePaths } from './paths.js';
 
 /**
  * The persisted start mode, the counterpart of the Windows service's start type: installed
- * "disabled" as a security precaution, and `portshare enable` sets "demand" (wcf-port-sharing §3.4).
+ * "disabled" as a security precaution, and `portshare enable` sets "demand" (docs/protocol.md §7).
  */
 export type StartMode = 'disabled' | 'demand';
 

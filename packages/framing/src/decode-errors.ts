@@ -1,6 +1,6 @@
 /**
  * Builders for the FramingErrors both decoders throw. The first sentence of each message is WCF's
- * own text (System.ServiceModel.txt string resources, quoted in the .NET Message Framing notes);
+ * own text (System.ServiceModel.txt, WCF's string resources in the reference source);
  * the second tells the operator what to do.
  *
  * @module

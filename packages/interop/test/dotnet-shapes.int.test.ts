@@ -1,5 +1,5 @@
 // Issue 5, item 4: the bytes our client and service put on a real socket are the .NET shapes of
-// the calculator exchange (specs soap-shapes.md §5; MessageIDs fixed there for reproducibility).
+// the calculator exchange (docs/protocol.md §1; MessageIDs fixed for reproducibility).
 // packages/soap/test/golden-writer.test.ts already checks the message writer against these bytes
 // (buildEnvelope + BinarySessionEncoder); this test adds the whole stack above the socket:
 // createClient and ServiceDispatcher, over connectSession and SessionServer, framed as SizedEnvelope
@@ -12,11 +12,11 @@ import { createClient, implement, ServiceDispatcher } from '@portshare/soap';
 import { connectSession, SessionServer } from '@portshare/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 
-/** The via of the notes' exchange: it is the To header, so it is part of the bytes. */
+/** The via of that exchange: it is the To header, so it is part of the bytes. */
 const VIA = 'net.tcp://localhost:9000/calculator/4381';
 const IDS = ['urn:uuid:6cfa4773-a265-4275-87ea-4ae505d01e3e', 'urn:uuid:4ebd29ad-96d6-c29a-409d-1155647782fe'];
 
-/** soap-shapes.md §5.1–5.4, each a whole SizedEnvelope record (06, MB31 size, payload). */
+/** Messages 5.1–5.4 of docs/protocol.md §1, each a whole SizedEnvelope record (06, MB31 size, payload). */
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const NET = {
   addRequest: hex(
@@ -82,7 +82,7 @@ async function listen(onSocket: (s: Socket) => void): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-describe('.NET shapes on the wire (soap-shapes.md §5)', () => {
+describe('.NET shapes on the wire (docs/protocol.md §1, §10)', () => {
   it('createClient over connectSession writes the .NET requests and reads the .NET replies', async () => {
     const seen: Buffer[] = [];
     const port = await listen((socket) => {

@@ -93,7 +93,7 @@ describe.skipIf(skipWithout('mcs', 'mono')).each(RUNS)(TITLE, (run) => {
     expect(err).toBeInstanceOf(FaultException);
     const fault = err as FaultException;
     expect(fault.reason).toBe('bad input: ü');
-    // Mono writes the top code as a bare "Sender" (no s: prefix, so no namespace), binary-soap.md §11.
+    // Mono writes the top code as a bare "Sender" (no s: prefix, so no namespace), docs/protocol.md §12.
     expect(fault.faultCode.name).toBe('Sender');
     expect(fault.faultCode.subcode).toEqual(BAD_INPUT);
   });
@@ -112,7 +112,7 @@ describe.skipIf(skipWithout('mcs', 'mono')).each(RUNS)(TITLE, (run) => {
     const err = await proxy.DivInt(1, 0).catch((e: unknown) => e);
     expect(await nextReceived()).toEqual(['DivInt', '1', '1', '0']);
     expect(err).toBeInstanceOf(FaultException);
-    // Mono's fault of last resort: the code a:InternalServiceFault, its own reason text (binary-soap.md §11).
+    // Mono's fault of last resort: the code a:InternalServiceFault, its own reason text (docs/protocol.md §12).
     expect((err as FaultException).faultCode.name).toBe('InternalServiceFault');
     expect((err as FaultException).reason).toMatch(/^The server was unable to process the request due to an internal error\./);
     expect(await proxy.DivInt(7, 2)).toBe(3);

@@ -32,7 +32,7 @@ export class AccountList {
 /**
  * The allowAccounts check: the kernel's peer credentials (SO_PEERCRED) of a control connection
  * against the configured users and groups. Root and the daemon's own user are always allowed, as
- * LocalSystem and Administrators are in SMSvcHost's default list (wcf-port-sharing notes §3.3).
+ * LocalSystem and Administrators are in SMSvcHost's default list (docs/protocol.md §8).
  */
 export class AccessPolicy {
   readonly #allowed: AccountList;

@@ -9,7 +9,7 @@ import { parseTimeSpan } from './timespan.js';
 
 /**
  * The daemon's configuration: SMSvcHost.exe.config's <net.tcp> knobs with their .NET 4.x defaults
- * (wcf-port-sharing notes §3.1), plus what a Linux daemon needs (allow list, privileges, logging).
+ * (docs/protocol.md §8), plus what a Linux daemon needs (allow list, privileges, logging).
  * Every limit the daemon enforces is here, by name.
  */
 export interface ServiceConfig {
@@ -358,7 +358,7 @@ const bindHost: Check = described((v, key, source) => {
   return host;
 }, { type: ['string', 'null'], minLength: 1, description: 'An IP address or a host name of this machine.' });
 
-/** A reservation's URI: an absolute net.tcp URI that a via could carry (§2.2.3.1 via ≤ 2048 bytes). */
+/** A reservation's URI: an absolute net.tcp URI that a via could carry (a via is at most 2048 bytes, docs/protocol.md §2 step 4). */
 const netTcpUri: Check = described((v, key, source) => {
   if (typeof v !== 'string' || v === '') throw bad(key, `must be a net.tcp URI such as "net.tcp://+:808/app/" (got ${show(v)})`, source);
   if (Buffer.byteLength(v, 'utf8') > FramingLimits.maxViaBytes) throw bad(key, `is longer than ${FramingLimits.maxViaBytes} bytes`, source);

@@ -247,7 +247,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
     this.#forget(p);
     this.#admit();
     if (!out.ok) {
-      // Aborted without a fault, as SMSvcHost does for bad framing and unshareable modes (§2.3).
+      // Aborted without a fault, as SMSvcHost does for bad framing and unshareable modes (docs/protocol.md §2).
       this.#s.counters.protocolFailures++;
       logConnectionEvent(this.#s.log, 'debug', { connectionId: p.id, reason: out.reason, err: out.error.message }, 'preamble rejected');
       this.#close(fd);
@@ -265,7 +265,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
     if (p === undefined) return;
     this.#forget(p);
     // A client that connects and leaves without a byte is a timed-out pooled connection, not a
-    // protocol failure (§2.3 step 2).
+    // protocol failure (docs/protocol.md §2 step 2).
     if (p.sniffer.received > 0 || errno !== null) this.#s.counters.protocolFailures++;
     this.#close(fd);
     this.#admit();
@@ -438,7 +438,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
 
   /**
    * Sends a framing fault the way WCF's InitialServerConnectionReader.SendFault does
-   * (wcf-port-sharing notes §1.6): the gate writes it, half-closes and drains (at most
+   * (docs/protocol.md §6): the gate writes it, half-closes and drains (at most
    * faultDrainBytes); this bounds the time to faultDrainTimeoutMs. A drain holds a descriptor, so
    * at most maxPendingConnections drain at once; past that the oldest is cut short (its client
    * has had the fault longest).

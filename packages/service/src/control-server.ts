@@ -188,8 +188,8 @@ export class ControlServer {
     };
     // A connection that neither asks nor holds a registration only takes a slot that workers and
     // administrators need: closed after controlIdleTimeoutMs. A registration is the connection's
-    // purpose (it ends when the connection closes, §2.5), so holding one is never idle; neither is
-    // waiting for answers. One timer per connection, restarted by each request.
+    // purpose (it ends when the connection closes, docs/protocol.md §7), so holding one is never
+    // idle; neither is waiting for answers. One timer per connection, restarted by each request.
     const idleMs = this.#options.idleTimeoutMs;
     const onIdle = (): void => {
       if (peer.registrations.size > 0 || inFlight > 0) {

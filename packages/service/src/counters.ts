@@ -1,7 +1,7 @@
 import type { Counters } from '@portshare/control';
 
 /**
- * SMSvcHost's performance counters for net.tcp (wcf-port-sharing notes §5.1), under our names.
+ * SMSvcHost's performance counters for net.tcp (docs/protocol.md §9), under our names.
  * `prometheusHelp` gives each its WCF counter name so an operator can map one to the other.
  */
 export function createCounters(): Counters {

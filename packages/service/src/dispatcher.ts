@@ -49,7 +49,7 @@ export function isStalled(reg: Registration, stallTimeoutMs: number, now = Date.
 /**
  * Hands a routed connection to its worker: in fd mode the socket itself goes over SCM_RIGHTS with
  * every byte read so far, and our descriptor is closed without shutdown() so the connection lives
- * on in the worker alone (wcf-port-sharing notes §2.4; architecture "Hand-off by SCM_RIGHTS"). In
+ * on in the worker alone (docs/protocol.md §5; architecture "Hand-off by SCM_RIGHTS"). In
  * proxy mode the same header and bytes open a stream to the worker and the daemon pipes both ways.
  *
  * The client's descriptor is always ours to close here, whatever happens.
@@ -60,7 +60,7 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
     return 'closed';
   }
   if (reg.target !== undefined) return relayToServer(reg, reg.target, fd, bytes, ctx);
-  // SMSvcHost aborts, without a fault, a session that finds its registration's queue full (§2.4).
+  // SMSvcHost aborts, without a fault, a session that finds its registration's queue full (docs/protocol.md §5).
   if (reg.queueLength >= ctx.maxQueueLength) {
     ctx.clients.close(fd);
     return 'queue-full';

@@ -36,7 +36,7 @@ export interface AdoptedListener extends Endpoint {
 
 /**
  * The shared listening sockets, reference-counted per IP endpoint as SMSvcHost's TransportListener
- * does (wcf-port-sharing notes §2.2): the first registration on a port opens it, the last one closes
+ * does (docs/protocol.md §4): the first registration on a port opens it, the last one closes
  * it. A host-name registration listens on 0.0.0.0 and [::]; an IP-literal one on that address only.
  */
 export class ListenerSet {

@@ -128,8 +128,8 @@ function parseReservation(s: ReservationSetting, key: string, source: string): R
 }
 
 /**
- * The refusal: WCF's SharedEndpointReadDenied sentence (as for allowAccounts, §3.3), then which
- * reservation refused and what to do.
+ * The refusal: WCF's SharedEndpointReadDenied sentence (as for allowAccounts, docs/protocol.md §7),
+ * then which reservation refused and what to do.
  */
 export function reservedMessage(uri: string, reservation: Reservation, uid: number, configFile: string): string {
   return (

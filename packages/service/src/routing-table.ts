@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { HostNameComparisonMode } from '@portshare/control';
 
 /**
- * SMSvcHost's routing table (wcf-port-sharing notes §2.2; [SMS] RoutingTable.cs, [RS] UriPrefixTable.cs):
+ * SMSvcHost's routing table (docs/protocol.md §3; [SMS] RoutingTable.cs, [RS] UriPrefixTable.cs):
  * keys are `[scheme, host-segment, port, ...path segments]`, compared case-insensitively
  * (StringComparer.OrdinalIgnoreCase), and a lookup returns the deepest registered prefix of the
  * via on whole segments. Empty segments are skipped, so duplicate and trailing slashes do not

@@ -152,7 +152,7 @@ export class PortshareService implements ControlHandler {
         stallTimeoutMs: this.config.workerStallTimeoutMs,
         log: this.log,
         onWorkerFailed: (reg) => {
-          // SMSvcHost unregisters a worker whose hand-off failed and aborts its control channel (§2.4).
+          // SMSvcHost unregisters a worker whose hand-off failed and aborts its control channel (docs/protocol.md §5).
           this.#unregister(reg);
           reg.owner.destroy();
         },
@@ -439,7 +439,7 @@ export class PortshareService implements ControlHandler {
 
   onPeerClosed(peer: ControlPeer): void {
     this.#handover.peerClosed(peer);
-    // A worker's registrations end the moment its control connection closes (§2.5).
+    // A worker's registrations end the moment its control connection closes (docs/protocol.md §7).
     for (const id of peer.registrations) {
       const reg = this.#registrations.get(id);
       if (reg) this.#unregister(reg);
@@ -649,7 +649,7 @@ export class PortshareService implements ControlHandler {
       throw new ControlError(ControlErrorCodes.InvalidArgument, `Cannot connect to the worker's hand-off socket ${path}: ${(err as Error).message}`);
     }
     // The hand-off socket must belong to the process that registers, or a worker could steer
-    // another worker's connections to itself (WCF checks the claimed pid the same way, §2.1).
+    // another worker's connections to itself (WCF checks the claimed pid the same way, docs/protocol.md §7).
     const theirs = sender.peerCredentials();
     if (peer.creds && (theirs.pid !== peer.creds.pid || theirs.uid !== peer.creds.uid)) {
       sender.close();
@@ -667,7 +667,7 @@ export class PortshareService implements ControlHandler {
     shared.sender.close();
   }
 
-  /** WCF's ValidateUriRoute (§2.4): may this worker serve a later preamble's via on a reused connection? */
+  /** WCF's ValidateUriRoute (docs/protocol.md §5): may this worker serve a later preamble's via on a reused connection? */
   #validate(peer: ControlPeer, via: string, localAddress: string, localPort: number): { routesHere: boolean } {
     let parsed;
     try {

@@ -3,7 +3,7 @@ import { FramingError, Mode, PreambleDecoder, type ParsedVia } from '@portshare/
 export interface SniffOptions {
   maxViaBytes: number;
   maxContentTypeBytes: number;
-  /** receiveTimeout: the whole read, accept to routing (wcf-port-sharing notes §2.3 step 5). */
+  /** receiveTimeout: the whole read, accept to routing (docs/protocol.md §2 step 5). */
   timeoutMs: number;
 }
 
@@ -25,7 +25,7 @@ export function preambleReadLimit(options: Pick<SniffOptions, 'maxViaBytes' | 'm
 
 /**
  * A new connection's preamble, read just far enough to route it, as SMSvcHost's
- * ListenerConnectionModeReader and DupHandleConnectionReader do (wcf-port-sharing notes §2.3):
+ * ListenerConnectionModeReader and DupHandleConnectionReader do (docs/protocol.md §2):
  * through the Via for singleton mode 1, through the encoding record for duplex mode 2. Modes 3 and 4
  * are valid framing but not shareable: abort without a fault, as SMSvcHost does.
  *

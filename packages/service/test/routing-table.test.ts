@@ -126,10 +126,10 @@ describe('routing table (SMSvcHost RoutingTable / UriPrefixTable)', () => {
 });
 
 /**
- * The rules written out the slow way, from the notes rather than from the table's code: for each
- * lookup step in SMSvcHost's order, the routes of that mode on the local port (for Exact: with the
- * via's host, and only when the via names the local port) whose segments are a prefix of the
- * via's; the longest wins, and it must accept the local address. "+" and "*" are host names.
+ * The rules written out the slow way, from docs/protocol.md §3 rather than from the table's code:
+ * for each lookup step in SMSvcHost's order, the routes of that mode on the local port (for Exact:
+ * with the via's host, and only when the via names the local port) whose segments are a prefix of
+ * the via's; the longest wins, and it must accept the local address. "+" and "*" are host names.
  */
 function reference(routes: [string, 'StrongWildcard' | 'Exact' | 'WeakWildcard'][], via: string, local: string, localPort: number): string | undefined {
   const segs = (p: string) => p.split(/[?#]/)[0]!.split('/').filter((s) => s !== '').map((s) => s.toLowerCase());

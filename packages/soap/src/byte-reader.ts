@@ -137,7 +137,7 @@ export class ByteReader {
 
   utf16(n: number, what = 'a UTF-16 string'): string {
     if (n % 2 !== 0) {
-      // [MC-NBFX] 2.2.3.30: UnicodeChars lengths are in bytes and must be even.
+      // [MC-NBFX] 2.2.3.27–29: UnicodeChars lengths are in bytes and must be even.
       throw new SoapError(
         SoapErrorCodes.MALFORMED,
         `UnicodeChars text at offset ${this.#pos} has an odd byte length (${n}); UTF-16 text needs an even length.`,

@@ -21,7 +21,7 @@ export type CallbackImplementation<C> =
 export interface ClientOptions<C extends ServiceContract = ServiceContract> {
   /** The `a:To` header; default the channel's Via. */
   readonly to?: string;
-  /** Limits on received messages; missing ones take .NET's defaults (binary-soap.md §10). */
+  /** Limits on received messages; missing ones take .NET's defaults (docs/protocol.md §16). */
   readonly quotas?: Partial<ReaderQuotas>;
   /** Most session-string bytes sent to the service per connection; default 2048 (the peer's MaxSessionSize). */
   readonly writerSessionSize?: number;

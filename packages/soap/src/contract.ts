@@ -8,7 +8,7 @@ export interface OperationDefinition {
   readonly params?: readonly (readonly [string, TypeRef])[];
   /** The return type; omit for void. */
   readonly returns?: TypeRef;
-  /** IsOneWay: the client sends no MessageID and the service sends no reply (soap-shapes.md §2.3). */
+  /** IsOneWay: the client sends no MessageID and the service sends no reply (docs/protocol.md §10). */
   readonly oneWay?: boolean;
   /** [FaultContract] detail types this operation may send in typed faults. */
   readonly faults?: readonly DataContract[];

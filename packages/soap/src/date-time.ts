@@ -20,7 +20,7 @@ const TICKS_MASK = (1n << 62n) - 1n;
  * millisecond precision and no kind, so the serializer uses this type to round-trip DateTime exactly.
  *
  * For kind Local the ticks are the UTC instant, as .NET's DateTime.ToBinary() puts them on the wire
- * ([MC-NBFX] 2.2.3.13 DateTimeText; binary-soap.md §4.4); `toString()` renders them in this
+ * ([MC-NBFX] 2.2.3.12 DateTimeText); `toString()` renders them in this
  * process's time zone with its offset.
  */
 export class NetDateTime {
@@ -52,7 +52,7 @@ export class NetDateTime {
     return new Date(Number((this.ticks - EPOCH_TICKS) / TICKS_PER_MS));
   }
 
-  /** The int64 DateTimeText payload: ticks in bits 0–61, kind in bits 62–63 (binary-soap.md §4.4). */
+  /** The int64 DateTimeText payload: ticks in bits 0–61, kind in bits 62–63 ([MC-NBFX] 2.2.3.12). */
   toBinary(): bigint {
     const kindBits = this.kind === DateTimeKind.Utc ? 1n : this.kind === DateTimeKind.Local ? 2n : 0n;
     return BigInt.asIntN(64, this.ticks | (kindBits << 62n));

@@ -64,7 +64,7 @@ function formatDecimal(negative: boolean, mantissa: bigint, scale: number): stri
 
 /**
  * The 16-byte DecimalText payload: .NET's in-memory System.Decimal, i.e. flags (scale in bits 16–23,
- * sign in bit 31), hi32, lo32, mid32, each little-endian ([MC-NBFX] 2.2.3.12; binary-soap.md §4.4).
+ * sign in bit 31), hi32, lo32, mid32, each little-endian ([MC-NBFX] 2.2.3.11; [MS-OAUT] 2.2.26 DECIMAL).
  */
 export function encodeDecimal(text: string): Buffer {
   const { negative, mantissa, scale } = parseDecimal(text, SoapErrorCodes.INVALID_VALUE);

@@ -16,7 +16,7 @@ export function staticDictionaryId(value: string): number | undefined {
   return byValue.get(value);
 }
 
-/** Static wire ids of the SOAP 1.2 / WS-Addressing 1.0 vocabulary ([MC-NBFS] 2.1; binary-soap.md §9). */
+/** Static wire ids of the SOAP 1.2 / WS-Addressing 1.0 vocabulary ([MC-NBFS] 2.1; docs/protocol.md §17). */
 export const StaticIds = {
   mustUnderstand: 0,
   Envelope: 2,

@@ -18,7 +18,7 @@ import { type DispatchErrorContext, RequestRoutes, type ServiceEndpoint, Session
 export { implement, implementPerSession, type DispatchErrorContext, type ServiceEndpoint } from './session-runtime.js';
 
 export interface ServiceDispatcherOptions {
-  /** Limits on received messages; missing ones take .NET's defaults (binary-soap.md §10). */
+  /** Limits on received messages; missing ones take .NET's defaults (docs/protocol.md §16). */
   readonly quotas?: Partial<ReaderQuotas>;
   /** Most session-string bytes sent to the peer per connection; default 2048 (the peer's MaxSessionSize). */
   readonly writerSessionSize?: number;

@@ -4,7 +4,7 @@ import { Addressing, Ns } from './namespaces.js';
 import { type TextValue, textOf } from './text-value.js';
 import { type XmlElement, type XmlNode, childElements, textValues } from './xml-node.js';
 
-/** The WS-Addressing 1.0 headers this layer reads and writes (soap-shapes.md §2). */
+/** The WS-Addressing 1.0 headers this layer reads and writes (docs/protocol.md §10). */
 export interface AddressingHeaders {
   readonly action: string;
   /** `urn:uuid:…` (written as a UniqueIdText record) or any other URI (written as text). */
@@ -87,10 +87,10 @@ export function soapElement(localName: string, children: readonly XmlNode[], ext
 }
 
 /**
- * Builds an envelope in .NET's shape (soap-shapes.md §2, §5; S5 MessagePatterns): `s:Envelope` with
- * `xmlns:s`/`xmlns:a` from the static dictionary, headers in the order Action, MessageID,
- * RelatesTo, ReplyTo, To; Action and To carry `s:mustUnderstand="1"`; the Action and a non-anonymous
- * To are session dictionary strings.
+ * Builds an envelope in .NET's shape (docs/protocol.md §10; WCF's BinaryMessageEncoder.cs
+ * MessagePatterns): `s:Envelope` with `xmlns:s`/`xmlns:a` from the static dictionary, headers in
+ * the order Action, MessageID, RelatesTo, ReplyTo, To; Action and To carry `s:mustUnderstand="1"`;
+ * the Action and a non-anonymous To are session dictionary strings.
  */
 export function buildEnvelope(e: OutgoingEnvelope): XmlElement {
   const headers: XmlElement[] = [header('Action', [{ kind: 'text', value: { type: 'string', value: e.action, dict: 'session' } }], true)];
@@ -117,7 +117,7 @@ function headerText(el: XmlElement): string {
 }
 
 /**
- * Reads a SOAP 1.2 envelope. Accepts .NET's shape and Mono's (binary-soap.md §11: literal
+ * Reads a SOAP 1.2 envelope. Accepts .NET's shape and Mono's (docs/protocol.md §12: literal
  * strings, no To on replies, no RelatesTo on faults, extra MessageID on one-way requests).
  */
 export function parseEnvelope(nodes: readonly XmlNode[]): IncomingEnvelope {

@@ -78,7 +78,7 @@ export class FaultException<TDetail = unknown> extends SoapError {
 
 /**
  * `<s:Value>prefix:name</s:Value>`, the QName written as three text records as .NET's
- * XmlBaseWriter.WriteQualifiedName does (soap-shapes.md §2.4). A namespace with no prefix in scope
+ * XmlBaseWriter.WriteQualifiedName does (docs/protocol.md §11). A namespace with no prefix in scope
  * gets `xmlns:a` on the Value element (MessageFault.WriteFaultCode12Driver).
  */
 function codeValue(code: FaultCode): XmlElement {
@@ -95,7 +95,7 @@ function codeElement(localName: 'Code' | 'Subcode', code: FaultCode): XmlElement
   return soapElement(localName, children);
 }
 
-/** The `s:Fault` element in .NET's SOAP 1.2 shape (S5 MessageFault.WriteTo12Driver). */
+/** The `s:Fault` element in .NET's SOAP 1.2 shape (WCF's MessageFault.cs WriteTo12Driver; docs/protocol.md §11). */
 export function buildFault(f: MessageFault): XmlElement {
   const text = soapElement('Text', [{ kind: 'text', value: { type: 'string', value: f.reason } }], {
     attributes: [{ prefix: 'xml', localName: 'lang', namespaceUri: XML_NAMESPACE, value: { type: 'string', value: f.lang } }],
@@ -142,7 +142,7 @@ function readCode(codeEl: XmlElement, chain: readonly XmlElement[], top: boolean
   const kids = childElements(codeEl).filter((c) => c.namespaceUri === Ns.soap12);
   const valueEl = kids.find((c) => c.localName === 'Value');
   if (!valueEl) throw new SoapError(SoapErrorCodes.INVALID_ENVELOPE, 'A SOAP fault Code has no Value. The peer sent an invalid fault.');
-  // binary-soap.md §5.3: the QName may arrive as several text records; concatenate them first.
+  // docs/protocol.md §13: the QName may arrive as several text records; concatenate them first.
   const q = textValues(valueEl).map(textOf).join('').trim();
   const resolved = resolveQName(q, [...chain, codeEl, valueEl]);
   const name = resolved.name;
@@ -171,7 +171,7 @@ export function parseFault(fault: XmlElement, ancestors: readonly XmlElement[]):
   return detail ? { ...base, detail } : base;
 }
 
-/** The reason WCF sends for an unhandled exception when IncludeExceptionDetailInFaults is false (soap-shapes.md §2.4). */
+/** The reason WCF sends for an unhandled exception when IncludeExceptionDetailInFaults is false (docs/protocol.md §11). */
 export const INTERNAL_SERVICE_FAULT_REASON =
   'The server was unable to process the request due to an internal error.  For more information about the error, ' +
   'either turn on IncludeExceptionDetailInFaults (either from ServiceBehaviorAttribute or from the <serviceDebug> ' +

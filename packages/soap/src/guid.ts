@@ -21,7 +21,7 @@ export function normalizeGuid(s: string): string {
 
 /**
  * The 16 bytes of a GUID in .NET's Guid.ToByteArray() order: Data1 little-endian 32-bit, Data2 and
- * Data3 little-endian 16-bit, Data4 as is ([MC-NBFX] 2.2.3.25 UniqueIdText; binary-soap.md §4.4).
+ * Data3 little-endian 16-bit, Data4 as is ([MC-NBFX] 2.2.3.22 UniqueIdText).
  */
 export function guidToBytes(guid: string): Buffer {
   const hex = normalizeGuid(guid).replace(/-/g, '');

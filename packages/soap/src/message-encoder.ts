@@ -5,11 +5,11 @@ import { SessionDictionary } from './session-dictionary.js';
 import type { XmlNode } from './xml-node.js';
 
 export interface BinarySessionEncoderOptions {
-  /** Limits on what this side accepts; missing ones take .NET's defaults (binary-soap.md §10). */
+  /** Limits on what this side accepts; missing ones take .NET's defaults (docs/protocol.md §16). */
   readonly quotas?: Partial<ReaderQuotas>;
   /**
    * Most session-string bytes this side defines for the peer over the connection. Default 2048:
-   * the peer's MaxSessionSize in a stock WCF configuration, which it enforces (binary-soap.md §8).
+   * the peer's MaxSessionSize in a stock WCF configuration, which it enforces (docs/protocol.md §15).
    */
   readonly writerSessionSize?: number;
 }

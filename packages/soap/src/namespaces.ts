@@ -14,7 +14,7 @@ export const Ns = {
   dispatcher: 'http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher',
 } as const;
 
-/** Well-known WS-Addressing values (soap-shapes.md §2). */
+/** Well-known WS-Addressing values (docs/protocol.md §10). */
 export const Addressing = {
   /** The anonymous reply address ([MC-NBFS] static id 20). */
   anonymous: 'http://www.w3.org/2005/08/addressing/anonymous',

@@ -268,7 +268,7 @@ class NbfxDecoder {
       );
     }
 
-    // binary-soap.md §5.5: xmlns records may follow the attributes that use them, so resolve
+    // docs/protocol.md §12: xmlns records may follow the attributes that use them, so resolve
     // prefixes only after the whole start tag has been read.
     const el: MutableElement = {
       kind: 'element',
@@ -342,7 +342,7 @@ class NbfxDecoder {
       prefix = String.fromCharCode(0x61 + t - Rec.PrefixAttributeA);
       localName = this.#name('an attribute name');
     }
-    // binary-soap.md §5.2: an attribute value is exactly one text record, never a WithEndElement form.
+    // [MC-NBFX] 2.2.2, 2.2.3.31: an attribute value is exactly one text record, never a WithEndElement form.
     const at = this.#r.position;
     const vt = this.#r.u8('an attribute value');
     if (vt < Rec.ZeroText || vt > Rec.QNameDictionaryText || (vt & 1) === 1) {
@@ -433,7 +433,7 @@ class NbfxDecoder {
         return { type: 'uint64', value: r.u64() };
       case Rec.BoolText: {
         const b = r.u8('a BoolText value');
-        // [MC-NBFX] 2.2.3.27: the byte is 0 or 1.
+        // [MC-NBFX] 2.2.3.26: the byte is 0 or 1.
         if (b > 1) throw malformed(`BoolText at offset ${at} holds ${b}; only 0 and 1 are valid.`);
         return b === 1 ? TRUE : FALSE;
       }
@@ -442,22 +442,22 @@ class NbfxDecoder {
       case Rec.UnicodeChars16Text:
         return this.#unicode(r.u16('a UnicodeChars16 length'), at);
       case Rec.UnicodeChars32Text:
-        // binary-soap.md §12.1: the length is a 4-byte int32, not the MB31 the spec prose says.
+        // docs/protocol.md §18: the length is a 4-byte int32, not the MB31 the spec prose says.
         return this.#unicode(nonNegative(r.i32('a UnicodeChars32 length'), at), at);
       case Rec.QNameDictionaryText: {
         const p = r.u8('a QName prefix');
-        // binary-soap.md §12.2: prefix index 0..25 ('a'..'z'), then a DictionaryString.
+        // [MC-NBFX] 2.2.3.30: prefix index 0..25 ('a'..'z'), then a DictionaryString.
         if (p > 25) throw malformed(`QNameDictionaryText at offset ${at} has prefix index ${p}; only 0..25 (a..z) are valid.`);
         const { value, dict } = this.#dict('a QName local name');
         return { type: 'qname', prefix: String.fromCharCode(0x61 + p), localName: value, dict };
       }
       default:
-        // 0xA6 EndListText without StartList, and the reserved 0xA5/0xA7 (binary-soap.md §12.5).
+        // 0xA6 EndListText without StartList, and the reserved 0xA5/0xA7 ([MC-NBFX] 2.1.1).
         throw malformed(`Record 0x${hex(t)} at offset ${at} is not a valid text record here.`);
     }
   }
 
-  /** StartListText: text records up to EndListText, no nesting (binary-soap.md §4.4). */
+  /** StartListText: text records up to EndListText, no nesting ([MC-NBFX] 2.2.3.19). */
   #list(inAttribute: boolean, at: number): TextValue {
     const items: TextValue[] = [];
     for (;;) {
@@ -474,7 +474,7 @@ class NbfxDecoder {
 
   // ---- arrays --------------------------------------------------------------------------------
 
-  /** [MC-NBFX] 2.2.3.32 Array record (binary-soap.md §7). */
+  /** [MC-NBFX] 2.3.3 Array record. */
   #array(start: number): void {
     const r = this.#r;
     const t = r.u8('the element of an Array record');

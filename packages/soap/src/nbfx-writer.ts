@@ -21,7 +21,7 @@ const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 const TWO_63 = 2 ** 63;
 
-/** Encodes nodes as an [MC-NBFX] document, choosing records the way .NET's XmlBinaryWriter does (binary-soap.md §6). */
+/** Encodes nodes as an [MC-NBFX] document, choosing records the way .NET's XmlBinaryWriter does (docs/protocol.md §14). */
 export function writeNbfx(nodes: XmlNode | readonly XmlNode[], options: NbfxWriteOptions = {}): Buffer {
   const w = new NbfxEncoder(options.session);
   for (const n of Array.isArray(nodes) ? (nodes as readonly XmlNode[]) : [nodes as XmlNode]) w.node(n);
@@ -171,7 +171,7 @@ class NbfxEncoder {
         this.node(c);
       }
     }
-    // binary-soap.md §5.1: .NET folds the EndElement into the last text record (type byte + 1).
+    // docs/protocol.md §13: .NET folds the EndElement into the last text record (type byte + 1).
     // StartList has no such form (0xA5/0xA7 are reserved), so a list keeps a separate EndElement.
     if (lastTextAt >= 0 && this.out.at(lastTextAt) !== Rec.StartListText) {
       this.out.patch(lastTextAt, this.out.at(lastTextAt) + 1);
@@ -272,7 +272,7 @@ class NbfxEncoder {
     }
   }
 
-  /** String text as .NET's XmlBinaryNodeWriter.WriteText chooses it (binary-soap.md §6, `string` row). */
+  /** String text as .NET's XmlBinaryNodeWriter.WriteText chooses it (docs/protocol.md §14, `string` row). */
   #chars(s: string): void {
     const o = this.out;
     if (s.length === 0) {
@@ -358,7 +358,7 @@ class NbfxEncoder {
     this.out.f64(d);
   }
 
-  /** [MC-NBFX] 2.2.3.32 Array record (binary-soap.md §7). */
+  /** [MC-NBFX] 2.3.3 Array record. */
   #array(a: XmlArray): void {
     const o = this.out;
     const items = a.items;

@@ -2,8 +2,8 @@ import { SoapError, SoapErrorCodes } from './errors.js';
 
 /**
  * Text forms of numbers as .NET's XmlConvert writes and reads them. The wire carries numbers in
- * typed records (binary-soap.md §6), so these matter for rendering XML and for peers that send
- * numbers as plain text (binary-soap.md §5.7).
+ * typed records (docs/protocol.md §14), so these matter for rendering XML and for peers that send
+ * numbers as plain text (docs/protocol.md §13).
  */
 
 function formatShortest(digits: string, exponent: number, negative: boolean, sciFrom: number): string {

@@ -6,8 +6,8 @@ import type { TypeRef } from './types.js';
 import { type XmlElement, childElements } from './xml-node.js';
 
 /**
- * The wrapped document/literal body of DataContractSerializerOperationFormatter (soap-shapes.md
- * §2.1–2.2): `<Op xmlns="ns"><param>…</param></Op>` for a request and
+ * The wrapped document/literal body of DataContractSerializerOperationFormatter (docs/protocol.md
+ * §10): `<Op xmlns="ns"><param>…</param></Op>` for a request and
  * `<OpResponse xmlns="ns"><OpResult>…</OpResult></OpResponse>` for a reply. Wrapper, namespace and
  * part names are session dictionary strings, as .NET writes them.
  */

@@ -51,7 +51,7 @@ export class OutgoingCalls {
   readonly #encoder: MessageEncoder;
   readonly #options: OutgoingCallsOptions;
   readonly #byId = new Map<string, Pending>();
-  /** Two-way calls in send order, for replies without RelatesTo (Mono's faults, binary-soap.md §11). */
+  /** Two-way calls in send order, for replies without RelatesTo (Mono's faults, docs/protocol.md §12). */
   readonly #order: Pending[] = [];
   #closed: SoapError | undefined;
 
@@ -91,7 +91,7 @@ export class OutgoingCalls {
       await this.#channel.sendStreamed?.(streamedPieces(prefix, args[0], suffix, `${op.name}(${op.params[0]?.name ?? ''})`));
     };
     if (op.oneWay) {
-      // .NET's one-way request carries only Action and To (soap-shapes.md §2.3).
+      // .NET's one-way request carries only Action and To (docs/protocol.md §10).
       await send(this.#encoder.encode(buildEnvelope({ action: op.action, to, body })));
       return undefined;
     }

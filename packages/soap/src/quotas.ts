@@ -2,7 +2,7 @@ import { SoapError, SoapErrorCodes } from './errors.js';
 import type { XmlNode } from './xml-node.js';
 
 /**
- * Reader limits, named like WCF's (binary-soap.md §10: NetTcpBinding.MaxReceivedMessageSize,
+ * Reader limits, named like WCF's (docs/protocol.md §16: NetTcpBinding.MaxReceivedMessageSize,
  * XmlDictionaryReaderQuotas, BinaryMessageEncodingBindingElement.MaxSessionSize). Defaults are
  * .NET's defaults, so a payload this layer accepts is one a stock WCF peer would accept too.
  */
@@ -29,7 +29,7 @@ export interface ReaderQuotas {
   readonly maxBufferSize: number;
 }
 
-/** .NET's defaults (S5 TransportDefaults; binary-soap.md §8 and §10). */
+/** .NET's defaults (WCF's TransportDefaults.cs; docs/protocol.md §15 and §16). */
 export const DEFAULT_READER_QUOTAS: ReaderQuotas = Object.freeze({
   maxReceivedMessageSize: 65_536,
   maxDepth: 32,

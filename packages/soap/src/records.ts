@@ -1,5 +1,5 @@
 /**
- * [MC-NBFX] record types (binary-soap.md §4; .NET XmlBinaryNodeType.cs). A document is a sequence
+ * [MC-NBFX] record types (2.1.1; .NET XmlBinaryNodeType.cs). A document is a sequence
  * of records:
  *
  *   document   = *( element | text | comment | array | EndElement )
@@ -71,7 +71,7 @@ export const Rec = {
   QNameDictionaryText: 0xbc,
 } as const;
 
-/** Item type bytes allowed in an Array record (binary-soap.md §7) and their item sizes. */
+/** Item type bytes allowed in an Array record ([MC-NBFX] 2.3.3) and their item sizes. */
 export const ARRAY_ITEM_TYPES = {
   0xb5: { type: 'bool', size: 1 },
   0x8b: { type: 'int16', size: 2 },

@@ -134,7 +134,7 @@ function ensureXsi(scope: PrefixScope, decls: XmlnsDeclaration[]): void {
 
 /**
  * Serialises `value` of type `type` as one element, the way DataContractSerializer writes it
- * (binary-soap.md §6): names and namespaces as session dictionary strings, null as `i:nil="true"`,
+ * (docs/protocol.md §14): names and namespaces as session dictionary strings, null as `i:nil="true"`,
  * arrays of bool/int/long/float/double/decimal/DateTime as Array records.
  */
 export function serializeElement(type: TypeRef, value: unknown, target: Target): XmlElement {
@@ -231,7 +231,7 @@ function serializeArray(
   if (value.length === 0) return [];
   const recordType = typeof item === 'string' ? ARRAY_RECORD_TYPES[item] : undefined;
   if (recordType !== undefined) {
-    // binary-soap.md §7: .NET writes arrays of these primitives as one Array record.
+    // docs/protocol.md §14: .NET writes arrays of these primitives as one Array record.
     const template: XmlElement = {
       kind: 'element',
       prefix,
@@ -324,7 +324,7 @@ function asDateTime(v: unknown, where: string): NetDateTime {
   throw invalid(`'${where}' must be a NetDateTime or a Date.`);
 }
 
-/** The text records of a primitive value, as DataContractSerializer writes it (binary-soap.md §6). */
+/** The text records of a primitive value, as DataContractSerializer writes it (docs/protocol.md §14). */
 function primitiveText(type: PrimitiveType, v: unknown, where: string): TextValue[] {
   switch (type) {
     case 'string':
@@ -401,7 +401,7 @@ function isNil(el: XmlElement): boolean {
 
 /**
  * Reads a value of `type` from an element written by DataContractSerializer (or by Mono, or by
- * this package). Numbers are accepted from any numeric record and from text (binary-soap.md §5.7).
+ * this package). Numbers are accepted from any numeric record and from text (docs/protocol.md §13).
  */
 export function deserializeElement(type: TypeRef, el: XmlElement, where = el.localName): unknown {
   if (isNil(el)) {
@@ -532,7 +532,7 @@ function finishInt(b: bigint, type: IntegerType): number | bigint {
 }
 
 function readBytes(values: TextValue[]): Uint8Array {
-  // binary-soap.md §5.3: consecutive Bytes records concatenate before use.
+  // docs/protocol.md §13: consecutive Bytes records concatenate before use.
   if (values.every((v) => v.type === 'bytes')) {
     const parts = values.map((v) => (v as { value: Uint8Array }).value);
     return Uint8Array.from(Buffer.concat(parts));

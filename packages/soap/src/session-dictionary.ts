@@ -6,7 +6,7 @@ import { DEFAULT_READER_QUOTAS } from './quotas.js';
 export interface SessionDictionaryOptions {
   /**
    * Most bytes, Σ(MB31(len) + len), of strings this dictionary may hold over the connection.
-   * Default 2048, .NET's MaxSessionSize (binary-soap.md §8).
+   * Default 2048, .NET's MaxSessionSize (docs/protocol.md §15).
    */
   readonly maxSessionSize?: number;
 }
@@ -59,8 +59,9 @@ export class SessionDictionary {
    * returns the offset of the binary XML document that follows.
    *
    * [MC-NBFSE] 2.1: `MB31 size` then exactly `size` bytes of `(MB31 len, UTF-8)` strings.
-   * After any error the dictionary is unusable (as in .NET, S5 `ExtractSessionInformationFromMessage`):
-   * every later call fails with SOAP_ERR_SESSION_FAULTED, because the peer's numbering is lost.
+   * After any error the dictionary is unusable (as in .NET, WCF's BinaryMessageEncoder.cs
+   * `ExtractSessionInformationFromMessage`; docs/protocol.md §15): every later call fails with
+   * SOAP_ERR_SESSION_FAULTED, because the peer's numbering is lost.
    */
   readStringTable(payload: Uint8Array): number {
     if (this.#faulted) {

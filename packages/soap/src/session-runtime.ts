@@ -481,7 +481,7 @@ export class SessionRuntime {
 function replyHeaders(env: IncomingEnvelope, action: string): { action: string; to: string; relatesTo?: string } {
   return {
     action,
-    // .NET stamps replies with To = the request's reply address, anonymous on net.tcp (soap-shapes.md §2.2).
+    // .NET stamps replies with To = the request's reply address, anonymous on net.tcp (docs/protocol.md §10).
     to: env.replyTo ?? Addressing.anonymous,
     ...(env.messageId !== undefined ? { relatesTo: env.messageId } : {}),
   };

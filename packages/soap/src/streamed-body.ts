@@ -85,7 +85,7 @@ const MAX_RECORD = 0x3fff_ffff;
 // two chunks, header and bytes, without copying.
 const COPY_LIMIT = 16 * 1024;
 
-/** The header of one Bytes text record of `n` bytes ([MC-NBFX] 2.2.3.11–13). */
+/** The header of one Bytes text record of `n` bytes ([MC-NBFX] 2.2.3.16–18). */
 function bytesRecordHeader(n: number): Buffer {
   if (n < 0x100) return Buffer.from([Rec.Bytes8Text, n]);
   if (n < 0x10000) {

@@ -7,15 +7,15 @@ import type { TimeSpan } from './time-span.js';
  * `static` = the [MC-NBFS] static dictionary (even ids), `session` = the [MC-NBFSE] session
  * dictionary (odd ids). A string without a mark is written inline.
  *
- * .NET decides by dictionary identity, not by value (binary-soap.md §6): only the fixed SOAP and
+ * .NET decides by dictionary identity, not by value (docs/protocol.md §14): only the fixed SOAP and
  * WS-Addressing vocabulary uses static ids; names from contracts use session ids.
  */
 export type DictKind = 'static' | 'session';
 
 /**
- * The value of one [MC-NBFX] text record (binary-soap.md §4.4). Records that stand for the same kind
+ * The value of one [MC-NBFX] text record (2.2.3). Records that stand for the same kind
  * of value share a variant (Zero/One/Int8/16/32/64 are all `int`; Chars and UnicodeChars are both
- * `string`); the writer picks the record as .NET does (binary-soap.md §6).
+ * `string`); the writer picks the record as .NET does (docs/protocol.md §14).
  */
 export type TextValue =
   | { readonly type: 'string'; readonly value: string; readonly dict?: DictKind }

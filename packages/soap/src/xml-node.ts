@@ -48,7 +48,7 @@ export interface XmlComment {
   readonly text: string;
 }
 
-/** The fixed-size item types of an [MC-NBFX] Array record (binary-soap.md §7), with their values. */
+/** The fixed-size item types of an Array record ([MC-NBFX] 2.3.3), with their values. */
 export type XmlArrayValues =
   | { readonly type: 'bool'; readonly values: readonly boolean[] }
   | { readonly type: 'int16'; readonly values: readonly number[] }

@@ -21,21 +21,21 @@ function decodeStream(payloads: readonly Buffer[]): { xml: string; nodes: XmlNod
 }
 
 const sections: Record<string, { stream: readonly string[]; notes: (string | undefined)[] }> = {
-  'C1 calculator C->S (§3.1, §3.3)': { stream: MONO_STREAMS.calculator.c2s, notes: ['3.1', '3.3'] },
-  'C1 calculator S->C (§3.2, §3.4)': { stream: MONO_STREAMS.calculator.s2c, notes: ['3.2', '3.4'] },
-  'C2 faults S->C (§6.1-§6.3)': { stream: MONO_STREAMS.faults.s2c, notes: ['6.1', '6.2', '6.3'] },
-  'C3 one-way C->S (§7.1, §7.2)': { stream: MONO_STREAMS.oneway.c2s, notes: ['7.1', '7.2'] },
-  'C3 one-way S->C (§7.3)': { stream: MONO_STREAMS.oneway.s2c, notes: ['7.3'] },
-  '.NET calculator client (§5.1, §5.3)': { stream: [DOTNET_CALCULATOR.addRequest, DOTNET_CALCULATOR.divideRequest], notes: ['5.1', '5.3'] },
-  '.NET calculator server (§5.2, §5.4, §5.5)': {
+  'C1 calculator C->S (messages 3.1, 3.3)': { stream: MONO_STREAMS.calculator.c2s, notes: ['3.1', '3.3'] },
+  'C1 calculator S->C (messages 3.2, 3.4)': { stream: MONO_STREAMS.calculator.s2c, notes: ['3.2', '3.4'] },
+  'C2 faults S->C (messages 6.1-6.3)': { stream: MONO_STREAMS.faults.s2c, notes: ['6.1', '6.2', '6.3'] },
+  'C3 one-way C->S (messages 7.1, 7.2)': { stream: MONO_STREAMS.oneway.c2s, notes: ['7.1', '7.2'] },
+  'C3 one-way S->C (message 7.3)': { stream: MONO_STREAMS.oneway.s2c, notes: ['7.3'] },
+  '.NET calculator client (messages 5.1, 5.3)': { stream: [DOTNET_CALCULATOR.addRequest, DOTNET_CALCULATOR.divideRequest], notes: ['5.1', '5.3'] },
+  '.NET calculator server (messages 5.2, 5.4, 5.5)': {
     stream: [DOTNET_CALCULATOR.addReply, DOTNET_CALCULATOR.divideReply, DOTNET_CALCULATOR.faultReply],
     notes: ['5.2', '5.4', '5.5'],
   },
 };
 
-describe('decoding the envelopes of the protocol notes', () => {
+describe('decoding the captured and .NET-shaped envelopes (docs/protocol.md §1)', () => {
   for (const [name, { stream, notes }] of Object.entries(sections)) {
-    it(`${name}: XML matches the notes' decoded form`, () => {
+    it(`${name}: XML matches the expected decoded form`, () => {
       const decoded = decodeStream(stream.map(hex));
       expect(decoded).toHaveLength(notes.length);
       decoded.forEach((d, i) => {
@@ -45,7 +45,7 @@ describe('decoding the envelopes of the protocol notes', () => {
     });
   }
 
-  it('C2 fault requests decode (the notes show only their bytes)', () => {
+  it('C2 fault requests decode (no decoded XML is kept for them)', () => {
     const decoded = decodeStream(MONO_STREAMS.faults.c2s.map(hex)).map((d) => parseEnvelope(d.nodes));
     expect(decoded.map((e) => e.action)).toEqual([
       'http://Microsoft.ServiceModel.Samples/ITest/Fail',
@@ -55,7 +55,7 @@ describe('decoding the envelopes of the protocol notes', () => {
     expect(toXmlString(decoded[2]!.body)).toBe('<DivInt xmlns="http://Microsoft.ServiceModel.Samples"><a>1</a><b>0</b></DivInt>');
   });
 
-  it('the real .NET Framework envelope (C4, §4) decodes to the notes\' XML and headers', () => {
+  it('the real .NET Framework envelope (C4, message 4) decodes to the expected XML and headers', () => {
     const raw = fixture('captures/dotnet-peerresolver-envelope.raw');
     // The file holds the SizedEnvelope record: 06, MB31 size (dd 02 = 349), payload.
     expect(raw[0]).toBe(0x06);
@@ -87,7 +87,7 @@ describe('decoding the envelopes of the protocol notes', () => {
     }
   });
 
-  it('faults read in both shapes: .NET (§5.5) and Mono (§6)', () => {
+  it('faults read in both shapes: .NET (message 5.5) and Mono (messages 6.1-6.3)', () => {
     // The fault is the server's third message: its action is session id 15, defined after the two replies.
     const server = decodeStream([DOTNET_CALCULATOR.addReply, DOTNET_CALCULATOR.divideReply, DOTNET_CALCULATOR.faultReply].map(hex));
     const net = parseEnvelope(server[2]!.nodes);
@@ -134,7 +134,7 @@ describe('decoding the pcap captures', () => {
     expect(r!.xml).toContain(`<s>${'y'.repeat(70000)}</s>`);
   });
 
-  it('mono-basic and mono-calculator pcaps decode (same shapes as the notes)', () => {
+  it('mono-basic and mono-calculator pcaps decode (same shapes as the fixture envelopes)', () => {
     for (const name of ['mono-basic', 'mono-calculator', 'mono-faults', 'mono-oneway']) {
       for (const dir of ['c2s', 's2c'] as const) {
         const decoded = decodeStream(captureEnvelopes(name, dir));

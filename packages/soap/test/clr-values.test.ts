@@ -40,7 +40,7 @@ describe('MultiByteInt31 ([MC-NBFX] 2.1.2)', () => {
 });
 
 describe('DateTime', () => {
-  it('binary form: ticks plus kind bits (binary-soap.md §4.4)', () => {
+  it('binary form: ticks plus kind bits ([MC-NBFX] 2.2.3.12)', () => {
     const utc = NetDateTime.fromBinary(hex('80c0bf7a3f0bdc48').readBigInt64LE(0));
     expect(utc.kind).toBe(DateTimeKind.Utc);
     expect(utc.toString()).toBe('2024-01-02T03:04:05Z');
@@ -88,7 +88,7 @@ describe('TimeSpan', () => {
 });
 
 describe('Decimal', () => {
-  it('16-byte layout: flags, hi, lo, mid (binary-soap.md §4.4)', () => {
+  it('16-byte layout: flags, hi, lo, mid ([MC-NBFX] 2.2.3.11)', () => {
     expect(encodeDecimal('123.45').toString('hex')).toBe('00000200000000003930000000000000');
     expect(decodeDecimal(hex('00000600000000 00802d4e0000000000'))).toBe('5.123456');
     expect(decodeDecimal(hex('00000000ffffffffffffffffffffffff'))).toBe('79228162514264337593543950335');

@@ -21,7 +21,7 @@ const VIA = 'net.tcp://localhost:9000/calculator/4381';
 const ID1 = 'urn:uuid:6cfa4773-a265-4275-87ea-4ae505d01e3e';
 const ID2 = 'urn:uuid:4ebd29ad-96d6-c29a-409d-1155647782fe';
 
-describe('writer output is byte-identical to the .NET shapes (notes §5)', () => {
+describe('writer output is byte-identical to the .NET shapes (docs/protocol.md §1)', () => {
   it('client: Add then Divide requests', () => {
     const client = new BinarySessionEncoder();
     const add = client.encode(buildEnvelope({ action: op('Add').action, messageId: ID1, replyTo: Addressing.anonymous, to: VIA, body: [buildRequestBody(op('Add'), [100, 15.99])] }));

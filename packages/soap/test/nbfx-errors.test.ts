@@ -7,7 +7,7 @@ import { hex } from './support/fixtures.js';
 
 const M = SoapErrorCodes.MALFORMED;
 
-/** Malformed documents and the code each must raise ([MC-NBFX] grammar, binary-soap.md §4–§7, §12). */
+/** Malformed documents and the code each must raise ([MC-NBFX] 2; docs/protocol.md §13, §18). */
 const CASES: [string, string, SoapErrorCode][] = [
   ['record 0x00 (reserved ProcessingInstruction)', '00', M],
   ['reserved element record 0x78', '78 01 61', M],

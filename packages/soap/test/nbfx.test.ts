@@ -18,7 +18,7 @@ function firstText(h: string): TextValue {
   return t.value;
 }
 
-/** [MC-NBFX] §3 examples and capture vectors (binary-soap.md §13), tested in three directions. */
+/** [MC-NBFX] 3 examples and a few more vectors, tested in three directions. */
 const VECTORS: { bytes: string; xml: string; reencodes: boolean }[] = [
   { bytes: '40 03 64 6F 63 01', xml: '<doc/>', reencodes: true },
   { bytes: '02 07 63 6F 6D 6D 65 6E 74', xml: '<!--comment-->', reencodes: true },
@@ -44,7 +44,7 @@ const VECTORS: { bytes: string; xml: string; reencodes: boolean }[] = [
     reencodes: true,
   },
   { bytes: '40 02 49 44 B1 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F', xml: '<ID>03020100-0504-0706-0809-0a0b0c0d0e0f</ID>', reencodes: true },
-  // UnicodeChars32 with its 4-byte length (binary-soap.md §12.1); the writer would pick Chars8 for "32".
+  // UnicodeChars32 with its 4-byte length (docs/protocol.md §18); the writer would pick Chars8 for "32".
   { bytes: '40 03 55 33 32 BB 04 00 00 00 33 00 32 00', xml: '<U32>32</U32>', reencodes: false },
   { bytes: '40 04 54 79 70 65 BD 12 90 07', xml: '<Type>s:double</Type>', reencodes: true },
   { bytes: '03 40 03 61 72 72 01 B5 05 01 00 01 00 01', xml: '<arr>true</arr><arr>false</arr><arr>true</arr><arr>false</arr><arr>true</arr>', reencodes: true },
@@ -128,14 +128,14 @@ describe('every text record, with and without EndElement', () => {
   });
 
   it('consecutive text records stay separate nodes and concatenate in textContent', () => {
-    // A fault code QName as .NET writes it: "s", ":", "Sender" (binary-soap.md §5.3).
+    // A fault code QName as .NET writes it: "s", ":", "Sender" (docs/protocol.md §11, §13).
     const el = decode('40 01 78 09 01 73 03 75 72 6e 98 01 73 98 01 3a 99 06 53 65 6e 64 65 72')[0] as XmlElement;
     expect(el.children).toHaveLength(3);
     expect(toXmlString(el)).toBe('<x xmlns:s="urn">s:Sender</x>');
   });
 
   it('attribute records of every form resolve prefixes declared later in the same start tag', () => {
-    // i:nil before xmlns:i, as Mono writes it (binary-soap.md §5.5); then each attribute record form.
+    // i:nil before xmlns:i, as Mono writes it (docs/protocol.md §12); then each attribute record form.
     const el = decode(
       '40 01 78 14 f6 06 86 0b 01 69 f2 06 04 01 61 98 01 31 05 01 70 01 62 98 01 32 06 9a 01 98 01 33 ' +
         '07 01 70 9a 01 98 01 34 26 01 63 98 01 35 09 01 70 03 75 72 6e 09 01 61 05 75 72 6e 3a 61 01',

@@ -35,7 +35,7 @@ describe('property: write → read preserves random XML trees', () => {
           const back = reader.decode(writer.encode(t));
           expect(back.map(canonical)).toEqual([canonical(t)]);
         }
-        // The writer never defines more than its quota allows (binary-soap.md §8).
+        // The writer never defines more than its quota allows (docs/protocol.md §15).
         expect(writer.writerSession.size).toBeLessThanOrEqual(sessionSize);
         expect(reader.readerSession.size).toBe(writer.writerSession.size);
       }),

@@ -19,7 +19,7 @@ function nested(depth: number): XmlElement {
   return el;
 }
 
-describe('reader quotas (binary-soap.md §10): at the limit passes, one past fails with the stable code', () => {
+describe('reader quotas (docs/protocol.md §16): at the limit passes, one past fails with the stable code', () => {
   it('defaults are .NET\'s', () => {
     expect(DEFAULT_READER_QUOTAS).toEqual({
       maxReceivedMessageSize: 65536,
@@ -49,7 +49,7 @@ describe('reader quotas (binary-soap.md §10): at the limit passes, one past fai
     const el = (s: string) => element('x', { children: [text({ type: 'string', value: s })] });
     expect(read(el('a'.repeat(8192)), {})()).toHaveLength(1);
     expect(codeOf(read(el('a'.repeat(8193)), {}))).toBe(SoapErrorCodes.STRING_CONTENT_TOO_LONG);
-    // CJK text is written as UnicodeChars (binary-soap.md §6); the limit counts characters.
+    // CJK text is written as UnicodeChars (docs/protocol.md §14); the limit counts characters.
     expect(read(el('中'.repeat(100)), { maxStringContentLength: 100 })()).toHaveLength(1);
     expect(codeOf(read(el('中'.repeat(101)), { maxStringContentLength: 100 }))).toBe(SoapErrorCodes.STRING_CONTENT_TOO_LONG);
     // Multi-byte UTF-8 (Chars records): 100 characters of 'é' are 200 bytes but still 100 characters.
@@ -105,7 +105,7 @@ describe('reader quotas (binary-soap.md §10): at the limit passes, one past fai
   });
 });
 
-describe('writer session quota (binary-soap.md §8)', () => {
+describe('writer session quota (docs/protocol.md §15)', () => {
   it('adds strings up to writerSessionSize, then writes names inline for the rest of the connection', () => {
     const enc = new BinarySessionEncoder({ writerSessionSize: 20 });
     const named = (n: string) => element(n, { nameDict: 'session' });

@@ -22,7 +22,7 @@ describe('[MC-NBFS] static dictionary', () => {
     expect(staticDictionaryString(972)).toBe('detail');
     expect(staticDictionaryString(974)).toBeUndefined();
     expect(staticDictionaryString(3)).toBeUndefined();
-    // id 162 is the empty string; id 424 keeps its leading space (binary-soap.md §9).
+    // id 162 is the empty string; id 424 keeps its leading space (docs/protocol.md §17).
     expect(staticDictionaryString(162)).toBe('');
     expect(staticDictionaryString(424)).toBe(' http://schemas.xmlsoap.org/ws/2005/02/trust/tlsnego');
   });

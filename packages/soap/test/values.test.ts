@@ -73,7 +73,7 @@ describe('primitive round trips (value → write → read)', () => {
     for (const d of [0.5, 15.99, 22 / 7, 100, -100, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2, 1e20, NaN, Infinity, -Infinity]) {
       same('double', d);
     }
-    // .NET's writer turns -0.0 into ZeroText (binary-soap.md §6), so the sign does not survive.
+    // .NET's writer turns -0.0 into ZeroText (docs/protocol.md §14), so the sign does not survive.
     expect(Object.is(roundTrip('double', -0).value, 0)).toBe(true);
   });
 
@@ -131,7 +131,7 @@ describe('primitive round trips (value → write → read)', () => {
     same('bytes', null);
     const big = new Uint8Array(70000).map((_, i) => i % 251);
     same('bytes', big);
-    // .NET writes whole 3-byte groups, then the tail: 9e 03 01 02 03 9f 01 fa (binary-soap.md §5.3).
+    // .NET writes whole 3-byte groups, then the tail: 9e 03 01 02 03 9f 01 fa (docs/protocol.md §13).
     expect(roundTrip('bytes', new Uint8Array([1, 2, 3, 250])).body.toString('hex')).toContain('9e030102039f01fa');
   });
 });
@@ -169,7 +169,7 @@ describe('arrays and data contracts', () => {
     same(arrayOf(arrayOf('int')), [[1, 2], [], null, [3]]);
   });
 
-  it('int[] is one Array record in the Serialization/Arrays namespace (binary-soap.md §7)', () => {
+  it('int[] is one Array record in the Serialization/Arrays namespace (docs/protocol.md §14)', () => {
     const { body } = roundTrip(arrayOf('int'), [1, 2, 300]);
     expect(body.toString('hex')).toContain('8d0301000000020000002c010000');
     const xml = toXmlString(new BinarySessionEncoder().decode(body));
@@ -226,7 +226,7 @@ describe('arrays and data contracts', () => {
   });
 });
 
-describe('reading values other peers send as text (binary-soap.md §5.7)', () => {
+describe('reading values other peers send as text (docs/protocol.md §13)', () => {
   const read = (type: TypeRef, bytes: string) => {
     const el = readNbfx(hex(`40 01 76 ${bytes}`))[0] as XmlElement;
     return deserializeElement(type, el);

@@ -41,7 +41,7 @@ const only = (bytes: Buffer): Expected => {
   return e.alternatives[0] as Expected;
 };
 
-describe('the reference model on the corpus (wcf-port-sharing notes §1.6, §2.3, §2.4)', () => {
+describe('the reference model on the corpus (docs/protocol.md §2, §5, §6)', () => {
   it('hands valid duplex and singleton sessions to the worker, which echoes each message and ends with End', () => {
     expect(only(seed('duplex'))).toMatchObject({ kind: 'session', mode: 2, tag: 'F:', terminal: 'end' });
     expect((only(seed('duplex')) as { messages: Buffer[] }).messages.map((m) => m.toString())).toEqual(['hello', 'a'.repeat(40)]);

@@ -43,7 +43,7 @@ describe('maxPendingConnections, probation, receiveTimeout, pendingEvictionMinAg
 
   it('cuts the held ones at receiveTimeout; a routing point 400 ms before it is handed off, 400 ms after it is not', async () => {
     const r = await run();
-    // Held ones are cut by the one receiveTimeout timer (§2.3 step 5), not before and not long after.
+    // Held ones are cut by the one receiveTimeout timer (docs/protocol.md §2 step 5), not before and not long after.
     expect(r.heldCutMs[0]).toBeGreaterThanOrEqual(2000 - EDGE_SLACK_MS);
     expect(r.heldCutMs[1]).toBeLessThanOrEqual(2000 + 1000);
     // A routing point reached 400 ms before the timeout is handed off (the worker acknowledges);

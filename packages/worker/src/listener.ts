@@ -212,7 +212,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     } catch (err) {
       if (!(err instanceof ControlError) || err.code !== ControlErrorCodes.NotRunning) throw err;
       if (!first) throw err;
-      // Not running: start it on demand if enabled, as WCF starts the service through the SCM (§2.1, §3.4).
+      // Not running: start it on demand if enabled, as WCF starts the service through the SCM (docs/protocol.md §7).
       const state = readState(paths);
       if (state.startMode === 'disabled') {
         throw new WorkerError(WorkerErrorCodes.Disabled, disabledMessage(), { cause: err });
@@ -384,7 +384,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
   /**
    * The daemon restarted or died: re-register with exponential backoff (from 100 ms, capped at 1 s,
    * so a restarted daemon has its workers back within about a second; WCF's self-hosted workers do
-   * the same with longer delays, §2.5). Connections
+   * the same with longer delays, docs/protocol.md §7). Connections
    * already handed off belong to this process and are untouched.
    */
   #scheduleReconnect(delay: number): void {

@@ -35,7 +35,7 @@ type OnError = (err: WorkerError) => void;
  * fd mode: the daemon passes each accepted socket over SCM_RIGHTS. The fd becomes an ordinary
  * net.Socket, and the bytes the daemon already read are put back in front of its stream, so the
  * session code reads the preamble from byte 0 as if it had accepted the connection itself
- * (WCF's PreReadConnection, wcf-port-sharing notes §2.4).
+ * (WCF's PreReadConnection, docs/protocol.md §5).
  *
  * Every received descriptor ends owned by a socket or closed, and nothing thrown here reaches the
  * addon: the receiver refuses (and closes) anything but a connected stream socket before this code

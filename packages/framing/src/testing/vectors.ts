@@ -174,7 +174,7 @@ export const preambleVectors: readonly PreambleVector[] = [
     },
   },
   {
-    name: 'via without a port (net.tcp default 808), the worked example of the notes',
+    name: 'via without a port (net.tcp default 808): a duplex client of net.tcp://localhost/MyService',
     bytes: bytes(
       '00 01 00', // Version 1.0
       '01 02', // Mode: duplex

@@ -127,7 +127,7 @@ export const { tree } = fc.letrec<{ tree: XmlElement; node: XmlNode }>((tie) => 
   ),
 }));
 
-/** A number's canonical text: numeric records are interchangeable in binary XML (binary-soap.md §6). */
+/** A number's canonical text: numeric records are interchangeable in binary XML ([MC-NBFX] 2.2.3). */
 function numeric(v: number): string {
   if (Object.is(v, -0)) return '0';
   if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) return BigInt(v).toString();

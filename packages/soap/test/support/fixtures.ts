@@ -12,7 +12,7 @@ export function hex(s: string): Buffer {
   return Buffer.from(s.replace(/\s+/g, ''), 'hex');
 }
 
-/** Removes the layout whitespace the notes put between tags. */
+/** Removes the layout whitespace the fixtures' decoded XML puts between tags. */
 export function normalizeXml(xml: string): string {
   return xml.replace(/>\s+</g, '><').trim();
 }

@@ -1,7 +1,7 @@
 /**
  * The fuzzer's reference model: for one input (every byte a client sends, then its EOF), what the
  * daemon and the worker behind it must answer, as the rules of [MC-NMF] and SMSvcHost say
- * (wcf-port-sharing notes §1.6, §2.3, §2.4):
+ * (docs/protocol.md §2, §5, §6):
  *
  * - daemon: a malformed preamble, modes 3 and 4, a via or content type over its limit, or EOF before
  *   the routing point → dropped without a byte; a well-formed via with no registration →
@@ -183,7 +183,7 @@ function segments(path: string): string[] {
   return (path.split(/[?#]/)[0] ?? '').split('/').filter((s) => s !== '').map((s) => s.toLowerCase());
 }
 
-/** The daemon's lookup: StrongWildcard on the local port, so only the scheme and the path count (§2.2). */
+/** The daemon's lookup: StrongWildcard on the local port, so only the scheme and the path count (docs/protocol.md §3). */
 export function daemonRoute(via: ParsedVia, t: FuzzTarget): FuzzRoute | undefined {
   if (via.scheme !== 'net.tcp') return undefined;
   const first = segments(via.path)[0];

@@ -207,8 +207,8 @@ function fate(w: Watched): ClientFate {
 const answeredWithin = (w: Watched, ms: number): Promise<unknown> => Promise.race([w.answered, sleep(ms)]);
 
 /**
- * Sends a duplex preamble whose routing point (the encoding byte, §2.3 step 4) is held back until
- * `lastByteAtMs` after connecting; collects the answer.
+ * Sends a duplex preamble whose routing point (the encoding byte, docs/protocol.md §2 step 4) is
+ * held back until `lastByteAtMs` after connecting; collects the answer.
  */
 function lateCompletion(port: number, bytes: Buffer, lastByteAtMs: number): Promise<{ data: Buffer; closedMs: number }> {
   return new Promise((resolve) => {

@@ -273,7 +273,7 @@ export async function runSlowClients(partial: Partial<SlowClientsOptions> = {}):
 export function slowClientsCriteria(r: SlowClientsReport): (Criterion & { performance?: boolean })[] {
   const d = r.daemon;
   return [
-    // receiveTimeout runs from the accept (wcf-port-sharing notes §2.3 step 5), so the daemon's
+    // receiveTimeout runs from the accept (docs/protocol.md §2 step 5), so the daemon's
     // hold time is judged; the attacker's view adds the time the kernel held the connection
     // (TCP_DEFER_ACCEPT) or it waited in the listen backlog.
     criterion(

@@ -20,7 +20,7 @@ export interface DrainLimits {
 
 /**
  * Sends `faultUri` as a Fault record the way WCF's `InitialServerConnectionReader.SendFault` does
- * (wcf-port-sharing notes §1.6 "How a server sends a fault"): write the record, shut down the
+ * (docs/protocol.md §6, "Sending a fault"): write the record, shut down the
  * sending side, drain until the client's EOF, close. Takes over the feed.
  */
 export function sendFault(feed: SocketFeed, faultUri: string, limits: DrainLimits): void {

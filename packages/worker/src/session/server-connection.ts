@@ -20,7 +20,7 @@
  *    slot, then PreambleAck.
  *
  * A malformed preamble (via not a URI, via or content type over its limit, a wrong record) is
- * aborted without a fault: WCF's session readers abort on those too (wcf-port-sharing notes §1.6).
+ * aborted without a fault: WCF's session readers abort on those too (docs/protocol.md §6).
  *
  * @module
  */
@@ -438,7 +438,7 @@ export class ServerConnection implements ServerSessionOwner {
   #preambleFailed(error: unknown): void {
     if (error instanceof FramingError) {
       // WCF's mode reader sends these two faults; its session readers abort on every other
-      // preamble error without a fault (wcf-port-sharing notes §1.6).
+      // preamble error without a fault (docs/protocol.md §6).
       if (error.code === FramingErrorCodes.UNSUPPORTED_VERSION) {
         this.#refuse(FaultUri.UnsupportedVersion, SessionErrorCodes.UNSUPPORTED_VERSION, error.message, error);
         return;

@@ -26,7 +26,7 @@ export interface SessionServerOptions {
   acceptVia(via: ParsedVia): boolean;
   /**
    * For the second and later preambles on one connection: does the via still route to this worker?
-   * (WCF's ValidateUriRoute, wcf-port-sharing notes §2.4.) false or a rejection aborts the
+   * (WCF's ValidateUriRoute, docs/protocol.md §5.) false or a rejection aborts the
    * connection without a fault, as WCF does. When absent, acceptVia alone decides.
    */
   validateReusedVia?(via: ParsedVia, socket: Socket): Promise<boolean>;
