@@ -94,6 +94,12 @@ namespace Portshare.Interop
             if (v is Uri) return Str(((Uri)v).OriginalString);
             if (v is Color) return v.ToString();
             if (v is Access) return ((int)(Access)v).ToString(CultureInfo.InvariantCulture);
+            if (v is Dictionary<string, int>)
+            {
+                var parts = new List<string>();
+                foreach (var kv in (Dictionary<string, int>)v) parts.Add(Str(kv.Key) + "=" + Int(kv.Value));
+                return "{" + string.Join(";", parts) + "}";
+            }
             throw new ArgumentException("no canonical form for " + v.GetType());
         }
 
@@ -231,6 +237,13 @@ namespace Portshare.Interop
                 case "nullableInt": return s == Null ? (object)null : ToInt(tree);
                 case "color": return (Color)Enum.Parse(typeof(Color), s);
                 case "access": return (Access)int.Parse(s, CultureInfo.InvariantCulture);
+                case "dictionary":
+                {
+                    if (s == Null) return null;
+                    var d = new Dictionary<string, int>();
+                    foreach (var kv in (Dictionary<string, object>)tree) d.Add(ToStr(kv.Key), ToInt(kv.Value));
+                    return d;
+                }
             }
             throw new ArgumentException("unknown type " + type);
         }

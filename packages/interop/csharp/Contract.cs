@@ -2,6 +2,7 @@
 // TypeScript twin is src/test-contract.ts: names, namespaces, parameter names and member names must
 // match one for one, since WCF derives every Action and element name from them.
 using System;
+using System.Collections.Generic;
 using System.Runtime.Serialization;
 using System.ServiceModel;
 
@@ -73,6 +74,7 @@ namespace Portshare.Interop
         [OperationContract] int? EchoNullableInt(int? value);
         [OperationContract] Color EchoColor(Color value);
         [OperationContract] Access EchoAccess(Access value);
+        [OperationContract] Dictionary<string, int> EchoDictionary(Dictionary<string, int> value);
         [OperationContract] void Fail(string reason);
         [OperationContract] [FaultContract(typeof(MyFault))] void FailTyped(int code, string reason);
         [OperationContract] int DivInt(int a, int b);

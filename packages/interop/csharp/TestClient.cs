@@ -19,6 +19,7 @@
 //   parallel SESSIONS CALLS -> session I [results] (one line per session), then done
 // Any other failure prints: error EXCEPTIONTYPE HEXMESSAGE.
 using System;
+using System.Collections.Generic;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
 using System.Threading;
@@ -189,6 +190,7 @@ namespace Portshare.Interop
                 case "nullableInt": return p.EchoNullableInt((int?)v);
                 case "color": return p.EchoColor((Color)v);
                 case "access": return p.EchoAccess((Access)v);
+                case "dictionary": return p.EchoDictionary((Dictionary<string, int>)v);
             }
             throw new ArgumentException("unknown type " + type);
         }

@@ -5,6 +5,7 @@
 //   recv OPERATION CANON(arguments, TAB-separated)  (session SESSIONID)
 // and stops at end of standard input.
 using System;
+using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
@@ -65,6 +66,7 @@ namespace Portshare.Interop
         public int? EchoNullableInt(int? value) { Recv("EchoNullableInt", value); return value; }
         public Color EchoColor(Color value) { Recv("EchoColor", value); return value; }
         public Access EchoAccess(Access value) { Recv("EchoAccess", value); return value; }
+        public Dictionary<string, int> EchoDictionary(Dictionary<string, int> value) { Recv("EchoDictionary", value); return value; }
 
         public void Fail(string reason)
         {

@@ -36,6 +36,7 @@ export interface EchoValues {
   nullableInt: number | null;
   color: 'Red' | 'Green' | 'Blue';
   access: number;
+  dictionary: Map<string | null, number> | null;
 }
 
 export type EchoType = keyof EchoValues;
@@ -67,6 +68,7 @@ export const EchoOperations = {
   nullableInt: 'EchoNullableInt',
   color: 'EchoColor',
   access: 'EchoAccess',
+  dictionary: 'EchoDictionary',
 } as const satisfies Record<EchoType, string>;
 
 const NULL = '~';
@@ -132,6 +134,7 @@ const writers: { [T in EchoType]: (v: EchoValues[T]) => string } = {
   nullableInt: (v) => (v === null ? NULL : String(v)),
   color: (v) => v,
   access: String,
+  dictionary: (v) => (v === null ? NULL : `{${[...v].map(([k, n]) => `${canonString(k)}=${n}`).join(';')}}`),
 };
 
 /** The canonical text of a value of an echo type. */

@@ -155,6 +155,9 @@ export const ECHO_CASES: readonly EchoCase[] = [
   c('[Flags] None', 'access', 0),
   c('[Flags] Read Delete', 'access', 5),
   c('[Flags] all', 'access', 7),
+  c('Dictionary<string,int> two', 'dictionary', new Map([['one', 1], ['two', -2]])),
+  c('Dictionary<string,int> empty', 'dictionary', new Map()),
+  c('Dictionary<string,int> null', 'dictionary', null),
 ];
 
 /** The large message: this many characters of `largeText` (about 1.2 MB as UTF-8). */

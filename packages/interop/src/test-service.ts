@@ -206,6 +206,7 @@ function testImplementation(
     EchoNullableInt: echo('nullableInt', 'EchoNullableInt'),
     EchoColor: echo('color', 'EchoColor'),
     EchoAccess: echo('access', 'EchoAccess'),
+    EchoDictionary: echo('dictionary', 'EchoDictionary'),
     Fail: (reason) => {
       record('Fail', [canonString(reason)]);
       // FaultCode.CreateSenderFaultCode("BadInput", ns): s:Sender with a subcode.

@@ -11,8 +11,9 @@ const source = readFileSync(join(CSHARP_DIR, 'Contract.cs'), 'utf8');
 /** Operations of the C# ITest: name → parameter names. */
 function csharpOperations(): Map<string, { params: string[]; oneWay: boolean; faults: boolean }> {
   const ops = new Map<string, { params: string[]; oneWay: boolean; faults: boolean }>();
-  for (const m of source.matchAll(/\[OperationContract([^\]]*)\]\s*((?:\[[^\]]*\]\s*)*)[\w[\]?]+\s+(\w+)\(([^)]*)\);/g)) {
-    const params = m[4]!.trim() === '' ? [] : m[4]!.split(',').map((p) => p.trim().split(/\s+/)[1]!);
+  for (const m of source.matchAll(/\[OperationContract([^\]]*)\]\s*((?:\[[^\]]*\]\s*)*)[\w[\]?]+(?:<[^>]*>)?\s+(\w+)\(([^)]*)\);/g)) {
+    // Commas inside a generic type's <…> do not separate parameters.
+    const params = m[4]!.trim() === '' ? [] : m[4]!.split(/,(?![^<]*>)/).map((p) => p.trim().split(/\s+/).at(-1)!);
     ops.set(m[3]!, { params, oneWay: /IsOneWay\s*=\s*true/.test(m[1]!), faults: /FaultContract/.test(m[2]!) });
   }
   return ops;

@@ -25,12 +25,14 @@ export { defineDataContract, type DataContractDefinition } from './data-contract
 export { defineEnum, type EnumDefinition } from './enum-contract.js';
 export {
   arrayOf,
+  dictionaryOf,
   nullable,
   PrimitiveTypes,
   type ArrayType,
   type DataContract,
   type DataMember,
   type DataObject,
+  type DictionaryType,
   type EnumMember,
   type EnumType,
   type NullableType,

@@ -5,10 +5,12 @@ import {
   isArrayType,
   isDataContract,
   isDefaultValue,
+  isDictionaryType,
   isEnumType,
   isNullable,
   isNullableType,
   itemNamespace,
+  keyValueName,
 } from './data-contract.js';
 import { enumText, enumValue } from './enum-contract.js';
 import { DateTimeKind, NetDateTime } from './date-time.js';
@@ -19,7 +21,7 @@ import { Ns } from './namespaces.js';
 import { formatDouble, parseBooleanText, parseDoubleText, parseIntegerText } from './number-text.js';
 import { type TextValue, textOf } from './text-value.js';
 import { TimeSpan } from './time-span.js';
-import type { ArrayType, DataContract, PrimitiveType, TypeRef } from './types.js';
+import type { ArrayType, DataContract, DictionaryType, PrimitiveType, TypeRef } from './types.js';
 import {
   type XmlArray,
   type XmlArrayValues,
@@ -154,6 +156,8 @@ export function serializeElement(type: TypeRef, value: unknown, target: Target):
     children = serializeArray(type, value, scope, namespaces, target.root, where);
   } else if (isDataContract(type)) {
     children = serializeObject(type, value, scope, namespaces, target.root, where);
+  } else if (isDictionaryType(type)) {
+    children = serializeDictionary(type, value, scope, namespaces, target.root, where);
   } else if (isNullableType(type)) {
     // A T? that has a value is written as the T.
     return serializeElement(type.item, value, target);
@@ -247,6 +251,44 @@ function serializeArray(
   }
   if (value.some((v) => v === null || v === undefined)) ensureXsi(scope, namespaces);
   return value.map((v, i) => serializeElement(item, v, { prefix, localName: itemName, scope, root: false, path: `${where}[${i}]` }));
+}
+
+/** A dictionary's entries: `<KeyValueOf{K}{V}><Key>…</Key><Value>…</Value></…>` in the Arrays namespace (CollectionDataContract of KeyValue<K, V>). */
+function serializeDictionary(
+  type: DictionaryType,
+  value: unknown,
+  scope: PrefixScope,
+  namespaces: XmlnsDeclaration[],
+  root: boolean,
+  where: string,
+): XmlNode[] {
+  if (!(value instanceof Map)) throw invalid(`'${where}' must be a Map, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
+  const ns = Ns.serializationArrays;
+  const prefix = scope.namespaceOf('') === ns ? '' : ensurePrefix(ns, scope, namespaces);
+  if (root) ensureXsi(scope, namespaces);
+  const itemName = keyValueName(type);
+  const out: XmlNode[] = [];
+  let i = 0;
+  for (const [k, v] of value) {
+    const path = `${where}[${i++}]`;
+    if (k === null || k === undefined) throw invalid(`'${path}' has a null key; dictionary keys cannot be null.`);
+    if (v === null || v === undefined) ensureXsi(scope, namespaces);
+    const entry = new PrefixScope(scope);
+    out.push({
+      kind: 'element',
+      prefix,
+      localName: itemName,
+      nameDict: 'session',
+      namespaceUri: ns,
+      attributes: [],
+      namespaces: [],
+      children: [
+        serializeElement(type.key, k, { prefix, localName: 'Key', scope: entry, root: false, path: `${path}.Key` }),
+        serializeElement(type.value, v, { prefix, localName: 'Value', scope: entry, root: false, path: `${path}.Value` }),
+      ],
+    });
+  }
+  return out;
 }
 
 function arrayValues(item: PrimitiveType, recordType: XmlArrayValues['type'], value: unknown[], where: string): XmlArrayValues {
@@ -410,6 +452,7 @@ export function deserializeElement(type: TypeRef, el: XmlElement, where = el.loc
   }
   if (isArrayType(type)) return deserializeArray(type, el, where);
   if (isDataContract(type)) return deserializeObject(type, el, where);
+  if (isDictionaryType(type)) return deserializeDictionary(type, el, where);
   if (isNullableType(type)) return deserializeElement(type.item, el, where);
   if (isEnumType(type)) return enumValue(type, joined(textValues(el)), where);
   return readPrimitive(type, textValues(el), where);
@@ -425,6 +468,25 @@ function deserializeArray(type: ArrayType, el: XmlElement, where: string): unkno
     }
     return deserializeElement(item, c, `${where}[${i}]`);
   });
+}
+
+function deserializeDictionary(type: DictionaryType, el: XmlElement, where: string): Map<unknown, unknown> {
+  const ns = Ns.serializationArrays;
+  const name = keyValueName(type);
+  const out = new Map<unknown, unknown>();
+  childElements(el).forEach((c, i) => {
+    if (c.localName !== name || c.namespaceUri !== ns) {
+      throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
+    }
+    const parts = childElements(c);
+    const key = parts.find((p) => p.localName === 'Key' && p.namespaceUri === ns);
+    const value = parts.find((p) => p.localName === 'Value' && p.namespaceUri === ns);
+    if (key === undefined) throw failed(`'${where}[${i}]' has no <Key>.`);
+    const k = deserializeElement(type.key, key, `${where}[${i}].Key`);
+    if (out.has(k)) throw failed(`'${where}' has the key ${String(k)} twice.`);
+    out.set(k, value === undefined ? defaultValue(type.value) : deserializeElement(type.value, value, `${where}[${i}].Value`));
+  });
+  return out;
 }
 
 function deserializeObject(type: DataContract, el: XmlElement, where: string): Record<string, unknown> {

@@ -73,6 +73,17 @@ export interface NullableType<T extends TypeRef = TypeRef> {
   readonly item: T;
 }
 
+/**
+ * `Dictionary<K, V>` (and any IDictionary DataContractSerializer writes the same way): a list of
+ * `KeyValueOf{K}{V}` items with a `Key` and a `Value`, in the Arrays namespace. Keys and values are
+ * primitives or enums. Build it with `dictionaryOf`.
+ */
+export interface DictionaryType<K extends TypeRef = TypeRef, V extends TypeRef = TypeRef> {
+  readonly kind: 'dictionary';
+  readonly key: K;
+  readonly value: V;
+}
+
 /** One member of an enum: its name, its number, and the text written for it ([EnumMember] Value). */
 export interface EnumMember {
   readonly name: string;
@@ -135,7 +146,7 @@ export interface DataContract<M extends Record<string, MemberDef> = Record<strin
 }
 
 /** Any type a parameter, result, member or array item can have. */
-export type TypeRef = PrimitiveType | ArrayType | NullableType | EnumType | DataContract<Record<string, MemberDef>>;
+export type TypeRef = PrimitiveType | ArrayType | NullableType | EnumType | DictionaryType | DataContract<Record<string, MemberDef>>;
 
 type MemberTypeOf<D> = D extends MemberOptions<infer T> ? T : D;
 
@@ -163,15 +174,17 @@ export type ValueOf<T> = T extends 'string' | 'uri'
                   ? Readable
                 : T extends ArrayType<infer I>
                   ? ValueOf<I>[] | null
-                  : T extends NullableType<infer I>
-                    ? ValueOf<I> | null
-                    : T extends EnumType<infer M, infer F>
-                      ? F extends true
-                        ? number
-                        : M
-                      : T extends DataContract<infer M>
-                        ? DataObject<M> | null
-                        : never;
+                  : T extends DictionaryType<infer K, infer V>
+                    ? Map<ValueOf<K>, ValueOf<V>> | null
+                    : T extends NullableType<infer I>
+                      ? ValueOf<I> | null
+                      : T extends EnumType<infer M, infer F>
+                        ? F extends true
+                          ? number
+                          : M
+                        : T extends DataContract<infer M>
+                          ? DataObject<M> | null
+                          : never;
 
 /** The (non-null) object type of a data contract: `type Person = InstanceOf<typeof Person>`. */
 export type InstanceOf<D> = D extends DataContract<infer M> ? DataObject<M> : never;
@@ -179,6 +192,11 @@ export type InstanceOf<D> = D extends DataContract<infer M> ? DataObject<M> : ne
 /** `T[]` of the given item type. */
 export function arrayOf<const T extends TypeRef>(item: T): ArrayType<T> {
   return { kind: 'array', item };
+}
+
+/** `Dictionary<K, V>` of primitive (or enum) keys and values, as a `Map` in TypeScript. */
+export function dictionaryOf<const K extends TypeRef, const V extends TypeRef>(key: K, value: V): DictionaryType<K, V> {
+  return { kind: 'dictionary', key, value };
 }
 
 /** `T?` of a primitive value type or an enum: the value or null (`i:nil`). */

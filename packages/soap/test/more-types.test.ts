@@ -11,7 +11,7 @@ import { ServiceDispatcher, implement } from '../src/dispatcher.js';
 import { defineEnum } from '../src/enum-contract.js';
 import { SoapErrorCodes } from '../src/errors.js';
 import { deserializeElement, PrefixScope, serializeElement } from '../src/serializer.js';
-import { arrayOf, nullable, type ValueOf } from '../src/types.js';
+import { arrayOf, dictionaryOf, nullable, type ValueOf } from '../src/types.js';
 import type { XmlElement } from '../src/xml-node.js';
 import { toXmlString } from '../src/xml-text.js';
 import { createChannelPair } from './support/memory-channel.js';
@@ -116,6 +116,34 @@ describe('enums', () => {
   });
   it('an array of an enum is ArrayOf<name> in the enum namespace', () => {
     expect(xml(arrayOf(Color), ['Red', 'Blue'])).toContain('<Color>Red</Color>');
+  });
+});
+
+describe('dictionaries', () => {
+  it('Dictionary<string,int> is KeyValueOfstringint items of Key and Value in the Arrays namespace, read back as a Map in order', () => {
+    const type = dictionaryOf('string', 'int');
+    const out = xml(type, new Map([['a', 1], ['b', 2]]));
+    expect(out).toMatch(/<(\w+:)?KeyValueOfstringint><(\w+:)?Key>a<\/(\w+:)?Key><(\w+:)?Value>1<\/(\w+:)?Value><\/(\w+:)?KeyValueOfstringint>/);
+    expect(out).toContain('http://schemas.microsoft.com/2003/10/Serialization/Arrays');
+    expect([...(roundTrip(type, new Map([['b', 2], ['a', 1]])) as Map<string, number>)]).toEqual([['b', 2], ['a', 1]]);
+    expect(roundTrip(type, null)).toBe(null);
+    expect((roundTrip(type, new Map()) as Map<string, number>).size).toBe(0);
+  });
+  it('values may be null where their type allows; a null key or a non-Map is refused', () => {
+    const type = dictionaryOf('int', nullable('double'));
+    expect([...(roundTrip(type, new Map([[1, null], [2, 0.5]])) as Map<number, number | null>)]).toEqual([[1, null], [2, 0.5]]);
+    expect(() => element(dictionaryOf('string', 'int'), new Map([[null, 1]]))).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+    expect(() => element(dictionaryOf('string', 'int'), { a: 1 })).toThrow(expect.objectContaining({ code: SoapErrorCodes.INVALID_VALUE }));
+  });
+  it('keys and values other than primitives and enums are refused at definition', () => {
+    const D = defineDataContract({ name: 'D', namespace: NS, members: { x: 'int' } });
+    expect(() => defineContract({ name: 'I', namespace: NS, operations: { Op: { params: [['d', dictionaryOf('string', D)]] } } })).toThrow(
+      expect.objectContaining({ code: SoapErrorCodes.INVALID_CONTRACT }),
+    );
+  });
+  it('types: a Map of the key and value types', () => {
+    const m: ValueOf<ReturnType<typeof dictionaryOf<'string', typeof Color>>> = new Map([['x', 'Red']]);
+    expect(m?.get('x')).toBe('Red');
   });
 });
 
