@@ -137,6 +137,14 @@ namespace Portshare.Interop
                         Console.WriteLine(label + "\tok\t" + got.Length);
                         return;
                     }
+                    case "mustUnderstand":
+                        // EchoInt(1) with a header of our own marked mustUnderstand, which the service does not process.
+                        using (new OperationContextScope((IContextChannel)proxy))
+                        {
+                            OperationContext.Current.OutgoingMessageHeaders.Add(MessageHeader.CreateHeader("Custom", "http://example.org/h", "v", true));
+                            Console.WriteLine(label + "\tok\t" + proxy.EchoInt(1));
+                        }
+                        return;
                     case "unknownAction":
                         proxy.NotImplementedHere();
                         Console.WriteLine(label + "\tok");

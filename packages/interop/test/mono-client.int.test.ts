@@ -140,6 +140,18 @@ describe.skipIf(skipWithout('mcs', 'mono')).each(RUNS)(TITLE, (run) => {
     expect(after.calls).toEqual([{ session: 1, operation: 'EchoInt', args: ['8'] }]);
   });
 
+  it("a header marked mustUnderstand the service does not process: MustUnderstand with WCF's text, and the session goes on", async () => {
+    const { result, calls } = await received(() => ask(client!, 'must understand', 'mustUnderstand'));
+    expect(calls).toEqual([]);
+    // A FaultException with code s:MustUnderstand (no subcode) and WCF's reason.
+    expect(result.slice(0, 5)).toEqual(['fault', hex('MustUnderstand'), hex('http://www.w3.org/2003/05/soap-envelope'), '~', '~']);
+    expect(Buffer.from(result[5]!, 'hex').toString('utf8')).toMatch(
+      /^The header 'Custom' from the namespace 'http:\/\/example.org\/h' was not understood by the recipient of this message, causing the message to not be processed\./,
+    );
+    const after = await received(() => ask(client!, 'after must understand', 'echo', 'int', '9'));
+    expect(after.result).toEqual(['ok', '9']);
+  });
+
   it('overlapping calls on one channel (8 C# threads on the same proxy)', async () => {
     const { result, calls } = await received(() => ask(client!, 'concurrent', 'concurrent', '8'));
     expect(result[0]).toBe('ok');

@@ -120,6 +120,29 @@ function headerText(el: XmlElement): string {
  * Reads a SOAP 1.2 envelope. Accepts .NET's shape and Mono's (docs/protocol.md §12: literal
  * strings, no To on replies, no RelatesTo on faults, extra MessageID on one-way requests).
  */
+/** SOAP 1.2 roles a header may name and still be this node's to process (part 1, 5.2.2). */
+const OUR_ROLES = new Set([undefined, '', `${Ns.soap12}/role/next`, `${Ns.soap12}/role/ultimateReceiver`]);
+
+/**
+ * The first header this side must understand but does not: `mustUnderstand` true, targeted at
+ * this node (no role, next or ultimateReceiver), and not a WS-Addressing header (the only headers
+ * this layer processes). WCF answers such a request with the MustUnderstand fault.
+ */
+export function notUnderstoodHeader(env: IncomingEnvelope): XmlElement | undefined {
+  for (const h of env.headers) {
+    if (h.namespaceUri === Ns.addressing) continue;
+    const attr = (name: string): string | undefined => {
+      const a = h.attributes.find((x) => x.localName === name && x.namespaceUri === Ns.soap12);
+      return a === undefined ? undefined : textOf(a.value).trim();
+    };
+    const must = attr('mustUnderstand');
+    if (must !== '1' && must !== 'true') continue;
+    if (!OUR_ROLES.has(attr('role'))) continue;
+    return h;
+  }
+  return undefined;
+}
+
 export function parseEnvelope(nodes: readonly XmlNode[]): IncomingEnvelope {
   const roots = nodes.filter((n): n is XmlElement => n.kind === 'element');
   const root = roots[0];

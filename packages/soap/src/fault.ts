@@ -206,6 +206,36 @@ export function actionNotSupportedFault(action: string, lang = 'en-US'): { fault
   };
 }
 
+/**
+ * WCF's reply to a request carrying a `mustUnderstand` header it does not process (SOAP 1.2
+ * part 1, 5.4.8: code MustUnderstand, and a NotUnderstood header naming the header; the reason is
+ * WCF's text).
+ */
+export function mustUnderstandFault(header: { localName: string; namespaceUri: string }, lang = 'en-US'): { fault: MessageFault; action: string; headers: XmlElement[] } {
+  return {
+    fault: {
+      code: FaultCodes.mustUnderstand,
+      reason:
+        `The header '${header.localName}' from the namespace '${header.namespaceUri}' was not understood by the recipient of this message, ` +
+        'causing the message to not be processed.  This error typically indicates that the sender of this message has enabled a communication ' +
+        "protocol that the receiver cannot process.  Please ensure that the configuration of the client's binding is consistent with the service's binding.",
+      lang,
+    },
+    action: Addressing.soapFaultAction,
+    headers: [
+      {
+        kind: 'element',
+        prefix: 's',
+        localName: 'NotUnderstood',
+        namespaceUri: Ns.soap12,
+        attributes: [{ prefix: '', localName: 'qname', namespaceUri: '', value: { type: 'string', value: `h:${header.localName}` } }],
+        namespaces: [{ prefix: 'h', uri: header.namespaceUri }],
+        children: [],
+      },
+    ],
+  };
+}
+
 /** WCF's reply to a request body the operation formatter cannot read (Sender / a:DeserializationFailed). */
 export function deserializationFailedFault(detail: string, lang = 'en-US'): { fault: MessageFault; action: string } {
   return {

@@ -19,7 +19,7 @@
 
 import type { MessageChannel } from './channel.js';
 import { type OperationDescription, type ServiceContract, type ServiceImplementation, defaultAction } from './contract.js';
-import { type IncomingEnvelope, buildEnvelope, parseEnvelope } from './envelope.js';
+import { type IncomingEnvelope, buildEnvelope, notUnderstoodHeader, parseEnvelope } from './envelope.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import {
   FaultException,
@@ -30,6 +30,7 @@ import {
   buildFaultDetail,
   deserializationFailedFault,
   internalServiceFault,
+  mustUnderstandFault,
 } from './fault.js';
 import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
@@ -46,7 +47,7 @@ import {
   splitAroundMarker,
   streamedPieces,
 } from './streamed-body.js';
-import type { XmlNode } from './xml-node.js';
+import type { XmlElement, XmlNode } from './xml-node.js';
 
 /** Default of `maxQueuedRequests`: requests read ahead while this side waits for replies. */
 export const MAX_QUEUED_REQUESTS = 64;
@@ -338,6 +339,16 @@ export class SessionRuntime {
   ): Promise<void> {
     const lang = this.#options.faultLanguage;
     const action = env.action ?? '';
+    const notUnderstood = notUnderstoodHeader(env);
+    if (notUnderstood !== undefined) {
+      // SOAP 1.2 part 1, 5.2.3: a mustUnderstand header not understood stops the message before
+      // its body is processed. One-way requests get no fault (there is nowhere to send it).
+      const f = mustUnderstandFault(notUnderstood, lang);
+      this.#report(new SoapError(SoapErrorCodes.UNEXPECTED_MESSAGE, f.fault.reason), action, route?.op.name);
+      if (route === undefined || !route.op.oneWay) await this.#send(env, f.action, [buildFault(f.fault)], undefined, f.headers);
+      if (streamed !== undefined) await streamed.finish();
+      return;
+    }
     if (!route) {
       const f = actionNotSupportedFault(action, lang);
       await this.#send(env, f.action, [buildFault(f.fault)]);
@@ -461,8 +472,8 @@ export class SessionRuntime {
   }
 
   /** Writes a reply (or fault) to `env`. */
-  async #send(env: IncomingEnvelope, action: string, body: XmlNode[], op?: OperationDescription): Promise<void> {
-    const headers = replyHeaders(env, action);
+  async #send(env: IncomingEnvelope, action: string, body: XmlNode[], op?: OperationDescription, extraHeaders?: XmlElement[]): Promise<void> {
+    const headers = { ...replyHeaders(env, action), ...(extraHeaders === undefined ? {} : { headers: extraHeaders }) };
     let payload: Buffer;
     try {
       payload = this.#encoder.encode(buildEnvelope({ ...headers, body }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/client.js';
 import { defineContract } from '../src/contract.js';
@@ -5,7 +6,11 @@ import { DateTimeKind, NetDateTime } from '../src/date-time.js';
 import { ServiceDispatcher, implement } from '../src/dispatcher.js';
 import { OperationContext } from '../src/operation-context.js';
 import { type SoapError, SoapErrorCodes } from '../src/errors.js';
-import { FaultException, INTERNAL_SERVICE_FAULT_REASON } from '../src/fault.js';
+import { buildEnvelope, parseEnvelope } from '../src/envelope.js';
+import { FaultException, INTERNAL_SERVICE_FAULT_REASON, parseFault } from '../src/fault.js';
+import { BinarySessionEncoder } from '../src/message-encoder.js';
+import { buildRequestBody } from '../src/operation-formatter.js';
+import type { XmlElement } from '../src/xml-node.js';
 import { Addressing, Ns } from '../src/namespaces.js';
 import { TimeSpan } from '../src/time-span.js';
 import { DOTNET_CALCULATOR, MONO_STREAMS } from './fixtures/notes-envelopes.js';
@@ -233,6 +238,51 @@ describe('ServiceDispatcher + createClient over an in-memory session', () => {
     const strict = createClient(ITest, start(new ServiceDispatcher([testService], { quotas: { maxStringContentLength: 20_000 } })).client);
     await expect(strict.Echo('w'.repeat(9000))).rejects.toMatchObject({ code: SoapErrorCodes.STRING_CONTENT_TOO_LONG });
     expect(await strict.Add(1, 1)).toBe(2);
+  });
+
+  it('a header marked mustUnderstand that is not processed gets the MustUnderstand fault with a NotUnderstood header; the session goes on', async () => {
+    const [client, server] = createChannelPair();
+    const serving = new ServiceDispatcher([calculator], { onError: (e) => errors.push(e) }).serve(server).then(() => server.close());
+    const out = new BinarySessionEncoder();
+    const back = new BinarySessionEncoder();
+    const custom = (mustUnderstand: string | undefined, role?: string): XmlElement => ({
+      kind: 'element',
+      prefix: 'h',
+      localName: 'Custom',
+      namespaceUri: 'http://example.org/h',
+      attributes: [
+        ...(mustUnderstand === undefined ? [] : [{ prefix: 's', localName: 'mustUnderstand', namespaceUri: Ns.soap12, value: { type: 'string' as const, value: mustUnderstand } }]),
+        ...(role === undefined ? [] : [{ prefix: 's', localName: 'role', namespaceUri: Ns.soap12, value: { type: 'string' as const, value: role } }]),
+      ],
+      namespaces: [{ prefix: 'h', uri: 'http://example.org/h' }],
+      children: [{ kind: 'text', value: { type: 'string', value: 'v' } }],
+    });
+    const add = ICalculator.operations.get('Add')!;
+    const call = async (header: XmlElement): Promise<ReturnType<typeof parseEnvelope>> => {
+      const before = server.sent.length;
+      await client.send(out.encode(buildEnvelope({ action: add.action, messageId: `urn:uuid:${randomUUID()}`, replyTo: Addressing.anonymous, to: client.via, headers: [header], body: [buildRequestBody(add, [1, 2])] })));
+      await expect.poll(() => server.sent.length).toBe(before + 1);
+      return parseEnvelope(back.decode(server.sent[before]!));
+    };
+    const refused = await call(custom('1'));
+    expect(refused.action).toBe(Addressing.soapFaultAction);
+    const fault = parseFault(refused.body[0] as XmlElement, [refused.root, refused.bodyElement]);
+    expect(fault.code).toEqual({ name: 'MustUnderstand', namespace: Ns.soap12 });
+    expect(fault.reason).toBe(
+      "The header 'Custom' from the namespace 'http://example.org/h' was not understood by the recipient of this message, causing the message to not be processed.  " +
+        'This error typically indicates that the sender of this message has enabled a communication protocol that the receiver cannot process.  ' +
+        "Please ensure that the configuration of the client's binding is consistent with the service's binding.",
+    );
+    const notUnderstood = refused.headers.find((h) => h.localName === 'NotUnderstood' && h.namespaceUri === Ns.soap12);
+    expect(notUnderstood?.attributes.find((x) => x.localName === 'qname')).toBeDefined();
+    // Not marked, marked false, or for another role: processed as usual.
+    for (const header of [custom(undefined), custom('0'), custom('1', 'http://www.w3.org/2003/05/soap-envelope/role/none')]) {
+      const ok = await call(header);
+      expect(ok.action).toBe(add.replyAction);
+    }
+    expect(errors).toHaveLength(1);
+    await client.close();
+    await serving;
   });
 
   it('a malformed message ends the session: serve() rejects with the SoapError', async () => {
