@@ -94,6 +94,11 @@ namespace Portshare.Interop
             if (v is Uri) return Str(((Uri)v).OriginalString);
             if (v is Color) return v.ToString();
             if (v is Access) return ((int)(Access)v).ToString(CultureInfo.InvariantCulture);
+            if (v is DateTimeOffset)
+            {
+                var dto = (DateTimeOffset)v;
+                return dto.UtcTicks.ToString(CultureInfo.InvariantCulture) + "/" + ((int)dto.Offset.TotalMinutes).ToString(CultureInfo.InvariantCulture);
+            }
             if (v is Dictionary<string, int>)
             {
                 var parts = new List<string>();
@@ -237,6 +242,12 @@ namespace Portshare.Interop
                 case "nullableInt": return s == Null ? (object)null : ToInt(tree);
                 case "color": return (Color)Enum.Parse(typeof(Color), s);
                 case "access": return (Access)int.Parse(s, CultureInfo.InvariantCulture);
+                case "dateTimeOffset":
+                {
+                    var parts = s.Split('/');
+                    var utc = new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero);
+                    return utc.ToOffset(TimeSpan.FromMinutes(int.Parse(parts[1], CultureInfo.InvariantCulture)));
+                }
                 case "dictionary":
                 {
                     if (s == Null) return null;

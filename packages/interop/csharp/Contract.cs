@@ -75,6 +75,7 @@ namespace Portshare.Interop
         [OperationContract] Color EchoColor(Color value);
         [OperationContract] Access EchoAccess(Access value);
         [OperationContract] Dictionary<string, int> EchoDictionary(Dictionary<string, int> value);
+        [OperationContract] DateTimeOffset EchoDateTimeOffset(DateTimeOffset value);
         [OperationContract] void Fail(string reason);
         [OperationContract] [FaultContract(typeof(MyFault))] void FailTyped(int code, string reason);
         [OperationContract] int DivInt(int a, int b);

@@ -199,6 +199,7 @@ namespace Portshare.Interop
                 case "color": return p.EchoColor((Color)v);
                 case "access": return p.EchoAccess((Access)v);
                 case "dictionary": return p.EchoDictionary((Dictionary<string, int>)v);
+                case "dateTimeOffset": return p.EchoDateTimeOffset((DateTimeOffset)v);
             }
             throw new ArgumentException("unknown type " + type);
         }

@@ -67,6 +67,7 @@ namespace Portshare.Interop
         public Color EchoColor(Color value) { Recv("EchoColor", value); return value; }
         public Access EchoAccess(Access value) { Recv("EchoAccess", value); return value; }
         public Dictionary<string, int> EchoDictionary(Dictionary<string, int> value) { Recv("EchoDictionary", value); return value; }
+        public DateTimeOffset EchoDateTimeOffset(DateTimeOffset value) { Recv("EchoDateTimeOffset", value); return value; }
 
         public void Fail(string reason)
         {

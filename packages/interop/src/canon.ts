@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InstanceOf, NetDateTime, TimeSpan } from '@portshare/soap';
+import type { DateTimeOffset, InstanceOf, NetDateTime, TimeSpan } from '@portshare/soap';
 import type { Address, Person } from './test-contract.js';
 
 /**
@@ -37,6 +37,7 @@ export interface EchoValues {
   color: 'Red' | 'Green' | 'Blue';
   access: number;
   dictionary: Map<string | null, number> | null;
+  dateTimeOffset: InstanceOf<typeof DateTimeOffset> | null;
 }
 
 export type EchoType = keyof EchoValues;
@@ -69,6 +70,7 @@ export const EchoOperations = {
   color: 'EchoColor',
   access: 'EchoAccess',
   dictionary: 'EchoDictionary',
+  dateTimeOffset: 'EchoDateTimeOffset',
 } as const satisfies Record<EchoType, string>;
 
 const NULL = '~';
@@ -135,6 +137,7 @@ const writers: { [T in EchoType]: (v: EchoValues[T]) => string } = {
   color: (v) => v,
   access: String,
   dictionary: (v) => (v === null ? NULL : `{${[...v].map(([k, n]) => `${canonString(k)}=${n}`).join(';')}}`),
+  dateTimeOffset: (v) => (v === null ? NULL : `${v.DateTime.ticks}/${v.OffsetMinutes}`),
 };
 
 /** The canonical text of a value of an echo type. */

@@ -158,6 +158,9 @@ export const ECHO_CASES: readonly EchoCase[] = [
   c('Dictionary<string,int> two', 'dictionary', new Map([['one', 1], ['two', -2]])),
   c('Dictionary<string,int> empty', 'dictionary', new Map()),
   c('Dictionary<string,int> null', 'dictionary', null),
+  c('DateTimeOffset +01:00', 'dateTimeOffset', { DateTime: new NetDateTime(T2024, DateTimeKind.Utc), OffsetMinutes: 60 }),
+  c('DateTimeOffset -05:30', 'dateTimeOffset', { DateTime: new NetDateTime(T2024 + 1234567n, DateTimeKind.Utc), OffsetMinutes: -330 }),
+  c('DateTimeOffset UTC', 'dateTimeOffset', { DateTime: new NetDateTime(T2024, DateTimeKind.Utc), OffsetMinutes: 0 }),
 ];
 
 /** The large message: this many characters of `largeText` (about 1.2 MB as UTF-8). */

@@ -1,4 +1,4 @@
-import { arrayOf, defineContract, defineDataContract, defineEnum, dictionaryOf, nullable } from '@portshare/soap';
+import { arrayOf, DateTimeOffset, defineContract, defineDataContract, defineEnum, dictionaryOf, nullable } from '@portshare/soap';
 
 /**
  * The ITest contract of the interop tests: the TypeScript twin of csharp/Contract.cs. Every name
@@ -69,6 +69,7 @@ export const ITest = defineContract({
     EchoColor: echo(Color),
     EchoAccess: echo(Access),
     EchoDictionary: echo(dictionaryOf('string', 'int')),
+    EchoDateTimeOffset: echo(DateTimeOffset),
     Fail: { params: [['reason', 'string']] },
     FailTyped: { params: [['code', 'int'], ['reason', 'string']], faults: [MyFault] },
     DivInt: { params: [['a', 'int'], ['b', 'int']], returns: 'int' },

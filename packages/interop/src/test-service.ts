@@ -207,6 +207,7 @@ function testImplementation(
     EchoColor: echo('color', 'EchoColor'),
     EchoAccess: echo('access', 'EchoAccess'),
     EchoDictionary: echo('dictionary', 'EchoDictionary'),
+    EchoDateTimeOffset: echo('dateTimeOffset', 'EchoDateTimeOffset'),
     Fail: (reason) => {
       record('Fail', [canonString(reason)]);
       // FaultCode.CreateSenderFaultCode("BadInput", ns): s:Sender with a subcode.

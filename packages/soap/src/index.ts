@@ -23,6 +23,7 @@ export {
 } from './contract.js';
 export { defineDataContract, type DataContractDefinition } from './data-contract.js';
 export { defineEnum, type EnumDefinition } from './enum-contract.js';
+export { DateTimeOffset } from './date-time-offset.js';
 export {
   arrayOf,
   dictionaryOf,

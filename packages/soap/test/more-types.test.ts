@@ -8,6 +8,8 @@ import { createClient } from '../src/client.js';
 import { defineContract } from '../src/contract.js';
 import { defineDataContract } from '../src/data-contract.js';
 import { ServiceDispatcher, implement } from '../src/dispatcher.js';
+import { DateTimeOffset } from '../src/date-time-offset.js';
+import { DateTimeKind, NetDateTime } from '../src/date-time.js';
 import { defineEnum } from '../src/enum-contract.js';
 import { SoapErrorCodes } from '../src/errors.js';
 import { deserializeElement, PrefixScope, serializeElement } from '../src/serializer.js';
@@ -144,6 +146,16 @@ describe('dictionaries', () => {
   it('types: a Map of the key and value types', () => {
     const m: ValueOf<ReturnType<typeof dictionaryOf<'string', typeof Color>>> = new Map([['x', 'Red']]);
     expect(m?.get('x')).toBe('Red');
+  });
+});
+
+describe('DateTimeOffset', () => {
+  it('is the System namespace contract of the UTC instant and the offset in minutes (DateTimeOffsetAdapter)', () => {
+    const value = { DateTime: new NetDateTime(638397614450000000n, DateTimeKind.Utc), OffsetMinutes: -330 };
+    const out = xml(DateTimeOffset, value);
+    expect(out).toContain('http://schemas.datacontract.org/2004/07/System');
+    expect(out.indexOf('DateTime>')).toBeLessThan(out.indexOf('OffsetMinutes>'));
+    expect(roundTrip(DateTimeOffset, value)).toEqual(value);
   });
 });
 
