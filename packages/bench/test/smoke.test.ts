@@ -116,7 +116,7 @@ describe('pnpm bench -- --smoke', () => {
       for (const s of r.streamed.samples) {
         expect(s.bytes).toBe(64 * 1024 ** 2);
         positive(`streamed upload ${s.configuration} MB/s`, s.mbPerSec);
-        expect(s.servicePeakRssBytes).toBeGreaterThanOrEqual(s.serviceRssBeforeBytes);
+        positive(`streamed upload ${s.configuration} service RSS`, s.servicePeakRssBytes);
       }
       positive('streamed handoff / direct', r.streamed.summary[1]?.ratioToDirect ?? 0);
       expect(r.targets.find((t) => t.id === 'streamed-upload-rss')?.met).toBe(true);
