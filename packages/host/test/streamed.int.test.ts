@@ -10,6 +10,7 @@ import {
   buildRequestBody,
   createClient,
   defineContract,
+  defineDataContract,
   FaultException,
   implement,
   SoapErrorCodes,
@@ -136,6 +137,37 @@ describe('streamed transfer through a ServiceHost', () => {
     const s = await serve({ ...unused, EchoStream: (stream) => stream });
     // Small enough for the sockets' buffers: the client writes its whole request before reading.
     expect(await call(s.address, async (c) => check(await c.EchoStream(counting(300_000))))).toBe(300_000);
+  });
+
+  it('a call that times out while its stream is still being sent rejects with SOAP_ERR_TIMEOUT (and nothing else fails)', async () => {
+    const s = await serve({
+      ...unused,
+      UploadStream: async (stream) => {
+        for await (const _ of stream) await new Promise((r) => setTimeout(r, 5));
+        return true;
+      },
+    });
+    const session = await connectSession(s.address, { transferMode: 'streamed', maxMessageSize: LIMIT });
+    const error = await createClient(IStreamingSample, session, { operationTimeout: 300 })
+      .UploadStream(counting(64 * MiB))
+      .then(
+        () => undefined,
+        (e: { code?: string }) => e,
+      );
+    expect(error).toMatchObject({ code: SoapErrorCodes.TIMEOUT });
+    session.abort();
+  });
+
+  it('an ordinary operation with bytes deep in a data contract reads the whole message on a streamed session', async () => {
+    const Blob = defineDataContract({ name: 'Blob', namespace: 'http://Microsoft.ServiceModel.Samples', members: { Data: 'bytes', Name: 'string' } });
+    const IBlobs = defineContract({ name: 'IBlobs', namespace: 'http://Microsoft.ServiceModel.Samples', operations: { Put: { params: [['b', Blob]], returns: Blob } } });
+    const address = `net.tcp://localhost:${await freePort()}/blobs`;
+    const host = await ServiceHost.open({ address, services: [implement(IBlobs, { Put: (b) => b })], maxReceivedMessageSize: MiB, readerQuotas: { maxArrayLength: MiB } });
+    hosts.push(host);
+    const session = await connectSession(address, { transferMode: 'streamed', maxMessageSize: MiB });
+    const blob = { Data: Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff), Name: 'hello' };
+    expect(await createClient(IBlobs, session, { quotas: { maxArrayLength: MiB } }).Put(blob)).toEqual(blob);
+    await session.close();
   });
 
   it('an operation that reads part of its stream, or none, is answered; the rest is read and dropped', async () => {

@@ -127,10 +127,11 @@ export function assertTypeRef(t: unknown, where: string, options: { part?: boole
       const { key, value } = t as DictionaryType;
       for (const [part, type] of [['key', key], ['value', value]] as const) {
         assertTypeRef(type, where);
-        if (!(isPrimitive(type) || isEnumType(type) || isNullableType(type)) || type === 'stream') {
+        const item = isNullableType(type) ? type.item : type;
+        if (!isPrimitive(item) || item === 'stream') {
           throw new SoapError(
             SoapErrorCodes.INVALID_CONTRACT,
-            `The ${part} type of the dictionary of ${where} is ${describeType(type)}; dictionaryOf() takes primitives and enums as keys and values (the item names of others carry a namespace digest this package does not compute yet).`,
+            `The ${part} type of the dictionary of ${where} is ${describeType(type)}; dictionaryOf() takes primitives as keys and values (with an enum or a data contract, DataContractSerializer appends a namespace digest to the item name, which this package does not compute yet).`,
           );
         }
       }

@@ -104,9 +104,10 @@ export function enumValue(type: EnumType, text: string, where: string): string |
     return m;
   };
   if (!type.flags) return byWire(text.trim()).name;
-  let value = 0;
-  for (const w of text.split(/\s+/).filter(Boolean)) value |= byWire(w).value;
-  return value;
+  // BigInt: `|` on numbers is 32-bit, and members may use any safe integer.
+  let value = 0n;
+  for (const w of text.split(/\s+/).filter(Boolean)) value |= BigInt(byWire(w).value);
+  return Number(value);
 }
 
 function invalid(message: string): SoapError {

@@ -228,8 +228,11 @@ export function mustUnderstandFault(header: { localName: string; namespaceUri: s
         prefix: 's',
         localName: 'NotUnderstood',
         namespaceUri: Ns.soap12,
-        attributes: [{ prefix: '', localName: 'qname', namespaceUri: '', value: { type: 'string', value: `h:${header.localName}` } }],
-        namespaces: [{ prefix: 'h', uri: header.namespaceUri }],
+        // A header in no namespace is named without a prefix (an empty prefix binding is not XML).
+        attributes: [
+          { prefix: '', localName: 'qname', namespaceUri: '', value: { type: 'string', value: header.namespaceUri === '' ? header.localName : `h:${header.localName}` } },
+        ],
+        namespaces: header.namespaceUri === '' ? [] : [{ prefix: 'h', uri: header.namespaceUri }],
         children: [],
       },
     ],

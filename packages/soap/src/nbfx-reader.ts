@@ -65,7 +65,7 @@ export function readNbfx(bytes: Uint8Array, options: NbfxReadOptions = {}): XmlN
   return new NbfxDecoder(bytes, options).decode();
 }
 
-/** Where {@link readNbfxHead} stopped: at the first Bytes record of a part inside the Body. */
+/** Where {@link readNbfxHead} stopped: at the first Bytes record directly inside a part of the Body. */
 export interface NbfxHead {
   /** The document up to that record: its elements are still open and hold what came before. */
   readonly nodes: XmlNode[];
@@ -78,8 +78,8 @@ export interface NbfxHead {
 }
 
 /**
- * Decodes the start of a SOAP message up to the first Bytes text record at depth 4 or more under
- * the Envelope's Body (the content of a streamed part, `<Op><part>bytes…`: StreamFormatter writes
+ * Decodes the start of a SOAP message up to the first Bytes text record at depth 4 under the
+ * Envelope's Body (the content of a streamed part, `<Op><part>bytes…`: StreamFormatter writes
  * it with WriteValue(IStreamProvider), as Bytes records), so that the content can be read as it
  * arrives. Returns undefined when the input ends first without a fault (then read it whole with
  * readNbfx). A truncated record throws like a malformed one: the caller tells them apart by whether
@@ -154,10 +154,10 @@ class NbfxDecoder {
     return undefined;
   }
 
-  /** Inside a part of the Body (Envelope > Body > wrapper > part, or deeper). */
+  /** Directly inside a part of the Body (Envelope > Body > wrapper > part): where a stream's bytes are. */
   #inBodyPart(): boolean {
     const body = this.#stack[1];
-    return this.#stack.length >= 4 && body !== undefined && body.el.localName === 'Body';
+    return this.#stack.length === 4 && body !== undefined && body.el.localName === 'Body';
   }
 
   #append(node: XmlNode): void {

@@ -113,6 +113,9 @@ export class OutgoingCalls {
       this.#byId.set(messageId, p);
       this.#order.push(p);
     });
+    // The call may time out (or the session end) while a long streamed request is still being
+    // sent: the caller only gets the promise afterwards, so mark it handled now (it still rejects).
+    result.catch(() => {});
     this.#options.onWaiting?.();
     try {
       await send(payload);

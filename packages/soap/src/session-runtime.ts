@@ -385,7 +385,7 @@ export class SessionRuntime {
       }
       result = await context.run(() => fn.apply(instance, args));
     } catch (err) {
-      if (streamed !== undefined) await this.#finishRequest(streamed, undefined);
+      if (streamed !== undefined) await this.#finishRequest(streamed);
       if (op.oneWay) {
         this.#report(err, action, op.name);
         return;
@@ -394,13 +394,16 @@ export class SessionRuntime {
       return;
     }
     // Only a streamed request has anything left to read (and no await otherwise: a burst of
-    // one-way requests is served as fast as it is read).
-    if (streamed !== undefined) await this.#finishRequest(streamed, result);
+    // one-way requests is served as fast as it is read). A stream reply may be made from the
+    // request's stream (an echo, a pipe, a generator over it): it is written first and the request
+    // finished after, as WCF closes the request message after the reply.
+    const streamReply = !op.oneWay && hasStreamReply(op) && this.#streams;
+    if (streamed !== undefined && !streamReply) await this.#finishRequest(streamed);
     if (op.oneWay) return;
     if (hasStreamReply(op)) {
       if (this.#streams) {
         await this.#sendStreamedReply(env, op, result);
-        await streamed?.finish();
+        if (streamed !== undefined) await this.#finishRequest(streamed);
         return;
       }
       try {
@@ -426,12 +429,8 @@ export class SessionRuntime {
     return this.channel.streamed === true && this.channel.sendStreamed !== undefined && this.#encoder.streamable;
   }
 
-  /**
-   * Reads the rest of a streamed request before replying (see #handle), unless the reply is the
-   * request's stream itself. A request that turned out malformed ends the session.
-   */
-  async #finishRequest(streamed: StreamedMessageReader, result: unknown): Promise<void> {
-    if (result === streamed.body()) return;
+  /** Reads the rest of a streamed request (see #handle). A request that turned out malformed ends the session. */
+  async #finishRequest(streamed: StreamedMessageReader): Promise<void> {
     await streamed.finish();
     if (streamed.failure !== undefined) throw streamed.failure;
   }

@@ -146,6 +146,9 @@ export async function* streamedPieces(prefix: Buffer, source: unknown, suffix: B
 
 // ---- reading ------------------------------------------------------------------------------------
 
+/** New bytes between two attempts to decode a streamed message's head. */
+const HEAD_RETRY_BYTES = 4096;
+
 /** What {@link StreamedMessageReader.readHead} found. */
 export interface StreamedHead {
   /** The envelope: its headers whole; its body up to the streamed part, when there is one. */
@@ -179,6 +182,8 @@ export class StreamedMessageReader {
   #joined: Buffer | undefined;
   #body: Readable | undefined;
   #failure: unknown;
+  /** The size at the last head attempt that found no head (see readHead). */
+  #triedAt = -1;
   #done: Promise<void> = Promise.resolve();
 
   constructor(pieces: AsyncIterator<Buffer>, options: StreamedMessageReaderOptions) {
@@ -192,8 +197,14 @@ export class StreamedMessageReader {
    */
   async readHead(): Promise<StreamedHead | null> {
     const { quotas, binary } = this.#options;
+    const limit = quotas.maxBufferSize;
     for (;;) {
-      if (!this.#ended && binary && this.#size <= quotas.maxBufferSize) {
+      // The head is decoded again from its start on each attempt: attempt at the first bytes, then
+      // once per HEAD_RETRY_BYTES more (and once at the limit), so a head sent a byte at a time
+      // costs a bounded number of attempts, not one per byte.
+      const due = this.#triedAt < 0 || this.#size - this.#triedAt >= HEAD_RETRY_BYTES || (this.#size >= limit && this.#triedAt < limit);
+      if (!this.#ended && binary && this.#triedAt < limit && due) {
+        this.#triedAt = this.#size;
         const head = this.#tryHead();
         if (head !== undefined) {
           this.#head = head;
@@ -301,7 +312,14 @@ export class StreamedMessageReader {
   async finish(): Promise<void> {
     const body = this.#body;
     if (body === undefined) {
-      while (!this.#ended) await this.#more();
+      // Nothing reads this message: take the rest off the channel without keeping it.
+      this.#chunks = [];
+      this.#size = 0;
+      this.#joined = undefined;
+      while (!this.#ended) {
+        const next = await this.#pieces.next();
+        if (next.done === true) this.#ended = true;
+      }
       return;
     }
     if (!body.destroyed && !body.readableEnded) body.resume();

@@ -280,7 +280,12 @@ describe('ServiceDispatcher + createClient over an in-memory session', () => {
       const ok = await call(header);
       expect(ok.action).toBe(add.replyAction);
     }
-    expect(errors).toHaveLength(1);
+    // A header in no namespace is named without a prefix in NotUnderstood.
+    const bare = await call({ ...custom('1'), prefix: '', namespaceUri: '', namespaces: [] });
+    const named = bare.headers.find((h) => h.localName === 'NotUnderstood');
+    expect(named?.namespaces).toEqual([]);
+    expect(named?.attributes.find((x) => x.localName === 'qname')?.value).toEqual({ type: 'string', value: 'Custom' });
+    expect(errors).toHaveLength(2);
     await client.close();
     await serving;
   });
