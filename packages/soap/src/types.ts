@@ -76,7 +76,7 @@ export interface NullableType<T extends TypeRef = TypeRef> {
 /**
  * `Dictionary<K, V>` (and any IDictionary DataContractSerializer writes the same way): a list of
  * `KeyValueOf{K}{V}` items with a `Key` and a `Value`, in the Arrays namespace. Keys and values are
- * primitives or enums. Build it with `dictionaryOf`.
+ * primitives. Build it with `dictionaryOf`.
  */
 export interface DictionaryType<K extends TypeRef = TypeRef, V extends TypeRef = TypeRef> {
   readonly kind: 'dictionary';
@@ -194,7 +194,7 @@ export function arrayOf<const T extends TypeRef>(item: T): ArrayType<T> {
   return { kind: 'array', item };
 }
 
-/** `Dictionary<K, V>` of primitive (or enum) keys and values, as a `Map` in TypeScript. */
+/** `Dictionary<K, V>` of primitive keys and values (nullable ones as values), as a `Map` in TypeScript. */
 export function dictionaryOf<const K extends TypeRef, const V extends TypeRef>(key: K, value: V): DictionaryType<K, V> {
   return { kind: 'dictionary', key, value };
 }
