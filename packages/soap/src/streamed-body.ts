@@ -181,6 +181,7 @@ export class StreamedMessageReader {
   #head: NbfxHead | undefined;
   #joined: Buffer | undefined;
   #body: Readable | undefined;
+  #pump: (() => Promise<void>) | undefined;
   #failure: unknown;
   /** The size at the last head attempt that found no head (see readHead). */
   #triedAt = -1;
@@ -246,8 +247,12 @@ export class StreamedMessageReader {
     this.#done = new Promise<void>((resolve) => {
       finished = resolve;
     });
+    // The pump alone reads the channel for this message, so the content stays contiguous: once
+    // nobody reads the part (the Readable destroyed), it goes on reading and checking the rest
+    // without pushing it, until the message ends (finish() restarts it if it was waiting).
+    let ended = false;
     const pump = async (): Promise<void> => {
-      if (pumping) return;
+      if (pumping || ended) return;
       pumping = true;
       try {
         for (;;) {
@@ -256,8 +261,9 @@ export class StreamedMessageReader {
           if (input === undefined) {
             const next = await this.#pieces.next();
             if (next.done === true) {
+              ended = true;
               content.finish();
-              body.push(null);
+              if (!body.destroyed) body.push(null);
               finished();
               return;
             }
@@ -265,18 +271,20 @@ export class StreamedMessageReader {
           }
           let room = true;
           content.feed(input, (bytes) => {
-            if (!body.push(bytes)) room = false;
+            if (!body.destroyed && !body.push(bytes)) room = false;
           });
-          if (!room || body.destroyed) return;
+          if (!room && !body.destroyed) return;
         }
       } catch (error) {
+        ended = true;
         this.#failure = error;
-        body.destroy(error as Error);
+        if (!body.destroyed) body.destroy(error as Error);
         finished();
       } finally {
         pumping = false;
       }
     };
+    this.#pump = pump;
     const body = new Readable({
       highWaterMark: 64 * 1024,
       read: () => void pump(),
@@ -323,13 +331,9 @@ export class StreamedMessageReader {
       return;
     }
     if (!body.destroyed && !body.readableEnded) body.resume();
-    if (body.destroyed && !body.readableEnded) {
-      // Nobody reads the part any more: take the rest of the message off the channel unread.
-      for (;;) {
-        const next = await this.#pieces.next();
-        if (next.done === true) return;
-      }
-    }
+    // A destroyed part is read to its end by the pump, which may be waiting for a read() that
+    // will not come: start it again.
+    void this.#pump?.();
     await this.#done;
   }
 

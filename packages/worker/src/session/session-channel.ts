@@ -125,6 +125,8 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
   #endWritten = false;
   #endFlushed = false;
   #messagesSent = 0;
+  /** A sendStreamed() in progress: End must not be written into the middle of its message. */
+  #streamedSend: Promise<void> | undefined;
   #failure: SessionError | undefined;
   #finished = false;
   #close: Deferred | undefined;
@@ -332,6 +334,16 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     const refused = this.#sendRefusal();
     if (refused !== undefined) throw refused;
     this.#messagesSent++;
+    const sending = this.#writeStreamed(pieces);
+    this.#streamedSend = sending;
+    try {
+      await sending;
+    } finally {
+      this.#streamedSend = undefined;
+    }
+  }
+
+  async #writeStreamed(pieces: AsyncIterable<Uint8Array>): Promise<void> {
     const socket = this.socket;
     socket.write(encodeUnsizedEnvelopeStart());
     try {
@@ -399,7 +411,19 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
       close.resolve();
       return close.promise;
     }
-    if (!this.#endWritten) this.#writeEnd();
+    if (!this.#endWritten) {
+      // close() while a streamed message is still being written (a reply that came first): End
+      // goes after the message, never inside it.
+      const sending = this.#streamedSend;
+      if (sending === undefined) {
+        this.#writeEnd();
+      } else {
+        const after = (): void => {
+          if (!this.#endWritten && this.#failure === undefined) this.#writeEnd();
+        };
+        sending.then(after, after);
+      }
+    }
     if (!this.#inputEnded) {
       this.#closeTimer = startTimer(this.#closeTimeoutMs, () => {
         this.fail(
