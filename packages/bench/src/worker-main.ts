@@ -31,6 +31,18 @@ async function echo(session: ServerSession): Promise<void> {
   }
 }
 
+/** Sessions served by the message layer: serve() returns at the client's End, and answering with ours lets the client's close() finish. */
+function served(dispatcher: { serve(session: ServerSession): Promise<void> }): (session: ServerSession) => void {
+  return (session) =>
+    void dispatcher
+      .serve(session)
+      .then(
+        () => session.close(),
+        () => session.abort(),
+      )
+      .catch(() => session.abort());
+}
+
 let serve: (session: ServerSession) => void = (session) => void echo(session);
 const streaming = values.service === 'streaming';
 if (streaming) {
@@ -43,15 +55,7 @@ if (streaming) {
       return BigInt(n);
     },
   });
-  const dispatcher = new ServiceDispatcher([upload], { quotas: { maxReceivedMessageSize: 2 ** 31 - 1 } });
-  serve = (session) =>
-    void dispatcher
-      .serve(session)
-      .then(
-        () => session.close(),
-        () => session.abort(),
-      )
-      .catch(() => session.abort());
+  serve = served(new ServiceDispatcher([upload], { quotas: { maxReceivedMessageSize: 2 ** 31 - 1 } }));
 } else if (values.service === 'calculator') {
   // Loaded only here, so the echo worker does not pay for the message layer.
   const { OperationContext, ServiceDispatcher, implement } = await import('@portshare/soap');
@@ -63,16 +67,7 @@ if (streaming) {
       return n;
     },
   });
-  const dispatcher = new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 }), stream]);
-  // serve() returns at the client's End; answering with ours lets the client's close() finish.
-  serve = (session) =>
-    void dispatcher
-      .serve(session)
-      .then(
-        () => session.close(),
-        () => session.abort(),
-      )
-      .catch(() => session.abort());
+  serve = served(new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 }), stream]));
 }
 
 const servers = await Promise.all(
