@@ -165,7 +165,8 @@ describe('streamed transfer through a ServiceHost', () => {
     const host = await ServiceHost.open({ address, services: [implement(IBlobs, { Put: (b) => b })], maxReceivedMessageSize: MiB, readerQuotas: { maxArrayLength: MiB } });
     hosts.push(host);
     const session = await connectSession(address, { transferMode: 'streamed', maxMessageSize: MiB });
-    const blob = { Data: Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff), Name: 'hello' };
+    // Past 4 KiB, so the head is looked for while the message is still arriving.
+    const blob = { Data: Uint8Array.from({ length: 20_000 }, (_, i) => i & 0xff), Name: 'hello' };
     expect(await createClient(IBlobs, session, { quotas: { maxArrayLength: MiB } }).Put(blob)).toEqual(blob);
     await session.close();
   });
