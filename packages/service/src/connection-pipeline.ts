@@ -3,7 +3,7 @@ import { encodeFault, FaultUri } from '@portshare/framing';
 import type { Counters, HandoffHeader } from '@portshare/control';
 import { FrontGate, type FrontGateHandlers } from '@portshare/handoff';
 import type { Logger } from 'pino';
-import { dispatch, isStalled, type DispatchContext } from './dispatcher.js';
+import { dispatch, isStalled, type DispatchContext, type DispatchOutcome } from './dispatcher.js';
 import { logConnectionEvent } from './logger.js';
 import type { Endpoint } from './listeners.js';
 import type { Registration } from './registration.js';
@@ -487,18 +487,25 @@ export class ConnectionPipeline implements FrontGateHandlers {
       return;
     }
     // One registration, or one of several sharing the URI (route-slot.ts).
-    const reg = hit.value.pick();
-    const header: HandoffHeader = {
-      connectionId: p.id,
-      registrationId: reg.id,
-      via: sniffed.via,
-      localAddress,
-      localPort: endpoint.port,
-    };
-    this.#handingOff.set(fd, { deadline: p.acceptedAt + s.sniff.timeoutMs, reg });
-    let outcome;
+    const slot = hit.value;
+    let outcome: DispatchOutcome;
     try {
-      outcome = await dispatch(reg, fd, header, sniffed.bytes, this.#dispatch);
+      for (let reg = slot.pick(); ; ) {
+        const header: HandoffHeader = { connectionId: p.id, registrationId: reg.id, via: sniffed.via, localAddress, localPort: endpoint.port };
+        this.#handingOff.set(fd, { deadline: p.acceptedAt + s.sniff.timeoutMs, reg });
+        outcome = await dispatch(reg, fd, header, sniffed.bytes, this.#dispatch);
+        if (outcome !== 'worker-gone') break;
+        // Its worker died before the connection reached it (and is unregistered now, so it left
+        // the slot): another worker sharing the URI takes it, or the client gets the fault
+        // SMSvcHost sends when a hand-off fails (docs/protocol.md §5). A kill -9 of one of
+        // several balanced workers then costs only the connections it already held.
+        const next = slot.members.length > 0 ? slot.pick() : undefined;
+        if (next === undefined || next.closed) {
+          this.#fault(fd, FaultUri.ConnectionDispatchFailed);
+          break;
+        }
+        reg = next;
+      }
     } finally {
       this.#handingOff.delete(fd);
       this.#admit();

@@ -39,7 +39,13 @@ export interface DispatchContext {
   onWorkerFailed(reg: Registration, err: Error): void;
 }
 
-export type DispatchOutcome = 'dispatched' | 'queue-full' | 'stalled' | 'failed' | 'closed';
+/**
+ * How a dispatch ended. 'worker-gone': the worker's end failed before the connection reached it
+ * (the worker is unregistered now, the client's descriptor is still open and still the caller's,
+ * to give to another worker sharing the URI or to fault). Every other outcome closed or gave away
+ * the descriptor.
+ */
+export type DispatchOutcome = 'dispatched' | 'queue-full' | 'stalled' | 'failed' | 'closed' | 'worker-gone';
 
 /** Has this worker had hand-offs waiting and taken none for `stallTimeoutMs`? */
 export function isStalled(reg: Registration, stallTimeoutMs: number, now = Date.now()): boolean {
@@ -52,7 +58,7 @@ export function isStalled(reg: Registration, stallTimeoutMs: number, now = Date.
  * on in the worker alone (docs/protocol.md §5; architecture "Hand-off by SCM_RIGHTS"). In
  * proxy mode the same header and bytes open a stream to the worker and the daemon pipes both ways.
  *
- * The client's descriptor is always ours to close here, whatever happens.
+ * The client's descriptor is ours to close here, whatever happens, but for 'worker-gone'.
  */
 export async function dispatch(reg: Registration, fd: number, header: HandoffHeader, bytes: Buffer, ctx: DispatchContext): Promise<DispatchOutcome> {
   if (reg.closed) {
@@ -102,8 +108,9 @@ export async function dispatch(reg: Registration, fd: number, header: HandoffHea
     }
     ctx.log.warn({ err, registration: reg.id, uri: reg.uri }, 'hand-off failed; unregistering the worker');
     ctx.onWorkerFailed(reg, err as Error);
-    ctx.clients.fault(fd, FaultUri.ConnectionDispatchFailed);
-    return 'failed';
+    // A failed sendmsg(2) delivered nothing (and a proxy stream that could not open carried
+    // nothing): the connection never reached the worker, so it is still the caller's to place.
+    return 'worker-gone';
   } finally {
     reg.queueLength--;
   }

@@ -3,7 +3,7 @@
 // 'replace' moves every new connection to the newest listener at once, the old one is told it was
 // superseded, and clients calling through ten replacements in a row see no failure; 'fail' stays
 // WCF's "already registered". Real daemon, real worker processes, real TCP clients.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePreamble } from '@portshare/framing';
 import { daemonStatus, freePort, LISTENER_WORKER, makeHome, spawnProc, startDaemon, type Proc } from './helpers.js';
@@ -34,6 +34,66 @@ function tagOf(port: number, via: string): Promise<string> {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => finish(`error ${err.code}`));
     socket.on('close', () => finish(`closed after '${got}'`));
+  });
+}
+
+/**
+ * One client connection that keeps calling: preamble, the worker's tag and the echo of the
+ * preamble, then 8-byte round trips until `stop()` or a failure. Says which worker held it, when
+ * it started, whether a round trip completed after `since()` (the kill), and how it ended: 'ok',
+ * 'fault' (the daemon answered with a framing fault, record type 0x08 [MC-NMF] 2.2.3.7), or
+ * 'lost' (closed or reset mid-call).
+ */
+interface Call {
+  tag: string | undefined;
+  startedAt: number;
+  lastReplyAt: number;
+  endedAt: number;
+  end: 'ok' | 'fault' | 'lost';
+}
+
+function keepCalling(port: number, via: string, rounds: number, running: () => boolean): Promise<Call> {
+  const preamble = encodePreamble({ via, encoding: 8 });
+  const call: Call = { tag: undefined, startedAt: Date.now(), lastReplyAt: 0, endedAt: 0, end: 'lost' };
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0);
+    let expected = 0;
+    let done = 0;
+    const socket: Socket = connect({ port, host: '127.0.0.1' }, () => socket.write(preamble));
+    let ended = false;
+    const finish = (end: Call['end']): void => {
+      if (ended) return;
+      ended = true;
+      call.end = end;
+      call.endedAt = Date.now();
+      socket.destroy();
+      resolve(call);
+    };
+    const next = (): void => {
+      if (done >= rounds || !running()) return finish('ok');
+      const ping = Buffer.alloc(8);
+      ping.writeDoubleLE(done);
+      expected = ping.length;
+      socket.write(ping);
+    };
+    socket.on('data', (c: Buffer) => {
+      got = Buffer.concat([got, c]);
+      if (call.tag === undefined) {
+        if (got[0] === 0x08) return finish('fault');
+        const colon = got.indexOf(0x3a);
+        if (colon === -1 || got.length < colon + 1 + preamble.length) return;
+        call.tag = got.subarray(0, colon).toString('latin1');
+        got = got.subarray(colon + 1 + preamble.length);
+        return next();
+      }
+      if (got.length < expected) return;
+      got = got.subarray(expected);
+      done++;
+      call.lastReplyAt = Date.now();
+      next();
+    });
+    socket.on('error', () => finish('lost'));
+    socket.on('close', () => finish('lost'));
   });
 }
 
@@ -72,6 +132,63 @@ describe('many workers per URI', () => {
     await new Promise((r) => setTimeout(r, 200));
     const after = await Promise.all(Array.from({ length: 20 }, () => tagOf(port, via)));
     expect(new Set(after)).toEqual(new Set(['B']));
+  });
+
+  it('kill -9 of one of two balanced workers under load loses exactly the connections it held; none of the other\'s, and no new one', async () => {
+    const { home, paths, port, via } = await setUp();
+    const a = worker(home, via, 'A', 'balance');
+    await a.waitFor(/READY shared/);
+    const b = worker(home, via, 'B', 'balance');
+    await b.waitFor(/READY shared/);
+    let running = true;
+    const live = () => running;
+    // 16 long sessions calling without a pause, and 4 loops opening short ones (5 calls each).
+    const sessions = Array.from({ length: 16 }, () => keepCalling(port, via, Number.POSITIVE_INFINITY, live));
+    const churned: Promise<Call>[] = [];
+    const loops = Array.from({ length: 4 }, async () => {
+      while (running) {
+        const c = keepCalling(port, via, 5, live);
+        churned.push(c);
+        await c;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const killedAt = Date.now();
+    await a.kill('SIGKILL');
+    // Dead by now: connections started between the two may still have been given to A.
+    const deadAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    running = false;
+    await Promise.all(loops);
+    const long = await Promise.all(sessions);
+    const short = await Promise.all(churned);
+
+    // The long sessions: those A held are lost, every one; those B held go on calling after the kill.
+    const onA = long.filter((c) => c.tag === 'A');
+    const onB = long.filter((c) => c.tag === 'B');
+    expect(onA.length + onB.length).toBe(16);
+    expect(onA.length).toBeGreaterThanOrEqual(4);
+    expect(onB.length).toBeGreaterThanOrEqual(4);
+    expect(onA.map((c) => c.end)).toEqual(onA.map(() => 'lost'));
+    expect(onB.map((c) => c.end)).toEqual(onB.map(() => 'ok'));
+    for (const c of onB) expect(c.lastReplyAt).toBeGreaterThan(killedAt + 900);
+
+    // The short ones: every connection that failed was A's when it died (tagged A, or handed to
+    // it and not yet taken: closed without a byte). None was refused with a fault: a connection
+    // the daemon could not give A went to B.
+    const failed = short.filter((c) => c.end !== 'ok');
+    expect(failed.filter((c) => c.end === 'fault')).toEqual([]);
+    expect(failed.filter((c) => c.tag === 'B')).toEqual([]);
+    for (const c of failed) expect(c.startedAt).toBeLessThanOrEqual(deadAt);
+    // And every short connection A still held after it died failed: the only ones that ended well
+    // got their last reply before it was dead.
+    for (const c of short.filter((x) => x.tag === 'A' && x.end === 'ok')) expect(c.lastReplyAt).toBeLessThanOrEqual(deadAt);
+    // One connection at a time per loop: at most four were A's when it died.
+    expect(failed.length).toBeLessThanOrEqual(4);
+    const after = short.filter((c) => c.startedAt > deadAt);
+    expect(after.length).toBeGreaterThan(20);
+    expect(new Set(after.map((c) => `${c.tag} ${c.end}`))).toEqual(new Set(['B ok']));
+    expect((await daemonStatus(paths)).registrations).toHaveLength(1);
   });
 
   it("'balance' does not join a listener that did not ask to share", async () => {
