@@ -18,6 +18,8 @@ export const CliErrorCodes = {
   PermissionDenied: 'CLI_ERR_PERMISSION_DENIED',
   /** The command does not exist (the message names the nearest one when it looks like a typo). */
   UnknownCommand: 'CLI_ERR_UNKNOWN_COMMAND',
+  /** `restart` of a service systemd runs: `systemctl reload` failed, or `--config` was given (the unit names its file). */
+  SystemdReload: 'CLI_ERR_SYSTEMD_RELOAD',
 } as const;
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
 
@@ -29,6 +31,7 @@ export const cliErrorExitCodes: Record<CliErrorCode, ExitCode> = {
   [CliErrorCodes.ServiceUnit]: ExitCode.Failure,
   [CliErrorCodes.UnknownCommand]: ExitCode.Usage,
   [CliErrorCodes.PermissionDenied]: ExitCode.Refused,
+  [CliErrorCodes.SystemdReload]: ExitCode.Failure,
 };
 
 export class CliError extends PortshareError {

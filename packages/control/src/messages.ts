@@ -159,6 +159,11 @@ export interface StatusReply {
   pendingConnections: number;
   /** The configuration file the daemon read at start. */
   configFile?: string;
+  /**
+   * The systemd unit the daemon runs in, when systemd started it (the shipped unit sets
+   * PORTSHARE_SYSTEMD_UNIT=%n): a restart is then systemd's to do (`systemctl reload`).
+   */
+  systemdUnit?: string;
   /** Static routes (config `routes`): connections relayed to a server that does not register. */
   routes?: StaticRouteStatus[];
   config: Record<string, unknown>;

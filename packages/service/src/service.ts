@@ -31,7 +31,7 @@ import { Handover } from './handover.js';
 import { createCounters } from './counters.js';
 import { bindServiceLog } from './logger.js';
 import { ListenerSet, type Endpoint } from './listeners.js';
-import type { InheritedListener } from './systemd.js';
+import { systemdUnitOf, type InheritedListener } from './systemd.js';
 import type { Registration } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RouteSlot } from './route-slot.js';
@@ -95,6 +95,7 @@ export class PortshareService implements ControlHandler {
   readonly #inherited: readonly InheritedListener[];
   readonly #takenOver: ServiceOptions['takenOver'];
   readonly #configFile: string;
+  readonly #systemdUnit = systemdUnitOf();
   readonly #routeTargets: RouteTarget[] | undefined;
   /** A daemon taking over from this one (handover.ts). */
   readonly #handover: Handover;
@@ -371,6 +372,7 @@ export class PortshareService implements ControlHandler {
       counters: { ...this.counters },
       pendingConnections: this.#pipeline.pending,
       configFile: this.#configFile,
+      ...(this.#systemdUnit === undefined ? {} : { systemdUnit: this.#systemdUnit }),
       routes: this.#staticRoutes.map((r) => ({
         uri: r.uri,
         hostNameComparisonMode: r.mode,

@@ -46,6 +46,18 @@ export function takeListenFds(env: NodeJS.ProcessEnv = process.env, pid = proces
 }
 
 /**
+ * The systemd unit this daemon runs in, or undefined when systemd did not start it: the shipped
+ * unit sets PORTSHARE_SYSTEMD_UNIT=%n, and systemd sets INVOCATION_ID for every process it starts
+ * (systemd.exec(5), "Environment Variables in Spawned Processes"); both must be there, so a
+ * variable left in an administrator's shell does not count. Only a service unit's name is taken.
+ */
+export function systemdUnitOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const unit = env.PORTSHARE_SYSTEMD_UNIT;
+  if (unit === undefined || env.INVOCATION_ID === undefined) return undefined;
+  return /^[A-Za-z0-9:_.\\@-]{1,255}\.service$/.test(unit) ? unit : undefined;
+}
+
+/**
  * The daemon's side of sd_notify(3): READY=1 once it serves, STOPPING=1 when it stops, STATUS=
  * lines, and WATCHDOG=1 every half of WATCHDOG_USEC when the unit sets WatchdogSec=
  * (sd_watchdog_enabled(3): only when WATCHDOG_PID, if set, is this process). A notification that

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { PortshareCommand } from '../base-command.js';
 import { CliLimits, timeoutFlag } from '../limits.js';
-import { restartSeamlessly, runningConfigFile } from '../seamless-restart.js';
+import { CliError, CliErrorCodes } from '../errors.js';
+import { reloadThroughSystemd, restartSeamlessly, runningConfigFile } from '../seamless-restart.js';
 import { checkStartable, logDestination } from '../start-checks.js';
 
 export interface RestartResult {
@@ -26,7 +27,8 @@ export class RestartCommand extends PortshareCommand<typeof RestartCommand> {
     'is reading, then exits. No client is refused meanwhile. The configuration is validated first and the start mode ' +
     'checked, and a new service that cannot start leaves the running one serving: an invalid file (exit 78), a ' +
     'disabled instance (exit 4) or a missing account changes nothing. Without --config the running service\'s ' +
-    'configuration file is read again. With no service running, this starts one.';
+    'configuration file is read again. With no service running, this starts one. A service that systemd runs is ' +
+    'reloaded through systemd (systemctl reload UNIT), which runs the same takeover inside the unit.';
   static override aliases = ['reload'];
   static override examples = [
     { description: 'Apply an edited configuration.', command: '<%= config.bin %> config validate && <%= config.bin %> restart' },
@@ -40,9 +42,21 @@ export class RestartCommand extends PortshareCommand<typeof RestartCommand> {
 
   async run(): Promise<RestartResult> {
     const paths = this.paths;
-    const configFile = this.flags.config === undefined ? (await runningConfigFile(paths)).file : resolve(this.flags.config);
+    const running = await runningConfigFile(paths);
+    if (running.systemdUnit !== undefined && this.flags.config !== undefined) {
+      throw new CliError(
+        CliErrorCodes.SystemdReload,
+        `The service runs under systemd (${running.systemdUnit}), which starts it with ${running.file}: edit that file and run ` +
+          `'portshare restart' without --config (or 'systemctl reload ${running.systemdUnit}').`,
+      );
+    }
+    const configFile = this.flags.config === undefined ? running.file : resolve(this.flags.config);
+    // Checked before anything is asked of systemd: a file that cannot start changes nothing.
     const config = await checkStartable(paths, configFile, { allowRunning: true });
-    const { pid, previousPid } = await restartSeamlessly(paths, configFile, this.flags.timeout);
+    const { pid, previousPid } =
+      running.systemdUnit !== undefined && running.runningPid !== undefined
+        ? await reloadThroughSystemd(paths, running.systemdUnit, running.runningPid, this.flags.timeout)
+        : await restartSeamlessly(paths, configFile, this.flags.timeout);
     const log = logDestination(paths, config);
     this.log(
       previousPid === undefined

@@ -20,6 +20,8 @@ export interface StatusResult {
   state: 'running' | 'paused' | 'stopped';
   controlSocket: string;
   pid?: number;
+  /** The systemd unit the service runs in, when systemd started it. */
+  systemdUnit?: string;
   startedAt?: string;
   uptimeSeconds?: number;
   handoff?: StatusReply['handoff'];
@@ -61,6 +63,7 @@ export class StatusCommand extends PortshareCommand<typeof StatusCommand> {
     this.log(`portshare service: ${status.state} (pid ${status.pid}, up ${formatUptime(status.uptimeSeconds)}), ${mode}`);
     this.log(`Hand-off: ${status.handoff === 'fd' ? 'fd (socket passed to the worker)' : 'proxy (bytes relayed by the service)'}`);
     this.log(`Control socket: ${paths.controlSocket}`);
+    if (status.systemdUnit !== undefined) this.log(`Run by systemd: ${status.systemdUnit} (restart and reload go through systemctl)`);
     this.log(`Connections being read: ${status.pendingConnections}`);
     this.log('\nListeners');
     this.log(
@@ -96,6 +99,7 @@ export class StatusCommand extends PortshareCommand<typeof StatusCommand> {
       state: status.state,
       controlSocket: paths.controlSocket,
       pid: status.pid,
+      ...(status.systemdUnit === undefined ? {} : { systemdUnit: status.systemdUnit }),
       startedAt: status.startedAt,
       uptimeSeconds: status.uptimeSeconds,
       handoff: status.handoff,
