@@ -31,3 +31,13 @@ export const ICalculator = defineContract({
     Add: { params: [['n1', 'double'], ['n2', 'double']], returns: 'double' },
   },
 });
+
+/**
+ * The many-workers-per-URI test: `Work(n)` hashes a 4 KiB buffer n times (SHA-256) and returns n,
+ * an operation whose cost is the service's CPU, as a busy service's operations are.
+ */
+export const IWork = defineContract({
+  name: 'IWork',
+  namespace: 'http://portshare.bench/work',
+  operations: { Work: { params: [['n', 'int']], returns: 'int' } },
+});

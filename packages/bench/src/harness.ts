@@ -312,6 +312,9 @@ function defaultLog(): Log {
 
 const WCF_PATH = '/calculator/service';
 
+/** Worker processes sharing the balanced configuration's URI. */
+const BALANCED_WORKERS = 2;
+
 /**
  * The service certificate for the TLS configuration, made with the openssl command line; none
  * (and the reason) when openssl cannot run.
@@ -330,7 +333,7 @@ function benchPki(): { pki: TestPki } | { reason: string } {
  * one call, close) in clear text and with TLS.
  */
 async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Gate): Promise<WcfResults> {
-  const configs: WcfConfiguration[] = (['direct', 'handoff', 'proxy'] as const).filter((c) => o.configurations.includes(c));
+  const configs: Exclude<WcfConfiguration, 'balanced'>[] = (['direct', 'handoff', 'proxy'] as const).filter((c) => o.configurations.includes(c));
   if (configs.length === 0) return { ran: false, reason: 'none of direct, handoff, proxy was selected' };
   let tls: { ran: true } | { ran: false; reason: string } = { ran: false, reason: 'the hand-off configuration was not selected' };
   let pki: TestPki | undefined;
@@ -362,16 +365,22 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
   }
   const caOf = (configuration: WcfConfiguration): { ca?: string } =>
     configuration === 'handoff-tls' && pki !== undefined ? { ca: pki.ca } : {};
+  const workerStart = {
+    service: 'calculator' as const,
+    fdLimit: o.fdLimit,
+    readyTimeoutMs: o.readyTimeoutMs,
+    nodeArgs: o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`],
+  };
   // One calculator process behind all three, as the echo worker is.
-  setup.adopt(
-    await startWorker({
-      listens,
-      service: 'calculator',
-      fdLimit: o.fdLimit,
-      readyTimeoutMs: o.readyTimeoutMs,
-      nodeArgs: o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`],
-    }),
-  );
+  setup.adopt(await startWorker({ ...workerStart, listens }));
+  if (configs.includes('handoff')) {
+    // Many workers per URI: two more calculator processes registering one URI with 'balance'.
+    const port = await freePort();
+    const via = `net.tcp://127.0.0.1:${port}${WCF_PATH}`;
+    const listen: WorkerListen = { uri: via, home: setup.daemons.get('handoff')!.home, onConflict: 'balance' };
+    for (let i = 0; i < BALANCED_WORKERS; i++) setup.adopt(await startWorker({ ...workerStart, listens: [listen] }));
+    targets.push({ configuration: 'balanced', port, via });
+  }
   const samples: WcfSample[] = [];
   const run = async (round: number, t: (typeof targets)[number], measure: WcfMeasure, concurrency: number): Promise<void> => {
     const r = await gate.measure<WcfSample>(`round ${round}: wcf ${measure} ${t.configuration} ×${concurrency}`, async () => {
@@ -390,13 +399,18 @@ async function measureWcf(setup: BenchSetup, o: BenchOptions, log: Log, gate: Ga
       return { ...rest, coreShare: share(x), round, configuration: t.configuration, measure, concurrency };
     });
     samples.push(r);
-    const unit = { calls: 'calls/s', setup: 'sessions/s', callbacks: 'callbacks/s' }[measure];
+    const unit = { calls: 'calls/s', work: 'calls/s', setup: 'sessions/s', callbacks: 'callbacks/s' }[measure];
     log(`  wcf ${measure} ${t.configuration.padEnd(11)} ×${concurrency}: ${Math.round(r.callsPerSec)} ${unit} (p50 ${Math.round(r.p50Us)} µs)`);
   };
   for (let round = 1; round <= o.rounds; round++) {
     for (const concurrency of [1, o.rttConcurrency]) {
       await gate.pass(`round ${round}: wcf ×${concurrency}`);
       for (const t of targets) await run(round, t, 'calls', concurrency);
+    }
+    // One URI over two balanced workers beside one worker, on calls that cost the service CPU.
+    await gate.pass(`round ${round}: wcf balanced workers`);
+    for (const t of targets.filter((x) => x.configuration === 'handoff' || x.configuration === 'balanced')) {
+      await run(round, t, 'work', o.rttConcurrency);
     }
     // Session setup with and without TLS, on the same path.
     await gate.pass(`round ${round}: wcf session setup`);

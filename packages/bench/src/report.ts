@@ -21,6 +21,7 @@ const LABEL: Record<string, string> = {
   direct: 'direct',
   handoff: 'portshare fd hand-off',
   'handoff-tls': 'portshare fd hand-off, TLS',
+  balanced: 'portshare fd hand-off, 2 balanced workers',
   proxy: 'portshare proxy mode',
   route: 'portshare static route',
   haproxy: 'HAProxy (TCP, req.payload ACL)',
@@ -152,8 +153,8 @@ export function formatReport(r: BenchResults): string {
     parts.push(
       '### WCF calls (ICalculator.Add)\n\n' +
         table(
-          ['configuration', 'sessions', 'calls/s', 'p50 / p99 µs', 'vs direct', 'TLS vs clear text'],
-          ['l', 'r', 'r', 'r', 'r', 'r'],
+          ['configuration', 'sessions', 'calls/s', 'p50 / p99 µs', 'vs direct', 'TLS vs clear text', 'vs one worker'],
+          ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
           of('calls').map((w) => [
             LABEL[w.configuration]!,
             String(w.concurrency),
@@ -161,10 +162,21 @@ export function formatReport(r: BenchResults): string {
             `${int(w.p50Us)} / ${int(w.p99Us)}`,
             dec(w.ratioToDirect),
             dec(w.ratioToPlaintext),
+            dec(w.ratioToOneWorker),
           ]),
         ) +
         (r.wcf.tls.ran ? '' : `\n\nTLS not measured: ${r.wcf.tls.reason}.`),
     );
+    if (of('work').length > 0) {
+      parts.push(
+        '### Many workers per URI (IWork.Work: about 0.2 ms of service CPU per call)\n\n' +
+          table(
+            ['configuration', 'sessions', 'calls/s', 'p50 / p99 µs', 'vs one worker'],
+            ['l', 'r', 'r', 'r', 'r'],
+            of('work').map((w) => [LABEL[w.configuration]!, String(w.concurrency), int(w.callsPerSec), `${int(w.p50Us)} / ${int(w.p99Us)}`, dec(w.ratioToOneWorker)]),
+          ),
+      );
+    }
     if (of('callbacks').length > 0) {
       parts.push(
         '### Duplex callbacks (one session; each Stream(n) call answered by n one-way callbacks)\n\n' +

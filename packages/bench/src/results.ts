@@ -114,12 +114,18 @@ export interface RoutesResult {
 /**
  * What a WCF measurement counts: `calls`, Add calls/s on open sessions; `setup`, sessions opened,
  * called once and closed per second; `callbacks`, one-way callbacks/s a duplex service sends its
- * client (each `Stream(n)` call answered by n callbacks, then its reply).
+ * client (each `Stream(n)` call answered by n callbacks, then its reply); `work`, IWork.Work
+ * calls/s, each costing the service about 0.2 ms of CPU, so that the service and not the load
+ * generator is what limits them (the many-workers-per-URI measurement).
  */
-export type WcfMeasure = 'calls' | 'setup' | 'callbacks';
+export type WcfMeasure = 'calls' | 'work' | 'setup' | 'callbacks';
 
-/** Where the WCF calls go: `handoff-tls` is the hand-off path with transport security (TLS). */
-export type WcfConfiguration = 'direct' | 'handoff' | 'proxy' | 'handoff-tls';
+/**
+ * Where the WCF calls go: `handoff-tls` is the hand-off path with transport security (TLS);
+ * `balanced` the hand-off path to one URI registered by two worker processes with
+ * onConflict 'balance' (many workers per URI).
+ */
+export type WcfConfiguration = 'direct' | 'handoff' | 'proxy' | 'handoff-tls' | 'balanced';
 
 export interface WcfSample extends WcfResult, LoadgenCost {
   round: number;
@@ -138,6 +144,8 @@ export interface WcfSummary {
   ratioToDirect: number | null;
   /** handoff-tls over handoff in the same round (paired), the transport security cost. */
   ratioToPlaintext: number | null;
+  /** balanced over handoff in the same round (paired): what a second worker adds. */
+  ratioToOneWorker: number | null;
 }
 
 export type WcfResults =

@@ -46,6 +46,8 @@ export interface WorkerListen {
   home?: string | undefined;
   /** Transport security: the service certificate and key, PEM files. */
   tls?: { certificate: string; key: string } | undefined;
+  /** Share the URI with other workers that registered it with 'balance' (many workers per URI). */
+  onConflict?: 'balance' | undefined;
 }
 
 export interface WorkerStart {

@@ -91,8 +91,8 @@ export function summarizeRounds(rounds: readonly RoundResult[]): ConfigSummary[]
   }));
 }
 
-const WCF_ORDER = ['direct', 'handoff', 'handoff-tls', 'proxy'] as const;
-const MEASURE_ORDER = ['calls', 'setup', 'callbacks'] as const;
+const WCF_ORDER = ['direct', 'handoff', 'balanced', 'handoff-tls', 'proxy'] as const;
+const MEASURE_ORDER = ['calls', 'work', 'setup', 'callbacks'] as const;
 
 export function summarizeWcf(samples: readonly WcfSample[]): WcfSummary[] {
   const keys: Pick<WcfSample, 'configuration' | 'measure' | 'concurrency'>[] = [];
@@ -123,6 +123,8 @@ export function summarizeWcf(samples: readonly WcfSample[]): WcfSummary[] {
         k.configuration === 'handoff-tls'
           ? medianOrNull(ss.map((s) => ratio(s.callsPerSec, paired('handoff', s)?.callsPerSec)))
           : null,
+      ratioToOneWorker:
+        k.configuration === 'balanced' ? medianOrNull(ss.map((s) => ratio(s.callsPerSec, paired('handoff', s)?.callsPerSec))) : null,
     };
   });
 }
@@ -151,6 +153,7 @@ export function checkTargets(
   const streamedHandoff = streamed.find((s) => s.configuration === 'handoff');
   const streamedGrowth = streamed.length === 0 ? null : Math.max(...streamed.map((s) => s.peakRssGrowthBytes)) / 1e6;
   const tlsCalls = wcf.find((w) => w.configuration === 'handoff-tls' && w.measure === 'calls' && w.concurrency === sessions);
+  const balanced = wcf.find((w) => w.configuration === 'balanced' && w.measure === 'work' && w.concurrency === sessions);
   const by = (c: ConfigurationName): ConfigSummary | undefined => summary.find((s) => s.configuration === c);
   const handoff = by('handoff');
   const proxy = by('proxy');
@@ -201,6 +204,8 @@ export function checkTargets(
     check('lookup-spread', `route lookup time, ${sizes} registrations, every service in turn`, lookupRatio('spreadNs'), '<=', 1.2),
     // Transport security (#18): WCF calls inside TLS beside the same path in clear text.
     check('tls-calls-vs-plaintext', `WCF calls/s with TLS / clear text, ${sessions} sessions (fd hand-off)`, tlsCalls?.ratioToPlaintext ?? null, '>=', 0.8),
+    // Many workers per URI (#16): two workers balancing one URI beside one worker, same load.
+    check('balanced-calls-vs-one-worker', `IWork.Work calls/s, one URI over 2 balanced workers / 1 worker, ${sessions} sessions`, balanced?.ratioToOneWorker ?? null, '>=', 1.6),
     // Streamed transfer (#17): a 1 GiB Upload(Stream) at flat memory, as fast handed off as direct.
     check('streamed-upload-vs-direct', 'streamed upload MB/s, fd hand-off / direct', streamedHandoff?.ratioToDirect ?? null, '>=', 0.95),
     check('streamed-upload-rss', "MB the service's peak RSS grows during a streamed upload", streamedGrowth, '<=', 64),

@@ -1,6 +1,6 @@
 import { type ClientSecurityOptions, connectSession } from '@portshare/worker';
 import { createClient } from '@portshare/soap';
-import { ICalculator, IStream } from './calculator.js';
+import { ICalculator, IStream, IWork } from './calculator.js';
 import type { WcfMeasure } from './results.js';
 import { SampleBuffer } from './stats.js';
 
@@ -13,7 +13,8 @@ export interface WcfSpec {
   /**
    * 'calls' (default): Add calls/s on open sessions. 'setup': sessions opened and closed per
    * second, one after another in each of `concurrency` loops. 'callbacks': one-way callbacks/s a
-   * duplex service sends (Stream(500) in a loop on each session).
+   * duplex service sends (Stream(500) in a loop on each session). 'work': IWork.Work(WORK_HASHES)
+   * calls/s, as 'calls' otherwise.
    */
   measure?: WcfMeasure;
   /** Transport security: the CA (PEM) that issued the service certificate. */
@@ -58,8 +59,9 @@ class MeasuredWindow {
 }
 
 /**
- * WCF calls/s: `concurrency` sessions, each calling ICalculator.Add in a loop through the SDK's
- * client session and the message layer, as a WCF client would (one outstanding call per session).
+ * WCF calls/s: `concurrency` sessions, each calling ICalculator.Add (or IWork.Work) in a loop
+ * through the SDK's client session and the message layer, as a WCF client would (one outstanding
+ * call per session).
  */
 export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
   if (spec.measure === 'setup') return sessionSetup(spec);
@@ -69,12 +71,11 @@ export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
   try {
     await Promise.all(
       sessions.map(async (session, i) => {
-        const calc = createClient(ICalculator, session);
+        const call = spec.measure === 'work' ? workCall(session) : addCall(session, i);
         for (let n = 0; ; n++) {
           const t = now();
           if (t >= window.stopAt) break;
-          const sum = await calc.Add(i, n);
-          if (sum !== i + n) throw new Error(`Add(${i}, ${n}) returned ${sum}`);
+          await call(n);
           window.record(t, now() - t);
         }
       }),
@@ -83,6 +84,27 @@ export async function wcfCalls(spec: WcfSpec): Promise<WcfResult> {
     await Promise.all(sessions.map((s) => s.close().catch(() => s.abort())));
   }
   return window.result();
+}
+
+type Session = Awaited<ReturnType<typeof connectSession>>;
+
+function addCall(session: Session, i: number): (n: number) => Promise<void> {
+  const calc = createClient(ICalculator, session);
+  return async (n) => {
+    const sum = await calc.Add(i, n);
+    if (sum !== i + n) throw new Error(`Add(${i}, ${n}) returned ${sum}`);
+  };
+}
+
+/** SHA-256 rounds over 4 KiB per Work call: about 0.2 ms of the service's CPU on this machine class. */
+export const WORK_HASHES = 50;
+
+function workCall(session: Session): () => Promise<void> {
+  const worker = createClient(IWork, session);
+  return async () => {
+    const n = await worker.Work(WORK_HASHES);
+    if (n !== WORK_HASHES) throw new Error(`Work(${WORK_HASHES}) returned ${n}`);
+  };
 }
 
 // One security object for the whole run: connectSession loads its CAs once per object and resumes

@@ -4,7 +4,8 @@
 // streamed uploads (--service streaming: TransferMode.Streamed, messages up to 2 GiB).
 // Each --listen '{"uri": …, "home": …}' is one listener: with "home" it registers with the
 // portshare daemon of that instance (sharing on); without, it binds its own port (sharing off), as
-// the direct configuration and the HAProxy and sslh backends need. One process serves them all, so
+// the direct configuration and the HAProxy and sslh backends need; "onConflict": "balance" shares
+// the URI with the other workers that registered it so. One process serves them all, so
 // configurations differ only in the path to it. Prints "READY" once every listener is up.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,7 @@ const { values } = parseArgs({
   },
 });
 const listens = (values.listen ?? []).map(
-  (text) => JSON.parse(text) as { uri: string; home?: string; tls?: { certificate: string; key: string } },
+  (text) => JSON.parse(text) as { uri: string; home?: string; tls?: { certificate: string; key: string }; onConflict?: 'balance' },
 );
 if (listens.length === 0) throw new Error('at least one --listen is required');
 
@@ -59,7 +60,15 @@ if (streaming) {
 } else if (values.service === 'calculator') {
   // Loaded only here, so the echo worker does not pay for the message layer.
   const { OperationContext, ServiceDispatcher, implement } = await import('@portshare/soap');
-  const { ICalculator, IStream, IStreamCallback } = await import('./calculator.js');
+  const { ICalculator, IStream, IStreamCallback, IWork } = await import('./calculator.js');
+  const { createHash } = await import('node:crypto');
+  const block = Buffer.alloc(4096, 0x5a);
+  const work = implement(IWork, {
+    Work: (n) => {
+      for (let i = 0; i < n; i++) createHash('sha256').update(block).digest();
+      return n;
+    },
+  });
   const stream = implement(IStream, {
     Stream: async (n) => {
       const back = OperationContext.current!.getCallbackChannel(IStreamCallback);
@@ -67,7 +76,7 @@ if (streaming) {
       return n;
     },
   });
-  serve = served(new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 }), stream]));
+  serve = served(new ServiceDispatcher([implement(ICalculator, { Add: (n1, n2) => n1 + n2 }), stream, work]));
 }
 
 const servers = await Promise.all(
@@ -76,6 +85,7 @@ const servers = await Promise.all(
       uri: l.uri,
       portSharingEnabled: l.home !== undefined,
       home: l.home,
+      ...(l.onConflict === undefined ? {} : { onConflict: l.onConflict }),
       // 10,000 idle sessions are part of the benchmark: lift the session cap (WCF's
       // MaxConcurrentSessions) and the idle timeout, which would otherwise close them.
       maxConcurrentSessions: 100_000,

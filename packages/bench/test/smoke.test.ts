@@ -73,10 +73,14 @@ describe('pnpm bench -- --smoke', () => {
         'calls direct×32',
         'calls handoff×1',
         'calls handoff×32',
+        'calls balanced×1',
+        'calls balanced×32',
         'calls handoff-tls×1',
         'calls handoff-tls×32',
         'calls proxy×1',
         'calls proxy×32',
+        'work handoff×32',
+        'work balanced×32',
         'setup handoff×1',
         'setup handoff-tls×1',
         'callbacks direct×1',
@@ -85,6 +89,7 @@ describe('pnpm bench -- --smoke', () => {
       expect(r.wcf.tls).toEqual({ ran: true });
       for (const w of r.wcf.summary) positive(`wcf ${w.measure} ${w.configuration}×${w.concurrency}`, w.callsPerSec);
       for (const w of r.wcf.summary.filter((x) => x.configuration === 'handoff-tls')) positive(`TLS / clear text, ${w.measure}`, w.ratioToPlaintext ?? 0);
+      positive('balanced / one worker', r.wcf.summary.find((w) => w.configuration === 'balanced' && w.measure === 'work')?.ratioToOneWorker ?? 0);
     }
     expect(r.targets.map((t) => t.id)).toEqual([
       'conn-vs-direct',
@@ -106,6 +111,7 @@ describe('pnpm bench -- --smoke', () => {
       'lookup-hot',
       'lookup-spread',
       'tls-calls-vs-plaintext',
+      'balanced-calls-vs-one-worker',
       'streamed-upload-vs-direct',
       'streamed-upload-rss',
     ]);

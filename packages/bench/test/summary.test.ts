@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigurationName } from '../src/options.js';
-import type { IdleRssResult, RoundResult, RoutesResult } from '../src/results.js';
-import { checkTargets, summarizeRounds } from '../src/summary.js';
+import type { IdleRssResult, RoundResult, RoutesResult, WcfSample } from '../src/results.js';
+import { checkTargets, summarizeRounds, summarizeWcf } from '../src/summary.js';
 
 function round(configuration: ConfigurationName, r: number, conn: number, rtt1Us: number, msgs: number, mbs: number): RoundResult {
   const lg = { coreShare: 0.5, foreignCores: 0, attempts: 1 };
@@ -118,5 +118,46 @@ describe('checkTargets', () => {
     expect(byId(checkTargets(rounds, summary, idle(10_000, 5.000001e6), routes)).get('rss-10k-handoff')!.met).toBe(false);
     expect(t.get('rss-10k-proxy')).toMatchObject({ value: null, met: null });
     expect(t.get('proxy-bulk-vs-haproxy')).toMatchObject({ value: null, met: null });
+  });
+});
+
+describe('summarizeWcf', () => {
+  const sample = (configuration: WcfSample['configuration'], measure: WcfSample['measure'], r: number, callsPerSec: number): WcfSample => ({
+    round: r,
+    configuration,
+    measure,
+    concurrency: 32,
+    calls: callsPerSec,
+    seconds: 1,
+    callsPerSec,
+    p50Us: 100,
+    p99Us: 200,
+    coreShare: 1,
+    foreignCores: 0,
+    attempts: 1,
+  });
+  const samples = [
+    sample('handoff', 'work', 1, 10_000),
+    sample('balanced', 'work', 1, 17_000),
+    sample('handoff', 'work', 2, 12_000),
+    sample('balanced', 'work', 2, 18_000),
+    sample('handoff', 'work', 3, 11_000),
+    sample('balanced', 'work', 3, 17_600),
+    // A calls run of handoff in the same round must not pair with a work one.
+    sample('handoff', 'calls', 1, 1),
+  ];
+
+  it("pairs balanced workers with one worker's same round and measure, the median of those ratios", () => {
+    const balanced = summarizeWcf(samples).find((w) => w.configuration === 'balanced')!;
+    expect(balanced).toMatchObject({ measure: 'work', callsPerSec: 17_600, ratioToDirect: null });
+    expect(balanced.ratioToOneWorker).toBeCloseTo(1.6, 12);
+    expect(summarizeWcf(samples).find((w) => w.configuration === 'handoff' && w.measure === 'work')!.ratioToOneWorker).toBeNull();
+  });
+
+  it('checks the balanced target at its limit (1.6 met, a little less not)', () => {
+    const target = (list: WcfSample[]) => checkTargets(rounds, summarizeRounds(rounds), [], { lookups: [], e2e: [] } as unknown as RoutesResult, summarizeWcf(list)).find((t) => t.id === 'balanced-calls-vs-one-worker')!;
+    expect(target(samples)).toMatchObject({ limit: 1.6, met: true });
+    expect(target(samples.map((x) => (x.configuration === 'balanced' && x.round === 3 ? { ...x, callsPerSec: 17_599 } : x)))).toMatchObject({ met: false });
+    expect(target(samples.filter((x) => x.configuration !== 'balanced'))).toMatchObject({ value: null, met: null });
   });
 });
