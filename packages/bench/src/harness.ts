@@ -134,7 +134,7 @@ async function measureConn(e: Endpoint, o: BenchOptions): Promise<Unguarded<Conn
   };
 }
 
-async function measureRtt(e: Endpoint, concurrency: number, o: BenchOptions): Promise<Unguarded<RttSample>> {
+export async function measureRtt(e: Endpoint, concurrency: number, o: Pick<BenchOptions, 'rttDurationMs' | 'rttMessageBytes' | 'connectTimeoutMs' | 'fdLimit'>): Promise<Unguarded<RttSample>> {
   const r = await runLoadgen(
     { ...target(e), test: 'rtt', rtt: { concurrency, durationMs: o.rttDurationMs, messageBytes: o.rttMessageBytes, connectTimeoutMs: o.connectTimeoutMs } },
     { fdLimit: o.fdLimit },

@@ -18,6 +18,7 @@ export { BenchError, BenchErrorCodes, type BenchErrorCode } from './errors.js';
 export { formatReport } from './report.js';
 export { checkTargets, pairedRatio, summarizeRounds, summarizeWcf, RSS_TARGET_CONNECTIONS, RTT_LATENCY_LIMIT } from './summary.js';
 export { median, percentile, SampleBuffer } from './stats.js';
+export { runPaired, summarizePaired, type PairedMetric, type PairedOptions } from './paired.js';
 export { benchRouteLookups, benchRouteLookupsInChild, type RouteLookupResult, type RouteBenchOptions } from './routes-bench.js';
 export { findHaproxy, findSslh, haproxyConfig, sslhConfig, type Peer } from './peers.js';
 export type * from './results.js';
