@@ -23,7 +23,7 @@ export async function runningConfigFile(
  * process). Started here instead, the new daemon would live outside the unit, and systemd would
  * take the old one's exit for the service's end. Resolves with the new daemon's pid.
  */
-export async function reloadThroughSystemd(
+async function reloadThroughSystemd(
   paths: InstancePaths,
   unit: string,
   previousPid: number,
@@ -48,18 +48,22 @@ export async function reloadThroughSystemd(
 /**
  * Starts a daemon with `configFile` that takes the sockets over from the running one (the
  * service's takeover.ts; docs/operations.md), waits until it answers and the old one has exited;
- * with none running, starts one. The caller has checked the configuration.
+ * with none running, starts one. A daemon systemd runs is reloaded through systemd instead (it
+ * reads the file its unit names). The caller has checked the configuration.
  */
 export async function restartSeamlessly(
   paths: InstancePaths,
   configFile: string | undefined,
   timeoutMs: number,
 ): Promise<{ pid: number; previousPid: number | undefined }> {
-  const running = await probe(paths);
+  const running = await runningConfigFile(paths);
+  if (running.systemdUnit !== undefined && running.runningPid !== undefined) {
+    return reloadThroughSystemd(paths, running.systemdUnit, running.runningPid, timeoutMs);
+  }
   const command = defaultStartCommand();
   if (configFile !== undefined) command.push('--config', configFile);
-  if (running !== undefined) command.push('--takeover');
-  const pid = await startDetached(paths, command, { timeoutMs, replacing: running !== undefined });
-  if (running !== undefined) await waitUntilExited(running.pid, timeoutMs);
-  return { pid, previousPid: running?.pid };
+  if (running.runningPid !== undefined) command.push('--takeover');
+  const pid = await startDetached(paths, command, { timeoutMs, replacing: running.runningPid !== undefined });
+  if (running.runningPid !== undefined) await waitUntilExited(running.runningPid, timeoutMs);
+  return { pid, previousPid: running.runningPid };
 }

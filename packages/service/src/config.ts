@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { FramingLimits, parseVia } from '@portshare/framing';
-import { lookupGroupId, lookupUser } from './accounts.js';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { JSONPath } from 'jsonc-parser';
 import { keyName, parseConfigJson } from './config-json.js';
+import { configSchema, kindOf, NOT_SETTINGS, show, type SchemaNode } from './config-schema.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
-import { parseTimeSpan } from './timespan.js';
 
 /**
  * The daemon's configuration: SMSvcHost.exe.config's <net.tcp> knobs with their .NET 4.x defaults
@@ -215,335 +216,124 @@ function bad(key: string, reason: string, source: string): ServiceError {
   );
 }
 
-/**
- * One key's check, and what it accepts as a JSON Schema fragment (for editors, through the
- * published portshare.schema.json: see configJsonSchema). The check is what decides; the
- * fragment describes it, as far as JSON Schema can (an account's existence it cannot).
- */
-type Check = ((value: unknown, key: string, source: string) => unknown) & { schema?: JsonSchema };
-type JsonSchema = Record<string, unknown>;
-/** A nested object's keys, each with its check: unknown keys are refused as at the top. */
-type Shape = Record<string, Check>;
-
-const described = (check: Check, schema: JsonSchema): Check => Object.assign(check, { schema });
-
-const show = (v: unknown): string => {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
-const int = (min: number, max: number): Check =>
-  described(
-    (v, key, source) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-        throw bad(key, `must be an integer from ${min} to ${max} (got ${show(v)})`, source);
-      }
-      return v;
-    },
-    { type: 'integer', minimum: min, maximum: max },
-  );
-const bool: Check = described(
-  (v, key, source) => {
-    if (typeof v !== 'boolean') throw bad(key, `must be true or false (got ${show(v)})`, source);
-    return v;
-  },
-  { type: 'boolean' },
-);
-const oneOf = (...values: string[]): Check =>
-  described(
-    (v, key, source) => {
-      if (typeof v !== 'string' || !values.includes(v)) throw bad(key, `must be one of ${values.join(', ')} (got ${show(v)})`, source);
-      return v;
-    },
-    { enum: values },
-  );
-const optString: Check = described(
-  (v, key, source) => {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string' || v === '') throw bad(key, `must be a non-empty string (got ${show(v)})`, source);
-    if (v.includes('\0')) throw bad(key, 'must not contain a NUL character', source);
-    return v;
-  },
-  { type: ['string', 'null'], minLength: 1, pattern: '^[^\\u0000]*$' },
-);
-const portList: Check = described(
-  (v, key, source) => {
-    if (!Array.isArray(v)) throw bad(key, 'must be a list of ports', source);
-    v.forEach((p, i) => int(1, 65535)(p, `${key}[${i}]`, source));
-    return v;
-  },
-  { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
-);
+let compiled: ValidateFunction | undefined;
 
 /**
- * A list of user or group names or numeric ids, each of which must exist now. The access checks
- * (access.ts) resolve names once, at start, through NSS (accounts.ts), and would silently skip a
- * name they cannot find: a typo would leave an account out with no word. So a name is looked up
- * here the same way, and one the system does not know is refused with its key. A numeric id is
- * taken as it is, as the kernel reports it.
+ * The definition compiled once, when first needed. Ajv is loaded then too (it is CommonJS, so a
+ * require keeps validateConfig synchronous): every CLI command imports this package, and most
+ * never read the configuration, so they need not pay for loading Ajv and generating its code.
  */
-const accountList = (kind: 'users' | 'groups'): Check => described((v, key, source) => {
-  if (!Array.isArray(v)) throw bad(key, `must be a list of ${kind === 'users' ? 'user' : 'group'} names or numeric ids`, source);
-  v.forEach((name: unknown, i) => {
-    const at = `${key}[${i}]`;
-    if (typeof name !== 'string' || name === '') throw bad(at, `must be a non-empty ${kind === 'users' ? 'user' : 'group'} name or numeric id (got ${show(name)})`, source);
-    if (/^\d+$/.test(name)) {
-      if (Number(name) > 0xffff_fffe) throw bad(at, `is not a valid ${kind === 'users' ? 'uid' : 'gid'} (0 to 4294967294)`, source);
-      return;
+function schemaValidator(): ValidateFunction {
+  if (compiled !== undefined) return compiled;
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof AjvModule;
+  compiled = new Ajv2020({
+    strict: true,
+    // A duration is an integer or a TimeSpan string; a route's `to` is host:port or a list of them.
+    allowUnionTypes: true,
+    // Only the object's own keys count, as JSON.parse makes them ("__proto__" included).
+    ownProperties: true,
+    // Each error carries the node it failed (parentSchema) and the value (data): refusalOf words it with them.
+    verbose: true,
+    // The definition is fixed: test/config-schema.test.ts checks it against the 2020-12 meta-schema,
+    // which need not cost every start (it more than doubles the compile time).
+    validateSchema: false,
+  }).compile(configSchema);
+  return compiled;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An error's instancePath (a JSON Pointer, RFC 6901) as a key path; no setting's name is all digits, so those are list indices. */
+function pathOf(pointer: string): JSONPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/** keyName, but a top-level key named "" stays '' rather than reading as the whole file. */
+const keyAt = (path: JSONPath): string => (path.length === 1 && path[0] === '' ? '' : keyName(path));
+
+/** The keys a node names (its properties), settings only. */
+function settingsOf(node: unknown): string[] {
+  const properties = isRecord(node) && isRecord(node['properties']) ? node['properties'] : {};
+  return Object.keys(properties).filter((k) => !NOT_SETTINGS.includes(k));
+}
+
+function notKnown(path: JSONPath, key: string, node: unknown, source: string): ServiceError {
+  return bad(keyAt([...path, key]), `is not a known setting (known: ${settingsOf(node).join(', ')})`, source);
+}
+
+/** Ajv's first error as a configuration message: the key, and the reason its node's Kind words. */
+function refusalOf(error: ErrorObject | undefined, source: string): ServiceError {
+  const path = pathOf(error?.instancePath ?? '');
+  const node: unknown = error?.parentSchema;
+  switch (error?.keyword) {
+    case 'additionalProperties':
+      return notKnown(path, String(error.params['additionalProperty']), node, source);
+    case 'required': {
+      // Ajv checks `required` before `additionalProperties`, but a missing key is often a misspelt
+      // one, and the unknown key says more ("url" for "uri"): that one is named.
+      const misspelt = Object.keys(isRecord(error.data) ? error.data : {}).find((k) => !settingsOf(node).includes(k));
+      if (misspelt !== undefined) return notKnown(path, misspelt, node, source);
+      return bad(keyAt([...path, String(error.params['missingProperty'])]), 'is required', source);
     }
-    const known = kind === 'users' ? lookupUser(name) !== undefined : lookupGroupId(name) !== undefined;
-    if (!known) {
-      throw bad(
-        at,
-        `names ${kind === 'users' ? 'a user' : 'a group'} '${name}' that the system does not know (getent ${kind === 'users' ? 'passwd' : 'group'} finds none): ` +
-          `create it, fix the spelling, or give a numeric ${kind === 'users' ? 'uid' : 'gid'}`,
-        source,
-      );
+    default: {
+      const kind = kindOf(node);
+      const reason = kind !== undefined && error !== undefined ? kind.refused(error.data, error.keyword) : `${error?.message ?? 'is not valid'} (got ${show(error?.data)})`;
+      return bad(keyAt(path), reason, source);
     }
-  });
-  return v;
-}, { type: 'array', items: { type: 'string', minLength: 1 }, description: `${kind === 'users' ? 'User' : 'Group'} names or numeric ids; each must exist.` });
-
-/** The account the daemon switches to: it must exist, as privileges.ts needs its uid and gid. */
-const accountName = (kind: 'user' | 'group'): Check =>
-  described(
-    (v, key, source) => {
-      const name = optString(v, key, source) as string | undefined;
-      if (name === undefined) return undefined;
-      const known = kind === 'user' ? (lookupUser(name)?.gid ?? -1) >= 0 : lookupGroupId(name) !== undefined;
-      if (!known) throw bad(key, `names a ${kind} '${name}' that the system does not know (getent ${kind === 'user' ? 'passwd' : 'group'} finds no such account)`, source);
-      return name;
-    },
-    { type: ['string', 'null'], minLength: 1, description: `The ${kind} to switch to after binding (it must exist).` },
-  );
-
-/**
- * A duration: a number of milliseconds, or a .NET TimeSpan string read as TimeSpan.Parse reads
- * it (see timespan.ts for exactly what is accepted and refused).
- */
-const duration = (min: number, max: number): Check => described((v, key, source) => {
-  const range = `from ${min} to ${max} ms`;
-  let ms: number;
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw bad(key, `must be whole milliseconds or a TimeSpan "hh:mm:ss", ${range} (got ${show(v)})`, source);
-    ms = v;
-  } else if (typeof v === 'string') {
-    const parsed = parseTimeSpan(v);
-    if (!parsed.ok) throw bad(key, `${show(v)} ${parsed.reason}`, source);
-    ms = parsed.ms;
-  } else {
-    throw bad(key, `must be milliseconds or a TimeSpan "hh:mm:ss", ${range} (got ${show(v)})`, source);
   }
-  if (ms < min || ms > max) throw bad(key, `must be ${range} (got ${show(v)}, ${ms} ms)`, source);
-  return ms;
-}, {
-  anyOf: [
-    { type: 'integer', minimum: min, maximum: max },
-    // A .NET TimeSpan ([-][d.]hh:mm[:ss[.fffffff]], or days alone); its range is checked by the daemon.
-    { type: 'string', pattern: '^-?(\\d+|(\\d+\\.)?\\d{1,2}:\\d{1,2}(:\\d{1,2}(\\.\\d{1,7})?)?)$' },
-  ],
-  description: `Milliseconds (${min} to ${max}) or a TimeSpan string such as "00:00:30".`,
-});
+}
 
 /**
- * A host name or address to bind. Its syntax is checked here; whether it resolves to an address
- * of this machine is checked by checkConfigOnHost (config-host.ts), at start and by `config validate`.
+ * After the schema: each value through its node's Kind (what JSON Schema cannot judge, and a
+ * TimeSpan read as milliseconds), lists item by item, objects key by key. Null and absent keys
+ * are left out (a null means "unset": the default applies), and a key's `default` fills in.
  */
-const bindHost: Check = described((v, key, source) => {
-  const host = optString(v, key, source) as string | undefined;
-  if (host === undefined) return undefined;
-  // RFC 1123 §2.1 host names; or an IPv4/IPv6 literal (without brackets, as listen() takes it).
-  const name = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-  if (isIP(host) === 0 && !name.test(host)) throw bad(key, `must be an IP address or a host name (got ${show(host)})`, source);
-  return host;
-}, { type: ['string', 'null'], minLength: 1, description: 'An IP address or a host name of this machine.' });
+function settle(value: unknown, node: SchemaNode, path: JSONPath, source: string): unknown {
+  const settled = kindOf(node)?.settle?.(value) ?? { value };
+  if ('refused' in settled) throw bad(keyAt(path), settled.refused, source);
+  const items = node.items;
+  if (Array.isArray(settled.value) && items !== undefined) return settled.value.map((item: unknown, i) => settle(item, items, [...path, i], source));
+  if (isRecord(settled.value) && node.properties !== undefined) return settleObject(settled.value, node.properties, path, source);
+  return settled.value;
+}
 
-/** A reservation's URI: an absolute net.tcp URI that a via could carry (a via is at most 2048 bytes, docs/protocol.md §2 step 4). */
-const netTcpUri: Check = described((v, key, source) => {
-  if (typeof v !== 'string' || v === '') throw bad(key, `must be a net.tcp URI such as "net.tcp://+:808/app/" (got ${show(v)})`, source);
-  if (Buffer.byteLength(v, 'utf8') > FramingLimits.maxViaBytes) throw bad(key, `is longer than ${FramingLimits.maxViaBytes} bytes`, source);
-  let scheme: string;
-  try {
-    scheme = parseVia(v).scheme;
-  } catch {
-    throw bad(key, `is not an absolute URI (got ${show(v)}; e.g. "net.tcp://+:808/app/")`, source);
-  }
-  if (scheme !== 'net.tcp') throw bad(key, `must use the net.tcp scheme (got ${show(v)})`, source);
-  return v;
-}, { type: 'string', pattern: '^net\\.tcp://', minLength: 11, description: 'A net.tcp URI prefix, such as "net.tcp://+:808/app/".' });
-
-const reservationShape: Shape = { uri: netTcpUri, users: accountList('users'), groups: accountList('groups') };
-
-const reservationList: Check = described((v, key, source) => {
-  if (!Array.isArray(v)) throw bad(key, 'must be a list of { "uri": ..., "users": [...], "groups": [...] }', source);
-  return v.map((item: unknown, i) => {
-    const at = `${key}[${i}]`;
-    const r = checkObject(item, reservationShape, at, source, { uri: undefined, users: [], groups: [] });
-    if (r.uri === undefined) throw bad(`${at}.uri`, 'is required', source);
-    return r as unknown as UriReservation;
-  });
-}, { type: 'array', items: { ...shapeSchema(reservationShape), required: ['uri'] } });
-
-/** A static route's server: host:port, an IPv4 literal, a bracketed IPv6 literal or a host name. */
-const hostPort: Check = described(
-  (v, key, source) => {
-    const m = typeof v === 'string' ? /^(\[[0-9A-Fa-f:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(v) : null;
-    const port = m ? Number(m[2]) : NaN;
-    const host = m ? (m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!) : '';
-    if (!m || !(port >= 1 && port <= 65535) || (m[1]!.startsWith('[') && isIP(host) !== 6)) {
-      throw bad(key, `must be host:port, such as "127.0.0.1:9000" or "[::1]:9000" (got ${show(v)})`, source);
-    }
-    return v;
-  },
-  { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]\\s]+):\\d{1,5}$', description: 'host:port of the net.tcp server.' },
-);
-
-const hostPorts: Check = described(
-  (v, key, source) => {
-    if (typeof v === 'string') return hostPort(v, key, source);
-    if (!Array.isArray(v) || v.length === 0) throw bad(key, 'must be host:port, or a non-empty list of them', source);
-    v.forEach((item, i) => hostPort(item, `${key}[${i}]`, source));
-    return v;
-  },
-  { anyOf: [hostPort.schema, { type: 'array', minItems: 1, items: hostPort.schema }] },
-);
-
-const routeShape: Shape = { uri: netTcpUri, to: hostPorts, hostNameComparisonMode: oneOf('StrongWildcard', 'Exact', 'WeakWildcard'), rewriteVia: netTcpUri };
-
-const routeList: Check = described(
-  (v, key, source) => {
-    if (!Array.isArray(v)) throw bad(key, 'must be a list of { "uri": ..., "to": "host:port" }', source);
-    const seen = new Set<string>();
-    return v.map((item: unknown, i) => {
-      const at = `${key}[${i}]`;
-      const r = checkObject(item, routeShape, at, source, { uri: undefined, to: undefined, hostNameComparisonMode: 'StrongWildcard' });
-      if (r.uri === undefined) throw bad(`${at}.uri`, 'is required', source);
-      if (r.to === undefined) throw bad(`${at}.to`, 'is required', source);
-      const id = `${r.hostNameComparisonMode as string} ${(r.uri as string).toLowerCase()}`;
-      if (seen.has(id)) throw bad(`${at}.uri`, `routes ${show(r.uri)} a second time`, source);
-      seen.add(id);
-      return r as unknown as StaticRoute;
-    });
-  },
-  { type: 'array', items: { ...shapeSchema(routeShape, { hostNameComparisonMode: 'StrongWildcard' }), required: ['uri', 'to'] } },
-);
-
-/** Checks an object against a shape over the given defaults; unknown keys are refused. */
-function checkObject(value: unknown, shape: Shape, key: string, source: string, defaults: Record<string, unknown>): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(key, 'must be an object', source);
-  const out = { ...defaults };
-  for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
-    const check = Object.hasOwn(shape, sub) ? shape[sub] : undefined;
-    if (!check) throw bad(keyName([key, sub]), `is not a known setting (known: ${Object.keys(shape).join(', ')})`, source);
-    const v = check(subValue, keyName([key, sub]), source);
-    if (v !== undefined) out[sub] = v;
+function settleObject(value: Record<string, unknown>, properties: Record<string, SchemaNode>, path: JSONPath, source: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(properties)) {
+    const given = Object.hasOwn(value, key) ? value[key] : undefined;
+    if (given !== undefined && given !== null) out[key] = settle(given, node, [...path, key], source);
+    else if (node.default !== undefined) out[key] = structuredClone(node.default);
   }
   return out;
 }
 
-const schema: Record<string, Check | Shape> = {
-  listenBacklog: int(1, 65535),
-  maxPendingAccepts: described(int(1, 65535), { ...int(1, 65535).schema, description: 'Default: 4 × the number of cores.' }),
-  deferAcceptSeconds: int(0, 600),
-  maxPendingConnections: int(1, 1_000_000),
-  pendingEvictionMinAgeMs: duration(0, 24 * 3600_000),
-  receiveTimeoutMs: duration(1, 24 * 3600_000),
-  workerStallTimeoutMs: duration(1, 24 * 3600_000),
-  ipv6: bool,
-  allowAccounts: { users: accountList('users'), groups: accountList('groups') },
-  handoff: oneOf('auto', 'proxy'),
-  maxViaBytes: int(16, 2048),
-  maxContentTypeBytes: int(16, 256),
-  maxControlMessageBytes: int(256, 1 << 20),
-  maxRegistrations: int(1, 1_000_000),
-  maxRegistrationsPerConnection: int(1, 1_000_000),
-  maxControlConnections: int(1, 65535),
-  maxUnlistedControlConnections: int(0, 65535),
-  maxControlRequestsInFlight: int(1, 65535),
-  maxControlConnectionsPerUser: int(1, 65535),
-  reservedControlConnections: int(0, 65535),
-  controlIdleTimeoutMs: duration(1, 24 * 3600_000),
-  registrationHoldMs: duration(0, 3600_000),
-  takeoverTimeoutMs: duration(100, 600_000),
-  routeConnectTimeoutMs: duration(1, 600_000),
-  reservations: reservationList,
-  routes: routeList,
-  faultDrainBytes: int(0, 1 << 24),
-  faultDrainTimeoutMs: duration(0, 3600_000),
-  reservedPorts: portList,
-  user: accountName('user'),
-  group: accountName('group'),
-  log: {
-    level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
-    file: optString,
-    maxLineFieldBytes: int(16, 65536),
-    perConnectionLinesPerSecond: int(0, 1_000_000),
-  },
-  metrics: {
-    port: described((v, k, s) => (v === undefined || v === null ? undefined : int(0, 65535)(v, k, s)), { type: ['integer', 'null'], minimum: 0, maximum: 65535 }),
-    host: bindHost,
-  },
-};
-
-function shapeSchema(shape: Shape, defaults?: Record<string, unknown>): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  for (const [key, check] of Object.entries(shape)) {
-    properties[key] = { ...(check.schema ?? {}), ...(defaults?.[key] !== undefined ? { default: defaults[key] } : {}) };
+/** The settings given over the defaults; a section (log, metrics, allowAccounts) key by key. */
+function overDefaults(given: Record<string, unknown>): ServiceConfig {
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  for (const [key, fallback] of Object.entries(config)) {
+    if (!Object.hasOwn(given, key)) continue;
+    const value = given[key];
+    config[key] = isRecord(fallback) && isRecord(value) ? { ...fallback, ...value } : value;
   }
-  return { type: 'object', additionalProperties: false, properties };
+  return config as unknown as ServiceConfig;
 }
 
-/**
- * portshare.json as a JSON Schema (draft 2020-12), generated from the checks validateConfig runs,
- * with the defaults: editors complete and check a file that names it in `$schema`. The package
- * ships it as `@portshare/service/portshare.schema.json` (kept equal to this by a test).
- */
-export function configJsonSchema(): JsonSchema {
-  const defaults = defaultConfig() as unknown as Record<string, unknown>;
-  // Its default is 4 × this machine's cores: the schema, the same on every machine, says so in words.
-  delete defaults['maxPendingAccepts'];
-  const properties: Record<string, JsonSchema> = {
-    $schema: { type: 'string', description: 'This schema, for editors.' },
-    '//': { description: 'A comment: ignored.' },
-  };
-  for (const [key, check] of Object.entries(schema)) {
-    properties[key] =
-      typeof check === 'function'
-        ? { ...(check.schema ?? {}), ...(defaults[key] !== undefined ? { default: defaults[key] } : {}) }
-        : shapeSchema(check, defaults[key] as Record<string, unknown>);
-  }
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: 'portshare.json',
-    description: 'The portshare sharing service configuration (packages/service/README.md, "Configuration").',
-    type: 'object',
-    additionalProperties: false,
-    properties,
-  };
+/** A URI routed twice in one mode: the routing table would keep one of them (service.ts refuses it at start). */
+function checkRoutedOnce(routes: readonly StaticRoute[], source: string): void {
+  const seen = new Set<string>();
+  routes.forEach((r, i) => {
+    const id = `${r.hostNameComparisonMode} ${r.uri.toLowerCase()}`;
+    if (seen.has(id)) throw bad(`routes[${i}].uri`, `routes ${show(r.uri)} a second time`, source);
+    seen.add(id);
+  });
 }
 
-/**
- * Validates a parsed configuration object over the defaults. Unknown keys are refused too: a typo
- * must not silently leave a limit at its default. Accounts named in it must exist (see
- * accountList). What depends on the running system beyond that (the log file can be written, the
- * metrics address can be bound) is checked by checkConfigOnHost.
- */
-export function validateConfig(input: unknown, source = 'configuration'): ServiceConfig {
-  const out = defaultConfig() as unknown as Record<string, unknown>;
-  // A file holding `null` (or nothing but it) is no configuration at all, not "the defaults".
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad('(root)', `must be a JSON object (got ${show(input)})`, source);
-  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-    if (key === '$schema' || key === '//') continue;
-    const check = Object.hasOwn(schema, key) ? schema[key] : undefined;
-    if (!check) throw bad(key, `is not a known setting (known: ${Object.keys(schema).join(', ')})`, source);
-    if (typeof check === 'function') {
-      const v = check(value, key, source);
-      if (v !== undefined) out[key] = v;
-      continue;
-    }
-    out[key] = checkObject(value, check, key, source, out[key] as Record<string, unknown>);
-  }
-  const config = out as unknown as ServiceConfig;
+function checkReservedConnections(config: ServiceConfig, source: string): void {
   if (config.reservedControlConnections >= config.maxControlConnections) {
     throw bad(
       'reservedControlConnections',
@@ -551,6 +341,49 @@ export function validateConfig(input: unknown, source = 'configuration'): Servic
       source,
     );
   }
+}
+
+/** Adds the defaults of defaultConfig() to a copy of a node, a section key by key. */
+function addDefault(node: SchemaNode, value: unknown): void {
+  if (value === undefined) return;
+  const properties = node.properties;
+  if (isRecord(value) && properties !== undefined) {
+    for (const [key, sub] of Object.entries(value)) if (properties[key] !== undefined) addDefault(properties[key], sub);
+    return;
+  }
+  node.default = value;
+}
+
+/**
+ * portshare.json as a JSON Schema (draft 2020-12): the definition validateConfig runs
+ * (config-schema.ts), with the defaults, so editors complete and check a file that names it in
+ * `$schema`. The package ships it as `@portshare/service/portshare.schema.json` (kept equal to
+ * this by test/config-schema.test.ts).
+ */
+export function configJsonSchema(): SchemaNode {
+  const schema = structuredClone(configSchema);
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  // Its default is 4 × this machine's cores: the schema, the same on every machine, says so in words.
+  delete defaults['maxPendingAccepts'];
+  for (const [key, node] of Object.entries(schema.properties ?? {})) addDefault(node, defaults[key]);
+  return schema;
+}
+
+/**
+ * Validates a parsed configuration object over the defaults: first against the schema
+ * (config-schema.ts, compiled by Ajv), then what it cannot judge, value by value (accounts exist,
+ * TimeSpans, URIs, servers, the metrics host's syntax) and across keys (a route given twice,
+ * reservedControlConnections under maxControlConnections). Unknown keys are refused: a typo must
+ * not silently leave a limit at its default. What depends on the running system beyond accounts
+ * (the log file can be written, the metrics address can be bound) is checkConfigOnHost's.
+ */
+export function validateConfig(input: unknown, source = 'configuration'): ServiceConfig {
+  const validate = schemaValidator();
+  // A file holding `null` (or nothing but it) is no configuration at all, not "the defaults".
+  if (!validate(input) || !isRecord(input)) throw refusalOf(validate.errors?.[0], source);
+  const config = overDefaults(settleObject(input, configSchema.properties ?? {}, [], source));
+  checkRoutedOnce(config.routes, source);
+  checkReservedConnections(config, source);
   return config;
 }
 

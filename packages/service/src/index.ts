@@ -1,7 +1,7 @@
 export { PortshareService, type ServiceOptions } from './service.js';
 export { runDaemon, disabledStartMessage, type RunDaemonOptions, type RunningDaemon } from './daemon.js';
 export { configJsonSchema, defaultConfig, validateConfig, loadConfig, type ServiceConfig, type StaticRoute, type UriReservation } from './config.js';
-export { checkConfigOnHost } from './config-host.js';
+export { checkConfigOnHost, type RunningService } from './config-host.js';
 export { parseTimeSpan } from './timespan.js';
 export { logConnectionEvent, ConnectionLog, type ConnectionLogLevel } from './connection-log.js';
 export { ServiceError, ServiceErrorCodes, type ServiceErrorCode } from './errors.js';

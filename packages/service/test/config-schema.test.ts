@@ -1,10 +1,16 @@
-// The published JSON Schema of portshare.json (portshare.schema.json) is generated from the same
-// checks validateConfig runs: the shipped file must equal what the code generates, and an
-// independent validator (Ajv, draft 2020-12) must agree with validateConfig on what it can judge.
+// portshare.json's definition is a JSON Schema (src/config-schema.ts) that validateConfig compiles
+// with Ajv; the published portshare.schema.json is that definition with the defaults. The shipped
+// file must equal what the code generates, and an independent validator (another Ajv, draft
+// 2020-12, reading the published file) must agree with validateConfig on what a schema can judge.
+// Regenerate the file after a change (from packages/service, once built):
+//   node -e "import('./dist/config.js').then((m) => process.stdout.write(JSON.stringify(m.configJsonSchema(), null, 2) + '\n'))" > portshare.schema.json
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, defaultConfig, validateConfig } from '../src/config.js';
+import { TIMESPAN_PATTERN } from '../src/config-schema.js';
+import { parseTimeSpan } from '../src/timespan.js';
 
 const shipped = JSON.parse(readFileSync(new URL('../portshare.schema.json', import.meta.url), 'utf8')) as unknown;
 const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(configJsonSchema());
@@ -21,6 +27,9 @@ const GOOD: unknown[] = [
   { metrics: { port: null }, log: { file: null } },
   { routes: [{ uri: 'net.tcp://+:808/legacy/', to: '127.0.0.1:9000' }, { uri: 'net.tcp://+:808/v6', to: '[::1]:9001', hostNameComparisonMode: 'Exact' }] },
   { receiveTimeoutMs: '1.00:00:00', faultDrainTimeoutMs: '01:00:00' },
+  { receiveTimeoutMs: ' 00:00:30 ', workerStallTimeoutMs: '0:00:00:02', controlIdleTimeoutMs: '00:00:059' },
+  { reservations: [{ uri: 'NET.TCP://+:808/app/' }], routes: [{ uri: 'net.tcp://+:808/b/', to: ['127.0.0.1:9000', 'h:9001'] }] },
+  { $schema: 5, '//': ['anything'] },
 ];
 
 /** Refused by both: the schema can see these. */
@@ -47,6 +56,10 @@ const BAD: unknown[] = [
   { routes: [{ uri: 'net.tcp://+:808/a', to: '127.0.0.1' }] },
   { routes: [{ uri: 'net.tcp://+:808/a', to: 'h:1', hostNameComparisonMode: 'Loose' }] },
   { routes: [{ uri: 'net.tcp://+:808/a', to: 'h:1', via: 'x' }] },
+  { routes: [{ uri: 'net.tcp://+:808/a', to: [] }] },
+  { receiveTimeoutMs: '-00:00:01' },
+  { receiveTimeoutMs: 1.5 },
+  { log: { file: 'a\u0000b' } },
 ];
 
 describe('portshare.schema.json', () => {
@@ -60,6 +73,17 @@ describe('portshare.schema.json', () => {
     expect(Object.keys(properties).filter((k) => k !== '$schema' && k !== '//').sort()).toEqual(keys.sort());
     expect(properties['maxPendingConnections']!.default).toBe(100);
     expect(properties['maxPendingAccepts']!.default).toBeUndefined();
+  });
+
+  it('takes every TimeSpan string parseTimeSpan reads (its pattern leaves the ranges to it)', () => {
+    const pattern = new RegExp(TIMESPAN_PATTERN, 'u');
+    const timeSpanish = fc.stringMatching(/^[ \t-]?[0-9]{0,3}([.:][0-9]{0,9}){0,4}[ \t]?$/);
+    fc.assert(
+      fc.property(fc.oneof(timeSpanish, fc.string()), (text) => {
+        if (parseTimeSpan(text).ok) expect(text).toMatch(pattern);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it.each(GOOD.map((c) => [JSON.stringify(c), c]))('accepts %s, as validateConfig does', (_, config) => {

@@ -274,6 +274,184 @@ describe('configuration', () => {
     });
   });
 
+  describe('every refusal, at and past its edge', () => {
+    const everyKey =
+      'listenBacklog, maxPendingAccepts, deferAcceptSeconds, maxPendingConnections, pendingEvictionMinAgeMs, receiveTimeoutMs, ' +
+      'workerStallTimeoutMs, ipv6, allowAccounts, handoff, maxViaBytes, maxContentTypeBytes, maxControlMessageBytes, maxRegistrations, ' +
+      'maxRegistrationsPerConnection, maxControlConnections, maxUnlistedControlConnections, maxControlRequestsInFlight, ' +
+      'maxControlConnectionsPerUser, reservedControlConnections, controlIdleTimeoutMs, registrationHoldMs, takeoverTimeoutMs, ' +
+      'routeConnectTimeoutMs, reservations, routes, faultDrainBytes, faultDrainTimeoutMs, reservedPorts, user, group, log, metrics';
+
+    it('the whole message: source, key, reason, and what to do', () => {
+      expect(() => validateConfig({ listenBacklog: 1.5 }, 'f.json')).toThrow(
+        "Invalid configuration in f.json: 'listenBacklog' must be an integer from 1 to 65535 (got 1.5). Fix the value or remove the key to use the default.",
+      );
+      expect(() => validateConfig({ nope: 1 }, 'f.json')).toThrow(`'nope' is not a known setting (known: ${everyKey}). Fix the value`);
+    });
+
+    it.each([
+      ['maxPendingAccepts', 1, 0],
+      ['maxPendingAccepts', 65535, 65536],
+      ['deferAcceptSeconds', 0, -1],
+      ['maxViaBytes', 16, 15],
+      ['maxContentTypeBytes', 16, 15],
+      ['maxControlMessageBytes', 256, 255],
+      ['maxRegistrationsPerConnection', 1_000_000, 1_000_001],
+      ['maxControlConnections', 65535, 65536],
+      ['maxUnlistedControlConnections', 0, -1],
+      ['maxControlRequestsInFlight', 1, 0],
+      ['faultDrainBytes', 1 << 24, (1 << 24) + 1],
+    ])('%s: %d is accepted, %d is refused with the range', (key, ok, over) => {
+      expect((validateConfig({ [key]: ok }) as unknown as Record<string, number>)[key]).toBe(ok);
+      refuses(() => validateConfig({ [key]: over }), key, new RegExp(`must be an integer from \\d+ to \\d+ \\(got ${over}\\)\\.`));
+    });
+
+    it('an integer given as a string, null or a fraction is refused with what was given', () => {
+      refuses(() => validateConfig({ listenBacklog: '100' }), 'listenBacklog', /must be an integer from 1 to 65535 \(got "100"\)/);
+      refuses(() => validateConfig({ maxPendingConnections: null }), 'maxPendingConnections', /\(got null\)/);
+      refuses(() => validateConfig({ faultDrainBytes: 0.5 }), 'faultDrainBytes', /from 0 to 16777216 \(got 0\.5\)/);
+    });
+
+    it('reservedPorts: a list of ports 1 to 65535', () => {
+      expect(validateConfig({ reservedPorts: [1, 65535] }).reservedPorts).toEqual([1, 65535]);
+      refuses(() => validateConfig({ reservedPorts: 808 }), 'reservedPorts', /must be a list of ports/);
+      refuses(() => validateConfig({ reservedPorts: [808, 0] }), 'reservedPorts[1]', /must be an integer from 1 to 65535 \(got 0\)/);
+      refuses(() => validateConfig({ reservedPorts: ['808'] }), 'reservedPorts[0]', /\(got "808"\)/);
+    });
+
+    it('metrics.port: 0 to 65535, or null for none', () => {
+      expect(validateConfig({ metrics: { port: 0 } }).metrics.port).toBe(0);
+      expect(validateConfig({ metrics: { port: 65535 } }).metrics.port).toBe(65535);
+      expect(validateConfig({ metrics: { port: null } }).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+      refuses(() => validateConfig({ metrics: { port: 65536 } }), 'metrics.port', /must be an integer from 0 to 65535 \(got 65536\)/);
+      refuses(() => validateConfig({ metrics: { port: -1 } }), 'metrics.port', /\(got -1\)/);
+      refuses(() => validateConfig({ metrics: 9100 }), 'metrics', /must be an object/);
+    });
+
+    it('choices name every value', () => {
+      refuses(() => validateConfig({ log: { level: 'loud' } }), 'log.level', /must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/);
+      refuses(() => validateConfig({ handoff: 1 }), 'handoff', /must be one of auto, proxy \(got 1\)/);
+      expect(validateConfig({ log: { level: 'silent' } }).log.level).toBe('silent');
+    });
+
+    it('strings that may be unset: log.file, user, group, metrics.host', () => {
+      expect(validateConfig({ log: { file: null } }).log.file).toBeUndefined();
+      expect(validateConfig({ user: null, group: null })).toMatchObject({ user: undefined, group: undefined });
+      expect(validateConfig({ metrics: { host: null } }).metrics.host).toBe('127.0.0.1');
+      refuses(() => validateConfig({ log: { file: '' } }), 'log.file', /must be a non-empty string \(got ""\)/);
+      refuses(() => validateConfig({ log: { file: 5 } }), 'log.file', /must be a non-empty string \(got 5\)/);
+      refuses(() => validateConfig({ log: { file: '/tmp/a\0b' } }), 'log.file', /must not contain a NUL character/);
+      refuses(() => validateConfig({ user: 0 }), 'user', /must be a non-empty string \(got 0\)/);
+      refuses(() => validateConfig({ group: 'root\0' }), 'group', /must not contain a NUL character/);
+      refuses(() => validateConfig({ metrics: { host: ['127.0.0.1'] } }), 'metrics.host', /must be a non-empty string/);
+    });
+
+    it('metrics.host: host-name labels of 63 characters, not 64', () => {
+      expect(validateConfig({ metrics: { host: `${'a'.repeat(63)}.example` } }).metrics.host).toBe(`${'a'.repeat(63)}.example`);
+      refuses(() => validateConfig({ metrics: { host: `${'a'.repeat(64)}.example` } }), 'metrics.host', /must be an IP address or a host name/);
+      refuses(() => validateConfig({ metrics: { host: '[::1]' } }), 'metrics.host', /must be an IP address or a host name/);
+    });
+
+    it('durations: whole milliseconds or a TimeSpan, each refusal with its reason', () => {
+      expect(validateConfig({ pendingEvictionMinAgeMs: 0 }).pendingEvictionMinAgeMs).toBe(0);
+      refuses(() => validateConfig({ pendingEvictionMinAgeMs: -1 }), 'pendingEvictionMinAgeMs', /must be from 0 to 86400000 ms \(got -1, -1 ms\)/);
+      expect(validateConfig({ receiveTimeoutMs: '1' }).receiveTimeoutMs).toBe(86_400_000); // one day: the maximum
+      refuses(() => validateConfig({ receiveTimeoutMs: '1.00:00:00.001' }), 'receiveTimeoutMs', /from 1 to 86400000 ms \(got "1\.00:00:00\.001", 86400001 ms\)/);
+      refuses(() => validateConfig({ receiveTimeoutMs: true }), 'receiveTimeoutMs', /must be milliseconds or a TimeSpan "hh:mm:ss", from 1 to 86400000 ms \(got true\)/);
+      refuses(() => validateConfig({ workerStallTimeoutMs: null }), 'workerStallTimeoutMs', /must be milliseconds or a TimeSpan .*\(got null\)/);
+      refuses(() => validateConfig({ receiveTimeoutMs: 'soon' }), 'receiveTimeoutMs', /"soon" is not a TimeSpan \(\[d\.\]hh:mm:ss\[\.fffffff\], e\.g\. "00:00:30"\)/);
+      refuses(() => validateConfig({ receiveTimeoutMs: 'Infinite' }), 'receiveTimeoutMs', /"Infinite" is not accepted: every limit here is finite/);
+      refuses(() => validateConfig({ receiveTimeoutMs: '-00:00:01' }), 'receiveTimeoutMs', /"-00:00:01" must not be negative/);
+      refuses(() => validateConfig({ receiveTimeoutMs: '00:00:00.12345678' }), 'receiveTimeoutMs', /more than 7 fraction digits/);
+      refuses(() => validateConfig({ receiveTimeoutMs: '24:00:00' }), 'receiveTimeoutMs', /hours must be 0-23/);
+    });
+
+    it('durations: every form TimeSpan.Parse reads is taken, white space around included', () => {
+      expect(validateConfig({ receiveTimeoutMs: ' 00:00:30 ' }).receiveTimeoutMs).toBe(30_000);
+      expect(validateConfig({ receiveTimeoutMs: '\t00:00:30\n' }).receiveTimeoutMs).toBe(30_000);
+      expect(validateConfig({ receiveTimeoutMs: '00:00:059' }).receiveTimeoutMs).toBe(59_000);
+      expect(validateConfig({ receiveTimeoutMs: '0:02:03:04' }).receiveTimeoutMs).toBe(7_384_000);
+      expect(validateConfig({ receiveTimeoutMs: '00:00:00.1230000' }).receiveTimeoutMs).toBe(123);
+    });
+
+    it('account ids: 0 to 4294967294', () => {
+      expect(validateConfig({ allowAccounts: { users: ['0', '4294967294'], groups: ['4294967294'] } }).allowAccounts.users).toEqual(['0', '4294967294']);
+      refuses(() => validateConfig({ allowAccounts: { users: ['4294967295'] } }), 'allowAccounts.users[0]', /is not a valid uid \(0 to 4294967294\)/);
+      refuses(() => validateConfig({ allowAccounts: { groups: ['4294967295'] } }), 'allowAccounts.groups[0]', /is not a valid gid \(0 to 4294967294\)/);
+      refuses(() => validateConfig({ allowAccounts: { groups: 'nogroup' } }), 'allowAccounts.groups', /must be a list of group names or numeric ids/);
+      refuses(() => validateConfig({ allowAccounts: { groups: [null] } }), 'allowAccounts.groups[0]', /must be a non-empty group name or numeric id \(got null\)/);
+      refuses(() => validateConfig({ allowAccounts: [] }), 'allowAccounts', /must be an object/);
+    });
+
+    it('net.tcp URIs: up to 2048 bytes, any case of the scheme', () => {
+      const at = (n: number): string => `net.tcp://+:808/${'a'.repeat(n - 'net.tcp://+:808/'.length)}`;
+      expect(validateConfig({ reservations: [{ uri: at(2048) }] }).reservations[0]!.uri).toBe(at(2048));
+      refuses(() => validateConfig({ reservations: [{ uri: at(2049) }] }), 'reservations[0].uri', /is longer than 2048 bytes/);
+      // 1,100 characters, 2,200 bytes: counted in bytes, as a via is.
+      refuses(() => validateConfig({ reservations: [{ uri: `net.tcp://+:808/${'é'.repeat(1100)}` }] }), 'reservations[0].uri', /is longer than 2048 bytes/);
+      expect(validateConfig({ reservations: [{ uri: 'NET.TCP://+:808/a/' }] }).reservations[0]!.uri).toBe('NET.TCP://+:808/a/');
+      refuses(() => validateConfig({ reservations: [{ uri: 5 }] }), 'reservations[0].uri', /must be a net\.tcp URI such as "net\.tcp:\/\/\+:808\/app\/" \(got 5\)/);
+      refuses(() => validateConfig({ reservations: [{ uri: '' }] }), 'reservations[0].uri', /must be a net\.tcp URI such as .*\(got ""\)/);
+      refuses(() => validateConfig({ reservations: [{ uri: 'net.tcp://+:808/a\tb' }] }), 'reservations[0].uri', /is not an absolute URI/);
+    });
+
+    it('a key missing beside an unknown one: the unknown one is named (it is often the same, misspelt)', () => {
+      refuses(() => validateConfig({ reservations: [{ url: 'net.tcp://+:808/a/' }] }), 'reservations[0].url', /is not a known setting \(known: uri, users, groups\)/);
+      refuses(() => validateConfig({ routes: [{ uri: 'net.tcp://+:808/a/', too: 'h:1' }] }), 'routes[0].too', /is not a known setting \(known: uri, to, hostNameComparisonMode, rewriteVia\)/);
+    });
+
+    describe('routes', () => {
+      const route = (r: Record<string, unknown>) => validateConfig({ routes: [{ uri: 'net.tcp://+:808/a/', to: '127.0.0.1:9000', ...r }] });
+
+      it('take their defaults, and keep what they are given', () => {
+        expect(route({}).routes).toEqual([{ uri: 'net.tcp://+:808/a/', to: '127.0.0.1:9000', hostNameComparisonMode: 'StrongWildcard' }]);
+        expect(route({ to: ['h:1', '[::1]:65535'], hostNameComparisonMode: 'Exact', rewriteVia: 'net.tcp://h:1/a/' }).routes[0]).toEqual({
+          uri: 'net.tcp://+:808/a/',
+          to: ['h:1', '[::1]:65535'],
+          hostNameComparisonMode: 'Exact',
+          rewriteVia: 'net.tcp://h:1/a/',
+        });
+      });
+
+      it('are a list of objects with uri and to', () => {
+        refuses(() => validateConfig({ routes: {} }), 'routes', /must be a list of \{ "uri": \.\.\., "to": "host:port" \}/);
+        refuses(() => validateConfig({ routes: ['net.tcp://+:808/a/'] }), 'routes[0]', /must be an object/);
+        refuses(() => validateConfig({ routes: [{ to: 'h:1' }] }), 'routes[0].uri', /is required/);
+        refuses(() => validateConfig({ routes: [{ uri: 'net.tcp://+:808/a/' }] }), 'routes[0].to', /is required/);
+        refuses(() => route({ via: 'x' }), 'routes[0].via', /is not a known setting \(known: uri, to, hostNameComparisonMode, rewriteVia\)/);
+        refuses(() => route({ uri: 'http://+:80/a/' }), 'routes[0].uri', /must use the net\.tcp scheme/);
+        refuses(() => route({ rewriteVia: '/a/' }), 'routes[0].rewriteVia', /is not an absolute URI/);
+        refuses(() => route({ hostNameComparisonMode: 'Loose' }), 'routes[0].hostNameComparisonMode', /must be one of StrongWildcard, Exact, WeakWildcard \(got "Loose"\)/);
+      });
+
+      it('to: host:port with a port from 1 to 65535, or a non-empty list of them', () => {
+        expect(route({ to: 'h:1' }).routes[0]!.to).toBe('h:1');
+        expect(route({ to: 'h:65535' }).routes[0]!.to).toBe('h:65535');
+        refuses(() => route({ to: 'h:0' }), 'routes[0].to', /must be host:port, such as "127\.0\.0\.1:9000" or "\[::1\]:9000" \(got "h:0"\)/);
+        refuses(() => route({ to: 'h:65536' }), 'routes[0].to', /must be host:port.*\(got "h:65536"\)/);
+        refuses(() => route({ to: '[1.2.3.4]:80' }), 'routes[0].to', /must be host:port/);
+        refuses(() => route({ to: 'h' }), 'routes[0].to', /must be host:port/);
+        refuses(() => route({ to: [] }), 'routes[0].to', /must be host:port, or a non-empty list of them/);
+        refuses(() => route({ to: 9000 }), 'routes[0].to', /must be host:port, or a non-empty list of them/);
+        refuses(() => route({ to: ['h:1', 'h:0'] }), 'routes[0].to[1]', /must be host:port.*\(got "h:0"\)/);
+        refuses(() => route({ to: ['h:1', 5] }), 'routes[0].to[1]', /must be host:port.*\(got 5\)/);
+      });
+
+      it('a URI routed twice in one mode is refused (case aside); in another mode it is a second route', () => {
+        refuses(
+          () => validateConfig({ routes: [{ uri: 'net.tcp://+:808/a/', to: 'h:1' }, { uri: 'NET.TCP://+:808/A/', to: 'h:2' }] }),
+          'routes[1].uri',
+          /routes "NET\.TCP:\/\/\+:808\/A\/" a second time/,
+        );
+        expect(validateConfig({ routes: [{ uri: 'net.tcp://+:808/a/', to: 'h:1' }, { uri: 'net.tcp://+:808/a/', to: 'h:2', hostNameComparisonMode: 'Exact' }] }).routes).toHaveLength(2);
+      });
+    });
+
+    it('$schema and // may hold anything: the daemon skips them', () => {
+      expect(validateConfig({ $schema: 5, '//': ['a', { b: 1 }] })).toEqual(defaultConfig());
+    });
+  });
+
   describe('checkConfigOnHost: what the file alone cannot tell', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pscfg-host-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { PortshareCommand } from '../base-command.js';
 import { CliLimits, timeoutFlag } from '../limits.js';
 import { CliError, CliErrorCodes } from '../errors.js';
-import { reloadThroughSystemd, restartSeamlessly, runningConfigFile } from '../seamless-restart.js';
+import { restartSeamlessly, runningConfigFile } from '../seamless-restart.js';
 import { checkStartable, logDestination } from '../start-checks.js';
 
 export interface RestartResult {
@@ -53,10 +53,7 @@ export class RestartCommand extends PortshareCommand<typeof RestartCommand> {
     const configFile = this.flags.config === undefined ? running.file : resolve(this.flags.config);
     // Checked before anything is asked of systemd: a file that cannot start changes nothing.
     const config = await checkStartable(paths, configFile, { allowRunning: true });
-    const { pid, previousPid } =
-      running.systemdUnit !== undefined && running.runningPid !== undefined
-        ? await reloadThroughSystemd(paths, running.systemdUnit, running.runningPid, this.flags.timeout)
-        : await restartSeamlessly(paths, configFile, this.flags.timeout);
+    const { pid, previousPid } = await restartSeamlessly(paths, configFile, this.flags.timeout);
     const log = logDestination(paths, config);
     this.log(
       previousPid === undefined

@@ -3,6 +3,7 @@ import { Args } from '@oclif/core';
 import { checkConfigOnHost } from '@portshare/service';
 import { PortshareCommand } from '../../base-command.js';
 import { readConfigView } from '../../config-view.js';
+import { runningService } from '../../running-service.js';
 
 export interface ConfigValidateResult {
   file: string;
@@ -18,7 +19,9 @@ export class ConfigValidateCommand extends PortshareCommand<typeof ConfigValidat
     "Uses the service's own validation, so a file that passes is a file the service accepts. Unknown keys, keys " +
     'given twice and accounts that do not exist are errors: a misspelt limit must not silently keep its default. ' +
     'It also checks, as the user running it, what the service checks at start: that the log file can be written ' +
-    "and that metrics.host is an address of this machine. Without FILE, checks the instance's file.";
+    'and that metrics.host is an address of this machine; and that each port the service binds (reservedPorts, ' +
+    "static routes' ports, metrics.port) is free, or held by this instance's running service, whose sockets a " +
+    "restart takes over. Without FILE, checks the instance's file.";
   static override examples = [
     { description: "Check the instance's configuration file.", command: '<%= config.bin %> config validate' },
     { description: 'Check a file before installing it.', command: '<%= config.bin %> config validate ./portshare.json' },
@@ -31,8 +34,10 @@ export class ConfigValidateCommand extends PortshareCommand<typeof ConfigValidat
     const named = this.args.file;
     const file = named === undefined ? this.paths.configFile : resolve(named);
     const view = readConfigView(file, { mustExist: named !== undefined });
-    // What the daemon checks at start beyond the file itself (the log file, the metrics address).
-    await checkConfigOnHost(view.config, { source: file, defaultLogFile: this.paths.logFile });
+    // What the daemon checks at start beyond the file itself (the log file, the metrics address),
+    // and that the ports it would bind are free now, or this instance's daemon's.
+    const running = await runningService(this.paths);
+    await checkConfigOnHost(view.config, { source: file, defaultLogFile: this.paths.logFile, ports: { running } });
     const settingsFromFile = view.entries.filter((e) => e.source === 'file').length;
     this.log(
       view.fileExists

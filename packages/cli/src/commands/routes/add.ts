@@ -36,7 +36,7 @@ export class RoutesAddCommand extends PortshareCommand<typeof RoutesAddCommand> 
   async run(): Promise<RoutesChangeResult> {
     const { file, runningPid } = await runningConfigFile(this.paths);
     const mode = this.flags.mode as StaticRoute['hostNameComparisonMode'];
-    const routes = await editRoutes(file, (list) => {
+    const routes = await editRoutes(this.paths, file, (list) => {
       if (list.some((r) => sameRoute(r, this.args.uri, mode))) {
         throw new Errors.CLIError(`${this.args.uri} (${mode}) is routed already; 'portshare routes remove' it first.`, { exit: 2 });
       }

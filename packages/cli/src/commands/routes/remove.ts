@@ -23,7 +23,7 @@ export class RoutesRemoveCommand extends PortshareCommand<typeof RoutesRemoveCom
   async run(): Promise<RoutesChangeResult> {
     const { file, runningPid } = await runningConfigFile(this.paths);
     const mode = this.flags.mode as StaticRoute['hostNameComparisonMode'];
-    const routes = await editRoutes(file, (list) => {
+    const routes = await editRoutes(this.paths, file, (list) => {
       const kept = list.filter((r) => !sameRoute(r, this.args.uri, mode));
       if (kept.length === list.length) throw new Errors.CLIError(`${this.args.uri} (${mode}) is not routed in ${file}.`, { exit: 2 });
       return kept;
