@@ -81,6 +81,14 @@ namespace Portshare.Interop
         [OperationContract] int DivInt(int a, int b);
         [OperationContract(IsOneWay = true)] void Notify(string message);
         [OperationContract] string LastNotified();
+        // out and ref parameters: the request carries the in and ref parameters, the reply the
+        // result and then every out and ref parameter, in declaration order
+        // (DataContractSerializerOperationFormatter). Their TypeScript twin is
+        // test/out-ref-contract.ts.
+        [OperationContract] int Divide(int a, int b, out int remainder);
+        [OperationContract] void Swap(ref string x, ref string y);
+        [OperationContract] string Concat(string a, out int length, ref int counter);
+        [OperationContract] bool Older(ref Person person, int years, out double[] scores);
         // Not in the TypeScript contract on purpose: calling it shows how an Action the service
         // does not know is answered.
         [OperationContract] void NotImplementedHere();

@@ -15,6 +15,10 @@
 //   closeAndOpen           -> reopened  (closes this channel cleanly, then opens a new one)
 //   ascii N                -> ok LENGTH (EchoString of N times 'x')
 //   unknownAction          -> fault ... (an operation the TypeScript service does not have)
+//   divide A B             -> ok CANON(result) CANON(remainder) | fault ...
+//   swap CANONX CANONY     -> ok CANON(x) CANON(y)            (ref parameters, as they came back)
+//   concat CANONA COUNTER  -> ok CANON(result) CANON(length) CANON(counter)
+//   older CANONPERSON YEARS -> ok CANON(result) CANON(person) CANON(scores)
 //   concurrent N           -> ok [results]   (N threads calling EchoInt(i) at once on this one channel)
 //   parallel SESSIONS CALLS -> session I [results] (one line per session), then done
 // Any other failure prints: error EXCEPTIONTYPE HEXMESSAGE.
@@ -149,6 +153,37 @@ namespace Portshare.Interop
                         proxy.NotImplementedHere();
                         Console.WriteLine(label + "\tok");
                         return;
+                    case "divide":
+                    {
+                        int remainder;
+                        int quotient = proxy.Divide(int.Parse(f[2]), int.Parse(f[3]), out remainder);
+                        Console.WriteLine(label + "\tok\t" + Canon.Int(quotient) + "\t" + Canon.Int(remainder));
+                        return;
+                    }
+                    case "swap":
+                    {
+                        var x = (string)Canon.Parse("string", f[2]);
+                        var y = (string)Canon.Parse("string", f[3]);
+                        proxy.Swap(ref x, ref y);
+                        Console.WriteLine(label + "\tok\t" + Canon.Str(x) + "\t" + Canon.Str(y));
+                        return;
+                    }
+                    case "concat":
+                    {
+                        int length;
+                        int counter = int.Parse(f[3]);
+                        string result = proxy.Concat((string)Canon.Parse("string", f[2]), out length, ref counter);
+                        Console.WriteLine(label + "\tok\t" + Canon.Str(result) + "\t" + Canon.Int(length) + "\t" + Canon.Int(counter));
+                        return;
+                    }
+                    case "older":
+                    {
+                        var person = (Person)Canon.Parse("person", f[2]);
+                        double[] scores;
+                        bool result = proxy.Older(ref person, int.Parse(f[3]), out scores);
+                        Console.WriteLine(label + "\tok\t" + Canon.Of(result) + "\t" + Canon.PersonText(person) + "\t" + Canon.List(scores, Canon.Double));
+                        return;
+                    }
                     case "concurrent":
                         Concurrent(label, int.Parse(f[2]));
                         return;

@@ -99,6 +99,39 @@ namespace Portshare.Interop
             return lastNotified;
         }
 
+        public int Divide(int a, int b, out int remainder)
+        {
+            Recv("Divide", a, b);
+            remainder = a % b; // b = 0: DivideByZeroException, the fault of last resort
+            return a / b;
+        }
+
+        public void Swap(ref string x, ref string y)
+        {
+            Recv("Swap", x, y);
+            string t = x;
+            x = y;
+            y = t;
+        }
+
+        public string Concat(string a, out int length, ref int counter)
+        {
+            Recv("Concat", a, counter);
+            counter++;
+            string result = a + "#" + counter;
+            length = result.Length;
+            return result;
+        }
+
+        public bool Older(ref Person person, int years, out double[] scores)
+        {
+            Recv("Older", person, years);
+            scores = person == null ? null : person.Scores;
+            if (person == null) return false;
+            person.Age += years;
+            return person.Age >= 65;
+        }
+
         public void NotImplementedHere()
         {
             Recv("NotImplementedHere");

@@ -5,16 +5,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CSHARP_DIR, ECHO_CASES, EchoOperations, ITest, InteropNames, largeText, Person, Address, MyFault } from '../src/index.js';
+import { ITestOutRef } from './out-ref-contract.js';
 
 const source = readFileSync(join(CSHARP_DIR, 'Contract.cs'), 'utf8');
 
-/** Operations of the C# ITest: name → parameter names. */
-function csharpOperations(): Map<string, { params: string[]; oneWay: boolean; faults: boolean }> {
-  const ops = new Map<string, { params: string[]; oneWay: boolean; faults: boolean }>();
+/** Operations of the C# ITest: name → parameter names (and their `out`/`ref` modifiers). */
+function csharpOperations(): Map<string, { params: string[]; directions: string[]; oneWay: boolean; faults: boolean }> {
+  const ops = new Map<string, { params: string[]; directions: string[]; oneWay: boolean; faults: boolean }>();
   for (const m of source.matchAll(/\[OperationContract([^\]]*)\]\s*((?:\[[^\]]*\]\s*)*)[\w[\]?]+(?:<[^>]*>)?\s+(\w+)\(([^)]*)\);/g)) {
     // Commas inside a generic type's <…> do not separate parameters.
-    const params = m[4]!.trim() === '' ? [] : m[4]!.split(/,(?![^<]*>)/).map((p) => p.trim().split(/\s+/).at(-1)!);
-    ops.set(m[3]!, { params, oneWay: /IsOneWay\s*=\s*true/.test(m[1]!), faults: /FaultContract/.test(m[2]!) });
+    const words = m[4]!.trim() === '' ? [] : m[4]!.split(/,(?![^<]*>)/).map((p) => p.trim().split(/\s+/));
+    const params = words.map((w) => w.at(-1)!);
+    const directions = words.map((w) => (w[0] === 'out' || w[0] === 'ref' ? w[0] : 'in'));
+    ops.set(m[3]!, { params, directions, oneWay: /IsOneWay\s*=\s*true/.test(m[1]!), faults: /FaultContract/.test(m[2]!) });
   }
   return ops;
 }
@@ -32,12 +35,24 @@ describe('the C# and TypeScript contracts are twins', () => {
     expect(source).toContain(`Faults = "${InteropNames.faults}"`);
   });
 
-  it('operations, parameter names, one-way and fault contracts (NotImplementedHere is C# only, on purpose)', () => {
+  it('operations, parameter names and directions, one-way and fault contracts (NotImplementedHere is C# only, on purpose)', () => {
     const cs = csharpOperations();
     expect(cs.size).toBeGreaterThan(10);
-    expect([...cs.keys()].filter((k) => !ITest.operations.has(k))).toEqual(['NotImplementedHere']);
-    for (const [name, op] of ITest.operations) {
-      expect(cs.get(name), name).toEqual({ params: op.params.map((p) => p.name), oneWay: op.oneWay, faults: op.faults.length > 0 });
+    // The out and ref operations have their twin in test/out-ref-contract.ts.
+    const twins = [ITest, ITestOutRef];
+    expect([...cs.keys()].filter((k) => !twins.some((c) => c.operations.has(k)))).toEqual(['NotImplementedHere']);
+    expect([...ITestOutRef.operations.keys()].filter((k) => ITest.operations.has(k))).toEqual([]);
+    for (const contract of twins) {
+      expect(contract.name).toBe('ITest');
+      expect(contract.namespace).toBe(InteropNames.service);
+      for (const [name, op] of contract.operations) {
+        expect(cs.get(name), name).toEqual({
+          params: op.params.map((p) => p.name),
+          directions: op.params.map((p) => p.direction),
+          oneWay: op.oneWay,
+          faults: op.faults.length > 0,
+        });
+      }
     }
   });
 

@@ -2,10 +2,28 @@ import { assertNcName, assertTypeRef } from './data-contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import type { DataContract, TypeRef, ValueOf } from './types.js';
 
+/**
+ * How a parameter travels, as C# declares it: `'in'` (the default) in the request only, `'out'` in
+ * the reply only, `'ref'` in the request and back in the reply.
+ */
+export type ParamDirection = 'in' | 'out' | 'ref';
+
+/** Options of one parameter: the third item of its declaration. */
+export interface ParamOptions {
+  /** C#'s `out` or `ref`; default `'in'`. */
+  readonly direction?: ParamDirection;
+}
+
+/** One parameter as declared: `[name, type]` or `[name, type, { direction }]`. */
+export type ParamDefinition = readonly [name: string, type: TypeRef] | readonly [name: string, type: TypeRef, options: ParamOptions];
+
 /** One operation as declared ([OperationContract]). */
 export interface OperationDefinition {
-  /** Parameters in order, as `[name, type]`; the names are the element names on the wire. */
-  readonly params?: readonly (readonly [string, TypeRef])[];
+  /**
+   * Parameters in order, as `[name, type]` or `[name, type, { direction: 'out' | 'ref' }]`; the
+   * names are the element names on the wire.
+   */
+  readonly params?: readonly ParamDefinition[];
   /** The return type; omit for void. */
   readonly returns?: TypeRef;
   /** IsOneWay: the client sends no MessageID and the service sends no reply (docs/protocol.md §10). */
@@ -49,7 +67,8 @@ export interface OperationDescription {
   readonly name: string;
   readonly action: string;
   readonly replyAction: string;
-  readonly params: readonly { readonly name: string; readonly type: TypeRef }[];
+  /** Every parameter in declaration order; `requestParams` and `replyParams` (operation-formatter.ts) pick each message's. */
+  readonly params: readonly { readonly name: string; readonly type: TypeRef; readonly direction: ParamDirection }[];
   readonly returns: TypeRef | undefined;
   readonly oneWay: boolean;
   readonly faults: readonly FaultDescription[];
@@ -85,19 +104,50 @@ export interface ServiceContract<
   readonly callbackContract: CB;
 }
 
-type ParamValues<P> = { -readonly [I in keyof P]: P[I] extends readonly [string, infer T] ? ValueOf<T> : never };
-type ParamsOf<D> = D extends { readonly params: infer P extends readonly unknown[] } ? ParamValues<P> : [];
+/** A parameter declared `out`. */
+type OutParam = readonly [string, unknown, { readonly direction: 'out' }];
+/** A parameter the reply carries: declared `out` or `ref`. */
+type ReplyParam = readonly [string, unknown, { readonly direction: 'out' | 'ref' }];
+type ParamValue<E> = E extends readonly [string, infer T, ...unknown[]] ? ValueOf<T> : never;
+type ParamValues<P> = { -readonly [I in keyof P]: ParamValue<P[I]> };
+/** The values of the in and ref parameters, in order: the arguments of a call. */
+type RequestValues<P> = P extends readonly [infer H, ...infer R]
+  ? H extends OutParam
+    ? RequestValues<R>
+    : [ParamValue<H>, ...RequestValues<R>]
+  : P extends readonly [] ? [] : ParamValues<P>;
+type ParamsOf<D> = D extends { readonly params: infer P extends readonly unknown[] } ? RequestValues<P> : [];
 type ResultOf<D> = D extends { readonly returns: infer R } ? ValueOf<R> : void;
+/** The out and ref parameters' values, by name. */
+type ReplyParamValues<P extends readonly unknown[]> = {
+  -readonly [E in P[number] as E extends readonly [infer N extends string, ...unknown[]] ? (E extends ReplyParam ? N : never) : never]: ParamValue<E>;
+};
+type Flatten<T> = { [K in keyof T]: T[K] };
+/**
+ * What a call resolves with and an implementation returns: the result alone, or with out and ref
+ * parameters an object of them, with the result (if any) as `result`.
+ */
+type ReplyOf<D> = D extends { readonly params: infer P extends readonly unknown[] }
+  ? [Extract<P[number], ReplyParam>] extends [never]
+    ? ResultOf<D>
+    : Flatten<(D extends { readonly returns: infer R } ? { result: ValueOf<R> } : unknown) & ReplyParamValues<P>>
+  : ResultOf<D>;
 
-/** The object a service supplies for a contract: one method per operation, sync or async. */
+/**
+ * The object a service supplies for a contract: one method per operation, sync or async. It takes
+ * the in and ref parameters; with out or ref parameters it returns `{ result?, …outAndRef }`.
+ */
 export type ServiceImplementation<C> =
   C extends ServiceContract<infer O>
-    ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => ResultOf<O[K]> | Promise<ResultOf<O[K]>> }
+    ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => ReplyOf<O[K]> | Promise<ReplyOf<O[K]>> }
     : never;
 
-/** The typed client of a contract: one async method per operation. */
+/**
+ * The typed client of a contract: one async method per operation. It takes the in and ref
+ * parameters; with out or ref parameters it resolves with `{ result?, …outAndRef }`.
+ */
 export type ClientProxy<C> =
-  C extends ServiceContract<infer O> ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => Promise<ResultOf<O[K]>> } : never;
+  C extends ServiceContract<infer O> ? { [K in keyof O]: (...args: ParamsOf<O[K]>) => Promise<ReplyOf<O[K]>> } : never;
 
 /** `{ns}/{contract}/{name}`, with no doubled slash when the namespace ends in one (WCF's NamingHelper). */
 export function defaultAction(namespace: string, contract: string, name: string): string {
@@ -113,6 +163,8 @@ export function defaultAction(namespace: string, contract: string, name: string)
  *   namespace: 'http://Microsoft.ServiceModel.Samples',
  *   operations: {
  *     Add: { params: [['n1', 'double'], ['n2', 'double']], returns: 'double' },
+ *     // int Divide(int a, int b, out int remainder): called as Divide(a, b), resolves with { result, remainder }
+ *     Divide: { params: [['a', 'int'], ['b', 'int'], ['remainder', 'int', { direction: 'out' }]], returns: 'int' },
  *   },
  * });
  * ```
@@ -171,11 +223,7 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
   for (const [name, op] of Object.entries(definitions)) {
     assertNcName(name, `The operation name in contract '${contract}'`);
     const where = `${contract}.${name}`;
-    const params = (op.params ?? []).map(([pname, ptype], i) => {
-      assertNcName(pname, `Parameter ${i} of ${where}`);
-      assertTypeRef(ptype, `parameter '${pname}' of ${where}`, { part: true });
-      return { name: pname, type: ptype };
-    });
+    const params = (op.params ?? []).map((param, i) => resolveParam(param, i, where));
     // WCF's StreamFormatter: a Stream must be the message's only body part (otherwise
     // InvalidOperationException when the contract loads).
     if (params.length > 1 && params.some((p) => p.type === 'stream')) {
@@ -189,6 +237,7 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
     // WCF rejects one-way operations that return a value or declare faults: no reply can carry them.
     if (oneWay && op.returns !== undefined) throw contractError(`${where} is one-way but returns a value. One-way operations must return void.`);
     if (oneWay && (op.faults?.length ?? 0) > 0) throw contractError(`${where} is one-way but declares fault contracts; one-way operations cannot send faults.`);
+    assertReplyParams(params, { name, where, oneWay, returns: op.returns });
     const action = op.action ?? defaultAction(namespace, contract, name);
     if (actions.has(action)) throw contractError(`Two operations of '${contract}' share the action '${action}'. Actions must be unique.`);
     actions.add(action);
@@ -209,6 +258,55 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
     });
   }
   return operations;
+}
+
+const DIRECTIONS: readonly string[] = ['in', 'out', 'ref'] satisfies ParamDirection[];
+
+/** One parameter declaration, checked: `[name, type]` or `[name, type, { direction }]`. */
+function resolveParam(param: ParamDefinition, i: number, where: string): OperationDescription['params'][number] {
+  const [pname, ptype, options] = param;
+  assertNcName(pname, `Parameter ${i} of ${where}`);
+  assertTypeRef(ptype, `parameter '${pname}' of ${where}`, { part: true });
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw contractError(`The third item of parameter '${pname}' of ${where} is ${JSON.stringify(options)}; it must be an options object such as { direction: 'out' }.`);
+  }
+  const direction = options?.direction ?? 'in';
+  if (!DIRECTIONS.includes(direction)) {
+    throw contractError(`The direction of parameter '${pname}' of ${where} is ${JSON.stringify(direction)}; use 'in', 'out' or 'ref'.`);
+  }
+  // The streamed paths (streamed-body.ts) carry a stream as the request's only part or as the
+  // result; WCF's StreamFormatter.cs allows a stream only as its message's single body part
+  // (SFxInvalidStreamInRequest / SFxInvalidStreamInResponse).
+  if (ptype === 'stream' && direction !== 'in') {
+    throw contractError(`Parameter '${pname}' of ${where} is a 'stream' declared '${direction}'. A stream can only be an in parameter (the operation's only one) or the result; return the stream as the result instead.`);
+  }
+  return { name: pname, type: ptype, direction };
+}
+
+/** Checks the out and ref parameters of an operation against its kind and result. */
+function assertReplyParams(
+  params: OperationDescription['params'],
+  op: { readonly name: string; readonly where: string; readonly oneWay: boolean; readonly returns: TypeRef | undefined },
+): void {
+  const reply = params.filter((p) => p.direction !== 'in');
+  const first = reply[0];
+  if (first === undefined) return;
+  // TypeLoader.cs (ServiceOperationsMarkedWithIsOneWayTrueMust0): a one-way operation has no
+  // reply message to carry output or by-reference parameters.
+  if (op.oneWay) {
+    throw contractError(`${op.where} is one-way but has the ${first.direction} parameter '${first.name}'. One-way operations send no reply to carry it: make the operation two-way or make the parameter 'in'.`);
+  }
+  // StreamFormatter.cs (SFxInvalidStreamInResponse): a stream result must be the reply's only body part.
+  if (op.returns === 'stream') {
+    throw contractError(`${op.where} returns a 'stream' and has the ${first.direction} parameter '${first.name}'. A stream result must be the reply's only part; put the value in the stream or in a separate operation.`);
+  }
+  if (op.returns === undefined) return;
+  // The reply object names the result `result`, and the reply body names it `{Op}Result`: a reply
+  // parameter of either name could not be told apart from the result.
+  const clash = reply.find((p) => p.name === 'result' || p.name === `${op.name}Result`);
+  if (clash !== undefined) {
+    throw contractError(`${op.where} returns a value and has the ${clash.direction} parameter '${clash.name}', a name the result takes in the reply. Rename the parameter (in both contracts).`);
+  }
 }
 
 function contractError(message: string): SoapError {

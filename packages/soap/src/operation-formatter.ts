@@ -5,11 +5,27 @@ import { PrefixScope, deserializeElement, serializeElement } from './serializer.
 import type { TypeRef } from './types.js';
 import { type XmlElement, childElements } from './xml-node.js';
 
+/** One parameter of an operation, as the formatter sees it. */
+type Param = OperationDescription['params'][number];
+
+/** The parameters a request carries: the in and ref ones, in declaration order. */
+export function requestParams(op: OperationDescription): readonly Param[] {
+  return op.params.filter((p) => p.direction !== 'out');
+}
+
+/** The parameters a reply carries after the result: the out and ref ones, in declaration order. */
+export function replyParams(op: OperationDescription): readonly Param[] {
+  return op.params.filter((p) => p.direction !== 'in');
+}
+
 /**
  * The wrapped document/literal body of DataContractSerializerOperationFormatter (docs/protocol.md
  * §10): `<Op xmlns="ns"><param>…</param></Op>` for a request and
  * `<OpResponse xmlns="ns"><OpResult>…</OpResult></OpResponse>` for a reply. Wrapper, namespace and
- * part names are session dictionary strings, as .NET writes them.
+ * part names are session dictionary strings, as .NET writes them. The request's parts are the in
+ * and ref parameters; the reply's the result, then the out and ref parameters, each in declaration
+ * order (ServiceReflector.cs's GetInputParameters and GetOutputParameters give each message its
+ * parameters; DataContractSerializerOperationFormatter.cs writes the return part, then the others).
  */
 function wrapper(name: string, namespace: string, parts: { name: string; type: TypeRef; value: unknown }[]): XmlElement {
   const scope = new PrefixScope();
@@ -27,25 +43,51 @@ function wrapper(name: string, namespace: string, parts: { name: string; type: T
   };
 }
 
-/** The request body element for a call with `args`. */
+/** The request body element for a call with `args`: the values of the in and ref parameters, in order. */
 export function buildRequestBody(op: OperationDescription, args: readonly unknown[]): XmlElement {
-  if (args.length !== op.params.length) {
+  const params = requestParams(op);
+  if (args.length !== params.length) {
     throw new SoapError(
       SoapErrorCodes.INVALID_VALUE,
-      `${op.name} takes ${op.params.length} argument(s) (${op.params.map((p) => p.name).join(', ')}) but was called with ${args.length}.`,
+      `${op.name} takes ${params.length} argument(s) (${params.map((p) => p.name).join(', ')}) but was called with ${args.length}.`,
     );
   }
   return wrapper(
     op.name,
     op.namespace,
-    op.params.map((p, i) => ({ name: p.name, type: p.type, value: args[i] })),
+    params.map((p, i) => ({ name: p.name, type: p.type, value: args[i] })),
   );
 }
 
-/** The reply body element for a result (void operations have an empty wrapper). */
-export function buildReplyBody(op: OperationDescription, result: unknown): XmlElement {
-  const parts = op.returns === undefined ? [] : [{ name: `${op.name}Result`, type: op.returns, value: result }];
+/**
+ * The reply body element (void operations without out or ref parameters have an empty wrapper).
+ * `reply` is the result, or for an operation with out or ref parameters the object
+ * `{ result?, …outAndRef }` (see ServiceImplementation).
+ */
+export function buildReplyBody(op: OperationDescription, reply: unknown): XmlElement {
+  const params = replyParams(op);
+  if (params.length === 0) {
+    const parts = op.returns === undefined ? [] : [{ name: `${op.name}Result`, type: op.returns, value: reply }];
+    return wrapper(`${op.name}Response`, op.namespace, parts);
+  }
+  const values = replyObject(op, params, reply);
+  const parts = params.map((p) => ({ name: p.name, type: p.type, value: values[p.name] }));
+  if (op.returns !== undefined) parts.unshift({ name: `${op.name}Result`, type: op.returns, value: values['result'] });
   return wrapper(`${op.name}Response`, op.namespace, parts);
+}
+
+/** The reply object of an operation with out or ref parameters, checked to hold every value. */
+function replyObject(op: OperationDescription, params: readonly Param[], reply: unknown): Record<string, unknown> {
+  const keys = [...(op.returns === undefined ? [] : ['result']), ...params.map((p) => p.name)];
+  const shape = `{ ${keys.join(', ')} }`;
+  if (typeof reply !== 'object' || reply === null) {
+    throw new SoapError(SoapErrorCodes.INVALID_VALUE, `${op.name} has out or ref parameters, so its reply is an object ${shape}, not ${reply === null ? 'null' : typeof reply}.`);
+  }
+  const missing = keys.find((k) => !Object.hasOwn(reply, k));
+  if (missing !== undefined) {
+    throw new SoapError(SoapErrorCodes.INVALID_VALUE, `The reply of ${op.name} has no '${missing}'. Give every value: ${shape}.`);
+  }
+  return reply as Record<string, unknown>;
 }
 
 function findWrapper(body: readonly XmlElement[], name: string, namespace: string): XmlElement {
@@ -66,19 +108,29 @@ function partsByName(w: XmlElement, namespace: string): Map<string, XmlElement> 
   return m;
 }
 
-/** The arguments of a request body. A missing part reads as its default value, as in WCF. */
-export function parseRequestBody(op: OperationDescription, body: readonly XmlElement[]): unknown[] {
-  const parts = partsByName(findWrapper(body, op.name, op.namespace), op.namespace);
-  return op.params.map((p) => {
-    const el = parts.get(p.name);
-    return el ? deserializeElement(p.type, el, p.name) : defaultValue(p.type);
-  });
+/** The value of the part `name` of type `type`. A missing part reads as its default value, as in WCF. */
+function partValue(parts: ReadonlyMap<string, XmlElement>, name: string, type: TypeRef): unknown {
+  const el = parts.get(name);
+  return el ? deserializeElement(type, el, name) : defaultValue(type);
 }
 
-/** The result of a reply body (undefined for void operations). */
+/** The arguments of a request body: the in and ref parameters, in order. */
+export function parseRequestBody(op: OperationDescription, body: readonly XmlElement[]): unknown[] {
+  const parts = partsByName(findWrapper(body, op.name, op.namespace), op.namespace);
+  return requestParams(op).map((p) => partValue(parts, p.name, p.type));
+}
+
+/**
+ * The reply value of a reply body: the result (undefined for void operations), or for an
+ * operation with out or ref parameters the object `{ result?, …outAndRef }`.
+ */
 export function parseReplyBody(op: OperationDescription, body: readonly XmlElement[]): unknown {
   const w = findWrapper(body, `${op.name}Response`, op.namespace);
-  if (op.returns === undefined) return undefined;
-  const el = partsByName(w, op.namespace).get(`${op.name}Result`);
-  return el ? deserializeElement(op.returns, el, `${op.name}Result`) : defaultValue(op.returns);
+  const params = replyParams(op);
+  if (op.returns === undefined && params.length === 0) return undefined;
+  const parts = partsByName(w, op.namespace);
+  const result = op.returns === undefined ? [] : [['result', partValue(parts, `${op.name}Result`, op.returns)] as const];
+  if (params.length === 0) return result[0]?.[1];
+  // fromEntries defines own properties, so a parameter named like an Object.prototype member stays a value.
+  return Object.fromEntries([...result, ...params.map((p) => [p.name, partValue(parts, p.name, p.type)] as const)]);
 }
