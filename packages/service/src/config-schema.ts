@@ -338,6 +338,7 @@ export const configSchema: SchemaNode = define(
       controlIdleTimeoutMs: duration(1, DAY_MS),
       registrationHoldMs: duration(0, 3600_000),
       takeoverTimeoutMs: duration(100, 600_000),
+      retireTimeoutMs: duration(0, 7 * DAY_MS),
       routeConnectTimeoutMs: duration(1, 600_000),
       reservations: list(reservation, '{ "uri": ..., "users": [...], "groups": [...] }'),
       routes: list(route, '{ "uri": ..., "to": "host:port" }'),

@@ -106,6 +106,12 @@ export interface ServiceConfig {
    * passing of the listening sockets.
    */
   takeoverTimeoutMs: number;
+  /**
+   * After a restart or reload, the previous daemon keeps relaying the connections it proxies (proxy
+   * mode and static routes) until they end, at most this long; then it closes those left and exits.
+   * 0 closes them at once.
+   */
+  retireTimeoutMs: number;
   registrationHoldMs: number;
   /**
    * URI reservations, like `netsh http add urlacl` for HTTP.sys: a URI under a reservation's
@@ -196,6 +202,7 @@ export function defaultConfig(): ServiceConfig {
     controlIdleTimeoutMs: 30_000,
     registrationHoldMs: 5000,
     takeoverTimeoutMs: 5000,
+    retireTimeoutMs: 3_600_000,
     routeConnectTimeoutMs: 5000,
     reservations: [],
     routes: [],

@@ -120,6 +120,9 @@ export class ConnectionPipeline implements FrontGateHandlers {
   #onSettled: (() => void) | undefined;
   /** Client descriptors held now: accepted and not yet closed or handed off. */
   #held = 0;
+  /** Relays running (proxy mode and static routes): what a retiring daemon still serves. */
+  #relays = 0;
+  #onRelaysEnded: (() => void) | undefined;
   #lastExhaustionLog = 0;
   #exhaustionsUnlogged = 0;
 
@@ -141,11 +144,13 @@ export class ConnectionPipeline implements FrontGateHandlers {
         proxy: (fd, path, preface, peer) => {
           this.gate.proxy(fd, path, preface, peer);
           this.#held++;
+          this.#relays++;
         },
         proxyTcp: (fd, backend, preface) => {
           this.gate.proxyTcp(fd, backend.address, backend.port, preface, state.routeConnectTimeoutMs);
           this.#connecting.set(fd, backend);
           this.#held++;
+          this.#relays++;
         },
       },
     };
@@ -168,7 +173,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
 
   /**
    * Resolves once no connection is being read, handed off or sent a fault: what a daemon that has
-   * handed its sockets over waits for before it exits. Connections it proxies are not waited for.
+   * handed its sockets over waits for first (relaysEnded() is the rest).
    */
   settled(): Promise<void> {
     if (this.#idle()) return Promise.resolve();
@@ -298,7 +303,37 @@ export class ConnectionPipeline implements FrontGateHandlers {
 
   proxyEnded(): void {
     this.#held -= 2;
+    this.#relayDone();
     this.#admit();
+  }
+
+  #relayDone(): void {
+    this.#relays--;
+    if (this.#relays === 0 && this.#onRelaysEnded !== undefined) {
+      const ended = this.#onRelaysEnded;
+      this.#onRelaysEnded = undefined;
+      ended();
+    }
+  }
+
+  /** Connections relayed now (proxy mode and static routes). */
+  get relays(): number {
+    return this.#relays;
+  }
+
+  /**
+   * Resolves once no connection is relayed: what a daemon that has handed its sockets over waits
+   * for, after settled(), before it exits, so that a restart ends no proxied connection.
+   */
+  relaysEnded(): Promise<void> {
+    if (this.#relays === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#onRelaysEnded;
+      this.#onRelaysEnded = () => {
+        previous?.();
+        resolve();
+      };
+    });
   }
 
   /** A static route reached its server: the server is up. */
@@ -319,6 +354,7 @@ export class ConnectionPipeline implements FrontGateHandlers {
     const backend = this.#connecting.get(fd);
     this.#connecting.delete(fd);
     this.#held--; // the server's side, closed by the gate
+    this.#relayDone(); // never started
     if (backend !== undefined) {
       markBackend(backend, errno);
       logConnectionEvent(this.#s.log, 'warn', { to: backend.to, errno }, 'static route: the server cannot be reached; ConnectionDispatchFailed');

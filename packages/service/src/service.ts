@@ -321,13 +321,22 @@ export class PortshareService implements ControlHandler {
   /**
    * A daemon that took over has released this one: stop accepting (the sockets stay open in the
    * new daemon, so nothing waiting in their backlogs is lost), finish the connections being read
-   * or handed off, at most receiveTimeout plus a fault's drain, then stop.
+   * or handed off, at most receiveTimeout plus a fault's drain; then keep relaying the connections
+   * this daemon proxies (proxy mode, static routes) until they end, at most retireTimeoutMs, as an
+   * old HAProxy process finishes its connections after a reload. The caller then stops.
    */
   async retire(): Promise<void> {
     this.#listeners.closeAll();
     this.#control.closeListener();
-    const bound = this.config.receiveTimeoutMs + this.config.faultDrainTimeoutMs + 1000;
-    await Promise.race([this.#pipeline.settled(), new Promise((r) => setTimeout(r, bound).unref())]);
+    const within = (ms: number, done: Promise<void>): Promise<unknown> => Promise.race([done, new Promise((r) => setTimeout(r, ms).unref())]);
+    await within(this.config.receiveTimeoutMs + this.config.faultDrainTimeoutMs + 1000, this.#pipeline.settled());
+    const relays = this.#pipeline.relays;
+    if (relays === 0) return;
+    this.log.info({ relays, retireTimeoutMs: this.config.retireTimeoutMs }, 'retiring: relaying the proxied connections until they end');
+    await within(this.config.retireTimeoutMs, this.#pipeline.relaysEnded());
+    const left = this.#pipeline.relays;
+    if (left > 0) this.log.warn({ relays: left }, 'retireTimeoutMs passed: closing the proxied connections still open');
+    else this.log.info('retiring: every proxied connection has ended');
   }
 
   get paused(): boolean {

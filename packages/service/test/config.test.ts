@@ -203,6 +203,8 @@ describe('configuration', () => {
       ['takeoverTimeoutMs', 600_000, 600_001],
       ['routeConnectTimeoutMs', 1, 0],
       ['routeConnectTimeoutMs', 600_000, 600_001],
+      ['retireTimeoutMs', 0, -1],
+      ['retireTimeoutMs', 604_800_000, 604_800_001],
     ])('%s: %d is accepted, %d is refused naming the key', (key, ok, over) => {
       expect((validateConfig({ [key]: ok }) as unknown as Record<string, number>)[key]).toBe(ok);
       refuses(() => validateConfig({ [key]: over }), key, /from/);
@@ -279,7 +281,7 @@ describe('configuration', () => {
       'listenBacklog, maxPendingAccepts, deferAcceptSeconds, maxPendingConnections, pendingEvictionMinAgeMs, receiveTimeoutMs, ' +
       'workerStallTimeoutMs, ipv6, allowAccounts, handoff, maxViaBytes, maxContentTypeBytes, maxControlMessageBytes, maxRegistrations, ' +
       'maxRegistrationsPerConnection, maxControlConnections, maxUnlistedControlConnections, maxControlRequestsInFlight, ' +
-      'maxControlConnectionsPerUser, reservedControlConnections, controlIdleTimeoutMs, registrationHoldMs, takeoverTimeoutMs, ' +
+      'maxControlConnectionsPerUser, reservedControlConnections, controlIdleTimeoutMs, registrationHoldMs, takeoverTimeoutMs, retireTimeoutMs, ' +
       'routeConnectTimeoutMs, reservations, routes, faultDrainBytes, faultDrainTimeoutMs, reservedPorts, user, group, log, metrics';
 
     it('the whole message: source, key, reason, and what to do', () => {

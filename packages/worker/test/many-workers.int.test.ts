@@ -3,10 +3,10 @@
 // 'replace' moves every new connection to the newest listener at once, the old one is told it was
 // superseded, and clients calling through ten replacements in a row see no failure; 'fail' stays
 // WCF's "already registered". Real daemon, real worker processes, real TCP clients.
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePreamble } from '@portshare/framing';
-import { daemonStatus, freePort, LISTENER_WORKER, makeHome, spawnProc, startDaemon, type Proc } from './helpers.js';
+import { daemonStatus, freePort, keepCalling, LISTENER_WORKER, makeHome, spawnProc, startDaemon, type Call, type Proc } from './helpers.js';
 
 const procs: Proc[] = [];
 const cleanups: (() => void)[] = [];
@@ -34,66 +34,6 @@ function tagOf(port: number, via: string): Promise<string> {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => finish(`error ${err.code}`));
     socket.on('close', () => finish(`closed after '${got}'`));
-  });
-}
-
-/**
- * One client connection that keeps calling: preamble, the worker's tag and the echo of the
- * preamble, then 8-byte round trips until `stop()` or a failure. Says which worker held it, when
- * it started, whether a round trip completed after `since()` (the kill), and how it ended: 'ok',
- * 'fault' (the daemon answered with a framing fault, record type 0x08 [MC-NMF] 2.2.3.7), or
- * 'lost' (closed or reset mid-call).
- */
-interface Call {
-  tag: string | undefined;
-  startedAt: number;
-  lastReplyAt: number;
-  endedAt: number;
-  end: 'ok' | 'fault' | 'lost';
-}
-
-function keepCalling(port: number, via: string, rounds: number, running: () => boolean): Promise<Call> {
-  const preamble = encodePreamble({ via, encoding: 8 });
-  const call: Call = { tag: undefined, startedAt: Date.now(), lastReplyAt: 0, endedAt: 0, end: 'lost' };
-  return new Promise((resolve) => {
-    let got = Buffer.alloc(0);
-    let expected = 0;
-    let done = 0;
-    const socket: Socket = connect({ port, host: '127.0.0.1' }, () => socket.write(preamble));
-    let ended = false;
-    const finish = (end: Call['end']): void => {
-      if (ended) return;
-      ended = true;
-      call.end = end;
-      call.endedAt = Date.now();
-      socket.destroy();
-      resolve(call);
-    };
-    const next = (): void => {
-      if (done >= rounds || !running()) return finish('ok');
-      const ping = Buffer.alloc(8);
-      ping.writeDoubleLE(done);
-      expected = ping.length;
-      socket.write(ping);
-    };
-    socket.on('data', (c: Buffer) => {
-      got = Buffer.concat([got, c]);
-      if (call.tag === undefined) {
-        if (got[0] === 0x08) return finish('fault');
-        const colon = got.indexOf(0x3a);
-        if (colon === -1 || got.length < colon + 1 + preamble.length) return;
-        call.tag = got.subarray(0, colon).toString('latin1');
-        got = got.subarray(colon + 1 + preamble.length);
-        return next();
-      }
-      if (got.length < expected) return;
-      got = got.subarray(expected);
-      done++;
-      call.lastReplyAt = Date.now();
-      next();
-    });
-    socket.on('error', () => finish('lost'));
-    socket.on('close', () => finish('lost'));
   });
 }
 

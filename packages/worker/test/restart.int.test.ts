@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitForDaemon, type InstancePaths } from '@portshare/control';
 import { encodePreamble } from '@portshare/framing';
 import { spawnNode, type NodeProcess } from '@portshare/test-utils';
-import { LISTENER_WORKER, SERVICE_MAIN, daemonStatus, freePort, makeHome, spawnProc, startDaemon, type Proc } from './helpers.js';
+import { LISTENER_WORKER, SERVICE_MAIN, daemonStatus, freePort, keepCalling, makeHome, spawnProc, startDaemon, type Proc } from './helpers.js';
 
 const procs: Proc[] = [];
 const cleanups: (() => void)[] = [];
@@ -101,8 +101,8 @@ async function waitForExit(pid: number, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-async function setUp(): Promise<{ home: string; paths: InstancePaths; port: number; via: string; daemonPid: number; worker: Proc }> {
-  const { home, paths, cleanup } = makeHome();
+async function setUp(config?: Record<string, unknown>): Promise<{ home: string; paths: InstancePaths; port: number; via: string; daemonPid: number; worker: Proc }> {
+  const { home, paths, cleanup } = makeHome(config === undefined ? {} : { config });
   cleanups.push(cleanup);
   const port = await freePort();
   const daemon = await startDaemon(home);
@@ -203,5 +203,52 @@ describe('a seamless restart: the new daemon takes the sockets over', () => {
     expect(status.pid).toBe(daemonPid);
     // The worker that had moved fell back to its connection to the running daemon.
     expect(status.registrations.map((r) => r.uri)).toEqual([via]);
+  });
+});
+
+describe('a restart in proxy mode: the connections the old daemon relays go on', () => {
+  it('long connections relayed by the old daemon keep calling after the takeover; the old daemon exits once they end', async () => {
+    const { home, paths, port, via, daemonPid } = await setUp({ handoff: 'proxy' });
+    let calling = true;
+    const sessions = Array.from({ length: 4 }, () => keepCalling(port, via, Number.POSITIVE_INFINITY, () => calling));
+    await new Promise((r) => setTimeout(r, 300));
+    const successor = spawnNode([SERVICE_MAIN, '--home', home, '--takeover']);
+    procs.push(successor);
+    await untilPidChanges(paths, daemonPid);
+    await new Promise((r) => setTimeout(r, 500));
+    const tookOverAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    // Released, the old daemon still relays its connections: it runs, and they are answered.
+    expect(running(daemonPid)).toBe(true);
+    calling = false;
+    const calls = await Promise.all(sessions);
+    expect(calls.map((c) => `${c.tag} ${c.end}`)).toEqual(calls.map(() => 'A ok'));
+    for (const c of calls) expect(c.lastReplyAt).toBeGreaterThan(tookOverAt + 800);
+    // They ended: so does it.
+    await waitForExit(daemonPid);
+    const lines = readFileSync(paths.logFile, 'utf8');
+    expect(lines).toContain('retiring: relaying the proxied connections until they end');
+    expect(lines).toContain('retiring: every proxied connection has ended');
+    // New connections went to the new daemon meanwhile.
+    expect(await oneCall(port, via, 'A:')).toBe('ok');
+  });
+
+  it('retireTimeoutMs bounds it: the connections still open are closed, and the old daemon exits', async () => {
+    const { home, paths, port, via, daemonPid } = await setUp({ handoff: 'proxy', retireTimeoutMs: 1000 });
+    let calling = true;
+    const sessions = Array.from({ length: 3 }, () => keepCalling(port, via, Number.POSITIVE_INFINITY, () => calling));
+    await new Promise((r) => setTimeout(r, 300));
+    procs.push(spawnNode([SERVICE_MAIN, '--home', home, '--takeover']));
+    await untilPidChanges(paths, daemonPid);
+    const t0 = Date.now();
+    await waitForExit(daemonPid);
+    // Released within a moment of the new daemon answering, then retireTimeoutMs (1 s).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    const calls = await Promise.all(sessions);
+    calling = false;
+    expect(calls.map((c) => c.end)).toEqual(['lost', 'lost', 'lost']);
+    expect(readFileSync(paths.logFile, 'utf8')).toContain('retireTimeoutMs passed: closing the proxied connections still open');
+    expect(await oneCall(port, via, 'A:')).toBe('ok');
   });
 });
