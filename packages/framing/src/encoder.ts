@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { FramingRecord } from './envelope-decoder.js';
+import type { FramingRecord } from './record-decoder.js';
 import { FramingError, FramingErrorCodes } from './errors.js';
 import { FRAMING_VERSION, KnownEncoding, knownEncodingOf, Mode, RecordType } from './records.js';
 import { encodedSizeLength, writeSize } from './size.js';

@@ -48,7 +48,7 @@ export {
   type PreambleEncoding,
   type PreambleStage,
 } from './preamble-decoder.js';
-export { RecordDecoder, type FramingRecord, type RecordDecoderOptions } from './envelope-decoder.js';
+export { RecordDecoder, type FramingRecord, type RecordDecoderOptions } from './record-decoder.js';
 export {
   encodeEnd,
   encodeFault,

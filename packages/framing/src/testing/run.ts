@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { FramingRecord, RecordDecoder } from '../envelope-decoder.js';
+import type { FramingRecord, RecordDecoder } from '../record-decoder.js';
 import type { PreambleDecoder } from '../preamble-decoder.js';
 
 /** What a decoder made of a list of chunks. */

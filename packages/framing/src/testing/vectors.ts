@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { FramingRecord, RecordDecoderOptions } from '../envelope-decoder.js';
+import type { FramingRecord, RecordDecoderOptions } from '../record-decoder.js';
 import type { PreambleOptions } from '../encoder.js';
 import { FramingErrorCodes, type FramingErrorCode } from '../errors.js';
 import type { PreambleDecoderOptions, PreambleEncoding, PreambleStage } from '../preamble-decoder.js';

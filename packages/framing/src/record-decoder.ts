@@ -122,6 +122,16 @@ const RESUMABLE_AT_EOF: ReadonlySet<State> = new Set<State>([
   S.UpgradePending,
 ]);
 
+/** States that end a decode() call when entered: End, an UpgradeResponse, a Fault (module notes). */
+const halts = (state: State): boolean => state === S.Ended || state === S.UpgradePending || state === S.AfterFault;
+
+/** One decode() call's input, and how a record found in it is delivered (`at`: bytes of it consumed). */
+interface Input {
+  readonly buf: Buffer;
+  readonly base: number;
+  deliver(record: FramingRecord, at: number): void;
+}
+
 const END_RECORD: FramingRecord = Object.freeze({ type: 'end' });
 const ACK_RECORD: FramingRecord = Object.freeze({ type: 'preamble-ack' });
 const UPGRADE_RESPONSE_RECORD: FramingRecord = Object.freeze({ type: 'upgrade-response' });
@@ -283,226 +293,208 @@ export class RecordDecoder {
   }
 
   #decode(buf: Buffer, onRecord: (record: FramingRecord) => void): number {
-    const length = buf.length;
     const base = this.#consumed;
-    let i = 0;
-    // Keep #consumed current before every callback, so a callback that inspects the decoder sees
-    // the right count.
-    const deliver = (record: FramingRecord): void => {
-      this.#consumed = base + i;
-      onRecord(record);
+    if (this.#state === S.Ended && buf.length > 0) throw atEnd(base);
+    // #consumed is kept current before every callback, so a callback that inspects the decoder
+    // sees the right count.
+    const input: Input = {
+      buf,
+      base,
+      deliver: (record, at) => {
+        this.#consumed = base + at;
+        onRecord(record);
+      },
     };
-    let state = this.#state;
-    if (state === S.Ended && length > 0) throw atEnd(base);
-    loop: while (i < length) {
-      const byte = buf[i] as number;
-      switch (state) {
-        case S.AwaitAck:
-          // ClientDuplexDecoder/ClientSingletonDecoder: UpgradeResponse*, then Fault or
-          // PreambleAck; any other byte means the server does not speak .NET Framing.
-          i++;
-          if (byte === RecordType.UpgradeResponse) {
-            state = S.UpgradePending;
-            this.#state = state;
-            deliver(UPGRADE_RESPONSE_RECORD);
-            break loop;
-          } else if (byte === RecordType.PreambleAck) {
-            state = S.RecordStart;
-            this.#state = state;
-            deliver(ACK_RECORD);
-          } else if (byte === RecordType.Fault) {
-            state = S.FaultSize;
-          } else {
-            throw notFraming(byte, base + i - 1);
-          }
-          break;
-        case S.RecordStart:
-          i++;
-          if (byte === RecordType.End) {
-            state = S.Ended;
-            this.#state = state;
-            deliver(END_RECORD);
-            break loop;
-          }
-          if (this.#role === 'client' && byte === RecordType.Fault) {
-            state = S.FaultSize;
-          } else if (this.#mode === Mode.SingletonUnsized) {
-            // Client side of a singleton: an optional unsized reply (ClientSingletonDecoder).
-            if (byte !== RecordType.UnsizedEnvelope) {
-              throw recordTypeMismatch(RecordType.UnsizedEnvelope, byte, base + i - 1);
-            }
-            state = S.ChunkSize;
-          } else {
-            // [MC-NMF] 2.2 / ServerSessionDecoder: after PreambleEnd in duplex mode only 0x06 and
-            // 0x07 are valid.
-            if (byte !== RecordType.SizedEnvelope) {
-              throw recordTypeMismatch(RecordType.SizedEnvelope, byte, base + i - 1);
-            }
-            state = S.SizedSize;
-          }
-          break;
-        case S.UnsizedStart:
-          // ServerSingletonDecoder: the first record after PreambleEnd must be 0x05.
-          if (byte !== RecordType.UnsizedEnvelope) throw recordTypeMismatch(RecordType.UnsizedEnvelope, byte, base + i);
-          i++;
-          state = S.ChunkSize;
-          break;
-        case S.SizedSize:
-          i++;
-          if (this.#size.push(byte, base + i - 1)) {
-            const size = this.#size.value;
-            // Checked before a byte of the message is kept; a server answers with
-            // MaxMessageSizeExceededFault (SessionConnectionReader.cs).
-            if (size > this.#maxMessageSize) {
-              throw messageTooLarge(size, this.#maxMessageSize, base + i - 1, this.#serverFault());
-            }
-            if (size === 0) {
-              state = S.RecordStart;
-              this.#state = state;
-              deliver({ type: 'sized-envelope', payload: buf.subarray(i, i) });
-            } else if (length - i >= size) {
-              // Fast path: the whole message is in this chunk; hand out a view.
-              i += size;
-              state = S.RecordStart;
-              this.#state = state;
-              deliver({ type: 'sized-envelope', payload: buf.subarray(i - size, i) });
-            } else {
-              this.#bytes.expect(size);
-              state = S.SizedBytes;
-            }
-          }
-          break;
-        case S.SizedBytes: {
-          const take = Math.min(this.#bytes.missing, length - i);
-          this.#bytes.append(buf, i, i + take);
-          i += take;
-          if (this.#bytes.missing === 0) {
-            state = S.RecordStart;
-            this.#state = state;
-            deliver({ type: 'sized-envelope', payload: this.#bytes.take() });
-          }
-          break;
-        }
-        case S.ChunkSize:
-          i++;
-          if (this.#size.push(byte, base + i - 1)) {
-            const size = this.#size.value;
-            if (this.#streamUnsized) {
-              state = this.#startStreamedChunk(size, base + i - 1);
-              this.#state = state;
-              if (state === S.EndExpected) deliver(UNSIZED_END_RECORD);
-            } else if (size === 0) {
-              // A zero-size chunk ends the unsized envelope (SingletonMessageDecoder); End follows.
-              const chunks = this.#chunks;
-              this.#chunks = [];
-              this.#chunksTotal = 0;
-              state = S.EndExpected;
-              this.#state = state;
-              deliver({ type: 'unsized-envelope', chunks });
-            } else if (size > this.#maxMessageSize - this.#chunksTotal) {
-              // The running total is bounded like a sized envelope, before the chunk is kept.
-              throw messageTooLarge(this.#chunksTotal + size, this.#maxMessageSize, base + i - 1, this.#serverFault());
-            } else if (length - i >= size) {
-              this.#addChunk(buf.subarray(i, i + size));
-              i += size;
-            } else {
-              this.#bytes.expect(size);
-              state = S.ChunkBytes;
-            }
-          }
-          break;
-        case S.ChunkStream: {
-          const take = Math.min(this.#chunkLeft, length - i);
-          this.#chunkLeft -= take;
-          i += take;
-          if (this.#chunkLeft === 0) {
-            state = S.ChunkSize;
-            this.#state = state;
-          }
-          deliver({ type: 'unsized-piece', payload: buf.subarray(i - take, i) });
-          break;
-        }
-        case S.ChunkBytes: {
-          const take = Math.min(this.#bytes.missing, length - i);
-          this.#bytes.append(buf, i, i + take);
-          i += take;
-          if (this.#bytes.missing === 0) {
-            this.#addChunk(this.#bytes.take());
-            state = S.ChunkSize;
-          }
-          break;
-        }
-        case S.EndExpected:
-          // SingletonMessageDecoder EnvelopeEnd: only End may follow the envelope.
-          if (byte !== RecordType.End) throw recordTypeMismatch(RecordType.End, byte, base + i);
-          i++;
-          state = S.Ended;
-          this.#state = state;
-          deliver(END_RECORD);
-          break loop;
-        case S.FaultSize:
-          i++;
-          if (this.#size.push(byte, base + i - 1)) {
-            const size = this.#size.value;
-            // [MC-NMF] 2.2.5: the size MUST NOT be 0; FaultStringDecoder quota: 256 bytes.
-            if (size === 0) throw zeroSizeFault(base + i - 1);
-            if (size > this.#maxFaultBytes) throw faultTooLong(size, this.#maxFaultBytes, base + i - 1);
-            this.#bytes.expect(size);
-            state = S.FaultBytes;
-          }
-          break;
-        case S.FaultBytes: {
-          const take = Math.min(this.#bytes.missing, length - i);
-          let uri: string | undefined;
-          if (this.#bytes.length === 0 && take === this.#bytes.missing) {
-            uri = buf.toString('utf8', i, i + take);
-            this.#bytes.clear();
-          } else {
-            this.#bytes.append(buf, i, i + take);
-            if (this.#bytes.missing === 0) {
-              uri = this.#bytes.view().toString('utf8');
-              this.#bytes.clear();
-            }
-          }
-          i += take;
-          if (uri !== undefined) {
-            // After a fault the server sends at most End and closes (ClientDuplexDecoder Fault ->
-            // ReadingEndRecord); stop so the caller can act on the fault.
-            state = S.AfterFault;
-            this.#state = state;
-            deliver({ type: 'fault', uri });
-            break loop;
-          }
-          break;
-        }
-        case S.AfterFault:
-          if (byte !== RecordType.End) throw recordTypeMismatch(RecordType.End, byte, base + i);
-          i++;
-          state = S.Ended;
-          this.#state = state;
-          deliver(END_RECORD);
-          break loop;
-        case S.Octets: {
-          // Mode 4 ([MC-NMF] 2.2: singleton-sized-stream-a ends in raw octets up to EOF).
-          const take = length - i;
-          if (take > this.#maxMessageSize - this.#octets) {
-            throw messageTooLarge(this.#octets + take, this.#maxMessageSize, base + i, this.#serverFault());
-          }
-          this.#octets += take;
-          i += take;
-          deliver({ type: 'octets', payload: buf.subarray(i - take, i) });
-          break;
-        }
-        case S.Ended:
-          throw atEnd(base + i);
-        default:
-          // UpgradePending: the upgrade's bytes are not ours.
-          break loop;
-      }
+    let i = 0;
+    while (i < buf.length && this.#state !== S.UpgradePending) {
+      const before = this.#state;
+      i = this.#step(input, i);
+      // Stop after End, an UpgradeResponse or a Fault: what follows is the next layer's (module notes).
+      if (this.#state !== before && halts(this.#state)) break;
     }
-    this.#state = state;
     this.#consumed = base + i;
     return i;
+  }
+
+  /** Decodes from `i` in the current state; returns where it stopped. */
+  #step(input: Input, i: number): number {
+    switch (this.#state) {
+      case S.AwaitAck:
+        return this.#awaitAck(input, i);
+      case S.RecordStart:
+        return this.#recordStart(input, i);
+      case S.UnsizedStart:
+        // ServerSingletonDecoder: the first record after PreambleEnd must be 0x05.
+        return this.#expect(input, i, RecordType.UnsizedEnvelope, S.ChunkSize);
+      case S.SizedSize:
+        return this.#sizedSize(input, i);
+      case S.SizedBytes:
+        return this.#fill(input, i, (payload, at) => this.#to(S.RecordStart, input, { type: 'sized-envelope', payload }, at));
+      case S.ChunkSize:
+        return this.#chunkSize(input, i);
+      case S.ChunkBytes:
+        return this.#fill(input, i, (chunk) => {
+          this.#addChunk(chunk);
+          this.#state = S.ChunkSize;
+        });
+      case S.ChunkStream:
+        return this.#chunkStream(input, i);
+      case S.EndExpected:
+        // SingletonMessageDecoder EnvelopeEnd: only End may follow the envelope.
+        return this.#expect(input, i, RecordType.End, S.Ended, END_RECORD);
+      case S.FaultSize:
+        return this.#faultSize(input, i);
+      case S.FaultBytes:
+        // After a fault the server sends at most End and closes (ClientDuplexDecoder Fault ->
+        // ReadingEndRecord); the decoder stops so the caller can act on the fault.
+        return this.#fill(input, i, (bytes, at) => this.#to(S.AfterFault, input, { type: 'fault', uri: bytes.toString('utf8') }, at));
+      case S.AfterFault:
+        return this.#expect(input, i, RecordType.End, S.Ended, END_RECORD);
+      case S.Octets:
+        return this.#octetsStep(input, i);
+      case S.Ended:
+        throw atEnd(input.base + i);
+      default:
+        // UpgradePending: the upgrade's bytes are not ours.
+        return i;
+    }
+  }
+
+  /**
+   * Moves to `state`; with a record, delivers it, `at` bytes of the input consumed (the state is
+   * set first: a callback may look).
+   */
+  #to(state: State, input: Input, record?: FramingRecord, at = 0): void {
+    this.#state = state;
+    if (record !== undefined) input.deliver(record, at);
+  }
+
+  /** One record-type byte that must be `type`; then `next`, delivering `record` if given. */
+  #expect(input: Input, i: number, type: RecordType, next: State, record?: FramingRecord): number {
+    const byte = input.buf[i]!;
+    if (byte !== type) throw recordTypeMismatch(type, byte, input.base + i);
+    this.#to(next, input, record, i + 1);
+    return i + 1;
+  }
+
+  /**
+   * ClientDuplexDecoder/ClientSingletonDecoder: UpgradeResponse*, then Fault or PreambleAck; any
+   * other byte means the server does not speak .NET Framing.
+   */
+  #awaitAck(input: Input, i: number): number {
+    const byte = input.buf[i]!;
+    if (byte === RecordType.UpgradeResponse) this.#to(S.UpgradePending, input, UPGRADE_RESPONSE_RECORD, i + 1);
+    else if (byte === RecordType.PreambleAck) this.#to(S.RecordStart, input, ACK_RECORD, i + 1);
+    else if (byte === RecordType.Fault) this.#state = S.FaultSize;
+    else throw notFraming(byte, input.base + i);
+    return i + 1;
+  }
+
+  /** Between messages: End, or the next message's record (which one depends on role and mode). */
+  #recordStart(input: Input, i: number): number {
+    const byte = input.buf[i]!;
+    if (byte === RecordType.End) this.#to(S.Ended, input, END_RECORD, i + 1);
+    else if (this.#role === 'client' && byte === RecordType.Fault) this.#state = S.FaultSize;
+    // Client side of a singleton: an optional unsized reply (ClientSingletonDecoder).
+    else if (this.#mode === Mode.SingletonUnsized) return this.#expect(input, i, RecordType.UnsizedEnvelope, S.ChunkSize);
+    // [MC-NMF] 2.2 / ServerSessionDecoder: after PreambleEnd in duplex mode only 0x06 and 0x07 are valid.
+    else return this.#expect(input, i, RecordType.SizedEnvelope, S.SizedSize);
+    return i + 1;
+  }
+
+  /** One byte of a SizedEnvelope's size; once whole, the message or the state to gather it in. */
+  #sizedSize(input: Input, i: number): number {
+    const { buf, base } = input;
+    if (!this.#size.push(buf[i]!, base + i)) return i + 1;
+    const at = i + 1;
+    const size = this.#size.value;
+    // Checked before a byte of the message is kept; a server answers with
+    // MaxMessageSizeExceededFault (SessionConnectionReader.cs).
+    if (size > this.#maxMessageSize) throw messageTooLarge(size, this.#maxMessageSize, base + i, this.#serverFault());
+    if (buf.length - at >= size) {
+      // Fast path: the whole message is in this chunk; hand out a view.
+      this.#to(S.RecordStart, input, { type: 'sized-envelope', payload: buf.subarray(at, at + size) }, at + size);
+      return at + size;
+    }
+    this.#bytes.expect(size);
+    this.#state = S.SizedBytes;
+    return at;
+  }
+
+  /** One byte of an UnsizedEnvelope data chunk's size; zero ends the envelope. */
+  #chunkSize(input: Input, i: number): number {
+    const { buf, base } = input;
+    if (!this.#size.push(buf[i]!, base + i)) return i + 1;
+    const at = i + 1;
+    const size = this.#size.value;
+    if (this.#streamUnsized) {
+      const next = this.#startStreamedChunk(size, base + i);
+      this.#to(next, input, next === S.EndExpected ? UNSIZED_END_RECORD : undefined, at);
+      return at;
+    }
+    if (size === 0) {
+      // A zero-size chunk ends the unsized envelope (SingletonMessageDecoder); End follows.
+      const chunks = this.#chunks;
+      this.#chunks = [];
+      this.#chunksTotal = 0;
+      this.#to(S.EndExpected, input, { type: 'unsized-envelope', chunks }, at);
+      return at;
+    }
+    // The running total is bounded like a sized envelope, before the chunk is kept.
+    if (size > this.#maxMessageSize - this.#chunksTotal) {
+      throw messageTooLarge(this.#chunksTotal + size, this.#maxMessageSize, base + i, this.#serverFault());
+    }
+    if (buf.length - at >= size) {
+      this.#addChunk(buf.subarray(at, at + size));
+      return at + size;
+    }
+    this.#bytes.expect(size);
+    this.#state = S.ChunkBytes;
+    return at;
+  }
+
+  /** streamUnsized: the bytes of a data chunk, delivered as they arrive. */
+  #chunkStream(input: Input, i: number): number {
+    const take = Math.min(this.#chunkLeft, input.buf.length - i);
+    this.#chunkLeft -= take;
+    if (this.#chunkLeft === 0) this.#state = S.ChunkSize;
+    input.deliver({ type: 'unsized-piece', payload: input.buf.subarray(i, i + take) }, i + take);
+    return i + take;
+  }
+
+  /** One byte of a Fault's size: [MC-NMF] 2.2.5, never 0; FaultStringDecoder's quota, 256 bytes. */
+  #faultSize(input: Input, i: number): number {
+    const { buf, base } = input;
+    if (!this.#size.push(buf[i]!, base + i)) return i + 1;
+    const size = this.#size.value;
+    if (size === 0) throw zeroSizeFault(base + i);
+    if (size > this.#maxFaultBytes) throw faultTooLong(size, this.#maxFaultBytes, base + i);
+    this.#bytes.expect(size);
+    this.#state = S.FaultBytes;
+    return i + 1;
+  }
+
+  /** Mode 4 ([MC-NMF] 2.2: singleton-sized-stream-a ends in raw octets up to EOF). */
+  #octetsStep(input: Input, i: number): number {
+    const take = input.buf.length - i;
+    if (take > this.#maxMessageSize - this.#octets) {
+      throw messageTooLarge(this.#octets + take, this.#maxMessageSize, input.base + i, this.#serverFault());
+    }
+    this.#octets += take;
+    input.deliver({ type: 'octets', payload: input.buf.subarray(i, i + take) }, i + take);
+    return i + take;
+  }
+
+  /**
+   * Gathers the bytes #bytes expects (a sized envelope, a data chunk or a fault that straddles
+   * input chunks); once complete, `done` gets them and where they end in the input.
+   */
+  #fill(input: Input, i: number, done: (bytes: Buffer, at: number) => void): number {
+    const take = Math.min(this.#bytes.missing, input.buf.length - i);
+    this.#bytes.append(input.buf, i, i + take);
+    const at = i + take;
+    if (this.#bytes.missing === 0) done(this.#bytes.take(), at);
+    return at;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFault, encodeSizedEnvelope, encodeUnsizedEnvelope } from './encoder.js';
-import { type FramingRecord, RecordDecoder, type RecordDecoderOptions } from './envelope-decoder.js';
+import { type FramingRecord, RecordDecoder, type RecordDecoderOptions } from './record-decoder.js';
 import { FramingError, FramingErrorCodes } from './errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, FaultUri, FramingLimits } from './records.js';
 import { encodeSize } from './size.js';
