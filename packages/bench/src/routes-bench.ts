@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseVia, type ParsedVia } from '@portshare/framing';
 import { BenchError, BenchErrorCodes } from './errors.js';
-import { RoutingTable } from '@portshare/service';
+import { RoutingTable } from '@portshare/service/routing';
 import { median } from './stats.js';
 
 /**

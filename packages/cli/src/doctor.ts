@@ -12,16 +12,8 @@ import {
   type PathProblem,
 } from '@portshare/control';
 import { PortshareError } from '@portshare/framing';
-import {
-  entryProblems,
-  folderTrust,
-  handoffUnsupportedReason,
-  instanceProblems,
-  isHandoffSupported,
-  loadConfig,
-  type FolderTrust,
-  type ServiceConfig,
-} from '@portshare/service';
+import { isSupported as isHandoffSupported, unsupportedReason as handoffUnsupportedReason } from '@portshare/handoff';
+import { entryProblems, folderTrust, instanceProblems, loadConfig, type FolderTrust, type ServiceConfig } from '@portshare/service';
 import { probe } from './daemon-client.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
