@@ -4,6 +4,16 @@ import type { HandoffSender, PeerCredentials } from '@portshare/handoff';
 import type { Endpoint } from './listeners.js';
 import type { RouteTarget } from './static-routes.js';
 
+/**
+ * The control connection that holds a registration (control-server.ts ControlPeer): its
+ * registrations end when it closes, and it is closed when a hand-off to its worker fails.
+ */
+export interface RegistrationOwner {
+  readonly id: number;
+  readonly registrations: Set<number>;
+  destroy(): void;
+}
+
 /** One registered base URI and the worker behind it (SMSvcHost's MessageQueue for a self-hosted worker). */
 export interface Registration {
   readonly id: number;
@@ -34,8 +44,8 @@ export interface Registration {
   stalled: boolean;
   /** Set once unregistered: hand-offs still queued are aborted. */
   closed: boolean;
-  /** Owner's control connection, closed when a hand-off to this worker fails. */
-  readonly owner: { destroy(): void };
+  /** The worker's control connection; none for a static route. */
+  readonly owner: RegistrationOwner | undefined;
   /**
    * Set for a static route (config `routes`): connections are relayed to this net.tcp server
    * instead of a worker, and a failure never removes the route.

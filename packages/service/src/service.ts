@@ -32,7 +32,7 @@ import { createCounters } from './counters.js';
 import { bindServiceLog } from './logger.js';
 import { ListenerSet, type Endpoint } from './listeners.js';
 import { systemdUnitOf, type InheritedListener } from './systemd.js';
-import type { Registration } from './registration.js';
+import type { Registration, RegistrationOwner } from './registration.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { RouteSlot } from './route-slot.js';
 import { RoutingTable } from './routing-table.js';
@@ -67,6 +67,18 @@ export interface ServiceOptions {
 }
 
 const MODES = new Set<string>(Object.values(HostNameComparisonMode));
+
+/** A register request, checked (#checkRegisterRequest). */
+interface WantedRegistration {
+  uri: string;
+  path: string;
+  parsed: ParsedVia;
+  mode: HostNameComparisonMode;
+  /** The routing table's node for uri and mode (holds are kept per node). */
+  node: string;
+  onConflict: OnConflict;
+  transport: HandoffTransport;
+}
 
 
 
@@ -155,7 +167,7 @@ export class PortshareService implements ControlHandler {
         onWorkerFailed: (reg) => {
           // SMSvcHost unregisters a worker whose hand-off failed and aborts its control channel (docs/protocol.md §5).
           this.#unregister(reg);
-          reg.owner.destroy();
+          reg.owner?.destroy();
         },
       },
     });
@@ -253,7 +265,7 @@ export class PortshareService implements ControlHandler {
         lastProgressAt: Date.now(),
         stalled: false,
         closed: false,
-        owner: { destroy: () => {} },
+        owner: undefined,
         target: targets[i]!,
       };
       if (!this.#routes.add(parsed, route.hostNameComparisonMode, new RouteSlot(reg, 'fail'))) {
@@ -469,7 +481,57 @@ export class PortshareService implements ControlHandler {
     }
   }
 
+  /**
+   * A worker's `register` (SMSvcHost's RoutingTable.TcpStart): the request checked, the account
+   * admitted, the sockets acquired (an await), then the route installed, checked again since
+   * another registration may have won the node meanwhile.
+   */
   async #register(peer: ControlPeer, req: RegisterRequest): Promise<{ registrationId: number }> {
+    const wanted = this.#checkRegisterRequest(peer, req);
+    this.#admitRegistration(peer, wanted);
+    const held = await this.#acquireForRegistration(peer, wanted);
+    const reg: Registration = {
+      id: this.#nextRegistration++,
+      uri: req.uri,
+      parsed: wanted.parsed,
+      mode: wanted.mode,
+      transport: wanted.transport,
+      path: req.path,
+      creds: peer.creds,
+      user: peer.creds ? userName(peer.creds.uid) : undefined,
+      endpoints: held.endpoints,
+      registeredAt: new Date(),
+      sender: held.sender,
+      queueLength: 0,
+      dispatched: 0,
+      lastProgressAt: Date.now(),
+      stalled: false,
+      closed: false,
+      owner: peer,
+    };
+    let superseded: Registration[];
+    try {
+      if (peer.socket.destroyed) throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
+      superseded = this.#installRoute(peer, reg, wanted.onConflict);
+    } catch (err) {
+      held.release();
+      throw err;
+    }
+    this.#registrations.set(reg.id, reg);
+    peer.registrations.add(reg.id);
+    this.#holds.release(wanted.node);
+    this.counters.registrationsActive++;
+    this.counters.urisRegistered++;
+    this.log.info(
+      { registration: reg.id, uri: reg.uri, mode: reg.mode, transport: reg.transport, onConflict: wanted.onConflict, workerPid: peer.creds?.pid },
+      'registered',
+    );
+    for (const old of superseded) this.#supersede(old, reg);
+    return { registrationId: reg.id };
+  }
+
+  /** What a register request asks for, checked: its URI, mode, conflict policy and transport. */
+  #checkRegisterRequest(peer: ControlPeer, req: RegisterRequest): WantedRegistration {
     if (typeof req.uri !== 'string' || typeof req.path !== 'string' || !MODES.has(req.hostNameComparisonMode)) {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'register needs uri, path and a hostNameComparisonMode of StrongWildcard, Exact or WeakWildcard.');
     }
@@ -482,7 +544,7 @@ export class PortshareService implements ControlHandler {
     if (Buffer.byteLength(req.uri, 'utf8') > FramingLimits.maxViaBytes) {
       throw new ControlError(ControlErrorCodes.PathTooLong, registrationMessages[ControlErrorCodes.PathTooLong]());
     }
-    let parsed;
+    let parsed: ParsedVia;
     try {
       parsed = parseVia(req.uri);
     } catch {
@@ -491,87 +553,71 @@ export class PortshareService implements ControlHandler {
     if (parsed.scheme.toLowerCase() !== 'net.tcp') {
       throw new ControlError(ControlErrorCodes.ProtocolUnsupported, registrationMessages[ControlErrorCodes.ProtocolUnsupported]());
     }
-    const node = routeNodeKey(parsed, req.hostNameComparisonMode);
-    this.#checkReservationsAndHolds(peer, req.uri, parsed, req.hostNameComparisonMode, node);
-    if (this.#registrations.size >= this.config.maxRegistrations || peer.registrations.size >= this.config.maxRegistrationsPerConnection) {
-      throw new ControlError(ControlErrorCodes.QuotaExceeded, registrationMessages[ControlErrorCodes.QuotaExceeded]());
-    }
     const onConflict: OnConflict = req.onConflict ?? 'fail';
     if (onConflict !== 'fail' && onConflict !== 'balance' && onConflict !== 'replace') {
       throw new ControlError(ControlErrorCodes.InvalidArgument, "onConflict must be 'fail', 'balance' or 'replace'.");
     }
-    const taken = this.#routes.get(parsed, req.hostNameComparisonMode);
-    if (taken !== undefined) this.#checkConflict(peer, taken, onConflict, parsed, req.hostNameComparisonMode);
     const transport: HandoffTransport = req.transport === 'fd' && this.handoff === 'fd' ? 'fd' : 'proxy';
     if (req.transport === 'fd' && transport !== 'fd') {
       throw new ControlError(ControlErrorCodes.InvalidArgument, 'This portshare service hands connections off by proxy; register with transport "proxy".');
     }
-    const sender = transport === 'fd' ? this.#acquireSender(peer, req.path) : undefined;
-    const endpointsWanted = this.#listeners.endpointsFor(parsed.host, parsed.port);
+    const mode = req.hostNameComparisonMode;
+    return { uri: req.uri, path: req.path, parsed, mode, node: routeNodeKey(parsed, mode), onConflict, transport };
+  }
+
+  /** May this account hold one more registration of this URI: reservations, holds, quotas, the node's owner? */
+  #admitRegistration(peer: ControlPeer, w: WantedRegistration): void {
+    this.#checkReservationsAndHolds(peer, w.uri, w.parsed, w.mode, w.node);
+    if (this.#registrations.size >= this.config.maxRegistrations || peer.registrations.size >= this.config.maxRegistrationsPerConnection) {
+      throw new ControlError(ControlErrorCodes.QuotaExceeded, registrationMessages[ControlErrorCodes.QuotaExceeded]());
+    }
+    const taken = this.#routes.get(w.parsed, w.mode);
+    if (taken !== undefined) this.#checkConflict(peer, taken, w.onConflict, w.parsed, w.mode);
+  }
+
+  /** The worker's hand-off socket (fd transport) and the listening sockets for the URI's port. */
+  async #acquireForRegistration(peer: ControlPeer, w: WantedRegistration): Promise<{ sender: HandoffSender | undefined; endpoints: Endpoint[]; release(): void }> {
+    const sender = w.transport === 'fd' ? this.#acquireSender(peer, w.path) : undefined;
     let endpoints: Endpoint[];
     try {
-      endpoints = await this.#listeners.acquire(endpointsWanted);
+      endpoints = await this.#listeners.acquire(this.#listeners.endpointsFor(w.parsed.host, w.parsed.port));
     } catch (err) {
-      if (sender) this.#releaseSender(peer, req.path);
-      this.log.warn({ err, uri: req.uri }, 'failed to listen');
+      if (sender) this.#releaseSender(peer, w.path);
+      this.log.warn({ err, uri: w.uri }, 'failed to listen');
       throw new ControlError(ControlErrorCodes.FailedToListen, `${registrationMessages[ControlErrorCodes.FailedToListen]()} ${(err as Error).message}`);
     }
-    // The check above ran before an await; re-check so two racing registrations cannot both win.
-    const reg: Registration = {
-      id: this.#nextRegistration++,
-      uri: req.uri,
-      parsed,
-      mode: req.hostNameComparisonMode,
-      transport,
-      path: req.path,
-      creds: peer.creds,
-      user: peer.creds ? userName(peer.creds.uid) : undefined,
-      endpoints,
-      registeredAt: new Date(),
+    return {
       sender,
-      queueLength: 0,
-      dispatched: 0,
-      lastProgressAt: Date.now(),
-      stalled: false,
-      closed: false,
-      owner: peer,
+      endpoints,
+      release: () => {
+        this.#listeners.release(endpoints);
+        if (sender) this.#releaseSender(peer, w.path);
+      },
     };
-    const undo = (): void => {
-      this.#listeners.release(endpoints);
-      if (sender) this.#releaseSender(peer, req.path);
-    };
-    if (peer.socket.destroyed) {
-      undo();
-      throw new ControlError(ControlErrorCodes.Closed, 'The worker went away while registering.');
-    }
-    const slot = this.#routes.get(parsed, req.hostNameComparisonMode);
-    let superseded: Registration[] = [];
+  }
+
+  /**
+   * Puts `reg` in the routing table: a new node, a member of a balanced one, or in place of the
+   * registrations it replaces (returned, to be told). The conflict check runs again: the one
+   * before the sockets were acquired ran before an await, and two racing registrations must not
+   * both win.
+   */
+  #installRoute(peer: ControlPeer, reg: Registration, onConflict: OnConflict): Registration[] {
+    const slot = this.#routes.get(reg.parsed, reg.mode);
     if (slot === undefined) {
-      this.#routes.add(parsed, req.hostNameComparisonMode, new RouteSlot(reg, onConflict));
-    } else {
-      try {
-        this.#checkConflict(peer, slot, onConflict, parsed, req.hostNameComparisonMode);
-      } catch (err) {
-        undo();
-        throw err;
-      }
-      if (onConflict === 'balance') slot.members.push(reg);
-      else {
-        // 'replace': the new registration takes the node before the old ones leave it, so no
-        // connection finds it empty in between.
-        superseded = [...slot.members];
-        this.#routes.remove(parsed, req.hostNameComparisonMode, slot);
-        this.#routes.add(parsed, req.hostNameComparisonMode, new RouteSlot(reg, onConflict));
-      }
+      this.#routes.add(reg.parsed, reg.mode, new RouteSlot(reg, onConflict));
+      return [];
     }
-    this.#registrations.set(reg.id, reg);
-    peer.registrations.add(reg.id);
-    this.#holds.release(node);
-    this.counters.registrationsActive++;
-    this.counters.urisRegistered++;
-    this.log.info({ registration: reg.id, uri: reg.uri, mode: reg.mode, transport, onConflict, workerPid: peer.creds?.pid }, 'registered');
-    for (const old of superseded) this.#supersede(old, reg);
-    return { registrationId: reg.id };
+    this.#checkConflict(peer, slot, onConflict, reg.parsed, reg.mode);
+    if (onConflict === 'balance') {
+      slot.members.push(reg);
+      return [];
+    }
+    // 'replace': the new registration takes the node before the old ones leave it, so no
+    // connection finds it empty in between.
+    this.#routes.remove(reg.parsed, reg.mode, slot);
+    this.#routes.add(reg.parsed, reg.mode, new RouteSlot(reg, onConflict));
+    return [...slot.members];
   }
 
   /**
@@ -596,8 +642,7 @@ export class PortshareService implements ControlHandler {
   /** A registration replaced by a newer one ('replace'): it gets no new connections, and is told so. */
   #supersede(old: Registration, by: Registration): void {
     this.#unregister(old);
-    const peer = old.owner as ControlPeer;
-    this.#control.notify({ notice: 'superseded', registrationId: old.id }, (p) => p === peer);
+    this.#control.notify({ notice: 'superseded', registrationId: old.id }, (p) => p === old.owner);
     this.log.info({ registration: old.id, by: by.id, uri: old.uri }, 'superseded');
   }
 
@@ -634,9 +679,9 @@ export class PortshareService implements ControlHandler {
       if (slot.members.length === 0) this.#routes.remove(reg.parsed, reg.mode, slot);
     }
     this.#registrations.delete(reg.id);
-    (reg.owner as ControlPeer).registrations?.delete(reg.id);
+    reg.owner?.registrations.delete(reg.id);
     this.#listeners.release(reg.endpoints);
-    if (reg.sender) this.#releaseSender(reg.owner as ControlPeer, reg.path);
+    if (reg.sender && reg.owner !== undefined) this.#releaseSender(reg.owner, reg.path);
     this.counters.registrationsActive--;
     this.counters.urisUnregistered++;
     this.log.info({ registration: reg.id, uri: reg.uri }, 'unregistered');
@@ -670,8 +715,8 @@ export class PortshareService implements ControlHandler {
     return sender;
   }
 
-  #releaseSender(peer: ControlPeer, path: string): void {
-    const key = `${peer.id}\0${path}`;
+  #releaseSender(owner: RegistrationOwner, path: string): void {
+    const key = `${owner.id}\0${path}`;
     const shared = this.#senders.get(key);
     if (!shared || --shared.refs > 0) return;
     this.#senders.delete(key);
