@@ -18,10 +18,4 @@ export const BenchErrorCodes = {
 } as const;
 export type BenchErrorCode = (typeof BenchErrorCodes)[keyof typeof BenchErrorCodes];
 
-export class BenchError extends PortshareError {
-  declare readonly code: BenchErrorCode;
-  constructor(code: BenchErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'BenchError';
-  }
-}
+export class BenchError extends PortshareError<BenchErrorCode> {}

@@ -34,10 +34,4 @@ export const cliErrorExitCodes: Record<CliErrorCode, ExitCode> = {
   [CliErrorCodes.SystemdReload]: ExitCode.Failure,
 };
 
-export class CliError extends PortshareError {
-  declare readonly code: CliErrorCode;
-  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'CliError';
-  }
-}
+export class CliError extends PortshareError<CliErrorCode> {}

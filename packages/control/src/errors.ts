@@ -56,13 +56,7 @@ export const ControlErrorCodes = {
 } as const;
 export type ControlErrorCode = (typeof ControlErrorCodes)[keyof typeof ControlErrorCodes];
 
-export class ControlError extends PortshareError {
-  declare readonly code: ControlErrorCode;
-  constructor(code: ControlErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'ControlError';
-  }
-}
+export class ControlError extends PortshareError<ControlErrorCode> {}
 
 /** The service name that WCF's "{0} service" templates name; ours is the product's. */
 export const SERVICE_NAME = 'portshare';

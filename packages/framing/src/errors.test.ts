@@ -31,15 +31,26 @@ describe('error hierarchy', () => {
     expect('cause' in error).toBe(false);
   });
 
-  it('instanceof works across copies of the package (brand symbols)', () => {
-    // A structurally foreign object carrying the brands, as an error from a second copy would.
-    const foreign = new Error('from another copy');
-    Object.defineProperty(foreign, Symbol.for('@portshare/error'), { value: true });
-    Object.defineProperty(foreign, Symbol.for('@portshare/framing/error'), { value: true });
+  it('instanceof works across copies of the package (brand symbols)', async () => {
+    // A second copy of the module, as a nested install would load: other classes, same brands.
+    const copy = (await import(`${new URL('../dist/errors.js', import.meta.url).href}?copy=2`)) as typeof import('./errors.js');
+    expect(copy.FramingError).not.toBe(FramingError);
+    const foreign = new copy.FramingError(FramingErrorCodes.AT_END, 'from another copy');
     expect(foreign).toBeInstanceOf(PortshareError);
     expect(foreign).toBeInstanceOf(FramingError);
+    expect(new FramingError(FramingErrorCodes.AT_END, 'here')).toBeInstanceOf(copy.FramingError);
     expect(new Error('plain')).not.toBeInstanceOf(PortshareError);
     expect(null).not.toBeInstanceOf(PortshareError);
+  });
+
+  it('a subclass is not every other portshare error: each class checks its own brand', () => {
+    class OtherError extends PortshareError<'OTHER_ERR_X'> {}
+    const other = new OtherError('OTHER_ERR_X', 'x');
+    expect(other).toBeInstanceOf(PortshareError);
+    expect(other).not.toBeInstanceOf(FramingError);
+    expect(new FramingError(FramingErrorCodes.AT_END, 'x')).not.toBeInstanceOf(OtherError);
+    expect(other.name).toBe('OtherError');
+    expect(other.code).toBe('OTHER_ERR_X');
   });
 
   it('every code follows NMF_ERR_<NAME> and matches its key', () => {

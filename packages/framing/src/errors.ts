@@ -8,10 +8,15 @@
  * @module
  */
 
-// A registry-wide brand, so `instanceof` keeps working when two copies of a package end up in one
-// process (a hoisted and a nested install): the copies have different classes but the same symbol.
-const kPortshareError = Symbol.for('@portshare/error');
-const kFramingError = Symbol.for('@portshare/framing/error');
+/**
+ * The brand of an error class, shared by every copy of the package that defines it: `instanceof`
+ * keeps working when two copies of a package end up in one process (a hoisted and a nested
+ * install), since the copies' classes differ but `Symbol.for` gives them the same symbol. Class
+ * names are unique across the portshare packages.
+ */
+function brandOf(errorClass: { name: string }): symbol {
+  return Symbol.for(`@portshare/error:${errorClass.name}`);
+}
 
 /** Options accepted by every portshare error constructor. */
 export interface PortshareErrorOptions {
@@ -20,31 +25,28 @@ export interface PortshareErrorOptions {
 }
 
 /**
- * Base class of every error thrown by portshare packages.
+ * Base class of every error thrown by portshare packages. Each package derives one class with its
+ * code catalogue, usually with no body: `class ServiceError extends PortshareError<ServiceErrorCode> {}`.
  *
  * `code` is stable and documented in the owning package's README ("Errors" table); the message is
- * for people and may change.
+ * for people and may change. `name` is the class's name. `instanceof` checks the brand of the
+ * class asked about (see brandOf), for this class and every subclass alike.
  */
-export class PortshareError extends Error {
+export class PortshareError<Code extends string = string> extends Error {
   /** Stable, documented error code such as `NMF_ERR_VIA_TOO_LONG`. */
-  readonly code: string;
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: PortshareErrorOptions) {
+  constructor(code: Code, message: string, options?: PortshareErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    Object.defineProperty(this, kPortshareError, { value: true });
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      Object.defineProperty(this, brandOf(c), { value: true });
+    }
   }
 
-  /**
-   * Brand check for the base class only; subclasses keep the ordinary prototype check so that
-   * `x instanceof FramingError` is not true for every other portshare error.
-   */
   static override [Symbol.hasInstance](instance: unknown): boolean {
-    if (this === PortshareError) {
-      return typeof instance === 'object' && instance !== null && kPortshareError in instance;
-    }
-    return Function.prototype[Symbol.hasInstance].call(this, instance);
+    return typeof instance === 'object' && instance !== null && brandOf(this) in instance;
   }
 }
 
@@ -97,8 +99,7 @@ export interface FramingErrorOptions extends PortshareErrorOptions {
 }
 
 /** Every decode and encode failure of `@portshare/framing`. */
-export class FramingError extends PortshareError {
-  declare readonly code: FramingErrorCode;
+export class FramingError extends PortshareError<FramingErrorCode> {
   /**
    * The fault URI WCF attaches to the same failure (for example ViaTooLong), if any. A server may
    * send it to the peer as a Fault record before closing.
@@ -111,13 +112,5 @@ export class FramingError extends PortshareError {
     super(code, message, options);
     this.faultUri = options?.faultUri;
     this.position = options?.position;
-    Object.defineProperty(this, kFramingError, { value: true });
-  }
-
-  static override [Symbol.hasInstance](instance: unknown): boolean {
-    if (this === FramingError) {
-      return typeof instance === 'object' && instance !== null && kFramingError in instance;
-    }
-    return Function.prototype[Symbol.hasInstance].call(this, instance);
   }
 }

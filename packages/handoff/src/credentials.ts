@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { describeNative, fromNative, HandoffErrorCodes } from './errors.js';
 import { requireNative } from './native.js';
 import { assertFd } from './validate.js';
 
@@ -33,7 +33,7 @@ export function peerCredentials(fd: number): PeerCredentials {
     return { pid, uid, gid };
   } catch (err) {
     throw fromNative(
-      handoffErrorCodes.PEER_CREDENTIALS,
+      HandoffErrorCodes.PEER_CREDENTIALS,
       `Could not read the peer credentials of descriptor ${fd} (${describeNative(err)}). ` +
         'Pass the descriptor of a connected Unix socket.',
       err,

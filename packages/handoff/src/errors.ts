@@ -1,20 +1,16 @@
 /**
  * The errors of `@portshare/handoff`: one class, {@link HandoffError}, with a stable `code` from
- * {@link handoffErrorCodes} and, when a system call failed, the `errno` name (`EPIPE`, …).
+ * {@link HandoffErrorCodes} and, when a system call failed, the `errno` name (`EPIPE`, …).
  *
  * @module
  */
 import { PortshareError, type PortshareErrorOptions } from '@portshare/framing';
 
-// Brand shared by every copy of this package in a process, as PortshareError does, so that
-// `instanceof HandoffError` survives a duplicated install.
-const kHandoffError = Symbol.for('@portshare/handoff/error');
-
 /**
  * Codes of every {@link HandoffError}. The README "Errors" table lists the same codes; a test keeps
  * the two in step.
  */
-export const handoffErrorCodes = {
+export const HandoffErrorCodes = {
   /** The native addon is not available (not Linux, not built, or turned off): use the proxy path. */
   UNSUPPORTED: 'HANDOFF_ERR_UNSUPPORTED',
   /** `sendmsg()` failed, for example EPIPE or ECONNRESET when the worker went away. */
@@ -37,8 +33,8 @@ export const handoffErrorCodes = {
   INVALID_ARGUMENT: 'HANDOFF_ERR_INVALID_ARGUMENT',
 } as const;
 
-/** One of the {@link handoffErrorCodes} values. */
-export type HandoffErrorCode = (typeof handoffErrorCodes)[keyof typeof handoffErrorCodes];
+/** One of the {@link HandoffErrorCodes} values. */
+export type HandoffErrorCode = (typeof HandoffErrorCodes)[keyof typeof HandoffErrorCodes];
 
 /** Options of a {@link HandoffError}. */
 export interface HandoffErrorOptions extends PortshareErrorOptions {
@@ -47,22 +43,13 @@ export interface HandoffErrorOptions extends PortshareErrorOptions {
 }
 
 /** Every failure of `@portshare/handoff`. Branch on `code` (and `errno`), never on the message. */
-export class HandoffError extends PortshareError {
-  declare readonly code: HandoffErrorCode;
+export class HandoffError extends PortshareError<HandoffErrorCode> {
   /** The errno name of the failed system call (`EPIPE`, `ECONNREFUSED`, `ENOENT`, …), if one failed. */
   readonly errno: string | undefined;
 
   constructor(code: HandoffErrorCode, message: string, options?: HandoffErrorOptions) {
     super(code, message, options);
     this.errno = options?.errno;
-    Object.defineProperty(this, kHandoffError, { value: true });
-  }
-
-  static override [Symbol.hasInstance](instance: unknown): boolean {
-    if (this === HandoffError) {
-      return typeof instance === 'object' && instance !== null && kHandoffError in instance;
-    }
-    return Function.prototype[Symbol.hasInstance].call(this, instance);
   }
 }
 

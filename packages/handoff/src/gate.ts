@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { HandoffError, fromNative, handoffErrorCodes } from './errors.js';
+import { HandoffError, fromNative, HandoffErrorCodes } from './errors.js';
 import { GateEvent, type NativeBinding, type NativeGate, requireNative } from './native.js';
 
 /** What the gate reports. Exceptions thrown by a handler go to {@link FrontGateHandlers.failed}. */
@@ -101,7 +101,7 @@ export class FrontGate {
   static open(handlers: FrontGateHandlers, options: FrontGateOptions): FrontGate {
     const native = requireNative();
     if (!Number.isInteger(options.reserveDescriptors) || options.reserveDescriptors < 0 || options.reserveDescriptors > 64) {
-      throw new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, 'reserveDescriptors must be an integer from 0 to 64.');
+      throw new HandoffError(HandoffErrorCodes.INVALID_ARGUMENT, 'reserveDescriptors must be an integer from 0 to 64.');
     }
     return new FrontGate(native, handlers, options);
   }
@@ -118,7 +118,7 @@ export class FrontGate {
       const [fd, bound] = this.#native.gateListen(this.#gate, address, port, backlog, v6only, deferSeconds);
       return { fd, port: bound };
     } catch (err) {
-      throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${address}:${port}`, err);
+      throw fromNative(HandoffErrorCodes.LISTEN, `Cannot listen on ${address}:${port}`, err);
     }
   }
 
@@ -132,7 +132,7 @@ export class FrontGate {
     try {
       return { fd: this.#native.gateListenUnix(this.#gate, path, mode, backlog), port: 0 };
     } catch (err) {
-      throw fromNative(handoffErrorCodes.LISTEN, `Cannot listen on ${path}`, err);
+      throw fromNative(HandoffErrorCodes.LISTEN, `Cannot listen on ${path}`, err);
     }
   }
 
@@ -148,7 +148,7 @@ export class FrontGate {
       const [family, port] = this.#native.gateAdopt(this.#gate, fd);
       return { fd, family: family as 0 | 4 | 6, port };
     } catch (err) {
-      throw fromNative(handoffErrorCodes.LISTEN, `Descriptor ${fd} is not a listening stream socket that can be taken over`, err);
+      throw fromNative(HandoffErrorCodes.LISTEN, `Descriptor ${fd} is not a listening stream socket that can be taken over`, err);
     }
   }
 
@@ -210,7 +210,7 @@ export class FrontGate {
     } catch (err) {
       const errno = (err as { code?: string }).code;
       throw fromNative(
-        handoffErrorCodes.CONNECT,
+        HandoffErrorCodes.CONNECT,
         errno === 'EPERM'
           ? `The stream socket ${path} belongs to another process than the one expected; nothing was written to it.`
           : `Could not connect to the worker's stream socket at ${path}`,
@@ -234,7 +234,7 @@ export class FrontGate {
     try {
       this.#native.gateProxyTcp(this.#gate, fd, address, port, preface, timeoutMs);
     } catch (err) {
-      throw fromNative(handoffErrorCodes.CONNECT, `Could not connect to ${address.includes(':') ? `[${address}]` : address}:${port}`, err);
+      throw fromNative(HandoffErrorCodes.CONNECT, `Could not connect to ${address.includes(':') ? `[${address}]` : address}:${port}`, err);
     }
   }
 
@@ -263,7 +263,7 @@ export class FrontGate {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new HandoffError(handoffErrorCodes.CLOSED, 'The front gate is shut down.');
+    if (this.#closed) throw new HandoffError(HandoffErrorCodes.CLOSED, 'The front gate is shut down.');
   }
 }
 

@@ -9,7 +9,7 @@
 import { loadNative, nativeUnavailableReason } from './native.js';
 
 export { type PeerCredentials, peerCredentials } from './credentials.js';
-export { HandoffError, type HandoffErrorCode, type HandoffErrorOptions, handoffErrorCodes } from './errors.js';
+export { HandoffError, type HandoffErrorCode, type HandoffErrorOptions, HandoffErrorCodes } from './errors.js';
 export {
   DEFAULT_RECEIVER_BACKLOG,
   DEFAULT_RECEIVER_MODE,

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { HandoffError, handoffErrorCodes } from './errors.js';
+import { HandoffError, HandoffErrorCodes } from './errors.js';
 
 /** Setting this environment variable to `1` turns the addon off (the package reports unsupported). */
 export const DISABLE_ADDON_ENV = 'PORTSHARE_NO_HANDOFF_ADDON';
@@ -148,7 +148,7 @@ export function requireNative(): NativeBinding {
   const result = state();
   if (result.binding !== undefined) return result.binding;
   throw new HandoffError(
-    handoffErrorCodes.UNSUPPORTED,
+    HandoffErrorCodes.UNSUPPORTED,
     `Socket hand-off is not available: ${result.reason}. Use the proxy path instead, or on Linux ` +
       'install a C toolchain (make, cc, python3) and run `pnpm rebuild @portshare/handoff`.',
   );

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describeNative, fromNative, handoffErrorCodes, HandoffError } from './errors.js';
+import { describeNative, fromNative, HandoffErrorCodes, HandoffError } from './errors.js';
 import { requireNative, type NativeBinding } from './native.js';
 
 /** The environment variable systemd (and other managers) set to the notification socket's path. */
@@ -28,21 +28,21 @@ type NotifyBinding = NativeBinding & { notifySocket?: (path: string, message: st
 export function notifySocket(path: string, message: string): void {
   const native = requireNative() as NotifyBinding;
   if (typeof native.notifySocket !== 'function') {
-    throw new HandoffError(handoffErrorCodes.UNSUPPORTED, 'The hand-off addon has no notifySocket (rebuild it: `pnpm rebuild @portshare/handoff`).');
+    throw new HandoffError(HandoffErrorCodes.UNSUPPORTED, 'The hand-off addon has no notifySocket (rebuild it: `pnpm rebuild @portshare/handoff`).');
   }
   if (typeof path !== 'string' || !(path.startsWith('/') || path.startsWith('@')) || Buffer.byteLength(path) > 106 || path.includes('\0')) {
     throw new HandoffError(
-      handoffErrorCodes.INVALID_ARGUMENT,
+      HandoffErrorCodes.INVALID_ARGUMENT,
       `The notification socket path ${JSON.stringify(path)} must be absolute or start with '@' (abstract), at most 106 bytes.`,
     );
   }
   if (typeof message !== 'string' || Buffer.byteLength(message) > MAX_NOTIFY_MESSAGE_BYTES || message.includes('\0')) {
-    throw new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, `A notification is a string of at most ${MAX_NOTIFY_MESSAGE_BYTES} bytes without NUL.`);
+    throw new HandoffError(HandoffErrorCodes.INVALID_ARGUMENT, `A notification is a string of at most ${MAX_NOTIFY_MESSAGE_BYTES} bytes without NUL.`);
   }
   try {
     native.notifySocket(path, message);
   } catch (err) {
-    throw fromNative(handoffErrorCodes.SEND, `Could not notify the service manager at ${path} (${describeNative(err)}).`, err);
+    throw fromNative(HandoffErrorCodes.SEND, `Could not notify the service manager at ${path} (${describeNative(err)}).`, err);
   }
 }
 

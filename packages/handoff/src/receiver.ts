@@ -6,7 +6,7 @@
  */
 import { closeSync } from 'node:fs';
 import type { PeerCredentials } from './credentials.js';
-import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { HandoffError, describeNative, fromNative, HandoffErrorCodes } from './errors.js';
 import { DEFAULT_RECEIVER_BACKLOG, DEFAULT_RECEIVER_MODE, MAX_PAYLOAD_BYTES } from './limits.js';
 import { type NativeBinding, type NativeReceiver, ReceiverEvent, requireNative } from './native.js';
 import { assertIntegerOption, assertSocketPath } from './validate.js';
@@ -125,7 +125,7 @@ export class HandoffReceiver {
     assertSocketPath(path, 'path');
     if (typeof handlers !== 'object' || handlers === null || typeof handlers.onMessage !== 'function') {
       throw new HandoffError(
-        handoffErrorCodes.INVALID_ARGUMENT,
+        HandoffErrorCodes.INVALID_ARGUMENT,
         'handlers.onMessage must be a function: it receives every passed descriptor.',
       );
     }
@@ -135,13 +135,13 @@ export class HandoffReceiver {
     assertIntegerOption(mode, 'options.mode', 0, 0o777);
     assertIntegerOption(backlog, 'options.backlog', 1, 0x7fffffff);
     if (typeof streamSocketsOnly !== 'boolean') {
-      throw new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, 'options.streamSocketsOnly must be true or false.');
+      throw new HandoffError(HandoffErrorCodes.INVALID_ARGUMENT, 'options.streamSocketsOnly must be true or false.');
     }
     try {
       return new HandoffReceiver(native, path, handlers, mode, backlog, streamSocketsOnly);
     } catch (err) {
       throw fromNative(
-        handoffErrorCodes.LISTEN,
+        HandoffErrorCodes.LISTEN,
         `Could not listen for hand-offs at ${path} (${describeNative(err)}). ` +
           'Check that the folder exists and is writable by this user, and that no other file has that name.',
         err,
@@ -215,7 +215,7 @@ export class HandoffReceiver {
     } catch (err) {
       this.#emitError(
         new HandoffError(
-          handoffErrorCodes.RECEIVE,
+          HandoffErrorCodes.RECEIVE,
           `The ${handler} handler of the hand-off receiver at ${this.path} threw (${describeNative(err)}). ` +
             'The receiver goes on; a descriptor passed to onMessage is still the handler’s to wrap or close.',
           { cause: err },
@@ -234,7 +234,7 @@ export class HandoffReceiver {
       }
       this.#emitError(
         new HandoffError(
-          handoffErrorCodes.RECEIVE,
+          HandoffErrorCodes.RECEIVE,
           `A hand-off message on ${this.path} carried a ${kind.replaceAll('-', ' ')} instead of a connected stream ` +
             'socket; it was dropped and the descriptor closed. The sender must pass an accepted TCP or Unix stream connection.',
           { errno: refusedErrno(kind) },
@@ -257,7 +257,7 @@ export class HandoffReceiver {
     } catch (thrown) {
       process.emitWarning(
         new HandoffError(
-          handoffErrorCodes.RECEIVE,
+          HandoffErrorCodes.RECEIVE,
           `The onError handler of the hand-off receiver at ${this.path} threw (${describeNative(thrown)}) ` +
             `while reporting: ${err.message}`,
           { cause: thrown },
@@ -285,7 +285,7 @@ function receiveError(
           ? 'The process (EMFILE) or the system (ENFILE) is out of file descriptors: raise the limit (ulimit -n, LimitNOFILE=) or close descriptors.'
           : 'Check the system’s memory and socket buffers.';
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `The hand-off receiver at ${path} could not accept a sender (${errno ?? 'unknown error'} from ${syscall}, ` +
           `${failures} time${failures === 1 ? '' : 's'} since the last report). It pauses accepting and retries every ` +
           `${ACCEPT_RETRY_MS} ms; waiting senders stay queued. ${advice}`,
@@ -294,42 +294,42 @@ function receiveError(
     }
     case 'NO_FD':
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `A hand-off message on ${path} carried no file descriptor and was dropped. ` +
           'The sender must pass exactly one descriptor (SCM_RIGHTS) with every message.',
         options,
       );
     case 'TOO_MANY_FDS':
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `A hand-off message on ${path} carried more than one file descriptor; it was dropped and the ` +
           'descriptors were closed. The sender must pass exactly one descriptor per message.',
         options,
       );
     case 'CTRUNC':
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `A hand-off message on ${path} had its control data truncated (MSG_CTRUNC); it was dropped and ` +
           'the descriptors that arrived were closed. Check the process file limit (ulimit -n) of the worker.',
         options,
       );
     case 'REFUSED':
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `A process other than the allowed sender (pid ${allowedSender ?? '?'}) connected to the hand-off socket at ${path}; it was ` +
           'closed before it could pass anything. Only the sharing service hands connections over.',
         options,
       );
     case 'TRUNC':
       return new HandoffError(
-        handoffErrorCodes.PAYLOAD_TOO_LARGE,
+        HandoffErrorCodes.PAYLOAD_TOO_LARGE,
         `A hand-off message on ${path} was larger than MAX_PAYLOAD_BYTES (${MAX_PAYLOAD_BYTES}) and arrived ` +
           'truncated (MSG_TRUNC); it was dropped and its descriptor closed. Send at most MAX_PAYLOAD_BYTES per message.',
         options,
       );
     default:
       return new HandoffError(
-        handoffErrorCodes.RECEIVE,
+        HandoffErrorCodes.RECEIVE,
         `The hand-off receiver at ${path} failed in ${syscall}${errno === null ? '' : ` (${errno})`}. ` +
           'The connection it concerned was closed; the sender has to reconnect.',
         options,

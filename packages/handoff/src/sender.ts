@@ -5,7 +5,7 @@
  */
 import { closeSync } from 'node:fs';
 import { type PeerCredentials, peerCredentials } from './credentials.js';
-import { HandoffError, describeNative, fromNative, handoffErrorCodes } from './errors.js';
+import { HandoffError, describeNative, fromNative, HandoffErrorCodes } from './errors.js';
 import { MAX_PAYLOAD_BYTES } from './limits.js';
 import { type NativeBinding, type NativePoller, requireNative } from './native.js';
 import { assertSocketPath, checkFd } from './validate.js';
@@ -57,7 +57,7 @@ export class HandoffSender {
       fd = native.connect(path);
     } catch (err) {
       throw fromNative(
-        handoffErrorCodes.CONNECT,
+        HandoffErrorCodes.CONNECT,
         `Could not connect to the worker's hand-off socket at ${path} (${describeNative(err)}). ` +
           'Check that the worker is running and listening there and that this user may connect to it.',
         err,
@@ -68,7 +68,7 @@ export class HandoffSender {
     } catch (err) {
       closeSync(fd); // the poller did not take it
       throw fromNative(
-        handoffErrorCodes.CONNECT,
+        HandoffErrorCodes.CONNECT,
         `Could not watch the hand-off socket to ${path} (${describeNative(err)}).`,
         err,
       );
@@ -107,13 +107,13 @@ export class HandoffSender {
     if (badFd !== undefined) return Promise.reject(badFd);
     if (!(payload instanceof Uint8Array)) {
       return Promise.reject(
-        new HandoffError(handoffErrorCodes.INVALID_ARGUMENT, 'payload must be a Uint8Array (or a Buffer).'),
+        new HandoffError(HandoffErrorCodes.INVALID_ARGUMENT, 'payload must be a Uint8Array (or a Buffer).'),
       );
     }
     if (payload.byteLength > MAX_PAYLOAD_BYTES) {
       return Promise.reject(
         new HandoffError(
-          handoffErrorCodes.PAYLOAD_TOO_LARGE,
+          HandoffErrorCodes.PAYLOAD_TOO_LARGE,
           `The hand-off payload is ${payload.byteLength} bytes, more than MAX_PAYLOAD_BYTES (${MAX_PAYLOAD_BYTES}). ` +
             'Nothing was sent; send fewer pre-read bytes, or proxy this connection instead.',
         ),
@@ -142,7 +142,7 @@ export class HandoffSender {
     const [item] = this.#queue.splice(i, 1);
     item!.reject(
       new HandoffError(
-        handoffErrorCodes.WITHDRAWN,
+        HandoffErrorCodes.WITHDRAWN,
         `The hand-off of descriptor ${fd} to ${this.path} was withdrawn before the worker took it; the connection is still yours.`,
       ),
     );
@@ -162,7 +162,7 @@ export class HandoffSender {
     for (const item of this.#queue.splice(0)) {
       item.reject(
         new HandoffError(
-          handoffErrorCodes.CLOSED,
+          HandoffErrorCodes.CLOSED,
           `The hand-off sender to ${this.path} was closed before this message was sent; the descriptor was not ` +
             'passed, so the connection is still yours to close or proxy.',
         ),
@@ -172,7 +172,7 @@ export class HandoffSender {
 
   #closedError(): HandoffError {
     return new HandoffError(
-      handoffErrorCodes.CLOSED,
+      HandoffErrorCodes.CLOSED,
       `The hand-off sender to ${this.path} is closed. Connect a new HandoffSender to the worker.`,
     );
   }
@@ -221,7 +221,7 @@ export class HandoffSender {
 
   #sendError(err: unknown): HandoffError {
     return fromNative(
-      handoffErrorCodes.SEND,
+      HandoffErrorCodes.SEND,
       `Could not pass the connection to the worker at ${this.path} (${describeNative(err)}). ` +
         'The descriptor was not passed: close or proxy the connection, and reconnect to the worker ' +
         '(EPIPE and ECONNRESET mean it closed its receiver or exited).',

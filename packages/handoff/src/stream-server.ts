@@ -9,7 +9,7 @@
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { type PeerCredentials, peerCredentials } from './credentials.js';
-import { HandoffError, handoffErrorCodes } from './errors.js';
+import { HandoffError, HandoffErrorCodes } from './errors.js';
 import { FrontGate } from './gate.js';
 
 /** How many connections one accept budget covers; the gate is re-armed after each batch. */
@@ -98,7 +98,7 @@ export function listenStream(
       const adopted = gate.adopt(options.fd);
       if (adopted.family !== 0) {
         gate.unlisten(options.fd);
-        throw new HandoffError(handoffErrorCodes.LISTEN, `Descriptor ${options.fd} is not a listening Unix stream socket.`, { errno: 'EINVAL' });
+        throw new HandoffError(HandoffErrorCodes.LISTEN, `Descriptor ${options.fd} is not a listening Unix stream socket.`, { errno: 'EINVAL' });
       }
       fd = options.fd;
     }

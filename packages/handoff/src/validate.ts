@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { HandoffError, handoffErrorCodes } from './errors.js';
+import { HandoffError, HandoffErrorCodes } from './errors.js';
 import { MAX_SOCKET_PATH_BYTES } from './limits.js';
 
 /** File descriptors are non-negative C ints. */
 export function checkFd(value: unknown, name: string): HandoffError | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0x7fffffff) return undefined;
   return new HandoffError(
-    handoffErrorCodes.INVALID_ARGUMENT,
+    HandoffErrorCodes.INVALID_ARGUMENT,
     `${name} must be an open file descriptor (an integer from 0 to 2147483647), got ${String(value)}.`,
   );
 }
@@ -25,14 +25,14 @@ export function assertFd(value: unknown, name: string): asserts value is number 
 export function assertSocketPath(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
     throw new HandoffError(
-      handoffErrorCodes.INVALID_ARGUMENT,
+      HandoffErrorCodes.INVALID_ARGUMENT,
       `${name} must be a non-empty filesystem path without NUL characters, got ${JSON.stringify(value)}.`,
     );
   }
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     throw new HandoffError(
-      handoffErrorCodes.INVALID_ARGUMENT,
+      HandoffErrorCodes.INVALID_ARGUMENT,
       `${name} is ${bytes} bytes long, but a Unix socket path holds at most ${MAX_SOCKET_PATH_BYTES} bytes ` +
         `(sun_path). Use a shorter path, for example under /run or a short temporary folder: ${value}`,
       { errno: 'ENAMETOOLONG' },
@@ -44,7 +44,7 @@ export function assertSocketPath(value: unknown, name: string): asserts value is
 export function assertIntegerOption(value: unknown, name: string, min: number, max: number): asserts value is number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return;
   throw new HandoffError(
-    handoffErrorCodes.INVALID_ARGUMENT,
+    HandoffErrorCodes.INVALID_ARGUMENT,
     `${name} must be an integer from ${min} to ${max}, got ${String(value)}.`,
   );
 }

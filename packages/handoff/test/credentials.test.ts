@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handoffErrorCodes, isSupported, peerCredentials, unsupportedReason } from '../src/index.js';
+import { HandoffErrorCodes, isSupported, peerCredentials, unsupportedReason } from '../src/index.js';
 import { tempDir, thrown } from './helpers.js';
 import { socketFd } from '@portshare/test-utils';
 
@@ -79,11 +79,11 @@ describe('peerCredentials', () => {
     const fd = openSync(tmp.dir, 'r');
     try {
       const err = thrown(() => peerCredentials(fd));
-      expect(err.code).toBe(handoffErrorCodes.PEER_CREDENTIALS);
+      expect(err.code).toBe(HandoffErrorCodes.PEER_CREDENTIALS);
       expect(err.errno).toBe('ENOTSOCK');
     } finally {
       closeSync(fd);
     }
-    expect(thrown(() => peerCredentials(-1)).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
+    expect(thrown(() => peerCredentials(-1)).code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
   });
 });

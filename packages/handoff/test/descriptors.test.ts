@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readlinkSync, readSync, writeFileSync 
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffError, HandoffReceiver, HandoffSender, handoffErrorCodes } from '../src/index.js';
+import { HandoffError, HandoffReceiver, HandoffSender, HandoffErrorCodes } from '../src/index.js';
 import type { DescriptorKind } from '../src/receiver.js';
 import { fdsPointingTo, fifo, runFixture, socketFdByPort, tempDir, until } from './helpers.js';
 import { socketFd } from '@portshare/test-utils';
@@ -136,7 +136,7 @@ describe('descriptor kinds', () => {
       await until(() => errors.length > before);
       const err = errors.at(-1)!;
       expect(err).toBeInstanceOf(HandoffError);
-      expect(err.code).toBe(handoffErrorCodes.RECEIVE);
+      expect(err.code).toBe(HandoffErrorCodes.RECEIVE);
       expect(err.errno).toBe(refusedWith[kind]);
       expect(err.message).toContain(`carried a ${kind.replaceAll('-', ' ')} instead of a connected stream socket`);
       // The received copy is closed already: the descriptors open on that object are the ones
@@ -163,7 +163,7 @@ describe('descriptor kinds', () => {
   it('refuses a non-boolean streamSocketsOnly with HANDOFF_ERR_INVALID_ARGUMENT', () => {
     expect(() =>
       HandoffReceiver.listen(tmp.path('x.sock'), { onMessage() {} }, { streamSocketsOnly: 'yes' as unknown as boolean }),
-    ).toThrow(expect.objectContaining({ code: handoffErrorCodes.INVALID_ARGUMENT }) as Error);
+    ).toThrow(expect.objectContaining({ code: HandoffErrorCodes.INVALID_ARGUMENT }) as Error);
     expect(existsSync(tmp.path('x.sock'))).toBe(false);
   });
 });
@@ -186,7 +186,7 @@ describe('handlers that throw', () => {
       expect(code).toBe(0);
       expect(lines.filter((l) => l.step === 'message').map((l) => l.payload)).toEqual(['one', 'two']);
       const warnings = lines.filter((l) => l.step === 'warning');
-      for (const w of warnings) expect(w.code).toBe(handoffErrorCodes.RECEIVE);
+      for (const w of warnings) expect(w.code).toBe(HandoffErrorCodes.RECEIVE);
       const about = (handler: string) =>
         warnings.filter((w) => String(w.message).includes(`The ${handler} handler of the hand-off receiver at ${path} threw`));
       if (variant === 'no onError') {

@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffSender, handoffErrorCodes } from '../src/index.js';
+import { HandoffSender, HandoffErrorCodes } from '../src/index.js';
 import { fixture, tempDir } from './helpers.js';
 
 interface Line {
@@ -114,7 +114,7 @@ describe('receiver out of descriptors', () => {
     // One warning at once and at most one a second after: about 1.2 s have passed.
     expect(paused.errorCount).toBeGreaterThanOrEqual(1);
     expect(paused.errorCount).toBeLessThanOrEqual(3);
-    expect(paused.errors[0]).toMatchObject({ code: handoffErrorCodes.RECEIVE, errno: 'EMFILE' });
+    expect(paused.errors[0]).toMatchObject({ code: HandoffErrorCodes.RECEIVE, errno: 'EMFILE' });
     expect(paused.errors[0]?.message).toContain('out of file descriptors');
     // A later warning counts the retries (one per 100 ms) since the one before.
     if (paused.errorCount > 1) {

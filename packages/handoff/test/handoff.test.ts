@@ -11,7 +11,7 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_SOCKET_PATH_BYTES,
   type PeerCredentials,
-  handoffErrorCodes,
+  HandoffErrorCodes,
 } from '../src/index.js';
 import { loadNative } from '../src/native.js';
 import { fdCount, runFixture, tempDir, until, thrown } from './helpers.js';
@@ -133,12 +133,12 @@ describe('hand-off within one process', () => {
     receiver.allowOnlySender(process.pid + 1);
     const stranger = connect(path);
     await until(() => rec.errors.length === 1);
-    expect(rec.errors[0]?.code).toBe(handoffErrorCodes.RECEIVE);
+    expect(rec.errors[0]?.code).toBe(HandoffErrorCodes.RECEIVE);
     expect(rec.errors[0]?.errno).toBe('EPERM');
     expect(rec.errors[0]?.message).toContain(`allowed sender (pid ${process.pid + 1})`);
     expect(rec.connections).toEqual([]);
     const refused = await rejection(stranger.send(file.fd, Buffer.from('forged')));
-    expect(refused.code).toBe(handoffErrorCodes.SEND);
+    expect(refused.code).toBe(HandoffErrorCodes.SEND);
     expect(rec.messages).toEqual([]);
 
     receiver.allowOnlySender(process.pid);
@@ -147,7 +147,7 @@ describe('hand-off within one process', () => {
     await connect(path).send(file.fd, Buffer.from('from anyone'));
     await until(() => rec.messages.length === 2);
     expect(rec.messages.map((m) => m.payload.toString())).toEqual(['from the allowed pid', 'from anyone']);
-    expect(thrown(() => receiver.allowOnlySender(0)).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
+    expect(thrown(() => receiver.allowOnlySender(0)).code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
   });
 
   it('delivers an empty payload with its descriptor', async () => {
@@ -172,7 +172,7 @@ describe('hand-off within one process', () => {
 
     await sender.send(file.fd, atLimit);
     const err = await rejection(sender.send(file.fd, Buffer.alloc(MAX_PAYLOAD_BYTES + 1)));
-    expect(err.code).toBe(handoffErrorCodes.PAYLOAD_TOO_LARGE);
+    expect(err.code).toBe(HandoffErrorCodes.PAYLOAD_TOO_LARGE);
     await sender.send(file.fd, Buffer.from('marker'));
     await until(() => rec.messages.length === 2);
 
@@ -196,7 +196,7 @@ describe('hand-off within one process', () => {
     await until(() => rec.messages.length === 1 && rec.errors.length === 1);
 
     expect(rec.messages[0]?.payload.length).toBe(MAX_PAYLOAD_BYTES);
-    expect(rec.errors[0]?.code).toBe(handoffErrorCodes.PAYLOAD_TOO_LARGE);
+    expect(rec.errors[0]?.code).toBe(HandoffErrorCodes.PAYLOAD_TOO_LARGE);
     expect(rec.errors[0]?.message).toContain('MAX_PAYLOAD_BYTES');
     expect(fdCount()).toBe(before);
   });
@@ -211,7 +211,7 @@ describe('hand-off within one process', () => {
     await sender.send(file.fd, Buffer.from('after'));
     await until(() => rec.errors.length === 1 && rec.messages.length === 1);
 
-    expect(rec.errors[0]?.code).toBe(handoffErrorCodes.RECEIVE);
+    expect(rec.errors[0]?.code).toBe(HandoffErrorCodes.RECEIVE);
     expect(rec.errors[0]?.errno).toBeUndefined();
     expect(rec.errors[0]?.message).toContain('no file descriptor');
     expect(rec.messages[0]?.payload.toString()).toBe('after');
@@ -231,7 +231,7 @@ describe('hand-off within one process', () => {
       loadNative()?.sendFd(sender.fd, -1, Buffer.from('x'));
       await until(() => warnings.length === 1);
       expect(warnings[0]).toBeInstanceOf(HandoffError);
-      expect((warnings[0] as HandoffError).code).toBe(handoffErrorCodes.RECEIVE);
+      expect((warnings[0] as HandoffError).code).toBe(HandoffErrorCodes.RECEIVE);
     } finally {
       process.off('warning', onWarning);
     }
@@ -280,11 +280,11 @@ describe('hand-off within one process', () => {
 
     expect(sent).toBeGreaterThan(0);
     expect(sent).toBeLessThan(results.length);
-    expect(results.filter((r) => r !== 'sent').every((r) => r === handoffErrorCodes.CLOSED)).toBe(true);
+    expect(results.filter((r) => r !== 'sent').every((r) => r === HandoffErrorCodes.CLOSED)).toBe(true);
     expect(rec.messages.length).toBe(sent);
     expect(sender.closed).toBe(true);
-    expect((await rejection(sender.send(file.fd, Buffer.from('late')))).code).toBe(handoffErrorCodes.CLOSED);
-    expect(thrown(() => sender.peerCredentials()).code).toBe(handoffErrorCodes.CLOSED);
+    expect((await rejection(sender.send(file.fd, Buffer.from('late')))).code).toBe(HandoffErrorCodes.CLOSED);
+    expect(thrown(() => sender.peerCredentials()).code).toBe(HandoffErrorCodes.CLOSED);
   });
 
   it('withdraw() takes back a message still waiting: its send rejects with HANDOFF_ERR_WITHDRAWN and it never arrives', async () => {
@@ -298,7 +298,7 @@ describe('hand-off within one process', () => {
     const results = await Promise.all(outcomes);
     const sent = results.filter((r) => r === 'sent').length;
     expect(withdrawn).toBeGreaterThan(0);
-    expect(results.filter((r) => r === handoffErrorCodes.WITHDRAWN).length).toBe(withdrawn);
+    expect(results.filter((r) => r === HandoffErrorCodes.WITHDRAWN).length).toBe(withdrawn);
     expect(sent + withdrawn).toBe(results.length);
     expect(sender.withdraw(file.fd)).toBe(false);
     await until(() => rec.messages.length === sent);
@@ -316,7 +316,7 @@ describe('hand-off within one process', () => {
     closeSync(stale);
 
     const err = await rejection(sender.send(stale, Buffer.from('x')));
-    expect(err.code).toBe(handoffErrorCodes.SEND);
+    expect(err.code).toBe(HandoffErrorCodes.SEND);
     expect(err.errno).toBe('EBADF');
     await sender.send(file.fd, Buffer.from('ok'));
     await until(() => rec.messages.length === 1);
@@ -334,12 +334,12 @@ describe('failures between sender and receiver', () => {
 
     receiver.close();
     const err = await rejection(sender.send(file.fd, Buffer.from('too late')));
-    expect(err.code).toBe(handoffErrorCodes.SEND);
+    expect(err.code).toBe(HandoffErrorCodes.SEND);
     expect(['EPIPE', 'ECONNRESET']).toContain(err.errno);
     expect(err.message).toContain(path);
 
     const refused = thrown(() => HandoffSender.connect(path));
-    expect(refused.code).toBe(handoffErrorCodes.CONNECT);
+    expect(refused.code).toBe(HandoffErrorCodes.CONNECT);
     expect(refused.errno).toBe('ENOENT');
   });
 
@@ -350,7 +350,7 @@ describe('failures between sender and receiver', () => {
     expect(statSync(path).isSocket()).toBe(true);
 
     const refused = thrown(() => HandoffSender.connect(path));
-    expect(refused.code).toBe(handoffErrorCodes.CONNECT);
+    expect(refused.code).toBe(HandoffErrorCodes.CONNECT);
     expect(refused.errno).toBe('ECONNREFUSED');
 
     const { rec } = listen(path);
@@ -364,14 +364,14 @@ describe('failures between sender and receiver', () => {
     const path = tmp.path('config.json');
     writeFileSync(path, 'keep me');
     const err = thrown(() => listen(path));
-    expect(err.code).toBe(handoffErrorCodes.LISTEN);
+    expect(err.code).toBe(HandoffErrorCodes.LISTEN);
     expect(err.errno).toBe('EADDRINUSE');
     expect(readFileSync(path, 'utf8')).toBe('keep me');
   });
 
   it('listen() in a missing folder fails with ENOENT', () => {
     const err = thrown(() => listen(tmp.path('missing/h.sock')));
-    expect(err.code).toBe(handoffErrorCodes.LISTEN);
+    expect(err.code).toBe(HandoffErrorCodes.LISTEN);
     expect(err.errno).toBe('ENOENT');
   });
 
@@ -432,7 +432,7 @@ describe('limits', () => {
 
     const tooLong = pathOfLength(MAX_SOCKET_PATH_BYTES + 1);
     for (const err of [thrown(() => listen(tooLong)), thrown(() => HandoffSender.connect(tooLong))]) {
-      expect(err.code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
+      expect(err.code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
       expect(err.errno).toBe('ENAMETOOLONG');
     }
     expect(existsSync(tooLong)).toBe(false);
@@ -454,7 +454,7 @@ describe('limits', () => {
         }
       }
       expect(connected).toBe(backlog + 1);
-      expect(err?.code).toBe(handoffErrorCodes.CONNECT);
+      expect(err?.code).toBe(HandoffErrorCodes.CONNECT);
       expect(err?.errno).toBe('EAGAIN');
     });
   }
@@ -463,7 +463,7 @@ describe('limits', () => {
 describe('argument checks', () => {
   it('refuses bad options, handlers, descriptors and payloads with HANDOFF_ERR_INVALID_ARGUMENT', async () => {
     const path = tmp.path('h.sock');
-    const invalid = handoffErrorCodes.INVALID_ARGUMENT;
+    const invalid = HandoffErrorCodes.INVALID_ARGUMENT;
     expect(thrown(() => listen(path, { mode: 0o1000 })).code).toBe(invalid);
     expect(thrown(() => listen(path, { mode: -1 })).code).toBe(invalid);
     expect(thrown(() => listen(path, { backlog: 0 })).code).toBe(invalid);

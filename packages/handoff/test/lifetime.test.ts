@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DISABLE_ADDON_ENV, handoffErrorCodes } from '../src/index.js';
+import { DISABLE_ADDON_ENV, HandoffErrorCodes } from '../src/index.js';
 import { fdCount, fixture, runFixture, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -90,10 +90,10 @@ describe('without the addon', () => {
     ];
     expect(report.supported).toBe(false);
     expect(report.reason).toContain(DISABLE_ADDON_ENV);
-    expect(report.connect.code).toBe(handoffErrorCodes.UNSUPPORTED);
+    expect(report.connect.code).toBe(HandoffErrorCodes.UNSUPPORTED);
     expect(report.connect.message).toContain('proxy');
-    expect(report.listen.code).toBe(handoffErrorCodes.UNSUPPORTED);
-    expect(report.peerCredentials.code).toBe(handoffErrorCodes.UNSUPPORTED);
+    expect(report.listen.code).toBe(HandoffErrorCodes.UNSUPPORTED);
+    expect(report.peerCredentials.code).toBe(HandoffErrorCodes.UNSUPPORTED);
     expect(existsSync(path)).toBe(false);
   });
 });

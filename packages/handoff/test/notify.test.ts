@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_NOTIFY_MESSAGE_BYTES, handoffErrorCodes, isSupported, notifyServiceManager, notifySocket } from '../src/index.js';
+import { MAX_NOTIFY_MESSAGE_BYTES, HandoffErrorCodes, isSupported, notifyServiceManager, notifySocket } from '../src/index.js';
 import { fixture, tempDir, thrown } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -64,14 +64,14 @@ describe.skipIf(!isSupported())('notifySocket', () => {
 
   it('reports a socket nobody listens on with HANDOFF_ERR_SEND and its errno', () => {
     const err = thrown(() => notifySocket(tmp.path('none'), 'READY=1'));
-    expect(err.code).toBe(handoffErrorCodes.SEND);
+    expect(err.code).toBe(HandoffErrorCodes.SEND);
     expect(err.errno).toBe('ENOENT');
   });
 
   it('refuses relative paths and oversized messages before sending', () => {
-    expect(thrown(() => notifySocket('relative/path', 'READY=1')).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
-    expect(thrown(() => notifySocket(`/${'x'.repeat(200)}`, 'READY=1')).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
-    expect(thrown(() => notifySocket(tmp.path('n'), 'x'.repeat(MAX_NOTIFY_MESSAGE_BYTES + 1))).code).toBe(handoffErrorCodes.INVALID_ARGUMENT);
+    expect(thrown(() => notifySocket('relative/path', 'READY=1')).code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
+    expect(thrown(() => notifySocket(`/${'x'.repeat(200)}`, 'READY=1')).code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
+    expect(thrown(() => notifySocket(tmp.path('n'), 'x'.repeat(MAX_NOTIFY_MESSAGE_BYTES + 1))).code).toBe(HandoffErrorCodes.INVALID_ARGUMENT);
   });
 
   it('sends a message of exactly the maximum size', async () => {

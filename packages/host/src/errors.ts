@@ -20,10 +20,4 @@ export const HostErrorCodes = {
 export type HostErrorCode = (typeof HostErrorCodes)[keyof typeof HostErrorCodes];
 
 /** An error of the service host. */
-export class HostError extends PortshareError {
-  declare readonly code: HostErrorCode;
-
-  constructor(code: HostErrorCode, message: string, options?: PortshareErrorOptions) {
-    super(code, message, options);
-  }
-}
+export class HostError extends PortshareError<HostErrorCode> {}

@@ -26,10 +26,4 @@ export const InteropErrorCodes = {
 export type InteropErrorCode = (typeof InteropErrorCodes)[keyof typeof InteropErrorCodes];
 
 /** The error of the interop harness: a missing peer, a failed compile, a child process that misbehaved. */
-export class InteropError extends PortshareError {
-  declare readonly code: InteropErrorCode;
-
-  constructor(code: InteropErrorCode, message: string, options?: PortshareErrorOptions) {
-    super(code, message, options);
-  }
-}
+export class InteropError extends PortshareError<InteropErrorCode> {}

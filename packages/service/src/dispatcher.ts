@@ -1,6 +1,6 @@
 import { encodeHandoffPayload, encodeProxyPreface, type HandoffHeader } from '@portshare/control';
 import { FaultUri } from '@portshare/framing';
-import { HandoffError, handoffErrorCodes } from '@portshare/handoff';
+import { HandoffError, HandoffErrorCodes } from '@portshare/handoff';
 import type { Logger } from 'pino';
 import { logConnectionEvent } from './logger.js';
 import type { Registration } from './registration.js';
@@ -146,7 +146,7 @@ const WORKER_ERRNOS = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNREFUSED'
 
 function isWorkerFault(err: unknown): boolean {
   if (err instanceof WorkerGone) return true;
-  if (err instanceof HandoffError) return err.code === handoffErrorCodes.CLOSED || WORKER_ERRNOS.has(err.errno ?? '');
+  if (err instanceof HandoffError) return err.code === HandoffErrorCodes.CLOSED || WORKER_ERRNOS.has(err.errno ?? '');
   return WORKER_ERRNOS.has((err as NodeJS.ErrnoException).code ?? '');
 }
 

@@ -28,10 +28,4 @@ export const ServiceErrorCodes = {
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCodes)[keyof typeof ServiceErrorCodes];
 
-export class ServiceError extends PortshareError {
-  declare readonly code: ServiceErrorCode;
-  constructor(code: ServiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'ServiceError';
-  }
-}
+export class ServiceError extends PortshareError<ServiceErrorCode> {}

@@ -25,11 +25,4 @@ export const StressErrorCodes = {
 export type StressErrorCode = (typeof StressErrorCodes)[keyof typeof StressErrorCodes];
 
 /** Every failure of the scenario machinery itself (not a finding about the daemon: those are criteria). */
-export class StressError extends PortshareError {
-  declare readonly code: StressErrorCode;
-
-  constructor(code: StressErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'StressError';
-  }
-}
+export class StressError extends PortshareError<StressErrorCode> {}

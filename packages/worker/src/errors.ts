@@ -28,13 +28,7 @@ export const WorkerErrorCodes = {
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCodes)[keyof typeof WorkerErrorCodes];
 
-export class WorkerError extends PortshareError {
-  declare readonly code: WorkerErrorCode;
-  constructor(code: WorkerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'WorkerError';
-  }
-}
+export class WorkerError extends PortshareError<WorkerErrorCode> {}
 
 /** WCF's TcpAddressInUse text (two spaces after each period, as WCF writes it). */
 export function addressInUseMessage(endpoint: string): string {

@@ -91,14 +91,12 @@ export interface SessionErrorOptions {
 }
 
 /** Every failure of a net.tcp session, on either side. */
-export class SessionError extends PortshareError {
-  declare readonly code: SessionErrorCode;
+export class SessionError extends PortshareError<SessionErrorCode> {
   /** The fault URI that was sent to or received from the peer, if the failure has one. */
   readonly faultUri: string | undefined;
 
   constructor(code: SessionErrorCode, message: string, options?: SessionErrorOptions) {
-    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SessionError';
+    super(code, message, options);
     this.faultUri = options?.faultUri;
   }
 }
