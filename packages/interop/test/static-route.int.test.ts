@@ -256,7 +256,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('a Mono service behind a static rout
       },
       (e: unknown) => e,
     );
-    expect(err).toMatchObject({ code: 'WORKER_ERR_CONNECTION_DISPATCH_FAILED' });
+    expect(err).toMatchObject({ code: 'SESSION_ERR_CONNECTION_DISPATCH_FAILED' });
     const down = (await daemonStatus(daemon!.paths)).routes![0]!;
     expect(down.healthy).toBe(false);
     expect(down.backends[0]).toMatchObject({ healthy: false, lastError: 'ECONNREFUSED' });

@@ -127,7 +127,7 @@ describe.skipIf(skipWithout('python3', 'openssl'))("an independent TLS peer (Pyt
       expect(String(without.result['error'])).toMatch(/^EOF/);
       const tls12 = await runTlsPeerClient([...args, '--max-tls', '1.2']);
       expect(tls12.result).toMatchObject({ ok: false, stage: 'handshake' });
-      expect(errors.map((e) => e.code)).toEqual(['WORKER_ERR_SECURITY_NEGOTIATION_FAILED', 'WORKER_ERR_SECURITY_NEGOTIATION_FAILED']);
+      expect(errors.map((e) => e.code)).toEqual(['SESSION_ERR_SECURITY_NEGOTIATION_FAILED', 'SESSION_ERR_SECURITY_NEGOTIATION_FAILED']);
     } finally {
       await server.close();
     }
@@ -171,7 +171,7 @@ describe.skipIf(skipWithout('python3', 'openssl'))("an independent TLS peer (Pyt
       await expect(
         connectSession(`net.tcp://localhost:${peer.port}/calculator/4381`, { host: '127.0.0.1', security: { ca: pki.ca } }),
       ).rejects.toMatchObject({
-        code: 'WORKER_ERR_IDENTITY_CHECK_FAILED',
+        code: 'SESSION_ERR_IDENTITY_CHECK_FAILED',
         message: expect.stringContaining("provided DNS claim 'other.example'"),
       });
     } finally {

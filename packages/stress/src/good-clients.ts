@@ -13,7 +13,7 @@ import { percentile, round } from './util.js';
 export const MIN_RATE_RATIO = 0.8;
 
 /** The worker SDK's code for a connection the server closed before answering the preamble. */
-const CLOSED_UNANSWERED = 'WORKER_ERR_CONNECTION_CLOSED';
+const CLOSED_UNANSWERED = 'SESSION_ERR_CONNECTION_CLOSED';
 
 export interface GoodClientFigures {
   sessions: number;

@@ -24,8 +24,8 @@ describe('session errors', () => {
     expect([...documented].sort()).toEqual(Object.values(SessionErrorCodes).sort());
   });
 
-  it('every code follows WORKER_ERR_<NAME>', () => {
-    for (const code of Object.values(SessionErrorCodes)) expect(code).toMatch(/^WORKER_ERR_[A-Z_]+$/);
+  it('every code follows SESSION_ERR_<NAME>, its key: a prefix of its own, apart from the listener errors (WORKER_ERR_)', () => {
+    for (const [key, code] of Object.entries(SessionErrorCodes)) expect(code).toBe(`SESSION_ERR_${key}`);
   });
 
   it('maps each fault URI to its own code', () => {
@@ -40,7 +40,7 @@ describe('session errors', () => {
     expect(error).toBeInstanceOf(PortshareError);
     expect(error).toBeInstanceOf(SessionError);
     expect(error.name).toBe('SessionError');
-    expect(error.code).toBe('WORKER_ERR_ENDPOINT_NOT_FOUND');
+    expect(error.code).toBe('SESSION_ERR_ENDPOINT_NOT_FOUND');
     expect(error.faultUri).toBe(FaultUri.EndpointNotFound);
   });
 });

@@ -35,13 +35,13 @@ export function dotnetExceptionName(code: string | undefined): string {
     case 'WORKER_ERR_ALREADY_REGISTERED':
     case 'WORKER_ERR_SERVICE_FAILED_TO_LISTEN':
       return 'System.ServiceModel.AddressAlreadyInUseException';
-    case 'WORKER_ERR_ENDPOINT_NOT_FOUND':
+    case 'SESSION_ERR_ENDPOINT_NOT_FOUND':
       return 'System.ServiceModel.EndpointNotFoundException';
-    case 'WORKER_ERR_UPGRADE_INVALID':
+    case 'SESSION_ERR_UPGRADE_INVALID':
       return 'System.ServiceModel.ProtocolException';
-    case 'WORKER_ERR_SECURITY_NEGOTIATION_FAILED':
+    case 'SESSION_ERR_SECURITY_NEGOTIATION_FAILED':
       return 'System.ServiceModel.Security.SecurityNegotiationException';
-    case 'WORKER_ERR_IDENTITY_CHECK_FAILED':
+    case 'SESSION_ERR_IDENTITY_CHECK_FAILED':
       return 'System.ServiceModel.Security.MessageSecurityException';
     case 'SOAP_ERR_FAULT':
       return 'System.ServiceModel.FaultException';

@@ -162,7 +162,7 @@ export async function runWorkerKill(partial: Partial<WorkerKillOptions> = {}): P
         sent: queuedOutcomes.length,
         dispatchedBeforeKill,
         aborted: queuedOutcomes.filter((q) => !q.ok).length,
-        hung: queuedOutcomes.filter((q) => q.error === 'WORKER_ERR_OPEN_TIMEOUT').length,
+        hung: queuedOutcomes.filter((q) => q.error === 'SESSION_ERR_OPEN_TIMEOUT').length,
         maxAbortMs: round(Math.max(...queuedOutcomes.map((q) => q.endedAt - killedAt)), 1),
         errors: countBy(queuedOutcomes.map((q) => q.error ?? 'ok')),
       },
@@ -170,7 +170,7 @@ export async function runWorkerKill(partial: Partial<WorkerKillOptions> = {}): P
         ok: aResults.filter((r) => r.ok).length,
         failed: aResults.filter((r) => !r.ok).length,
         errorsWhileGone: countBy(whileGone.map((r) => r.error ?? 'ok')),
-        wrongAnswerWhileGone: whileGone.filter((r) => r.error !== 'WORKER_ERR_ENDPOINT_NOT_FOUND').length,
+        wrongAnswerWhileGone: whileGone.filter((r) => r.error !== 'SESSION_ERR_ENDPOINT_NOT_FOUND').length,
       },
       workerB: {
         ok: bOk.length,

@@ -69,7 +69,7 @@ export interface ConnectOptions {
   /**
    * How long close() waits for the server's End after sending ours (default 60000, WCF
    * CloseTimeout). A server that closes the connection instead of sending End (Mono's does) ends
-   * close() at once; one that does neither makes close() reject with WORKER_ERR_CLOSE_TIMEOUT
+   * close() at once; one that does neither makes close() reject with SESSION_ERR_CLOSE_TIMEOUT
    * after this time, with the connection aborted.
    */
   closeTimeoutMs?: number;
@@ -233,9 +233,9 @@ class ClientSessionImpl extends SessionChannel implements ClientSession {
 /**
  * Opens a net.tcp session with the service at `via`: connects (or uses `options.socket`), sends the
  * preamble, and resolves once the server acknowledged it. Rejects with a {@link SessionError}: the
- * code of the fault the server sent (with WCF's client text), WORKER_ERR_NOT_FRAMING,
- * WORKER_ERR_CONNECTION_REFUSED / WORKER_ERR_CONNECT_FAILED (naming host:port),
- * WORKER_ERR_OPEN_TIMEOUT, or WORKER_ERR_CONNECTION_CLOSED.
+ * code of the fault the server sent (with WCF's client text), SESSION_ERR_NOT_FRAMING,
+ * SESSION_ERR_CONNECTION_REFUSED / SESSION_ERR_CONNECT_FAILED (naming host:port),
+ * SESSION_ERR_OPEN_TIMEOUT, or SESSION_ERR_CONNECTION_CLOSED.
  */
 export async function connectSession(via: string, options: ConnectOptions = {}): Promise<ClientSession> {
   let parsed: ParsedVia;

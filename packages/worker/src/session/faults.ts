@@ -24,7 +24,7 @@ const CODE_OF_FAULT: ReadonlyMap<string, SessionErrorCode> = new Map<string, Ses
   [FaultUri.ViaTooLong, SessionErrorCodes.VIA_TOO_LONG],
 ]);
 
-/** The session error code of a fault URI (`WORKER_ERR_SERVER_FAULT` for URIs WCF does not define). */
+/** The session error code of a fault URI (`SESSION_ERR_SERVER_FAULT` for URIs WCF does not define). */
 export function faultCode(faultUri: string): SessionErrorCode {
   return CODE_OF_FAULT.get(faultUri) ?? SessionErrorCodes.SERVER_FAULT;
 }

@@ -321,7 +321,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
    * Sends the one message of a singleton session as its source produces it: each piece becomes a
    * data chunk of the UnsizedEnvelope, written when the socket has room (backpressure), then the
    * terminator (and End, on the client side). If the source fails, the message cannot be
-   * completed: the session is aborted and the promise rejects with WORKER_ERR_ABORTED, whose
+   * completed: the session is aborted and the promise rejects with SESSION_ERR_ABORTED, whose
    * cause is the source's error.
    */
   async sendStreamed(pieces: AsyncIterable<Uint8Array>): Promise<void> {

@@ -102,7 +102,7 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
    * Replaces the transport security of connections accepted from now on: a renewed certificate,
    * other TLS settings, or security turned on or off (`undefined`). Connections already accepted
    * keep what they started with. The new credential is loaded first: a bad one throws
-   * WORKER_ERR_INVALID_OPTION and changes nothing.
+   * SESSION_ERR_INVALID_OPTION and changes nothing.
    */
   setSecurity(security: ServerSecurityOptions | undefined): void {
     this.#options = { ...this.#options, security: resolveServerSecurity(security) };
