@@ -1,6 +1,6 @@
 import { assertNcName, assertTypeRef } from './data-contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
-import type { DataContract, TypeRef, ValueOf } from './types.js';
+import { type DataContract, type KnownTypesList, type TypeRef, type ValueOf, withKnownTypes } from './types.js';
 
 /**
  * How a parameter travels, as C# declares it: `'in'` (the default) in the request only, `'out'` in
@@ -34,6 +34,8 @@ export interface OperationDefinition {
   readonly action?: string;
   /** The reply Action; default the request Action + `Response`. */
   readonly replyAction?: string;
+  /** [ServiceKnownType] on this operation: types its parameters and result may hold (with `i:type`). */
+  readonly knownTypes?: KnownTypesList;
 }
 
 /** WCF's `SessionMode`: net.tcp always has a session, so `'NotAllowed'` cannot be served. */
@@ -53,6 +55,11 @@ export interface ContractDefinition<O extends Record<string, OperationDefinition
   readonly callbackContract?: CB;
   /** WCF's `SessionMode` (default `'Allowed'`); a duplex contract needs a session, so not `'NotAllowed'`. */
   readonly sessionMode?: SessionMode;
+  /**
+   * [ServiceKnownType] on the contract: types every operation's parameters and results may hold
+   * where a base contract or `object` is declared (with `i:type`).
+   */
+  readonly knownTypes?: KnownTypesList;
 }
 
 /** A [FaultContract] of one operation. */
@@ -187,7 +194,7 @@ export function defineContract<const O extends Record<string, OperationDefinitio
     }
   }
   const namespace = def.namespace ?? 'http://tempuri.org/';
-  const operations = resolveOperations(def.operations, def.name, namespace);
+  const operations = resolveOperations(def.operations, def.name, namespace, def.knownTypes);
   // WCF describes a callback contract within its service contract: the callback interface has no
   // [ServiceContract] of its own, so its default Actions and body namespace are the service
   // contract's (`{ns}/ICalculatorDuplex/Result`), as .NET and Mono both send them.
@@ -199,7 +206,7 @@ export function defineContract<const O extends Record<string, OperationDefinitio
           kind: 'serviceContract' as const,
           name: callback.name,
           namespace,
-          operations: resolveOperations(callback.definition, def.name, namespace),
+          operations: resolveOperations(callback.definition, def.name, namespace, def.knownTypes),
           definition: callback.definition,
           callbackContract: undefined,
           sessionMode,
@@ -217,7 +224,12 @@ export function defineContract<const O extends Record<string, OperationDefinitio
 }
 
 /** The operations of a contract named `contract` in `namespace`, checked, with their Actions. */
-function resolveOperations(definitions: Record<string, OperationDefinition>, contract: string, namespace: string): Map<string, OperationDescription> {
+function resolveOperations(
+  definitions: Record<string, OperationDefinition>,
+  contract: string,
+  namespace: string,
+  knownTypes: KnownTypesList | undefined,
+): Map<string, OperationDescription> {
   const operations = new Map<string, OperationDescription>();
   const actions = new Set<string>();
   for (const [name, op] of Object.entries(definitions)) {
@@ -245,12 +257,13 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
       detailType,
       action: `${defaultAction(namespace, contract, name)}${detailType.name}Fault`,
     }));
+    const scoped = scopeKnownTypes([knownTypes, op.knownTypes]);
     operations.set(name, {
       name,
       action,
       replyAction: op.replyAction ?? `${action}Response`,
-      params,
-      returns: op.returns,
+      params: params.map((p) => ({ ...p, type: scoped(p.type) })),
+      returns: op.returns === undefined ? undefined : scoped(op.returns),
       oneWay,
       faults,
       namespace,
@@ -258,6 +271,19 @@ function resolveOperations(definitions: Record<string, OperationDefinition>, con
     });
   }
   return operations;
+}
+
+/**
+ * Gives each part of an operation the service's and the operation's known types, as WCF passes
+ * them to the operation's DataContractSerializer (DataContractSerializerOperationFormatter.cs).
+ * Parts that are never polymorphic (primitives other than `object`) stay as declared.
+ */
+function scopeKnownTypes(lists: readonly (KnownTypesList | undefined)[]): (t: TypeRef) => TypeRef {
+  const given = lists.filter((l): l is KnownTypesList => l !== undefined);
+  if (given.length === 0) return (t) => t;
+  for (const l of given) if (typeof l !== 'function' && !Array.isArray(l)) throw contractError(`knownTypes must be an array of types or a function returning one.`);
+  const all = (): readonly TypeRef[] => given.flatMap((l) => (typeof l === 'function' ? l() : l));
+  return (t) => (typeof t === 'string' && t !== 'object' ? t : withKnownTypes(t, all));
 }
 
 const DIRECTIONS: readonly string[] = ['in', 'out', 'ref'] satisfies ParamDirection[];

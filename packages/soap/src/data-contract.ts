@@ -9,6 +9,8 @@ import {
   type DataMember,
   type DictionaryType,
   type EnumType,
+  type KnownTypesList,
+  type KnownTypesScope,
   type NullableType,
   type MemberDef,
   type PrimitiveType,
@@ -17,13 +19,24 @@ import {
 } from './types.js';
 
 /** What `defineDataContract` takes. */
-export interface DataContractDefinition<M extends Record<string, MemberDef>> {
+export interface DataContractDefinition<M extends Record<string, MemberDef>, B extends DataContract | undefined = DataContract | undefined> {
   /** The contract name (DataContract Name), also the element name of array items of this type. */
   readonly name: string;
   /** The contract namespace (DataContract Namespace); members are elements in it. */
   readonly namespace: string;
+  /** This class's own members (a derived contract's base members come from `base`). */
   readonly members: M;
+  /** The base data contract, for a class derived from another [DataContract] class. */
+  readonly base?: B;
+  /**
+   * [KnownType]: the types a value declared as this contract may hold, usually its derived
+   * contracts; a function when they are declared after this one (`() => [Manager]`).
+   */
+  readonly knownTypes?: KnownTypesList;
 }
+
+/** The members of a derived contract as TypeScript sees them: the base's, then its own. */
+type MergedMembers<M extends Record<string, MemberDef>, B> = B extends DataContract<infer BM extends Record<string, MemberDef>> ? BM & M : M;
 
 const NCNAME = /^[A-Za-z_][\w.-]*$/u;
 
@@ -48,11 +61,25 @@ export function assertNcName(name: string, what: string): void {
  * });
  * ```
  */
-export function defineDataContract<const M extends Record<string, MemberDef>>(def: DataContractDefinition<M>): DataContract<M> {
+export function defineDataContract<const M extends Record<string, MemberDef>, const B extends DataContract | undefined = undefined>(
+  def: DataContractDefinition<M, B>,
+): DataContract<MergedMembers<M, B>> {
   assertNcName(def.name, 'The data contract name');
+  const base = def.base;
+  if (base !== undefined && !isDataContract(base)) {
+    throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `The base of data contract '${def.name}' is not a data contract. Pass the result of defineDataContract.`);
+  }
+  if (def.knownTypes !== undefined && typeof def.knownTypes !== 'function') {
+    def.knownTypes.forEach((t, i) => assertTypeRef(t, `known type ${i} of data contract '${def.name}'`));
+  }
   const members: DataMember[] = [];
   const wireNames = new Set<string>();
+  const inherited = base === undefined ? new Set<string>() : new Set(Object.keys(base.definition));
   for (const [key, d] of Object.entries(def.members)) {
+    // The TypeScript value is one flat object, so a derived member cannot reuse a base member's key.
+    if (inherited.has(key)) {
+      throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' declares '${key}', which its base '${base?.name ?? ''}' already has. Give the member another key (and \`name\` for the wire).`);
+    }
     const opts = isMemberOptions(d) ? d : { type: d };
     assertTypeRef(opts.type, `member '${key}' of data contract '${def.name}'`);
     const name = opts.name ?? key;
@@ -77,7 +104,30 @@ export function defineDataContract<const M extends Record<string, MemberDef>>(de
     // DataContractSerializer sorts names with string.CompareOrdinal (UTF-16 code units).
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
-  return { kind: 'dataContract', name: def.name, namespace: def.namespace, members, definition: def.members };
+  // The base's members are its own business: each class sorts its own, and the base's come first
+  // when written (DataContract.cs, ClassDataContract: BaseContract members precede).
+  const definition = (base === undefined ? def.members : { ...base.definition, ...def.members }) as MergedMembers<M, B>;
+  return { kind: 'dataContract', name: def.name, namespace: def.namespace, members, definition, base, knownTypes: def.knownTypes };
+}
+
+/** The contract and its bases, the root base first: the order their members are written in. */
+export function classChain(type: DataContract): DataContract[] {
+  const chain: DataContract[] = [];
+  for (let t: DataContract | undefined = type; t !== undefined; t = t.base) {
+    // A chain only grows through defineDataContract, so it cannot loop; the bound guards hand-made ones.
+    if (chain.length > 64) throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${type.name}' has more than 64 base contracts.`);
+    chain.unshift(t);
+  }
+  return chain;
+}
+
+/** True when `derived` is `base` or derives from it. */
+export function derivesFrom(derived: DataContract, base: DataContract): boolean {
+  return classChain(derived).includes(base);
+}
+
+export function isKnownTypesScope(t: TypeRef): t is KnownTypesScope {
+  return typeof t === 'object' && t.kind === 'knownTypes';
 }
 
 function isMemberOptions(d: MemberDef): d is Exclude<MemberDef, TypeRef> {
@@ -123,6 +173,10 @@ export function assertTypeRef(t: unknown, where: string, options: { part?: boole
       return;
     }
     if (k === 'enum') return;
+    if (k === 'knownTypes') {
+      assertTypeRef((t as KnownTypesScope).item, where, options);
+      return;
+    }
     if (k === 'dictionary') {
       const { key, value } = t as DictionaryType;
       for (const [part, type] of [['key', key], ['value', value]] as const) {
@@ -167,6 +221,7 @@ const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
   char: 'char',
   uri: 'anyURI',
   stream: 'base64Binary',
+  object: 'anyType',
 };
 
 /** The data contract name of a type: `int`, `ArrayOfint`, `Person`, `ArrayOfPerson`. */
@@ -176,6 +231,7 @@ export function contractName(t: TypeRef): string {
   // Nullable<T> has T's contract name (DataContractSerializer sees through it).
   if (isNullableType(t)) return contractName(t.item);
   if (isDictionaryType(t)) return `ArrayOf${keyValueName(t)}`;
+  if (isKnownTypesScope(t)) return contractName(t.item);
   return t.name;
 }
 
@@ -185,7 +241,7 @@ export function contractName(t: TypeRef): string {
  */
 export function itemNamespace(item: TypeRef): string {
   if (isDataContract(item) || isEnumType(item)) return item.namespace;
-  if (isArrayType(item) || isNullableType(item)) return itemNamespace(item.item);
+  if (isArrayType(item) || isNullableType(item) || isKnownTypesScope(item)) return itemNamespace(item.item);
   if (isDictionaryType(item)) return Ns.serializationArrays;
   return Ns.serializationArrays;
 }
@@ -193,7 +249,8 @@ export function itemNamespace(item: TypeRef): string {
 /** True for types whose values may be null (CLR reference types). */
 export function isNullable(t: TypeRef): boolean {
   if (isEnumType(t)) return false;
-  return !isPrimitive(t) || t === 'string' || t === 'bytes' || t === 'uri';
+  if (isKnownTypesScope(t)) return isNullable(t.item);
+  return !isPrimitive(t) || t === 'string' || t === 'bytes' || t === 'uri' || t === 'object';
 }
 
 export function isNullableType(t: TypeRef): t is NullableType {
@@ -221,6 +278,7 @@ const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** default(T): what a missing element reads as, and what EmitDefaultValue=false omits. */
 export function defaultValue(t: TypeRef): unknown {
+  if (isKnownTypesScope(t)) return defaultValue(t.item);
   if (isEnumType(t)) {
     // default(TEnum) is 0: the member numbered 0, or 0 itself for [Flags].
     if (t.flags) return 0;
@@ -262,6 +320,7 @@ export function defaultValue(t: TypeRef): unknown {
 /** True when `v` equals default(T) for `t`. */
 export function isDefaultValue(t: TypeRef, v: unknown): boolean {
   if (v === null || v === undefined) return true;
+  if (isKnownTypesScope(t)) return isDefaultValue(t.item, v);
   if (isEnumType(t)) return v === defaultValue(t);
   switch (t) {
     case 'int':

@@ -1,7 +1,4 @@
-import { PortshareError, type PortshareErrorOptions } from '@portshare/framing';
-
-// A registry-wide brand, so `instanceof SoapError` holds across two loaded copies of this package.
-const kSoapError = Symbol.for('@portshare/soap/error');
+import { PortshareError } from '@portshare/framing';
 
 /**
  * Every error code this package raises. Codes are stable API: match on `err.code`, never on the
@@ -48,23 +45,15 @@ export const SoapErrorCodes = {
   TIMEOUT: 'SOAP_ERR_TIMEOUT',
   /** A reply arrived that matches no outstanding call. */
   UNEXPECTED_MESSAGE: 'SOAP_ERR_UNEXPECTED_MESSAGE',
+  /** An `i:type` names no known type, or a value's type is not among the known types where it is written ([KnownType], [ServiceKnownType]). */
+  UNKNOWN_TYPE: 'SOAP_ERR_UNKNOWN_TYPE',
+  /** `portshare-soap import`: the WSDL or XSD uses a construct or type that contracts cannot express. */
+  IMPORT_UNSUPPORTED: 'SOAP_ERR_IMPORT_UNSUPPORTED',
+  /** `portshare-soap import`: a WSDL or XSD document could not be read (network, timeout, size limit, not XML, broken reference). */
+  IMPORT_FAILED: 'SOAP_ERR_IMPORT_FAILED',
 } as const;
 
 export type SoapErrorCode = (typeof SoapErrorCodes)[keyof typeof SoapErrorCodes];
 
 /** Base class of every error raised by @portshare/soap. */
-export class SoapError extends PortshareError {
-  declare readonly code: SoapErrorCode;
-
-  constructor(code: SoapErrorCode, message: string, options?: PortshareErrorOptions) {
-    super(code, message, options);
-    Object.defineProperty(this, kSoapError, { value: true });
-  }
-
-  static override [Symbol.hasInstance](instance: unknown): boolean {
-    if (this === SoapError) {
-      return typeof instance === 'object' && instance !== null && kSoapError in instance;
-    }
-    return Function.prototype[Symbol.hasInstance].call(this, instance);
-  }
-}
+export class SoapError extends PortshareError<SoapErrorCode> {}

@@ -25,6 +25,7 @@ export {
   type SessionMode,
 } from './contract.js';
 export { defineDataContract, type DataContractDefinition } from './data-contract.js';
+export { Typed, contractOf, typed, type TypedFunction, type TypedInput, type TypedOutput } from './known-types.js';
 export { defineEnum, type EnumDefinition } from './enum-contract.js';
 export { DateTimeOffset } from './date-time-offset.js';
 export {
@@ -32,6 +33,7 @@ export {
   dictionaryOf,
   nullable,
   PrimitiveTypes,
+  withKnownTypes,
   type ArrayType,
   type DataContract,
   type DataMember,
@@ -41,7 +43,10 @@ export {
   type EnumType,
   type NullableType,
   type InstanceOf,
+  type KnownTypesList,
+  type KnownTypesScope,
   type MemberDef,
+  type ObjectValue,
   type MemberOptions,
   type PrimitiveType,
   type TypeRef,
@@ -112,3 +117,7 @@ export {
   type XmlnsDeclaration,
 } from './xml-node.js';
 export { toXmlString } from './xml-text.js';
+
+// WSDL import (`portshare-soap import`)
+export { generateFromDocuments, importWsdl, type ImportOptions, type ImportResult } from './import/import-wsdl.js';
+export { loadDocuments, type LoadedDocument, type LoadOptions } from './import/loader.js';

@@ -8,6 +8,10 @@ export const Ns = {
   addressing: 'http://www.w3.org/2005/08/addressing',
   /** XML Schema instance: `i:nil` (static id 882, but DataContractSerializer sends it as a session string). */
   xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+  /** XML Schema: the `i:type` names of most primitives (`xs:int`, `xs:string`; PrimitiveDataContract.cs). */
+  xs: 'http://www.w3.org/2001/XMLSchema',
+  /** DataContractSerializer's own namespace: the `i:type` names of char, guid and duration (TimeSpan). */
+  serialization: 'http://schemas.microsoft.com/2003/10/Serialization/',
   /** DataContractSerializer's namespace for arrays of primitives (`ArrayOfint` items are `int`). */
   serializationArrays: 'http://schemas.microsoft.com/2003/10/Serialization/Arrays',
   /** WCF dispatcher fault subcodes (InternalServiceFault, DeserializationFailed). */

@@ -1,17 +1,21 @@
 import { Readable } from 'node:stream';
 import {
+  classChain,
   contractName,
   defaultValue,
+  derivesFrom,
   isArrayType,
   isDataContract,
   isDefaultValue,
   isDictionaryType,
   isEnumType,
+  isKnownTypesScope,
   isNullable,
   isNullableType,
   itemNamespace,
   keyValueName,
 } from './data-contract.js';
+import { KnownTypes, type TypeName, Typed, contractOf, describeTypeName, tagContract, typeNameOf } from './known-types.js';
 import { enumText, enumValue } from './enum-contract.js';
 import { DateTimeKind, NetDateTime } from './date-time.js';
 import { normalizeDecimal, parseDecimalText } from './decimal.js';
@@ -110,6 +114,22 @@ interface Target {
   readonly path?: string;
 }
 
+/** What writing carries down the tree: the known types in scope and the objects being written. */
+interface WriteContext {
+  readonly known: KnownTypes;
+  /** The arrays and objects enclosing the value, to refuse cycles instead of recursing forever. */
+  readonly open: ReadonlySet<object>;
+}
+
+const ROOT_WRITE: WriteContext = { known: KnownTypes.empty, open: new Set() };
+
+/** A value with the type it is written as; `name` is set when that is not the declared type (`i:type`). */
+interface RuntimeValue {
+  readonly type: TypeRef;
+  readonly value: unknown;
+  readonly name?: TypeName;
+}
+
 function invalid(message: string): SoapError {
   return new SoapError(SoapErrorCodes.INVALID_VALUE, message);
 }
@@ -139,12 +159,18 @@ function ensureXsi(scope: PrefixScope, decls: XmlnsDeclaration[]): void {
  * (docs/protocol.md §14): names and namespaces as session dictionary strings, null as `i:nil="true"`,
  * arrays of bool/int/long/float/double/decimal/DateTime as Array records.
  */
-export function serializeElement(type: TypeRef, value: unknown, target: Target): XmlElement {
+export function serializeElement(declared: TypeRef, value: unknown, target: Target, context: WriteContext = ROOT_WRITE): XmlElement {
+  const where = target.path ?? target.localName;
+  if (isKnownTypesScope(declared)) return serializeElement(declared.item, value, target, { ...context, known: context.known.forDeclared(declared) });
   const scope = new PrefixScope(target.scope);
   const namespaces: XmlnsDeclaration[] = [];
   const attributes: XmlAttribute[] = [];
   let children: XmlNode[] = [];
-  const where = target.path ?? target.localName;
+  const known = context.known.forDeclared(declared);
+  const runtime = value === null || value === undefined ? { type: declared, value } : runtimeValue(declared, value, known, where);
+  const type = runtime.type;
+  value = runtime.value;
+  const inner = enter(context, runtime, known, where);
 
   if (value === null || value === undefined) {
     if (!isNullable(type)) {
@@ -153,20 +179,23 @@ export function serializeElement(type: TypeRef, value: unknown, target: Target):
     ensureXsi(scope, namespaces);
     attributes.push({ prefix: 'i', localName: 'nil', nameDict: 'session', namespaceUri: Ns.xsi, value: { type: 'bool', value: true } });
   } else if (isArrayType(type)) {
-    children = serializeArray(type, value, scope, namespaces, target.root, where);
+    children = serializeArray(type, value, scope, namespaces, target.root, where, inner);
   } else if (isDataContract(type)) {
-    children = serializeObject(type, value, scope, namespaces, target.root, where);
+    children = serializeObject(type, value, scope, namespaces, target.root, where, inner);
   } else if (isDictionaryType(type)) {
-    children = serializeDictionary(type, value, scope, namespaces, target.root, where);
+    children = serializeDictionary(type, value, scope, namespaces, target.root, where, inner);
   } else if (isNullableType(type)) {
     // A T? that has a value is written as the T.
-    return serializeElement(type.item, value, target);
+    return serializeElement(type.item, value, target, inner);
+  } else if (isKnownTypesScope(type)) {
+    return serializeElement(type, value, target, inner);
   } else if (isEnumType(type)) {
     const text = enumText(type, value, where);
     children = text === '' ? [] : [{ kind: 'text', value: { type: 'string', value: text } }];
   } else {
     children = primitiveText(type, value, where).map((v) => ({ kind: 'text', value: v }));
   }
+  if (runtime.name !== undefined) attributes.push(xsiTypeAttribute(runtime.name, scope, namespaces));
   return {
     kind: 'element',
     prefix: target.prefix,
@@ -179,6 +208,80 @@ export function serializeElement(type: TypeRef, value: unknown, target: Target):
   };
 }
 
+/**
+ * The type `value` is written as where `declared` is expected: a derived contract (`typed(Manager,
+ * …)` or read through `i:type`) where its base is declared, and for `object` the value's own type.
+ * Such a type must be known there, as DataContractSerializer insists (XmlObjectSerializerWriteContext.cs,
+ * SerializeWithXsiType: "Type … is not expected").
+ */
+function runtimeValue(declared: TypeRef, value: unknown, known: KnownTypes, where: string): RuntimeValue {
+  if (isDataContract(declared)) {
+    const actual = contractOf(value);
+    if (actual === undefined || actual === declared) return { type: declared, value };
+    if (!derivesFrom(actual, declared)) {
+      throw invalid(`'${where}' holds a value of data contract '${actual.name}', which does not derive from the declared '${declared.name}'. Pass a '${declared.name}' or one of its derived contracts.`);
+    }
+    return checkedKnown({ type: actual, value, name: typeNameOf(actual) }, known, where);
+  }
+  if (declared !== 'object') return { type: declared, value: value instanceof Typed && value.type === declared ? value.value : value };
+  if (typeof value === 'string') return { type: 'string', value, name: typeNameOf('string') };
+  if (typeof value === 'boolean') return { type: 'bool', value, name: typeNameOf('bool') };
+  if (value instanceof Typed) {
+    const t = isKnownTypesScope(value.type) ? value.type.item : value.type;
+    if (t === 'object' || t === 'stream') throw invalid(`'${where}' is typed('${t}', …); an object member holds a value of a concrete type such as 'int' or a data contract.`);
+    if (value.value === null || value.value === undefined) return { type: 'object', value: null };
+    const inner = isDataContract(t) ? tagContract({ ...(value.value as object) }, t) : value.value;
+    return checkedKnown({ type: t, value: inner, name: typeNameOf(t) }, known, where);
+  }
+  const actual = contractOf(value);
+  if (actual !== undefined) return checkedKnown({ type: actual, value, name: typeNameOf(actual) }, known, where);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) {
+    // A plain System.Object: its type is the declared one, so no i:type and no content.
+    return { type: 'object', value };
+  }
+  const hint = typeof value === 'number' || typeof value === 'bigint' ? ` Say which CLR type it is: typed('int', ${String(value)}), typed('double', ${String(value)}), typed('long', …).` : " Use typed(Contract, value) for a data contract or typed('int', 5) for another type.";
+  throw invalid(`'${where}' is declared object, and ${describeJs(value)} does not say which CLR type it has.${hint}`);
+}
+
+function describeJs(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'a plain object';
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/** `v` if its type may be written here: a primitive, or a type known where it appears. */
+function checkedKnown(v: RuntimeValue, known: KnownTypes, where: string): RuntimeValue {
+  if (known.has(v.type)) return v;
+  const n = v.name ?? typeNameOf(v.type);
+  throw new SoapError(
+    SoapErrorCodes.UNKNOWN_TYPE,
+    `Type '${n.name}' with data contract name '${describeTypeName(n)}' is not expected at '${where}'. Add it to the known types: \`knownTypes\` of the declared data contract ([KnownType]) or of the service contract ([ServiceKnownType]).`,
+  );
+}
+
+/** The context for the value's content: its known types, and it among the open objects. */
+function enter(context: WriteContext, runtime: RuntimeValue, known: KnownTypes, where: string): WriteContext {
+  const v = runtime.value;
+  const k = known.forDeclared(runtime.type);
+  if (typeof v !== 'object' || v === null) return k === context.known ? context : { ...context, known: k };
+  // DataContractSerializer without reference tracking refuses cycles the same way (XmlObjectSerializerWriteContext.OnHandleIsReference).
+  if (context.open.has(v)) {
+    throw invalid(`'${where}' refers back to an object that contains it. The object graph has a cycle and cannot be serialized without reference tracking.`);
+  }
+  return { known: k, open: new Set(context.open).add(v) };
+}
+
+/**
+ * `i:type="p:Name"`: the type's name as a QName (XmlObjectSerializerWriteContext.WriteTypeInfo
+ * writes it with WriteAttributeQualifiedName; the binary writer makes it a QNameDictionaryText
+ * record, [MC-NBFX] 2.2.3.30), its namespace declared on this element unless in scope.
+ */
+function xsiTypeAttribute(name: TypeName, scope: PrefixScope, namespaces: XmlnsDeclaration[]): XmlAttribute {
+  ensureXsi(scope, namespaces);
+  const prefix = ensurePrefix(name.namespace, scope, namespaces);
+  return { prefix: 'i', localName: 'type', nameDict: 'session', namespaceUri: Ns.xsi, value: { type: 'qname', prefix, localName: name.name, dict: 'session' } };
+}
+
 function serializeObject(
   type: DataContract,
   value: unknown,
@@ -186,26 +289,42 @@ function serializeObject(
   namespaces: XmlnsDeclaration[],
   root: boolean,
   where: string,
+  context: WriteContext,
 ): XmlNode[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(`'${where}' must be an object for data contract '${type.name}', got ${typeof value}.`);
   }
-  // DataContractSerializer declares the contract namespace and xmlns:i on the root element.
-  const prefix = scope.namespaceOf('') === type.namespace ? '' : ensurePrefix(type.namespace, scope, namespaces);
+  // DataContractSerializer declares the contract namespace and xmlns:i on the root element; a
+  // derived contract's members are in their own classes' namespaces, the base's first (ClassDataContract.cs).
+  const chain = classChain(type);
+  const prefixes = chain.map((c) => (scope.namespaceOf('') === c.namespace ? '' : ensurePrefix(c.namespace, scope, namespaces)));
   if (root) ensureXsi(scope, namespaces);
   const obj = value as Record<string, unknown>;
   const out: XmlNode[] = [];
-  for (const m of type.members) {
-    const v = obj[m.key];
-    if (!m.emitDefaultValue && isDefaultValue(m.type, v)) continue;
-    if (v === undefined && m.isRequired) {
-      throw invalid(`'${where}.${m.key}' is required by data contract '${type.name}' but missing. Set it.`);
+  chain.forEach((c, i) => {
+    for (const m of c.members) {
+      const node = serializeMember(c, m, obj[m.key], { prefix: prefixes[i] ?? '', scope, namespaces, where }, context);
+      if (node !== undefined) out.push(node);
     }
-    const mv = v === undefined ? defaultValue(m.type) : v;
-    if ((mv === null || mv === undefined) && scope.namespaceOf('i') !== Ns.xsi) ensureXsi(scope, namespaces);
-    out.push(serializeElement(m.type, mv, { prefix, localName: m.name, scope, root: false, path: `${where}.${m.key}` }));
-  }
+  });
   return out;
+}
+
+/** One data member's element, or undefined when EmitDefaultValue=false leaves it out. */
+function serializeMember(
+  type: DataContract,
+  m: DataContract['members'][number],
+  v: unknown,
+  at: { readonly prefix: string; readonly scope: PrefixScope; readonly namespaces: XmlnsDeclaration[]; readonly where: string },
+  context: WriteContext,
+): XmlElement | undefined {
+  if (!m.emitDefaultValue && isDefaultValue(m.type, v)) return undefined;
+  if (v === undefined && m.isRequired) {
+    throw invalid(`'${at.where}.${m.key}' is required by data contract '${type.name}' but missing. Set it.`);
+  }
+  const mv = v === undefined ? defaultValue(m.type) : v;
+  if ((mv === null || mv === undefined) && at.scope.namespaceOf('i') !== Ns.xsi) ensureXsi(at.scope, at.namespaces);
+  return serializeElement(m.type, mv, { prefix: at.prefix, localName: m.name, scope: at.scope, root: false, path: `${at.where}.${m.key}` }, context);
 }
 
 const ARRAY_RECORD_TYPES: Partial<Record<PrimitiveType, XmlArrayValues['type']>> = {
@@ -225,6 +344,7 @@ function serializeArray(
   namespaces: XmlnsDeclaration[],
   root: boolean,
   where: string,
+  context: WriteContext,
 ): XmlNode[] {
   if (!Array.isArray(value)) throw invalid(`'${where}' must be an array, got ${typeof value}.`);
   const item = type.item;
@@ -250,7 +370,7 @@ function serializeArray(
     return [node];
   }
   if (value.some((v) => v === null || v === undefined)) ensureXsi(scope, namespaces);
-  return value.map((v, i) => serializeElement(item, v, { prefix, localName: itemName, scope, root: false, path: `${where}[${i}]` }));
+  return value.map((v, i) => serializeElement(item, v, { prefix, localName: itemName, scope, root: false, path: `${where}[${i}]` }, context));
 }
 
 /** A dictionary's entries: `<KeyValueOf{K}{V}><Key>…</Key><Value>…</Value></…>` in the Arrays namespace (CollectionDataContract of KeyValue<K, V>). */
@@ -261,6 +381,7 @@ function serializeDictionary(
   namespaces: XmlnsDeclaration[],
   root: boolean,
   where: string,
+  context: WriteContext,
 ): XmlNode[] {
   if (!(value instanceof Map)) throw invalid(`'${where}' must be a Map, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
   const ns = Ns.serializationArrays;
@@ -283,8 +404,8 @@ function serializeDictionary(
       attributes: [],
       namespaces: [],
       children: [
-        serializeElement(type.key, k, { prefix, localName: 'Key', scope: entry, root: false, path: `${path}.Key` }),
-        serializeElement(type.value, v, { prefix, localName: 'Value', scope: entry, root: false, path: `${path}.Value` }),
+        serializeElement(type.key, k, { prefix, localName: 'Key', scope: entry, root: false, path: `${path}.Key` }, context),
+        serializeElement(type.value, v, { prefix, localName: 'Value', scope: entry, root: false, path: `${path}.Value` }, context),
       ],
     });
   }
@@ -427,6 +548,9 @@ function primitiveText(type: PrimitiveType, v: unknown, where: string): TextValu
       // a marker whose record is replaced by the stream's bytes as they are produced.
       if (!(v instanceof Uint8Array)) throw invalid(`'${where}' must be a stream that was read before serializing; give a Readable.`);
       return v.length === 0 ? [] : [{ type: 'bytes', value: v }];
+    case 'object':
+      // A plain System.Object (runtimeValue let only an empty object through): an empty element.
+      return [];
   }
 }
 
@@ -441,24 +565,119 @@ function isNil(el: XmlElement): boolean {
   return textOf(v).trim() === 'true' || textOf(v).trim() === '1';
 }
 
+/** The elements enclosing the one being read, innermost first: where `i:type` prefixes resolve. */
+interface ElementScope {
+  readonly el: XmlElement;
+  readonly parent: ElementScope | undefined;
+}
+
+/** What reading carries down the tree: the known types in scope and the enclosing elements. */
+interface ReadContext {
+  readonly known: KnownTypes;
+  readonly scope: ElementScope | undefined;
+}
+
+const ROOT_READ: ReadContext = { known: KnownTypes.empty, scope: undefined };
+
 /**
  * Reads a value of `type` from an element written by DataContractSerializer (or by Mono, or by
  * this package). Numbers are accepted from any numeric record and from text (docs/protocol.md §13).
+ * An `i:type` naming a known type derived from `type` (or any known type, for `object`) reads the
+ * value as that type.
  */
-export function deserializeElement(type: TypeRef, el: XmlElement, where = el.localName): unknown {
+export function deserializeElement(type: TypeRef, el: XmlElement, where = el.localName, context: ReadContext = ROOT_READ): unknown {
+  if (isKnownTypesScope(type)) return deserializeElement(type.item, el, where, { ...context, known: context.known.forDeclared(type) });
+  const inner: ReadContext = { known: context.known.forDeclared(type), scope: { el, parent: context.scope } };
   if (isNil(el)) {
     if (!isNullable(type)) throw failed(`'${where}' is nil, but its type ${describe(type)} cannot be null.`);
     return null;
   }
-  if (isArrayType(type)) return deserializeArray(type, el, where);
-  if (isDataContract(type)) return deserializeObject(type, el, where);
-  if (isDictionaryType(type)) return deserializeDictionary(type, el, where);
-  if (isNullableType(type)) return deserializeElement(type.item, el, where);
+  const xsiType = readXsiType(el, inner.scope, where);
+  if (type === 'object') return readObject(el, where, xsiType, inner);
+  if (xsiType === undefined || sameName(xsiType, typeNameOf(type))) return readAs(type, el, where, inner);
+  const actual = resolveKnown(type, xsiType, inner.known, where);
+  if (!isDataContract(type) || !isDataContract(actual) || !derivesFrom(actual, type)) {
+    throw failed(`'${where}' holds a '${describeTypeName(xsiType)}' (i:type), which is not the declared type ${describe(type)} or derived from it. Sender and receiver use different contracts.`);
+  }
+  return tagContract(readAs(actual, el, where, { ...inner, known: inner.known.forDeclared(actual) }) as object, actual);
+}
+
+/** Reads `el` as `type`, whatever its `i:type` said. */
+function readAs(type: TypeRef, el: XmlElement, where: string, context: ReadContext): unknown {
+  if (isArrayType(type)) return deserializeArray(type, el, where, context);
+  if (isDataContract(type)) return deserializeObject(type, el, where, context);
+  if (isDictionaryType(type)) return deserializeDictionary(type, el, where, context);
+  if (isNullableType(type)) return readAs(type.item, el, where, context);
   if (isEnumType(type)) return enumValue(type, joined(textValues(el)), where);
+  if (isKnownTypesScope(type)) return readAs(type.item, el, where, { ...context, known: context.known.forDeclared(type) });
+  if (type === 'object') return {};
   return readPrimitive(type, textValues(el), where);
 }
 
-function deserializeArray(type: ArrayType, el: XmlElement, where: string): unknown[] {
+/**
+ * An `object` member: the type `i:type` names, as its TypeScript value (see ObjectValue): strings
+ * and booleans as they are, data contracts tagged with their contract, other types as `Typed`.
+ * Without `i:type` it is a plain System.Object, read as `{}`.
+ */
+function readObject(el: XmlElement, where: string, xsiType: TypeName | undefined, context: ReadContext): unknown {
+  if (xsiType === undefined) return {};
+  const actual = resolveKnown('object', xsiType, context.known, where);
+  const value = readAs(actual, el, where, { ...context, known: context.known.forDeclared(actual) });
+  if (actual === 'string' || actual === 'bool' || actual === 'object') return value;
+  if (isDataContract(actual)) return tagContract(value as object, actual);
+  return new Typed(actual, value);
+}
+
+function sameName(a: TypeName, b: TypeName): boolean {
+  return a.name === b.name && a.namespace === b.namespace;
+}
+
+/**
+ * The known type `name` maps to, or the error WCF gives when none does
+ * (XmlObjectSerializerReadContext.cs, ResolveDataContractFromKnownTypes / DcTypeNotFoundOnDeserialize).
+ */
+function resolveKnown(declared: TypeRef, name: TypeName, known: KnownTypes, where: string): TypeRef {
+  const t = known.resolve(name);
+  if (t !== undefined) return t;
+  throw new SoapError(
+    SoapErrorCodes.UNKNOWN_TYPE,
+    `Element '${where}' contains data from a type that maps to the name '${name.namespace}:${name.name}'. The deserializer has no knowledge of any type that maps to this name. ` +
+      `Consider using a DataContractResolver or add the type corresponding to '${name.name}' to the list of known types: \`knownTypes\` of ${isDataContract(declared) ? `data contract '${declared.name}'` : 'the enclosing data contract'} ([KnownType]) or of the service contract ([ServiceKnownType]).`,
+  );
+}
+
+/** The `i:type` of `el` as a name and namespace, its prefix resolved in the enclosing elements. */
+function readXsiType(el: XmlElement, scope: ElementScope | undefined, where: string): TypeName | undefined {
+  const a = getAttribute(el, 'type', Ns.xsi);
+  if (a === undefined) return undefined;
+  let prefix: string;
+  let name: string;
+  if (a.value.type === 'qname') {
+    prefix = a.value.prefix;
+    name = a.value.localName;
+  } else {
+    const text = textOf(a.value).trim();
+    const colon = text.indexOf(':');
+    prefix = colon < 0 ? '' : text.slice(0, colon);
+    name = colon < 0 ? text : text.slice(colon + 1);
+  }
+  if (name === '') throw failed(`'${where}' has an empty i:type.`);
+  const namespace = lookupNamespace(prefix, scope);
+  if (namespace === undefined) throw failed(`The i:type of '${where}' uses the prefix '${prefix}', which no enclosing element declares.`);
+  return { name, namespace };
+}
+
+/** The namespace `prefix` stands for at `scope`: a declaration, or an element's own prefix (XML scoping). */
+function lookupNamespace(prefix: string, scope: ElementScope | undefined): string | undefined {
+  for (let s = scope; s !== undefined; s = s.parent) {
+    const decl = s.el.namespaces.find((d) => d.prefix === prefix);
+    if (decl !== undefined) return decl.uri;
+    if (s.el.prefix === prefix) return s.el.namespaceUri;
+  }
+  return prefix === '' ? '' : undefined;
+}
+
+function deserializeArray(type: ArrayType, el: XmlElement, where: string, context: ReadContext): unknown[] {
   const item = type.item;
   const ns = itemNamespace(item);
   const name = contractName(item);
@@ -466,11 +685,11 @@ function deserializeArray(type: ArrayType, el: XmlElement, where: string): unkno
     if (c.localName !== name || c.namespaceUri !== ns) {
       throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
     }
-    return deserializeElement(item, c, `${where}[${i}]`);
+    return deserializeElement(item, c, `${where}[${i}]`, context);
   });
 }
 
-function deserializeDictionary(type: DictionaryType, el: XmlElement, where: string): Map<unknown, unknown> {
+function deserializeDictionary(type: DictionaryType, el: XmlElement, where: string, context: ReadContext): Map<unknown, unknown> {
   const ns = Ns.serializationArrays;
   const name = keyValueName(type);
   const out = new Map<unknown, unknown>();
@@ -482,27 +701,32 @@ function deserializeDictionary(type: DictionaryType, el: XmlElement, where: stri
     const key = parts.find((p) => p.localName === 'Key' && p.namespaceUri === ns);
     const value = parts.find((p) => p.localName === 'Value' && p.namespaceUri === ns);
     if (key === undefined) throw failed(`'${where}[${i}]' has no <Key>.`);
-    const k = deserializeElement(type.key, key, `${where}[${i}].Key`);
+    const entry: ReadContext = { ...context, scope: { el: c, parent: context.scope } };
+    const k = deserializeElement(type.key, key, `${where}[${i}].Key`, entry);
     if (out.has(k)) throw failed(`'${where}' has the key ${String(k)} twice.`);
-    out.set(k, value === undefined ? defaultValue(type.value) : deserializeElement(type.value, value, `${where}[${i}].Value`));
+    out.set(k, value === undefined ? defaultValue(type.value) : deserializeElement(type.value, value, `${where}[${i}].Value`, entry));
   });
   return out;
 }
 
-function deserializeObject(type: DataContract, el: XmlElement, where: string): Record<string, unknown> {
+function deserializeObject(type: DataContract, el: XmlElement, where: string, context: ReadContext): Record<string, unknown> {
+  // Members are elements in their class's namespace: a derived contract's base members in the base's.
   const byName = new Map<string, XmlElement>();
   for (const c of childElements(el)) {
-    if (c.namespaceUri === type.namespace && !byName.has(c.localName)) byName.set(c.localName, c);
+    const key = `${c.namespaceUri}\n${c.localName}`;
+    if (!byName.has(key)) byName.set(key, c);
   }
   const out: Record<string, unknown> = {};
-  for (const m of type.members) {
-    const c = byName.get(m.name);
-    if (!c) {
-      if (m.isRequired) throw failed(`'${where}' lacks the required member <${m.name}> of data contract '${type.name}'.`);
-      out[m.key] = defaultValue(m.type);
-      continue;
+  for (const cls of classChain(type)) {
+    for (const m of cls.members) {
+      const c = byName.get(`${cls.namespace}\n${m.name}`);
+      if (!c) {
+        if (m.isRequired) throw failed(`'${where}' lacks the required member <${m.name}> of data contract '${cls.name}'.`);
+        out[m.key] = defaultValue(m.type);
+        continue;
+      }
+      out[m.key] = deserializeElement(m.type, c, `${where}.${m.key}`, context);
     }
-    out[m.key] = deserializeElement(m.type, c, `${where}.${m.key}`);
   }
   return out;
 }
@@ -579,6 +803,8 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
         return joined(values);
       case 'stream':
         return Readable.from([Buffer.from(readBytes(values))]);
+      case 'object':
+        return {};
     }
   } catch (err) {
     if (err instanceof SoapError && err.code === SoapErrorCodes.DESERIALIZATION_FAILED) {

@@ -27,12 +27,16 @@ import type { TimeSpan } from './time-span.js';
  * | `char`     | char       | `string` (one UTF-16 unit)    |
  * | `uri`      | Uri        | `string \| null`              |
  * | `stream`   | Stream     | `Readable` (see below)        |
+ * | `object`   | object     | `ObjectValue` (see below)     |
  *
  * `stream` is WCF's Stream parameter or result (streamed transfer): the operation's only body
  * part, never a data member or array item. It arrives as a Node `Readable` of the bytes and is
  * given as one (`Readable.from([bytes])` for bytes in memory). On a streamed channel
  * (`transferMode: 'streamed'`, binary encoding) the bytes move as they are read and written,
  * with backpressure; elsewhere the stream is read whole into the message, as WCF's buffered mode does.
+ *
+ * `object` is a member, parameter or result declared `object` in C#: each value carries its runtime
+ * type in `i:type` (known-types.ts).
  */
 export const PrimitiveTypes = [
   'string',
@@ -55,6 +59,7 @@ export const PrimitiveTypes = [
   'char',
   'uri',
   'stream',
+  'object',
 ] as const;
 export type PrimitiveType = (typeof PrimitiveTypes)[number];
 
@@ -141,12 +146,47 @@ export interface DataContract<M extends Record<string, MemberDef> = Record<strin
   readonly namespace: string;
   /** Members in DataContractSerializer order. */
   readonly members: readonly DataMember[];
-  /** The definition as given (carries the member types for inference). */
+  /** The definition as given, with the base's members (carries the member types for inference). */
   readonly definition: M;
+  /** The base data contract (a derived [DataContract] class); its members are written first. */
+  readonly base?: DataContract | undefined;
+  /**
+   * [KnownType]: the types a value declared as this contract may hold (with `i:type`), as given;
+   * a function when they are declared after this contract (derived contracts usually are).
+   */
+  readonly knownTypes?: KnownTypesList | undefined;
 }
 
+/** A list of known types, or a function giving it (for types declared later). */
+export type KnownTypesList = readonly TypeRef[] | (() => readonly TypeRef[]);
+
+/**
+ * A type with extra known types in scope while its value is written and read: what
+ * `defineContract`'s `knownTypes` ([ServiceKnownType]) makes of each parameter and result, as WCF
+ * passes an operation's known types to its DataContractSerializer. Build it with `withKnownTypes`.
+ */
+export interface KnownTypesScope<T extends TypeRef = TypeRef> {
+  readonly kind: 'knownTypes';
+  readonly item: T;
+  readonly knownTypes: KnownTypesList;
+}
+
+/**
+ * The TypeScript value of an `object` member: a string (`xs:string`), a boolean (`xs:boolean`), a
+ * data contract object made with `typed(Contract, …)` (or read from the wire), a `Typed` value for
+ * any other type (`typed('int', 5)`), an empty object for a plain `System.Object`, or null.
+ */
+export type ObjectValue = string | boolean | object | null;
+
 /** Any type a parameter, result, member or array item can have. */
-export type TypeRef = PrimitiveType | ArrayType | NullableType | EnumType | DictionaryType | DataContract<Record<string, MemberDef>>;
+export type TypeRef =
+  | PrimitiveType
+  | ArrayType
+  | NullableType
+  | EnumType
+  | DictionaryType
+  | DataContract<Record<string, MemberDef>>
+  | KnownTypesScope;
 
 type MemberTypeOf<D> = D extends MemberOptions<infer T> ? T : D;
 
@@ -172,6 +212,10 @@ export type ValueOf<T> = T extends 'string' | 'uri'
                 ? Uint8Array | null
                 : T extends 'stream'
                   ? Readable
+                : T extends 'object'
+                  ? ObjectValue
+                : T extends KnownTypesScope<infer I>
+                  ? ValueOf<I>
                 : T extends ArrayType<infer I>
                   ? ValueOf<I>[] | null
                   : T extends DictionaryType<infer K, infer V>
@@ -202,4 +246,12 @@ export function dictionaryOf<const K extends TypeRef, const V extends TypeRef>(k
 /** `T?` of a primitive value type or an enum: the value or null (`i:nil`). */
 export function nullable<const T extends TypeRef>(item: T): NullableType<T> {
   return { kind: 'nullable', item };
+}
+
+/**
+ * `type` with `knownTypes` in scope, like [ServiceKnownType] on one operation: a value of `type`
+ * may then hold any of them (each with its own [KnownType]s).
+ */
+export function withKnownTypes<const T extends TypeRef>(item: T, knownTypes: KnownTypesList): KnownTypesScope<T> {
+  return { kind: 'knownTypes', item, knownTypes };
 }

@@ -1,0 +1,188 @@
+// Data contract inheritance with known types, and object members, against Mono's WCF both ways
+// (csharp/KnownTypes.cs): the TypeScript client calls Mono's ServiceHost, and Mono's client calls a
+// TypeScript ServiceHost through the sharing daemon. A Person parameter holds a Manager (i:type,
+// base members first, two namespaces), an object holds an int, a double, a string and a bool, and
+// a Box holds an object member (an int, a [KnownType] Point). Mono ignores [ServiceKnownType]
+// (and cannot read back a Manager it wrote into an object parameter), so contract-level
+// knownTypes are covered by soap's unit tests only. Each side prints what
+// it received in one canonical form (KnownTypes.cs Describe, describe() below), so lines compare
+// exactly and every value must come back as it was sent.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServiceHost } from '@portshare/host';
+import { type ClientProxy, contractOf, createClient, defineContract, defineDataContract, implement, typed, Typed, arrayOf, type InstanceOf, type TypeRef } from '@portshare/soap';
+import { connectSession, type ClientSession } from '@portshare/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_DIR, CSHARP_DIR, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon, Tools } from '../src/index.js';
+
+const Person = defineDataContract({ name: 'Person', namespace: 'http://portshare.example/people', members: { Name: 'string', Age: 'int' }, knownTypes: (): readonly TypeRef[] => [Manager] });
+const Manager = defineDataContract({ name: 'Manager', namespace: 'http://portshare.example/staff', base: Person, members: { Reports: 'int', Deputy: Person } });
+const Point = defineDataContract({ name: 'Point', namespace: 'http://portshare.example/people', members: { X: 'int', Y: 'int' } });
+const Box = defineDataContract({ name: 'Box', namespace: 'http://portshare.example/known', members: { Value: 'object', Owner: Person }, knownTypes: [Point] });
+
+/** The TypeScript twin of KnownTypes.cs's IKnown. */
+const IKnown = defineContract({
+  name: 'IKnown',
+  namespace: 'http://portshare.example/known',
+  // .NET would need [ServiceKnownType(typeof(Manager))] for a Manager in an object parameter; Mono
+  // writes and reads it without (it ignores [ServiceKnownType] and knows every type the operation
+  // reaches). Declared here, the TypeScript side behaves as .NET would with that attribute.
+  knownTypes: [Manager],
+  operations: {
+    EchoPerson: { params: [['p', Person]], returns: Person },
+    EchoObject: { params: [['o', 'object']], returns: 'object' },
+    EchoBox: { params: [['b', Box]], returns: Box },
+    EchoPeople: { params: [['people', arrayOf(Person)]], returns: arrayOf(Person) },
+  },
+});
+
+/** Compiles KnownTypes.cs (with Bindings.cs) once per content, as compileCSharp does for the shared programs. */
+function compileKnownTypes(): string {
+  const sources = ['KnownTypes.cs', 'Bindings.cs'].map((f) => join(CSHARP_DIR, f));
+  const hash = createHash('sha256');
+  for (const f of sources) hash.update(readFileSync(f));
+  const exe = join(BUILD_DIR, `knownTypes-${hash.digest('hex').slice(0, 16)}.exe`);
+  if (existsSync(exe)) return exe;
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const tmp = `${exe}.${process.pid}.tmp`;
+  const r = spawnSync(Tools.mcs, ['-nologo', `-out:${tmp}`, '-main:Portshare.Interop.KnownTypes.KnownTypesProgram', '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', ...sources], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
+  spawnSync('mv', [tmp, exe]);
+  return exe;
+}
+
+/** KnownTypes.cs's Escape: non-ASCII UTF-16 units as \uXXXX. */
+function escape(s: string): string {
+  return [...s].map((c) => (c.charCodeAt(0) < 128 ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('');
+}
+
+/** KnownTypes.cs's Describe, for TypeScript values. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return `string:${escape(v)}`;
+  if (typeof v === 'boolean') return `bool:${v}`;
+  if (v instanceof Typed) return `${String(v.type)}:${String(v.value)}`;
+  if (Array.isArray(v)) return `[${v.map(describeValue).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const c = contractOf(v);
+  if (c === Manager) return `Manager{Name=${describeValue(o['Name'])},Age=${String(o['Age'])},Reports=${String(o['Reports'])},Deputy=${describeValue(o['Deputy'])}}`;
+  if (c === Point) return `Point{X=${String(o['X'])},Y=${String(o['Y'])}}`;
+  if ('Value' in o) return `Box{Value=${describeValue(o['Value'])},Owner=${describeValue(o['Owner'])}}`;
+  return `Person{Name=${describeValue(o['Name'])},Age=${String(o['Age'])}}`;
+}
+
+const cy: InstanceOf<typeof Person> = { Name: 'Cy', Age: 30 };
+const bob: InstanceOf<typeof Person> = typed(Manager, { Name: 'Bob', Age: 40, Reports: 1, Deputy: cy });
+const ann = typed(Manager, { Name: 'Ann', Age: 50, Reports: 3, Deputy: bob });
+const ANN = 'Manager{Name=string:Ann,Age=50,Reports=3,Deputy=Manager{Name=string:Bob,Age=40,Reports=1,Deputy=Person{Name=string:Cy,Age=30}}}';
+
+/** What KnownTypes.cs's client sends, in order, and so what must come back. */
+const CLIENT_LINES = [
+  `EchoPerson ${ANN}`,
+  'EchoPerson Person{Name=string:Pat,Age=7}',
+  'EchoObject int:42',
+  'EchoObject string:forty-two \\u2713',
+  'EchoObject double:2.5',
+  'EchoObject bool:true',
+  `EchoBox Box{Value=int:7,Owner=${ANN}}`,
+  'EchoBox Box{Value=Point{X=1,Y=2},Owner=null}',
+  `EchoPeople [Person{Name=string:P,Age=1},${ANN},null]`,
+];
+
+describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: the TypeScript client calls a stock Mono WCF service', () => {
+  let service: ChildProgram | undefined;
+  let session: ClientSession | undefined;
+  let proxy: ClientProxy<typeof IKnown>;
+
+  beforeAll(async () => {
+    const exe = compileKnownTypes();
+    const uri = `net.tcp://localhost:${await freePort()}/interop/known`;
+    service = startMono(exe, ['service', uri]);
+    await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
+    session = await connectSession(uri);
+    proxy = createClient(IKnown, session, { operationTimeout: 30_000 });
+  });
+
+  afterAll(async () => {
+    await session?.close().catch(() => session?.abort());
+    if (service) {
+      service.endInput();
+      await service.waitForExit().catch(() => service?.stop());
+    }
+  });
+
+  async function echoed<T>(op: string, sent: T, back: Promise<unknown>): Promise<void> {
+    const result = await back;
+    expect(await service!.nextLine(/^recv /)).toBe(`recv ${op} ${describeValue(sent)}`);
+    expect(describeValue(result)).toBe(describeValue(sent));
+    expect(result).toEqual(sent);
+  }
+
+  it('a Person parameter holding a Manager (and a plain Person) comes back as it went', async () => {
+    await echoed('EchoPerson', ann, proxy.EchoPerson(ann));
+    expect(contractOf(await proxy.EchoPerson(ann))).toBe(Manager);
+    await service!.nextLine(/^recv /);
+    await echoed('EchoPerson', { Name: 'Pat', Age: 7 }, proxy.EchoPerson({ Name: 'Pat', Age: 7 }));
+  });
+
+  it('an object parameter holding an int, a double, a string and a bool', async () => {
+    for (const v of [typed('int', 42), typed('double', 2.5), 'forty-two ✓', true]) {
+      await echoed('EchoObject', v, proxy.EchoObject(v));
+    }
+  });
+
+  it('a data contract with an object member and a base-typed member; an array of the base type', async () => {
+    const box = { Value: typed('int', 7), Owner: ann };
+    await echoed('EchoBox', box, proxy.EchoBox(box));
+    const pointBox = { Value: typed(Point, { X: 1, Y: 2 }), Owner: null };
+    await echoed('EchoBox', pointBox, proxy.EchoBox(pointBox));
+    const people = [{ Name: 'P', Age: 1 }, ann, null];
+    await echoed('EchoPeople', people, proxy.EchoPeople(people));
+  });
+});
+
+describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: a stock Mono WCF client calls the TypeScript service', () => {
+  let daemon: PrivateDaemon | undefined;
+  let host: ServiceHost | undefined;
+  const received: string[] = [];
+  const errors: unknown[] = [];
+
+  beforeAll(async () => {
+    daemon = await startPrivateDaemon();
+    const uri = `net.tcp://localhost:${await freePort()}/interop/known`;
+    const record = <T>(op: string, v: T): T => {
+      received.push(`${op} ${describeValue(v)}`);
+      return v;
+    };
+    host = await ServiceHost.open({
+      address: uri,
+      portSharingEnabled: true,
+      home: daemon.home,
+      services: [
+        implement(IKnown, {
+          EchoPerson: (p) => record('EchoPerson', p),
+          EchoObject: (o) => record('EchoObject', o),
+          EchoBox: (b) => record('EchoBox', b),
+          EchoPeople: (people) => record('EchoPeople', people),
+        }),
+      ],
+    });
+    host.on('operationError', (error) => errors.push(error));
+  });
+
+  afterAll(async () => {
+    await host?.close();
+    await daemon?.stop();
+  });
+
+  it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
+    const client = startMono(compileKnownTypes(), ['client', host!.address]);
+    const status = await client.waitForExit(60_000);
+    expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join("\n")}`).toBe(0);
+    expect(client.stdout.trim().split('\n')).toEqual(CLIENT_LINES);
+    expect(received).toEqual(CLIENT_LINES);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * Writes an ImportModel as one TypeScript module: the enums and data contracts in dependency order
+ * (`defineEnum`, `defineDataContract`, each with its value type), then per service contract a
+ * `defineContract` and a client factory over `createClient` (client.ts). The text is stable for
+ * the same metadata, so it can be kept in a repository and compared.
+ *
+ * @module
+ */
+
+import type { ContractModel, DataContractModel, EnumModel, ImportModel, MemberModel, OperationModel, TypeModel } from './model.js';
+
+/** Names the module imports from @portshare/soap; generated declarations must not take them. */
+const SDK_NAMES = [
+  'arrayOf',
+  'createClient',
+  'DateTimeOffset',
+  'defineContract',
+  'defineDataContract',
+  'defineEnum',
+  'dictionaryOf',
+  'nullable',
+  'ClientOptions',
+  'ClientProxy',
+  'InstanceOf',
+  'MessageChannel',
+] as const;
+
+const TYPE_ONLY: ReadonlySet<string> = new Set(['ClientOptions', 'ClientProxy', 'InstanceOf', 'MessageChannel']);
+
+export interface EmitOptions {
+  /** Where the metadata came from, named in the header. */
+  readonly source: string;
+}
+
+export function emitModule(model: ImportModel, options: EmitOptions): string {
+  const names = declarationNames(model);
+  const used = new Set<string>();
+  const body: string[] = [];
+  for (const t of model.types) body.push(t.kind === 'enum' ? emitEnum(t, names, used) : emitDataContract(t, names, used));
+  for (const c of model.contracts) body.push(emitContract(c, names, used));
+  const header = [
+    `// Service contracts imported from ${options.source} by \`portshare-soap import\`.`,
+    '// Run the import again rather than editing: changes here are lost when it is.',
+  ];
+  return `${[header.join('\n'), emitImports(used), ...body].join('\n\n')}\n`;
+}
+
+/** Unique TypeScript identifiers for the named types: the contract name, made an identifier, numbered on clashes. */
+function declarationNames(model: ImportModel): Map<string, string> {
+  const taken = new Set<string>([...SDK_NAMES, ...model.contracts.map((c) => identifier(c.name)), ...model.contracts.map(clientFactoryName)]);
+  const names = new Map<string, string>();
+  for (const t of model.types) {
+    const base = identifier(t.name);
+    let name = base;
+    for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
+    taken.add(name);
+    names.set(t.key, name);
+  }
+  return names;
+}
+
+function identifier(name: string): string {
+  const id = name.replace(/[^A-Za-z0-9_$]/g, '_');
+  return /^[0-9]/.test(id) ? `_${id}` : id;
+}
+
+export function clientFactoryName(contract: ContractModel): string {
+  return `create${identifier(contract.name.replace(/^I(?=[A-Z])/, ''))}Client`;
+}
+
+function emitImports(used: ReadonlySet<string>): string {
+  const list = SDK_NAMES.filter((n) => used.has(n))
+    .map((n) => (TYPE_ONLY.has(n) ? `type ${n}` : n))
+    .sort((a, b) => Number(a.startsWith('type ')) - Number(b.startsWith('type ')) || a.localeCompare(b));
+  return `import {\n${list.map((n) => `  ${n},`).join('\n')}\n} from '@portshare/soap';`;
+}
+
+function emitEnum(t: EnumModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  used.add('defineEnum');
+  const name = names.get(t.key) ?? t.name;
+  const sequential = t.members.every((m, i) => m.value === (t.flags ? 2 ** i : i));
+  const members =
+    sequential && !t.flags
+      ? `[${t.members.map((m) => str(m.name)).join(', ')}]`
+      : `{ ${t.members.map((m) => `${key(m.name)}: ${m.value}`).join(', ')} }`;
+  const lines = [`  name: ${str(t.name)},`, `  namespace: ${str(t.namespace)},`, `  members: ${members},`];
+  if (t.flags) lines.push('  flags: true,');
+  return [`/** Enum ${t.name}${t.flags ? ' ([Flags])' : ''}. */`, `export const ${name} = defineEnum({`, ...lines, '});'].join('\n');
+}
+
+function emitDataContract(t: DataContractModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  used.add('defineDataContract');
+  used.add('InstanceOf');
+  const name = names.get(t.key) ?? t.name;
+  const members = t.members.map((m) => `    ${key(m.name)}: ${emitMember(m, names, used)},`);
+  return [
+    `/** Data contract ${t.name}. */`,
+    `export const ${name} = defineDataContract({`,
+    `  name: ${str(t.name)},`,
+    `  namespace: ${str(t.namespace)},`,
+    members.length === 0 ? '  members: {},' : `  members: {\n${members.join('\n')}\n  },`,
+    '});',
+    `export type ${name} = InstanceOf<typeof ${name}>;`,
+  ].join('\n');
+}
+
+function emitMember(m: MemberModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  const type = emitType(m.type, names, used);
+  const options: string[] = [];
+  if (m.order !== undefined) options.push(`order: ${m.order}`);
+  if (m.isRequired) options.push('isRequired: true');
+  if (!m.emitDefaultValue) options.push('emitDefaultValue: false');
+  return options.length === 0 ? type : `{ type: ${type}, ${options.join(', ')} }`;
+}
+
+function emitType(t: TypeModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  switch (t.kind) {
+    case 'primitive':
+      return str(t.name);
+    case 'array':
+      used.add('arrayOf');
+      return `arrayOf(${emitType(t.item, names, used)})`;
+    case 'nullable':
+      used.add('nullable');
+      return `nullable(${emitType(t.item, names, used)})`;
+    case 'dictionary':
+      used.add('dictionaryOf');
+      return `dictionaryOf(${emitType(t.key, names, used)}, ${emitType(t.value, names, used)})`;
+    case 'dateTimeOffset':
+      used.add('DateTimeOffset');
+      return 'DateTimeOffset';
+    case 'named':
+      return names.get(t.key) ?? t.key;
+  }
+}
+
+function emitContract(c: ContractModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  used.add('defineContract');
+  used.add('createClient');
+  used.add('ClientOptions');
+  used.add('ClientProxy');
+  used.add('MessageChannel');
+  const name = identifier(c.name);
+  const ops = c.operations.flatMap((op) => emitOperation(op, names, used));
+  const factory = clientFactoryName(c);
+  return [
+    `/** Service contract ${c.name}. */`,
+    `export const ${name} = defineContract({`,
+    `  name: ${str(c.name)},`,
+    `  namespace: ${str(c.namespace)},`,
+    ops.length === 0 ? '  operations: {},' : `  operations: {\n${ops.join('\n')}\n  },`,
+    '});',
+    '',
+    `/** A typed client of ${c.name} over a session (a net.tcp channel): \`createClient(${name}, channel, options)\`. */`,
+    `export function ${factory}(channel: MessageChannel, options?: ClientOptions<typeof ${name}>): ClientProxy<typeof ${name}> {`,
+    `  return createClient(${name}, channel, options);`,
+    '}',
+  ].join('\n');
+}
+
+function emitOperation(op: OperationModel, names: ReadonlyMap<string, string>, used: Set<string>): string[] {
+  const fields: string[] = [];
+  if (op.params.length > 0) {
+    const params = op.params.map((p) => {
+      const type = emitType(p.type, names, used);
+      return p.direction === 'in' ? `[${str(p.name)}, ${type}]` : `[${str(p.name)}, ${type}, { direction: '${p.direction}' }]`;
+    });
+    fields.push(`params: [${params.join(', ')}]`);
+  }
+  if (op.returns !== undefined) fields.push(`returns: ${emitType(op.returns, names, used)}`);
+  if (op.oneWay) fields.push('oneWay: true');
+  if (op.action !== undefined) fields.push(`action: ${str(op.action)}`);
+  if (op.replyAction !== undefined) fields.push(`replyAction: ${str(op.replyAction)}`);
+  const lines: string[] = [];
+  if (op.faults.length > 0) {
+    // Typed fault details are not imported: FaultException still carries them as `detailElement`.
+    lines.push(`    // Faults ${op.faults.join(', ')}: declare their detail contracts in \`faults\` by hand to read them typed.`);
+  }
+  lines.push(`    ${key(op.name)}: { ${fields.join(', ')} },`.replace('{  }', '{}'));
+  return lines;
+}
+
+/** A single-quoted string literal. */
+function str(s: string): string {
+  return `'${JSON.stringify(s).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+}
+
+/** An object key: bare when it is an identifier, quoted otherwise. */
+function key(s: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(s) ? s : str(s);
+}
+

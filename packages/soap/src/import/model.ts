@@ -1,0 +1,80 @@
+/**
+ * What the importer understood from the metadata, before it is written as TypeScript: the same
+ * shapes `defineDataContract`, `defineEnum` and `defineContract` take, with types referenced by
+ * their XSD names so that the emitter can order and name the declarations.
+ *
+ * @module
+ */
+
+import type { ParamDirection } from '../contract.js';
+import type { PrimitiveType } from '../types.js';
+
+/** A type as a contract names it. `named` points at a DataContractModel or EnumModel by key. */
+export type TypeModel =
+  | { readonly kind: 'primitive'; readonly name: PrimitiveType }
+  | { readonly kind: 'array'; readonly item: TypeModel }
+  | { readonly kind: 'nullable'; readonly item: TypeModel }
+  | { readonly kind: 'dictionary'; readonly key: TypeModel; readonly value: TypeModel }
+  | { readonly kind: 'named'; readonly key: string }
+  /** The SDK's exported `DateTimeOffset` data contract (System namespace). */
+  | { readonly kind: 'dateTimeOffset' };
+
+export interface MemberModel {
+  readonly name: string;
+  readonly type: TypeModel;
+  /** Set on every member when the schema's sequence is not in name order (DataMember Order). */
+  readonly order: number | undefined;
+  readonly isRequired: boolean;
+  readonly emitDefaultValue: boolean;
+}
+
+export interface DataContractModel {
+  readonly kind: 'dataContract';
+  /** `{namespace}name`. */
+  readonly key: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly members: readonly MemberModel[];
+}
+
+export interface EnumModel {
+  readonly kind: 'enum';
+  readonly key: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly members: readonly { readonly name: string; readonly value: number }[];
+  readonly flags: boolean;
+}
+
+export type NamedTypeModel = DataContractModel | EnumModel;
+
+export interface ParamModel {
+  readonly name: string;
+  readonly type: TypeModel;
+  readonly direction: ParamDirection;
+}
+
+export interface OperationModel {
+  readonly name: string;
+  readonly params: readonly ParamModel[];
+  readonly returns: TypeModel | undefined;
+  readonly oneWay: boolean;
+  /** Only when it differs from `{ns}/{Contract}/{Op}`. */
+  readonly action: string | undefined;
+  /** Only when it differs from the action + `Response`. */
+  readonly replyAction: string | undefined;
+  /** The wsdl:fault names, written as a comment (typed fault details are not imported). */
+  readonly faults: readonly string[];
+}
+
+export interface ContractModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly operations: readonly OperationModel[];
+}
+
+export interface ImportModel {
+  /** Declarations in dependency order: each type after the types it uses. */
+  readonly types: readonly NamedTypeModel[];
+  readonly contracts: readonly ContractModel[];
+}

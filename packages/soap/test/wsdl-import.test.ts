@@ -1,0 +1,419 @@
+// `portshare-soap import` offline: the WSDL and XSD documents Mono's WCF published for
+// packages/interop/csharp/MetadataService.cs (kept by packages/interop/test/wsdl-import.int.test.ts
+// in packages/interop/test/fixtures/wsdl-import/, with their imports rewritten to the files next to
+// them), and small hand-written WSDL documents for each construct and each refusal.
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SoapError } from '../src/errors.js';
+import { runCli } from '../src/import/cli.js';
+import { generateFromDocuments, importWsdl, type ImportResult } from '../src/import/import-wsdl.js';
+import { loadDocuments } from '../src/import/loader.js';
+import type { ContractModel, DataContractModel, EnumModel, OperationModel } from '../src/import/model.js';
+import { parseXml } from '../src/import/xml-tree.js';
+
+const FIXTURES = fileURLToPath(new URL('../../interop/test/fixtures/wsdl-import/', import.meta.url));
+const WSDL = join(FIXTURES, 'documents', 'service.wsdl');
+const GOLDEN_LABEL = 'http://127.0.0.1:HTTP_PORT/meta?wsdl';
+const DC_NS = 'http://schemas.datacontract.org/2004/07/Portshare.Interop.Metadata';
+
+function op(contract: ContractModel, name: string): OperationModel {
+  const found = contract.operations.find((o) => o.name === name);
+  if (found === undefined) throw new Error(`no operation ${name}`);
+  return found;
+}
+
+function dataContract(result: ImportResult, name: string): DataContractModel {
+  const found = result.model.types.find((t) => t.name === name);
+  if (found?.kind !== 'dataContract') throw new Error(`no data contract ${name}`);
+  return found;
+}
+
+describe('importing the metadata Mono publishes (golden files)', () => {
+  let result: ImportResult;
+  let contract: ContractModel;
+
+  beforeAll(async () => {
+    result = await importWsdl(WSDL, { sourceLabel: GOLDEN_LABEL });
+    const first = result.model.contracts[0];
+    if (first === undefined) throw new Error('no contract');
+    contract = first;
+  });
+
+  it('reads the WSDL and every document it imports from the files next to it', () => {
+    expect(result.documents.map((d) => d.location.split('/').pop())).toEqual(['service.wsdl', 'wsdl0.wsdl', 'xsd0.xsd', 'xsd1.xsd', 'xsd2.xsd', 'xsd3.xsd']);
+  });
+
+  it('generates the same module as from the live URL (the golden module)', () => {
+    expect(result.fileName).toBe('IInventory.ts');
+    expect(result.code).toBe(readFileSync(join(FIXTURES, 'IInventory.ts'), 'utf8'));
+  });
+
+  it('maps the XSD primitives of the parameters and results', () => {
+    const types = (name: string): unknown => {
+      const o = op(contract, name);
+      return [o.params.map((p) => p.type), o.returns];
+    };
+    const p = (name: string): unknown => ({ kind: 'primitive', name });
+    expect(types('AddInts')).toEqual([[p('int'), p('int')], p('int')]);
+    expect(types('Concat')).toEqual([[p('string'), p('string')], p('string')]);
+    expect(types('Not')).toEqual([[p('bool')], p('bool')]);
+    expect(types('Half')).toEqual([[p('double')], p('double')]);
+    expect(types('Twice')).toEqual([[p('long')], p('long')]);
+    expect(types('AddDecimal')).toEqual([[p('decimal'), p('decimal')], p('decimal')]);
+    expect(types('AddDays')).toEqual([[p('dateTime'), p('int')], p('dateTime')]);
+    expect(types('EchoGuid')).toEqual([[p('guid')], p('guid')]);
+    expect(types('Reverse')).toEqual([[p('bytes')], p('bytes')]);
+    expect(types('Split')).toEqual([[p('string')], { kind: 'array', item: p('string') }]);
+  });
+
+  it('maps the data contracts: members in order, a nested contract, an array of contracts, an enum, a nullable int', () => {
+    const item = dataContract(result, 'Item');
+    expect(item.namespace).toBe(DC_NS);
+    expect(item.members.map((m) => m.name)).toEqual(['Added', 'Aliases', 'Id', 'InStock', 'Kind', 'Name', 'Photo', 'Price', 'Quantity', 'Rating', 'Serial', 'Size', 'Tags']);
+    const member = (name: string): unknown => item.members.find((m) => m.name === name);
+    expect(member('Rating')).toEqual({ name: 'Rating', type: { kind: 'nullable', item: { kind: 'primitive', name: 'int' } }, order: undefined, isRequired: false, emitDefaultValue: true });
+    expect(member('Size')).toMatchObject({ type: { kind: 'named', key: `{${DC_NS}}Dimensions` } });
+    expect(member('Tags')).toMatchObject({ type: { kind: 'array', item: { kind: 'named', key: `{${DC_NS}}Tag` } } });
+    expect(member('Kind')).toMatchObject({ type: { kind: 'named', key: `{${DC_NS}}ItemKind` } });
+    // Dependencies come first, so the module can declare them as constants in order.
+    expect(result.model.types.map((t) => t.name)).toEqual(['ItemKind', 'Dimensions', 'Tag', 'Item']);
+  });
+
+  it('maps the enum with its EnumerationValue numbers', () => {
+    const kind = result.model.types.find((t): t is EnumModel => t.kind === 'enum');
+    expect(kind).toEqual({
+      kind: 'enum',
+      key: `{${DC_NS}}ItemKind`,
+      name: 'ItemKind',
+      namespace: DC_NS,
+      members: [
+        { name: 'Tool', value: 1 },
+        { name: 'Part', value: 2 },
+        { name: 'Kit', value: 10 },
+      ],
+      flags: false,
+    });
+  });
+
+  it('maps one-way and void operations, and leaves default Actions implicit', () => {
+    expect(contract.namespace).toBe('http://schemas.portshare.dev/metadata');
+    expect(op(contract, 'Notify')).toMatchObject({ oneWay: true, returns: undefined });
+    expect(op(contract, 'Reset')).toEqual({ name: 'Reset', params: [], returns: undefined, oneWay: false, action: undefined, replyAction: undefined, faults: [] });
+    expect(contract.operations.every((o) => o.action === undefined && o.replyAction === undefined)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written metadata: one WSDL document with its schemas inline in wsdl:types.
+
+const TNS = 'http://example.org/svc';
+const DNS = 'http://schemas.datacontract.org/2004/07/Example';
+
+interface OperationXml {
+  readonly name: string;
+  readonly request: string;
+  /** The reply wrapper's sequence; undefined for one-way. */
+  readonly reply?: string;
+  readonly inputAction?: string;
+  readonly outputAction?: string;
+  readonly fault?: boolean;
+}
+
+/** A WSDL with one contract IFoo, a data contract schema `types` and the given operations. */
+function wsdl(types: string, operations: readonly OperationXml[]): string {
+  const elements = operations
+    .map((o) => {
+      const req = `<xs:element name="${o.name}"><xs:complexType><xs:sequence>${o.request}</xs:sequence></xs:complexType></xs:element>`;
+      const rep = o.reply === undefined ? '' : `<xs:element name="${o.name}Response"><xs:complexType><xs:sequence>${o.reply}</xs:sequence></xs:complexType></xs:element>`;
+      return req + rep;
+    })
+    .join('');
+  const messages = operations
+    .map(
+      (o) =>
+        `<wsdl:message name="IFoo_${o.name}_In"><wsdl:part name="parameters" element="tns:${o.name}"/></wsdl:message>` +
+        (o.reply === undefined ? '' : `<wsdl:message name="IFoo_${o.name}_Out"><wsdl:part name="parameters" element="tns:${o.name}Response"/></wsdl:message>`),
+    )
+    .join('');
+  const ops = operations
+    .map(
+      (o) =>
+        `<wsdl:operation name="${o.name}"><wsdl:input wsaw:Action="${o.inputAction ?? `${TNS}/IFoo/${o.name}`}" message="tns:IFoo_${o.name}_In"/>` +
+        (o.reply === undefined ? '' : `<wsdl:output wsaw:Action="${o.outputAction ?? `${TNS}/IFoo/${o.name}Response`}" message="tns:IFoo_${o.name}_Out"/>`) +
+        (o.fault === true ? `<wsdl:fault wsaw:Action="${TNS}/IFoo/${o.name}MyFaultFault" name="MyFaultFault" message="tns:IFoo_${o.name}_MyFaultFault_FaultMessage"/>` : '') +
+        '</wsdl:operation>',
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions targetNamespace="${TNS}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:wsaw="http://www.w3.org/2006/05/addressing/wsdl" xmlns:tns="${TNS}" xmlns:d="${DNS}"
+    xmlns:ser="http://schemas.microsoft.com/2003/10/Serialization/" xmlns:arr="http://schemas.microsoft.com/2003/10/Serialization/Arrays">
+  <wsdl:types>
+    <xs:schema elementFormDefault="qualified" targetNamespace="${TNS}">${elements}</xs:schema>
+    <xs:schema elementFormDefault="qualified" targetNamespace="${DNS}">${types}</xs:schema>
+    <xs:schema elementFormDefault="qualified" targetNamespace="http://schemas.microsoft.com/2003/10/Serialization/Arrays">
+      <xs:complexType name="ArrayOfint"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="int" type="xs:int"/></xs:sequence></xs:complexType>
+      <xs:complexType name="ArrayOfKeyValueOfstringint">
+        <xs:annotation><xs:appinfo><IsDictionary xmlns="http://schemas.microsoft.com/2003/10/Serialization/">true</IsDictionary></xs:appinfo></xs:annotation>
+        <xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="KeyValueOfstringint"><xs:complexType><xs:sequence>
+          <xs:element name="Key" nillable="true" type="xs:string"/><xs:element name="Value" type="xs:int"/>
+        </xs:sequence></xs:complexType></xs:element></xs:sequence>
+      </xs:complexType>
+    </xs:schema>
+  </wsdl:types>
+  ${messages}
+  <wsdl:portType name="IFoo">${ops}</wsdl:portType>
+</wsdl:definitions>`;
+}
+
+function generate(xml: string): ImportResult {
+  return generateFromDocuments([{ location: 'memory:foo.wsdl', text: xml, root: parseXml(xml, 'memory:foo.wsdl') }], 'foo.wsdl');
+}
+
+function refusal(xml: string): SoapError {
+  try {
+    generate(xml);
+  } catch (error) {
+    if (error instanceof SoapError) return error;
+    throw error;
+  }
+  throw new Error('the import did not fail');
+}
+
+const el = (name: string, type: string, extra = ''): string => `<xs:element minOccurs="0" name="${name}" type="${type}"${extra}/>`;
+
+describe('mapping each construct', () => {
+  it('every XSD primitive the SDK has a type for', () => {
+    const pairs = [
+      ['xs:string', 'string'], ['xs:int', 'int'], ['xs:long', 'long'], ['xs:boolean', 'bool'], ['xs:float', 'float'],
+      ['xs:double', 'double'], ['xs:decimal', 'decimal'], ['xs:dateTime', 'dateTime'], ['xs:base64Binary', 'bytes'],
+      ['xs:unsignedByte', 'byte'], ['xs:byte', 'sbyte'], ['xs:short', 'short'], ['xs:unsignedShort', 'ushort'],
+      ['xs:unsignedInt', 'uint'], ['xs:unsignedLong', 'ulong'], ['xs:anyURI', 'uri'], ['ser:guid', 'guid'],
+      ['ser:char', 'char'], ['ser:duration', 'timeSpan'],
+    ] as const;
+    const request = pairs.map(([xsd], i) => el(`p${i}`, xsd)).join('');
+    const contract = generate(wsdl('', [{ name: 'All', request, reply: '' }])).model.contracts[0];
+    expect(contract?.operations[0]?.params.map((p) => p.type)).toEqual(pairs.map(([, name]) => ({ kind: 'primitive', name })));
+  });
+
+  it('nillable value types are nullable, nillable strings stay strings; arrays, dictionaries and DateTimeOffset', () => {
+    const request =
+      el('a', 'xs:int', ' nillable="true"') + el('b', 'xs:string', ' nillable="true"') + el('c', 'arr:ArrayOfint', ' nillable="true"') +
+      el('d', 'arr:ArrayOfKeyValueOfstringint', ' nillable="true"') +
+      `<xs:element minOccurs="0" name="e" xmlns:sys="http://schemas.datacontract.org/2004/07/System" type="sys:DateTimeOffset"/>`;
+    const r = generate(wsdl('', [{ name: 'Mixed', request, reply: '' }]));
+    expect(r.model.contracts[0]?.operations[0]?.params.map((p) => p.type)).toEqual([
+      { kind: 'nullable', item: { kind: 'primitive', name: 'int' } },
+      { kind: 'primitive', name: 'string' },
+      { kind: 'array', item: { kind: 'primitive', name: 'int' } },
+      { kind: 'dictionary', key: { kind: 'primitive', name: 'string' }, value: { kind: 'primitive', name: 'int' } },
+      { kind: 'dateTimeOffset' },
+    ]);
+    expect(r.code).toContain("Mixed: { params: [['a', nullable('int')], ['b', 'string'], ['c', arrayOf('int')], ['d', dictionaryOf('string', 'int')], ['e', DateTimeOffset]] },");
+  });
+
+  it('IsRequired, EmitDefaultValue = false and DataMember Order (a sequence out of name order)', () => {
+    const types = `<xs:complexType name="Rec"><xs:sequence>
+      <xs:element name="Zed" type="xs:int"/>
+      <xs:element minOccurs="0" name="Alpha" nillable="true" type="xs:string">
+        <xs:annotation><xs:appinfo><DefaultValue EmitDefaultValue="false" xmlns="http://schemas.microsoft.com/2003/10/Serialization/"/></xs:appinfo></xs:annotation>
+      </xs:element></xs:sequence></xs:complexType>`;
+    const r = generate(wsdl(types, [{ name: 'Take', request: el('r', 'd:Rec', ' nillable="true"'), reply: '' }]));
+    expect(dataContract(r, 'Rec').members).toEqual([
+      { name: 'Zed', type: { kind: 'primitive', name: 'int' }, order: 0, isRequired: true, emitDefaultValue: true },
+      { name: 'Alpha', type: { kind: 'primitive', name: 'string' }, order: 1, isRequired: false, emitDefaultValue: false },
+    ]);
+    expect(r.code).toContain("Zed: { type: 'int', order: 0, isRequired: true },");
+    expect(r.code).toContain("Alpha: { type: 'string', order: 1, emitDefaultValue: false },");
+  });
+
+  it('enums: 0, 1, 2… without annotations, and [Flags] as an xs:list (1, 2, 4…)', () => {
+    const types = `<xs:simpleType name="Color"><xs:restriction base="xs:string"><xs:enumeration value="Red"/><xs:enumeration value="Green"/></xs:restriction></xs:simpleType>
+      <xs:simpleType name="Access"><xs:list><xs:simpleType><xs:restriction base="xs:string">
+        <xs:enumeration value="Read"/><xs:enumeration value="Write"/></xs:restriction></xs:simpleType></xs:list></xs:simpleType>`;
+    const r = generate(wsdl(types, [{ name: 'Paint', request: el('c', 'd:Color') + el('a', 'd:Access'), reply: '' }]));
+    expect(r.model.types).toEqual([
+      { kind: 'enum', key: `{${DNS}}Color`, name: 'Color', namespace: DNS, members: [{ name: 'Red', value: 0 }, { name: 'Green', value: 1 }], flags: false },
+      { kind: 'enum', key: `{${DNS}}Access`, name: 'Access', namespace: DNS, members: [{ name: 'Read', value: 1 }, { name: 'Write', value: 2 }], flags: true },
+    ]);
+    expect(r.code).toContain("members: ['Red', 'Green'],");
+    expect(r.code).toContain('members: { Read: 1, Write: 2 },\n  flags: true,');
+  });
+
+  it('out and ref parameters, Actions other than the default, and faults as a comment', () => {
+    const r = generate(
+      wsdl('', [
+        {
+          name: 'Divide',
+          request: el('a', 'xs:int') + el('counter', 'xs:int'),
+          reply: el('DivideResult', 'xs:int') + el('remainder', 'xs:int') + el('counter', 'xs:int'),
+          inputAction: 'urn:divide',
+          outputAction: 'urn:divided',
+          fault: true,
+        },
+      ]),
+    );
+    expect(r.model.contracts[0]?.operations[0]).toEqual({
+      name: 'Divide',
+      params: [
+        { name: 'a', type: { kind: 'primitive', name: 'int' }, direction: 'in' },
+        { name: 'counter', type: { kind: 'primitive', name: 'int' }, direction: 'ref' },
+        { name: 'remainder', type: { kind: 'primitive', name: 'int' }, direction: 'out' },
+      ],
+      returns: { kind: 'primitive', name: 'int' },
+      oneWay: false,
+      action: 'urn:divide',
+      replyAction: 'urn:divided',
+      faults: ['MyFaultFault'],
+    });
+    expect(r.code).toContain('// Faults MyFaultFault:');
+  });
+});
+
+describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)', () => {
+  it('an xs:choice in a data contract names the type and says what to do', () => {
+    const types = `<xs:complexType name="Shape"><xs:choice><xs:element name="Circle" type="xs:int"/><xs:element name="Square" type="xs:int"/></xs:choice></xs:complexType>`;
+    const err = refusal(wsdl(types, [{ name: 'Draw', request: el('shape', 'd:Shape'), reply: '' }]));
+    expect(err.code).toBe('SOAP_ERR_IMPORT_UNSUPPORTED');
+    expect(err.message).toBe(
+      `The type 'Shape' (namespace '${DNS}') uses xs:choice: contracts model [DataContract] classes without inheritance; flatten the type in the service or declare it by hand.`,
+    );
+  });
+
+  it('a type from a namespace no schema defines names the parameter and the operation', () => {
+    const err = refusal(wsdl('', [{ name: 'Send', request: `<xs:element minOccurs="0" name="doc" xmlns:o="urn:other" type="o:Document"/>`, reply: '' }]));
+    expect(err.code).toBe('SOAP_ERR_IMPORT_UNSUPPORTED');
+    expect(err.message).toMatch(/^parameter 'doc' of IFoo\.Send uses the type 'Document' from the namespace 'urn:other', which no schema of the service defines: /);
+  });
+
+  it('an XSD type the SDK has no type for (xs:anyType, xs:QName) names the member', () => {
+    const types = `<xs:complexType name="Box"><xs:sequence>${el('Content', 'xs:anyType', ' nillable="true"')}</xs:sequence></xs:complexType>`;
+    const err = refusal(wsdl(types, [{ name: 'Put', request: el('box', 'd:Box'), reply: '' }]));
+    expect(err.message).toMatch(/^member 'Box\.Content' uses the type 'anyType' \(namespace 'http:\/\/www\.w3\.org\/2001\/XMLSchema'\), which contracts have no type for: /);
+    expect(refusal(wsdl('', [{ name: 'Q', request: el('q', 'xs:QName'), reply: '' }])).message).toMatch(/^parameter 'q' of IFoo\.Q uses the type 'QName'/);
+  });
+
+  it('inheritance, recursion and an rpc-style message', () => {
+    const derived = `<xs:complexType name="Base"><xs:sequence/></xs:complexType>
+      <xs:complexType name="Derived"><xs:complexContent mixed="false"><xs:extension base="d:Base"><xs:sequence/></xs:extension></xs:complexContent></xs:complexType>`;
+    expect(refusal(wsdl(derived, [{ name: 'D', request: el('x', 'd:Derived'), reply: '' }])).message).toMatch(/^The type 'Derived' .* derives from another type/);
+    const node = `<xs:complexType name="Node"><xs:sequence>${el('Next', 'd:Node', ' nillable="true"')}</xs:sequence></xs:complexType>`;
+    expect(refusal(wsdl(node, [{ name: 'N', request: el('n', 'd:Node'), reply: '' }])).message).toMatch(/^member 'Node\.Next' uses the type 'Node' .* recursive data contract/);
+    const rpc = wsdl('', [{ name: 'R', request: '', reply: '' }]).replace('<wsdl:part name="parameters" element="tns:R"/>', '<wsdl:part name="a" type="xs:int"/>');
+    expect(refusal(rpc).message).toMatch(/^The input message of IFoo\.R is not one element part/);
+  });
+
+  it('a WSDL without a portType', () => {
+    const xml = '<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" targetNamespace="urn:x"/>';
+    expect(refusal(xml).code).toBe('SOAP_ERR_IMPORT_UNSUPPORTED');
+  });
+});
+
+describe('reading documents (SOAP_ERR_IMPORT_FAILED)', () => {
+  let server: Server;
+  let base = '';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/huge') {
+        // An endless body: the reader must stop at the size limit.
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = (): void => {
+          while (res.write(chunk)) {
+            /* keep writing until the socket pushes back */
+          }
+          res.once('drain', pump);
+        };
+        res.on('close', () => res.removeAllListeners('drain'));
+        pump();
+      } else if (req.url === '/slow') {
+        // Never answers.
+      } else if (req.url === '/local') {
+        res.end(`<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"><wsdl:import namespace="urn:x" location="file:///etc/passwd"/></wsdl:definitions>`);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const failure = async (p: Promise<unknown>): Promise<SoapError> => {
+    const e = await p.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(e).toBeInstanceOf(SoapError);
+    return e as SoapError;
+  };
+
+  it('stops reading a body at the size limit', async () => {
+    const err = await failure(loadDocuments(`${base}/huge`, { maxDocumentBytes: 1024 * 1024 }));
+    expect(err.code).toBe('SOAP_ERR_IMPORT_FAILED');
+    expect(err.message).toContain('is larger than 1048576 bytes');
+  });
+
+  it('gives up after the timeout', async () => {
+    const err = await failure(loadDocuments(`${base}/slow`, { timeoutMs: 300 }));
+    expect(err.message).toBe(`GET ${base}/slow took longer than 300 ms.`);
+  });
+
+  it('an HTTP status other than 2xx, and a remote document that references a local file', async () => {
+    expect((await failure(loadDocuments(`${base}/missing`))).message).toBe(`GET ${base}/missing answered 404 Not Found.`);
+    expect((await failure(loadDocuments(`${base}/local`))).message).toContain('references the local file file:///etc/passwd');
+  });
+
+  it('a document that is not well-formed XML', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsdl-import-'));
+    try {
+      writeFileSync(join(dir, 'bad.wsdl'), '<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/">');
+      const err = await failure(loadDocuments(join(dir, 'bad.wsdl')));
+      expect(err.code).toBe('SOAP_ERR_IMPORT_FAILED');
+      expect(err.message).toContain('is not well-formed XML');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the command line', () => {
+  const run = async (...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    return { code, out, err };
+  };
+
+  it('writes the module into --out and prints its path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsdl-import-'));
+    try {
+      const r = await run('import', WSDL, '--out', dir);
+      expect(r).toEqual({ code: 0, out: [join(dir, 'IInventory.ts')], err: [] });
+      expect(readFileSync(join(dir, 'IInventory.ts'), 'utf8')).toContain('export function createInventoryClient(');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('usage errors exit 2, import errors exit 1 with the code', async () => {
+    expect((await run()).code).toBe(2);
+    expect((await run('import')).code).toBe(2);
+    expect((await run('import', WSDL, '--timeout', 'soon')).code).toBe(2);
+    const missing = await run('import', join(FIXTURES, 'no-such.wsdl'));
+    expect(missing.code).toBe(1);
+    expect(missing.err[0]).toMatch(/^SOAP_ERR_IMPORT_FAILED: Cannot read file:\/\//);
+  });
+});
