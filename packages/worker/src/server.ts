@@ -5,7 +5,7 @@ import { SessionServer, type SessionServerOptions, type ServerSession, type Sess
 
 export interface NetTcpServerOptions
   extends NetTcpListenerOptions,
-    Omit<SessionServerOptions, 'acceptVia' | 'validateReusedVia'> {}
+    Omit<SessionServerOptions<ConnectionInfo>, 'acceptVia' | 'validateReusedVia'> {}
 
 export interface NetTcpServerEvents {
   session: [session: ServerSession, info: ConnectionInfo];
@@ -24,29 +24,19 @@ export interface NetTcpServerEvents {
  */
 export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
   readonly listener: NetTcpListener;
-  readonly sessions: SessionServer;
-  readonly #info = new WeakMap<Socket, ConnectionInfo>();
+  readonly sessions: SessionServer<ConnectionInfo>;
 
   private constructor(listener: NetTcpListener, options: NetTcpServerOptions) {
     super();
     this.listener = listener;
-    this.sessions = new SessionServer({
+    this.sessions = new SessionServer<ConnectionInfo>({
       ...options,
       acceptVia: (via) => listener.base.matches(via),
       // A later preamble on a pooled connection must still route here (WCF's ValidateUriRoute).
-      validateReusedVia: (via, socket) => {
-        const info = this.#info.get(socket);
-        return listener.validateVia(via.uri, info?.localAddress ?? socket.localAddress ?? '', info?.localPort ?? socket.localPort ?? 0);
-      },
+      validateReusedVia: (via, _socket, info) => listener.validateVia(via.uri, info.localAddress, info.localPort),
     });
-    listener.on('connection', (socket, info) => {
-      this.#info.set(socket, info);
-      this.sessions.handle(socket);
-    });
-    this.sessions.on('session', (session, accepted) => {
-      const info = this.#info.get(accepted);
-      this.emit('session', session, info ?? directInfo(accepted));
-    });
+    listener.on('connection', (socket, info) => this.sessions.handle(socket, info));
+    this.sessions.on('session', (session, _accepted, info) => this.emit('session', session, info));
     this.sessions.on('connectionError', (err, socket) => this.emit('connectionError', err, socket));
     listener.on('registered', (id) => this.emit('registered', id));
     listener.on('unregistered', () => this.emit('unregistered'));
@@ -71,13 +61,3 @@ export class NetTcpServer extends EventEmitter<NetTcpServerEvents> {
   }
 }
 
-function directInfo(socket: Socket): ConnectionInfo {
-  return {
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    localAddress: socket.localAddress ?? '',
-    localPort: socket.localPort ?? 0,
-    via: undefined,
-    transport: 'direct',
-  };
-}

@@ -49,18 +49,18 @@ import { type FeedSink, SocketFeed } from './socket-feed.js';
 import { checkClientCertificate, type ResolvedServerSecurity, securityInfoOf } from './transport-security.js';
 
 /** @internal What a connection needs from its server. */
-export interface ConnectionHost {
-  readonly options: ResolvedServerOptions;
+export interface ConnectionHost<Context> {
+  readonly options: ResolvedServerOptions<Context>;
   readonly closing: boolean;
   /** Takes a session slot now (true) or queues the connection for one (false). */
-  acquireSlot(connection: ServerConnection): boolean;
+  acquireSlot(connection: ServerConnection<Context>): boolean;
   /** Leaves the queue for a slot. */
-  cancelSlotWait(connection: ServerConnection): void;
+  cancelSlotWait(connection: ServerConnection<Context>): void;
   /** Gives a slot back (and hands it to the next waiting connection). */
   releaseSlot(): void;
-  sessionOpened(session: ServerSession, accepted: Socket): void;
+  sessionOpened(session: ServerSession, accepted: Socket, context: Context): void;
   connectionError(error: SessionError, socket: Socket): void;
-  connectionClosed(connection: ServerConnection): void;
+  connectionClosed(connection: ServerConnection<Context>): void;
 }
 
 type State = 'preamble' | 'validating' | 'upgrading' | 'waiting' | 'session' | 'closing' | 'closed';
@@ -73,11 +73,13 @@ const PREAMBLE_ACK = encodePreambleAck();
 const UPGRADE_RESPONSE = encodeUpgradeResponse();
 
 /** @internal */
-export class ServerConnection implements ServerSessionOwner {
+export class ServerConnection<Context> implements ServerSessionOwner {
   /** The socket as accepted (or handed over). */
   readonly accepted: Socket;
-  readonly #host: ConnectionHost;
-  readonly #options: ResolvedServerOptions;
+  /** What the caller of SessionServer.handle knew of the connection. */
+  readonly context: Context;
+  readonly #host: ConnectionHost<Context>;
+  readonly #options: ResolvedServerOptions<Context>;
   // Replaced by a feed on the TLS socket once the connection is upgraded.
   #feed: SocketFeed;
   #tls: TLSSocket | undefined;
@@ -129,10 +131,11 @@ export class ServerConnection implements ServerSessionOwner {
     },
   };
 
-  constructor(host: ConnectionHost, socket: Socket) {
+  constructor(host: ConnectionHost<Context>, socket: Socket, context: Context) {
     this.#host = host;
     this.#options = host.options;
     this.accepted = socket;
+    this.context = context;
     this.#feed = new SocketFeed(socket);
     this.#decoder = new PreambleDecoder({
       maxViaBytes: this.#options.maxViaBytes,
@@ -372,7 +375,7 @@ export class ServerConnection implements ServerSessionOwner {
     this.#feed.attach(this.#preambleSink);
   }
 
-  #validateReusedVia(validate: (via: ParsedVia, socket: Socket) => Promise<boolean>, via: ParsedVia): void {
+  #validateReusedVia(validate: (via: ParsedVia, socket: Socket, context: Context) => Promise<boolean>, via: ParsedVia): void {
     this.#state = 'validating';
     const refused = (cause: unknown): void => {
       if (this.#state !== 'validating') return;
@@ -386,7 +389,7 @@ export class ServerConnection implements ServerSessionOwner {
     };
     let pending: Promise<boolean>;
     try {
-      pending = validate(via, this.accepted);
+      pending = validate(via, this.accepted, this.context);
     } catch (error) {
       refused(error);
       return;
@@ -431,7 +434,7 @@ export class ServerConnection implements ServerSessionOwner {
     this.#session = session;
     this.socket.write(PREAMBLE_ACK);
     // Announce before feeding: envelopes that came with the preamble wait in the session's queue.
-    this.#host.sessionOpened(session, this.accepted);
+    this.#host.sessionOpened(session, this.accepted, this.context);
     if (this.#session === session) this.#feed.attach(session);
   }
 

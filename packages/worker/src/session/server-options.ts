@@ -17,8 +17,11 @@ import {
 } from './options.js';
 import { type ResolvedServerSecurity, resolveServerSecurity, type ServerSecurityOptions } from './transport-security.js';
 
-/** What a {@link SessionServer} serves and the limits it enforces. */
-export interface SessionServerOptions {
+/**
+ * What a {@link SessionServer} serves and the limits it enforces. `Context` is what the caller
+ * knows of each connection it hands over (see SessionServer.handle).
+ */
+export interface SessionServerOptions<Context = undefined> {
   /**
    * Is this via served here? (The listener compares it with its base URI.) false → the
    * EndpointNotFound fault; a throw → the ServiceActivationFailed fault.
@@ -29,7 +32,7 @@ export interface SessionServerOptions {
    * (WCF's ValidateUriRoute, docs/protocol.md §5.) false or a rejection aborts the
    * connection without a fault, as WCF does. When absent, acceptVia alone decides.
    */
-  validateReusedVia?(via: ParsedVia, socket: Socket): Promise<boolean>;
+  validateReusedVia?(via: ParsedVia, socket: Socket, context: Context): Promise<boolean>;
   /** Framing modes served (default both 2, duplex, and 1, singleton-unsized). Others → UnsupportedMode. */
   modes?: readonly Mode[];
   /**
@@ -79,9 +82,9 @@ export interface SessionServerOptions {
 }
 
 /** @internal Checked options. */
-export interface ResolvedServerOptions {
+export interface ResolvedServerOptions<Context = undefined> {
   acceptVia(via: ParsedVia): boolean;
-  validateReusedVia: ((via: ParsedVia, socket: Socket) => Promise<boolean>) | undefined;
+  validateReusedVia: ((via: ParsedVia, socket: Socket, context: Context) => Promise<boolean>) | undefined;
   modes: ReadonlySet<Mode>;
   /** Lower-cased content types served, per mode. */
   encodings: ReadonlyMap<Mode, ReadonlySet<string>>;
@@ -102,7 +105,7 @@ export interface ResolvedServerOptions {
 const SERVABLE_MODES: readonly Mode[] = [Mode.Duplex, Mode.SingletonUnsized];
 
 /** @internal Checks the options and fills in the defaults. */
-export function resolveServerOptions(options: SessionServerOptions): ResolvedServerOptions {
+export function resolveServerOptions<Context>(options: SessionServerOptions<Context>): ResolvedServerOptions<Context> {
   if (typeof options.acceptVia !== 'function') {
     throw new SessionError(
       SessionErrorCodes.INVALID_OPTION,

@@ -16,12 +16,13 @@ import { resolveServerSecurity, type ServerSecurityOptions } from './transport-s
 import type { ServerSession } from './server-session.js';
 
 /** Events of a {@link SessionServer}. */
-export interface SessionServerEvents {
+export interface SessionServerEvents<Context = undefined> {
   /**
    * A preamble was acknowledged; read the session's messages and close it when done. `accepted`
-   * is the socket given to handle() (session.socket is the TLS socket on a secured connection).
+   * is the socket given to handle() (session.socket is the TLS socket on a secured connection),
+   * `context` what was given with it.
    */
-  session: [session: ServerSession, accepted: Socket];
+  session: [session: ServerSession, accepted: Socket, context: Context];
   /**
    * Something went wrong on one connection (a fault was sent, a timeout, a protocol violation, a
    * reset). Informational: the connection has been dealt with. The server never emits 'error'
@@ -30,19 +31,23 @@ export interface SessionServerEvents {
   connectionError: [error: SessionError, socket: Socket];
 }
 
-/** Runs net.tcp sessions on the sockets given to {@link SessionServer.handle}. */
-export class SessionServer extends EventEmitter<SessionServerEvents> {
-  #options: ResolvedServerOptions;
-  readonly #connections = new Set<ServerConnection>();
+/**
+ * Runs net.tcp sessions on the sockets given to {@link SessionServer.handle}. `Context` is what
+ * the caller knows of each connection (NetTcpServer: the listener's ConnectionInfo); it comes back
+ * with the connection's sessions and reused-via checks.
+ */
+export class SessionServer<Context = undefined> extends EventEmitter<SessionServerEvents<Context>> {
+  #options: ResolvedServerOptions<Context>;
+  readonly #connections = new Set<ServerConnection<Context>>();
   // Connections whose preamble is complete, waiting for a session slot, oldest first.
-  readonly #waiting = new Set<ServerConnection>();
+  readonly #waiting = new Set<ServerConnection<Context>>();
   #active = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  readonly #host: ConnectionHost;
+  readonly #host: ConnectionHost<Context>;
 
-  constructor(options: SessionServerOptions) {
+  constructor(options: SessionServerOptions<Context>) {
     super();
     this.#options = resolveServerOptions(options);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host object is this server's private face
@@ -74,8 +79,8 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
           next.value.grantSlot();
         }
       },
-      sessionOpened: (session, accepted) => {
-        this.emit('session', session, accepted);
+      sessionOpened: (session, accepted, context) => {
+        this.emit('session', session, accepted, context);
       },
       connectionError: (error, socket) => {
         this.emit('connectionError', error, socket);
@@ -108,8 +113,8 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
     this.#options = { ...this.#options, security: resolveServerSecurity(security) };
   }
 
-  /** Takes over a connected socket and reads its preamble from byte 0. */
-  handle(socket: Socket): void {
+  /** Takes over a connected socket and reads its preamble from byte 0; `context` comes back with its sessions. */
+  handle(socket: Socket, ...[context]: Context extends undefined ? [context?: Context] : [context: Context]): void {
     if (this.#closing) {
       this.emit(
         'connectionError',
@@ -128,7 +133,7 @@ export class SessionServer extends EventEmitter<SessionServerEvents> {
     } catch {
       // A socket without a TCP handle (a test double or a pipe) has no Nagle to turn off.
     }
-    const connection = new ServerConnection(this.#host, socket);
+    const connection = new ServerConnection(this.#host, socket, context as Context);
     this.#connections.add(connection);
     connection.start();
   }
