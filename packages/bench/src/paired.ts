@@ -1,3 +1,4 @@
+import { seededRandom } from '@portshare/framing/testing';
 import { measureRtt } from './harness.js';
 import { fullOptions } from './options.js';
 import { BenchSetup } from './setup.js';
@@ -34,18 +35,6 @@ export interface PairedMetric {
   handoffBetter: number;
 }
 
-/** mulberry32: a small seeded generator, so the same ratios always give the same interval. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The geometric mean of `ratios` and its 95 % percentile-bootstrap interval (Efron & Tibshirani,
  * "An Introduction to the Bootstrap", ch. 13): resample the pairs with replacement, take each
@@ -55,7 +44,8 @@ function seeded(seed: number): () => number {
 export function summarizePaired(metric: string, ratios: readonly number[], higherIsBetter: boolean, resamples = 10_000, seed = 1): PairedMetric {
   const logs = ratios.map((r) => Math.log(r));
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const random = seeded(seed);
+  // Seeded, so the same ratios always give the same interval.
+  const random = seededRandom(seed);
   const means = new Float64Array(resamples);
   for (let i = 0; i < resamples; i++) {
     let sum = 0;

@@ -6,7 +6,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { checkConfigOnHost, type RunningService } from '../src/config-host.js';
-import { ServiceErrorCodes } from '../src/errors.js';
+import { refusedConfig } from './helpers.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -40,16 +40,7 @@ const ipv6Works = await new Promise<boolean>((resolve) => {
 const check = (config: Record<string, unknown>, ports?: { running: RunningService | undefined }) =>
   checkConfigOnHost(validateConfig({ log: { file: '-' }, ...config }), { source: 'test.json', defaultLogFile: '-', resolveRoutes: false, ...(ports ? { ports } : {}) });
 
-async function refused(p: Promise<void>, key: string, reason: RegExp): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(err, `expected '${key}' to be refused`).toBeDefined();
-  expect(err).toMatchObject({ code: ServiceErrorCodes.BadConfig });
-  expect(err!.message).toContain(`'${key}'`);
-  expect(err!.message).toMatch(reason);
-}
+const refused = refusedConfig;
 
 const none = { running: undefined };
 

@@ -6,6 +6,7 @@ import { defaultConfig, loadConfig, validateConfig } from '../src/config.js';
 import { checkConfigOnHost } from '../src/config-host.js';
 import { ServiceErrorCodes } from '../src/errors.js';
 import { parseTimeSpan } from '../src/timespan.js';
+import { refusedConfig } from './helpers.js';
 
 /** Expects a BadConfig error whose message names `key` (quoted, as the messages do) and matches `reason`. */
 function refuses(fn: () => unknown, key: string, reason: RegExp): void {
@@ -459,16 +460,7 @@ describe('configuration', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const check = (config: Record<string, unknown>) =>
       checkConfigOnHost(validateConfig(config), { source: 'test.json', defaultLogFile: join(dir, 'logs', 'portshare.log') });
-    const rejects = async (p: Promise<void>, key: string, reason: RegExp): Promise<void> => {
-      const err = await p.then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      expect(err, `expected '${key}' to be refused`).toBeDefined();
-      expect(err).toMatchObject({ code: ServiceErrorCodes.BadConfig });
-      expect(err!.message).toContain(`'${key}'`);
-      expect(err!.message).toMatch(reason);
-    };
+    const rejects = refusedConfig;
 
     it('a log file that cannot be written is refused with log.file', async () => {
       writeFileSync(join(dir, 'a-file'), '');

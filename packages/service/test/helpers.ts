@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { ServiceErrorCodes } from '../src/errors.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -59,4 +61,16 @@ export async function startEchoWorker(
     kill9: () => p.kill('SIGKILL'),
     stop: () => p.kill('SIGTERM'),
   };
+}
+
+/** Expects `p` to fail with SERVICE_ERR_BAD_CONFIG naming `key`, for `reason`. */
+export async function refusedConfig(p: Promise<void>, key: string, reason: RegExp): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(err, `expected '${key}' to be refused`).toBeDefined();
+  expect(err).toMatchObject({ code: ServiceErrorCodes.BadConfig });
+  expect(err!.message).toContain(`'${key}'`);
+  expect(err!.message).toMatch(reason);
 }
