@@ -51,13 +51,19 @@ function worker(home: string, via: string, name: string, onConflict?: string): P
   return p;
 }
 
+/** A daemon and two workers, A and B, balancing one URI. */
+async function twoBalanced(): Promise<Awaited<ReturnType<typeof setUp>> & { a: Proc; b: Proc }> {
+  const set = await setUp();
+  const a = worker(set.home, set.via, 'A', 'balance');
+  await a.waitFor(/READY shared/);
+  const b = worker(set.home, set.via, 'B', 'balance');
+  await b.waitFor(/READY shared/);
+  return { ...set, a, b };
+}
+
 describe('many workers per URI', () => {
   it("'balance' spreads connections over the listeners that asked for it; killing one costs only its own", async () => {
-    const { home, paths, port, via } = await setUp();
-    const a = worker(home, via, 'A', 'balance');
-    await a.waitFor(/READY shared/);
-    const b = worker(home, via, 'B', 'balance');
-    await b.waitFor(/READY shared/);
+    const { home, paths, port, via, a } = await twoBalanced();
     expect((await daemonStatus(paths)).registrations.map((r) => r.uri)).toEqual([via, via]);
     const tags = await Promise.all(Array.from({ length: 40 }, () => tagOf(port, via)));
     const counts = { A: tags.filter((t) => t === 'A').length, B: tags.filter((t) => t === 'B').length };
@@ -75,11 +81,7 @@ describe('many workers per URI', () => {
   });
 
   it('kill -9 of one of two balanced workers under load loses exactly the connections it held; none of the other\'s, and no new one', async () => {
-    const { home, paths, port, via } = await setUp();
-    const a = worker(home, via, 'A', 'balance');
-    await a.waitFor(/READY shared/);
-    const b = worker(home, via, 'B', 'balance');
-    await b.waitFor(/READY shared/);
+    const { paths, port, via, a } = await twoBalanced();
     let running = true;
     const live = () => running;
     // 16 long sessions calling without a pause, and 4 loops opening short ones (5 calls each).
