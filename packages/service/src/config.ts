@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { JSONPath } from 'jsonc-parser';
@@ -246,6 +247,19 @@ function schemaValidator(): ValidateFunction {
     validateSchema: false,
   }).compile(configSchema);
   return compiled;
+}
+
+/**
+ * Lets the compiled validator and Ajv's modules go once a long-running process (the daemon) has
+ * read its configuration: they would otherwise stay in its heap for its whole life, about 8 MB of
+ * resident memory for a check made once at start. Validating again loads them again.
+ */
+export function releaseConfigValidator(): void {
+  if (compiled === undefined) return;
+  compiled = undefined;
+  const require = createRequire(import.meta.url);
+  const ajvRoot = dirname(require.resolve('ajv/package.json'));
+  for (const id of Object.keys(require.cache)) if (id.startsWith(ajvRoot + sep)) delete require.cache[id];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,7 +7,7 @@ import {
   readState,
   type InstancePaths,
 } from '@portshare/control';
-import { loadConfig, type ServiceConfig } from './config.js';
+import { loadConfig, releaseConfigValidator, type ServiceConfig } from './config.js';
 import { checkConfigOnHost } from './config-host.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { connectionLogFor, createLogger, logSinkOf, logsToJournal } from './logger.js';
@@ -74,6 +74,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   if (readState(paths).startMode === 'disabled') throw new ServiceError(ServiceErrorCodes.Disabled, disabledStartMessage());
   const source = options.configFile ?? paths.configFile;
   const config = options.config ?? loadConfig(source);
+  releaseConfigValidator();
   const trust = folderTrust(paths, config);
   assertInstanceFolders(paths, config, trust, 'all');
   // Refuse, with the key, a log file that cannot be written or a metrics host that cannot be bound,

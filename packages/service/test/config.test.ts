@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig, validateConfig } from '../src/config.js';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { defaultConfig, loadConfig, releaseConfigValidator, validateConfig } from '../src/config.js';
 import { checkConfigOnHost } from '../src/config-host.js';
 import { ServiceErrorCodes } from '../src/errors.js';
 import { parseTimeSpan } from '../src/timespan.js';
@@ -489,3 +491,18 @@ describe('configuration', () => {
   });
 });
 
+
+describe('releaseConfigValidator', () => {
+  it("lets Ajv's modules go after a validation, and validating again loads them again", () => {
+    const require = createRequire(import.meta.url);
+    const ajvRoot = dirname(require.resolve('ajv/package.json'));
+    const loaded = (): number => Object.keys(require.cache).filter((id) => id.startsWith(ajvRoot)).length;
+    validateConfig({ maxPendingConnections: 5 });
+    expect(loaded()).toBeGreaterThan(0);
+    releaseConfigValidator();
+    expect(loaded()).toBe(0);
+    expect(validateConfig({ maxPendingConnections: 7 }).maxPendingConnections).toBe(7);
+    expect(() => validateConfig({ maxPendingConnections: 0 })).toThrow(/'maxPendingConnections' must be an integer from 1 to 1000000/);
+    expect(loaded()).toBeGreaterThan(0);
+  });
+});
