@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { defaultConfig, loadConfig, releaseConfigValidator, validateConfig } from '../src/config.js';
 import { checkConfigOnHost } from '../src/config-host.js';
 import { ServiceErrorCodes } from '../src/errors.js';
