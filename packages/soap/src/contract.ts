@@ -1,5 +1,6 @@
 import { assertNcName, assertTypeRef } from './data-contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
+import { type BoundMessageContract, type MessageContract, type MessageObject, bindMessageContract, isMessageContract } from './message-contract.js';
 import { type DataContract, type KnownTypesList, type TypeRef, type ValueOf, withKnownTypes } from './types.js';
 
 /**
@@ -14,8 +15,14 @@ export interface ParamOptions {
   readonly direction?: ParamDirection;
 }
 
+/**
+ * A parameter's or result's type: a TypeRef, or a message contract (defineMessageContract) as the
+ * operation's only parameter or as its result.
+ */
+export type PartType = TypeRef | MessageContract;
+
 /** One parameter as declared: `[name, type]` or `[name, type, { direction }]`. */
-export type ParamDefinition = readonly [name: string, type: TypeRef] | readonly [name: string, type: TypeRef, options: ParamOptions];
+export type ParamDefinition = readonly [name: string, type: PartType] | readonly [name: string, type: PartType, options: ParamOptions];
 
 /** One operation as declared ([OperationContract]). */
 export interface OperationDefinition {
@@ -24,8 +31,8 @@ export interface OperationDefinition {
    * names are the element names on the wire.
    */
   readonly params?: readonly ParamDefinition[];
-  /** The return type; omit for void. */
-  readonly returns?: TypeRef;
+  /** The return type (a TypeRef or a message contract); omit for void. */
+  readonly returns?: PartType;
   /** IsOneWay: the client sends no MessageID and the service sends no reply (docs/protocol.md §10). */
   readonly oneWay?: boolean;
   /** [FaultContract] detail types this operation may send in typed faults. */
@@ -75,14 +82,19 @@ export interface OperationDescription {
   readonly action: string;
   readonly replyAction: string;
   /** Every parameter in declaration order; `requestParams` and `replyParams` (operation-formatter.ts) pick each message's. */
-  readonly params: readonly { readonly name: string; readonly type: TypeRef; readonly direction: ParamDirection }[];
-  readonly returns: TypeRef | undefined;
+  readonly params: readonly { readonly name: string; readonly type: PartType; readonly direction: ParamDirection }[];
+  readonly returns: PartType | undefined;
   readonly oneWay: boolean;
   readonly faults: readonly FaultDescription[];
   /** The namespace of the body wrapper and parts (the contract namespace). */
   readonly namespace: string;
   /** The name of the contract the operation belongs to. */
   readonly contract: string;
+  /**
+   * Set when a message is a message contract (its only parameter, or its result): `request` and
+   * `reply` say how each message is written; a void message beside one is an empty Body.
+   */
+  readonly messageContracts?: { readonly request: BoundMessageContract | undefined; readonly reply: BoundMessageContract | undefined };
 }
 
 /** What every service contract has, whatever its operations and callback contract. */
@@ -115,7 +127,9 @@ export interface ServiceContract<
 type OutParam = readonly [string, unknown, { readonly direction: 'out' }];
 /** A parameter the reply carries: declared `out` or `ref`. */
 type ReplyParam = readonly [string, unknown, { readonly direction: 'out' | 'ref' }];
-type ParamValue<E> = E extends readonly [string, infer T, ...unknown[]] ? ValueOf<T> : never;
+/** The TypeScript value of a parameter's or result's type: a message contract's is its object. */
+type PartValue<T> = T extends MessageContract<infer H, infer B> ? MessageObject<H, B> : ValueOf<T>;
+type ParamValue<E> = E extends readonly [string, infer T, ...unknown[]] ? PartValue<T> : never;
 type ParamValues<P> = { -readonly [I in keyof P]: ParamValue<P[I]> };
 /** The values of the in and ref parameters, in order: the arguments of a call. */
 type RequestValues<P> = P extends readonly [infer H, ...infer R]
@@ -124,7 +138,7 @@ type RequestValues<P> = P extends readonly [infer H, ...infer R]
     : [ParamValue<H>, ...RequestValues<R>]
   : P extends readonly [] ? [] : ParamValues<P>;
 type ParamsOf<D> = D extends { readonly params: infer P extends readonly unknown[] } ? RequestValues<P> : [];
-type ResultOf<D> = D extends { readonly returns: infer R } ? ValueOf<R> : void;
+type ResultOf<D> = D extends { readonly returns: infer R } ? PartValue<R> : void;
 /** The out and ref parameters' values, by name. */
 type ReplyParamValues<P extends readonly unknown[]> = {
   -readonly [E in P[number] as E extends readonly [infer N extends string, ...unknown[]] ? (E extends ReplyParam ? N : never) : never]: ParamValue<E>;
@@ -137,7 +151,7 @@ type Flatten<T> = { [K in keyof T]: T[K] };
 type ReplyOf<D> = D extends { readonly params: infer P extends readonly unknown[] }
   ? [Extract<P[number], ReplyParam>] extends [never]
     ? ResultOf<D>
-    : Flatten<(D extends { readonly returns: infer R } ? { result: ValueOf<R> } : unknown) & ReplyParamValues<P>>
+    : Flatten<(D extends { readonly returns: infer R } ? { result: PartValue<R> } : unknown) & ReplyParamValues<P>>
   : ResultOf<D>;
 
 /**
@@ -244,7 +258,7 @@ function resolveOperations(
     if (new Set(params.map((p) => p.name)).size !== params.length) {
       throw contractError(`${where} has two parameters with the same name. Parameter names must be unique.`);
     }
-    if (op.returns !== undefined) assertTypeRef(op.returns, `the result of ${where}`, { part: true });
+    if (op.returns !== undefined && !isMessageContract(op.returns)) assertTypeRef(op.returns, `the result of ${where}`, { part: true });
     const oneWay = op.oneWay ?? false;
     // WCF rejects one-way operations that return a value or declare faults: no reply can carry them.
     if (oneWay && op.returns !== undefined) throw contractError(`${where} is one-way but returns a value. One-way operations must return void.`);
@@ -258,16 +272,18 @@ function resolveOperations(
       action: `${defaultAction(namespace, contract, name)}${detailType.name}Fault`,
     }));
     const scoped = scopeKnownTypes([knownTypes, op.knownTypes]);
+    const messageContracts = resolveMessageContracts(params, op.returns, { where, oneWay, namespace });
     operations.set(name, {
       name,
       action,
       replyAction: op.replyAction ?? `${action}Response`,
-      params: params.map((p) => ({ ...p, type: scoped(p.type) })),
-      returns: op.returns === undefined ? undefined : scoped(op.returns),
+      params: params.map((p) => ({ ...p, type: isMessageContract(p.type) ? p.type : scoped(p.type) })),
+      returns: op.returns === undefined || isMessageContract(op.returns) ? op.returns : scoped(op.returns),
       oneWay,
       faults,
       namespace,
       contract,
+      ...(messageContracts === undefined ? {} : { messageContracts }),
     });
   }
   return operations;
@@ -292,7 +308,7 @@ const DIRECTIONS: readonly string[] = ['in', 'out', 'ref'] satisfies ParamDirect
 function resolveParam(param: ParamDefinition, i: number, where: string): OperationDescription['params'][number] {
   const [pname, ptype, options] = param;
   assertNcName(pname, `Parameter ${i} of ${where}`);
-  assertTypeRef(ptype, `parameter '${pname}' of ${where}`, { part: true });
+  if (!isMessageContract(ptype)) assertTypeRef(ptype, `parameter '${pname}' of ${where}`, { part: true });
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw contractError(`The third item of parameter '${pname}' of ${where} is ${JSON.stringify(options)}; it must be an options object such as { direction: 'out' }.`);
   }
@@ -309,10 +325,45 @@ function resolveParam(param: ParamDefinition, i: number, where: string): Operati
   return { name: pname, type: ptype, direction };
 }
 
+/**
+ * The message contracts of an operation, checked as TypeLoader.cs checks them: a message contract
+ * parameter must be the request's only part and a message contract result the reply's only one
+ * (CreateParameterMessageDescription throws SFxInvalidMessageContractSignature otherwise: "The
+ * operation … has a parameter or return type that is attributed with MessageContractAttribute. In
+ * order to represent the request message using a Message Contract, the operation must have a
+ * single parameter attributed with MessageContractAttribute."). Undefined when there is none.
+ */
+function resolveMessageContracts(
+  params: OperationDescription['params'],
+  returns: PartType | undefined,
+  op: { readonly where: string; readonly oneWay: boolean; readonly namespace: string },
+): OperationDescription['messageContracts'] {
+  const mcParam = params.find((p) => isMessageContract(p.type));
+  const mcResult = isMessageContract(returns) ? returns : undefined;
+  if (mcParam === undefined && mcResult === undefined) return undefined;
+  if (mcParam !== undefined) {
+    if (mcParam.direction !== 'in') {
+      throw contractError(`Parameter '${mcParam.name}' of ${op.where} is a message contract declared '${mcParam.direction}'. A message contract is a whole message: make it the only (in) parameter, or return it.`);
+    }
+    if (params.length > 1) {
+      throw contractError(`${op.where} has the message contract parameter '${mcParam.name}' among other parameters. An operation with a message contract parameter must have that single parameter (WCF: SFxInvalidMessageContractSignature); move the other values into the message contract.`);
+    }
+  }
+  if (mcResult !== undefined) {
+    const out = params.find((p) => p.direction !== 'in');
+    if (out !== undefined) {
+      throw contractError(`${op.where} returns a message contract and has the ${out.direction} parameter '${out.name}'. A message contract result is the whole reply (WCF: SFxInvalidMessageContractSignature); move the value into the message contract.`);
+    }
+  }
+  const request = mcParam === undefined ? undefined : bindMessageContract(mcParam.type as MessageContract, op.namespace, op.where);
+  const reply = mcResult === undefined ? undefined : bindMessageContract(mcResult, op.namespace, op.where);
+  return { request, reply };
+}
+
 /** Checks the out and ref parameters of an operation against its kind and result. */
 function assertReplyParams(
   params: OperationDescription['params'],
-  op: { readonly name: string; readonly where: string; readonly oneWay: boolean; readonly returns: TypeRef | undefined },
+  op: { readonly name: string; readonly where: string; readonly oneWay: boolean; readonly returns: PartType | undefined },
 ): void {
   const reply = params.filter((p) => p.direction !== 'in');
   const first = reply[0];

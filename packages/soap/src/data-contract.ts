@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { NetDateTime } from './date-time.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
+import { genericNameDigest } from './namespace-digest.js';
 import { Ns } from './namespaces.js';
 import { TimeSpan } from './time-span.js';
 import {
@@ -179,15 +180,15 @@ export function assertTypeRef(t: unknown, where: string, options: { part?: boole
     }
     if (k === 'dictionary') {
       const { key, value } = t as DictionaryType;
-      for (const [part, type] of [['key', key], ['value', value]] as const) {
-        assertTypeRef(type, where);
-        const item = isNullableType(type) ? type.item : type;
-        if (!isPrimitive(item) || item === 'stream') {
-          throw new SoapError(
-            SoapErrorCodes.INVALID_CONTRACT,
-            `The ${part} type of the dictionary of ${where} is ${describeType(type)}; dictionaryOf() takes primitives as keys and values (with an enum or a data contract, DataContractSerializer appends a namespace digest to the item name, which this package does not compute yet).`,
-          );
-        }
+      assertTypeRef(key, where);
+      assertTypeRef(value, where);
+      // A key is compared and hashed: a primitive value, an enum or a data contract (by reference, as .NET does).
+      const keyOk = (isPrimitive(key) && key !== 'object' && key !== 'bytes') || isEnumType(key) || isDataContract(key);
+      if (!keyOk) {
+        throw new SoapError(
+          SoapErrorCodes.INVALID_CONTRACT,
+          `The key type of the dictionary of ${where} is ${describeType(key)}; dictionaryOf() takes a primitive (not bytes or object), an enum or a data contract as the key.`,
+        );
       }
       return;
     }
@@ -220,17 +221,18 @@ const PRIMITIVE_NAMES: Record<PrimitiveType, string> = {
   ulong: 'unsignedLong',
   char: 'char',
   uri: 'anyURI',
+  qname: 'QName',
   stream: 'base64Binary',
   object: 'anyType',
 };
 
-/** The data contract name of a type: `int`, `ArrayOfint`, `Person`, `ArrayOfPerson`. */
+/** The data contract name of a type: `int`, `ArrayOfint`, `Person`, `ArrayOfPerson`, a [CollectionDataContract]'s Name. */
 export function contractName(t: TypeRef): string {
   if (isPrimitive(t)) return PRIMITIVE_NAMES[t];
-  if (isArrayType(t)) return `ArrayOf${contractName(t.item)}`;
+  if (isArrayType(t)) return t.contract?.name ?? `ArrayOf${contractName(t.item)}`;
   // Nullable<T> has T's contract name (DataContractSerializer sees through it).
   if (isNullableType(t)) return contractName(t.item);
-  if (isDictionaryType(t)) return `ArrayOf${keyValueName(t)}`;
+  if (isDictionaryType(t)) return t.contract?.name ?? `ArrayOf${keyValueName(t)}`;
   if (isKnownTypesScope(t)) return contractName(t.item);
   return t.name;
 }
@@ -241,16 +243,30 @@ export function contractName(t: TypeRef): string {
  */
 export function itemNamespace(item: TypeRef): string {
   if (isDataContract(item) || isEnumType(item)) return item.namespace;
-  if (isArrayType(item) || isNullableType(item) || isKnownTypesScope(item)) return itemNamespace(item.item);
-  if (isDictionaryType(item)) return Ns.serializationArrays;
+  if (isArrayType(item)) return item.contract?.namespace ?? itemNamespace(item.item);
+  if (isNullableType(item) || isKnownTypesScope(item)) return itemNamespace(item.item);
+  if (isDictionaryType(item)) return item.contract?.namespace ?? Ns.serializationArrays;
   return Ns.serializationArrays;
+}
+
+// DataContractSerializer names char, Guid and TimeSpan in its own namespace, the other primitives
+// in XML Schema's (PrimitiveDataContract.cs: CharDataContract, GuidDataContract, TimeSpanDataContract).
+const SERIALIZATION_NAMESPACE_PRIMITIVES: ReadonlySet<PrimitiveType> = new Set(['char', 'guid', 'timeSpan']);
+
+/** The contract namespace of a type: XML Schema's for most primitives, a contract's own, an array's items'. */
+export function contractNamespace(t: TypeRef): string {
+  if (isKnownTypesScope(t) || isNullableType(t)) return contractNamespace(t.item);
+  if (isPrimitive(t)) return SERIALIZATION_NAMESPACE_PRIMITIVES.has(t) ? Ns.serialization : Ns.xs;
+  if (isDataContract(t) || isEnumType(t)) return t.namespace;
+  if (isDictionaryType(t)) return t.contract?.namespace ?? Ns.serializationArrays;
+  return t.contract?.namespace ?? itemNamespace(t.item);
 }
 
 /** True for types whose values may be null (CLR reference types). */
 export function isNullable(t: TypeRef): boolean {
   if (isEnumType(t)) return false;
   if (isKnownTypesScope(t)) return isNullable(t.item);
-  return !isPrimitive(t) || t === 'string' || t === 'bytes' || t === 'uri' || t === 'object';
+  return !isPrimitive(t) || t === 'string' || t === 'bytes' || t === 'uri' || t === 'qname' || t === 'object';
 }
 
 export function isNullableType(t: TypeRef): t is NullableType {
@@ -261,9 +277,13 @@ export function isDictionaryType(t: TypeRef): t is DictionaryType {
   return typeof t === 'object' && t.kind === 'dictionary';
 }
 
-/** The item name of a dictionary: `KeyValueOf{K}{V}` with the contract names of K and V (`KeyValueOfstringint`). */
+/**
+ * The item name of a plain dictionary, KeyValue<K, V>'s contract name: `KeyValueOf{K}{V}` with the
+ * contract names of K and V (`KeyValueOfstringint`), then the namespace digest when K or V is not
+ * in a built-in namespace (`KeyValueOfstringPersonZKz6VVYG`; namespace-digest.ts).
+ */
 export function keyValueName(t: DictionaryType): string {
-  return `KeyValueOf${contractName(t.key)}${contractName(t.value)}`;
+  return `KeyValueOf${contractName(t.key)}${contractName(t.value)}${genericNameDigest([contractNamespace(t.key), contractNamespace(t.value)])}`;
 }
 
 export function isEnumType(t: TypeRef): t is EnumType {

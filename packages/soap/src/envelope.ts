@@ -125,12 +125,14 @@ const OUR_ROLES = new Set([undefined, '', `${Ns.soap12}/role/next`, `${Ns.soap12
 
 /**
  * The first header this side must understand but does not: `mustUnderstand` true, targeted at
- * this node (no role, next or ultimateReceiver), and not a WS-Addressing header (the only headers
- * this layer processes). WCF answers such a request with the MustUnderstand fault.
+ * this node (no role, next or ultimateReceiver), and neither a WS-Addressing header nor one of the
+ * request's message contract (the only headers this layer processes). WCF answers such a request with the MustUnderstand fault.
  */
-export function notUnderstoodHeader(env: IncomingEnvelope): XmlElement | undefined {
+export function notUnderstoodHeader(env: IncomingEnvelope, understood: (header: XmlElement) => boolean = () => false): XmlElement | undefined {
   for (const h of env.headers) {
     if (h.namespaceUri === Ns.addressing) continue;
+    // A header of the request's message contract is understood: the operation reads it.
+    if (understood(h)) continue;
     const attr = (name: string): string | undefined => {
       const a = h.attributes.find((x) => x.localName === name && x.namespaceUri === Ns.soap12);
       return a === undefined ? undefined : textOf(a.value).trim();

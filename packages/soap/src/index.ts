@@ -20,13 +20,27 @@ export {
   type ParamDefinition,
   type ParamDirection,
   type ParamOptions,
+  type PartType,
   type ServiceContract,
   type ServiceImplementation,
   type SessionMode,
 } from './contract.js';
 export { defineDataContract, type DataContractDefinition } from './data-contract.js';
+export {
+  defineMessageContract,
+  type MessageBodyMemberDef,
+  type MessageBodyMemberOptions,
+  type MessageContract,
+  type MessageContractDefinition,
+  type MessageHeaderDef,
+  type MessageHeaderOptions,
+  type MessageObject,
+  type MessageOf,
+  type MessagePart,
+} from './message-contract.js';
 export { Typed, contractOf, typed, type TypedFunction, type TypedInput, type TypedOutput } from './known-types.js';
 export { defineEnum, type EnumDefinition } from './enum-contract.js';
+export { defineCollectionContract, type CollectionContractDefinition, type DictionaryContractDefinition } from './collection-contract.js';
 export { DateTimeOffset } from './date-time-offset.js';
 export {
   arrayOf,
@@ -35,9 +49,11 @@ export {
   PrimitiveTypes,
   withKnownTypes,
   type ArrayType,
+  type CollectionNames,
   type DataContract,
   type DataMember,
   type DataObject,
+  type DictionaryNames,
   type DictionaryType,
   type EnumMember,
   type EnumType,
@@ -49,6 +65,7 @@ export {
   type ObjectValue,
   type MemberOptions,
   type PrimitiveType,
+  type QualifiedName,
   type TypeRef,
   type ValueOf,
 } from './types.js';
@@ -87,7 +104,8 @@ export {
   type OutgoingEnvelope,
 } from './envelope.js';
 export { buildFault, parseFault } from './fault.js';
-export { buildReplyBody, buildRequestBody, parseReplyBody, parseRequestBody } from './operation-formatter.js';
+export { buildReplyBody, buildReplyMessage, buildRequestBody, buildRequestMessage, parseReplyBody, parseRequestBody } from './operation-formatter.js';
+export type { MessageParts } from './message-contract.js';
 export { Addressing, Ns } from './namespaces.js';
 export { DEFAULT_READER_QUOTAS, type ReaderQuotas } from './quotas.js';
 

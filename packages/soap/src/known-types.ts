@@ -3,9 +3,8 @@
 // of types a reader accepts there. .NET: XmlObjectSerializerWriteContext.cs (WriteTypeInfo,
 // SerializeWithXsiType), XmlObjectSerializerReadContext.cs (ReadDataContractValue, ResolveDataContractFromKnownTypes),
 // DataContract.cs (ImportKnownTypeAttributes).
-import { classChain, contractName, isArrayType, isDataContract, isDictionaryType, isEnumType, isKnownTypesScope, isNullableType, isPrimitive, itemNamespace } from './data-contract.js';
+import { classChain, contractName, contractNamespace, isArrayType, isDataContract, isKnownTypesScope, isNullableType, isPrimitive } from './data-contract.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
-import { Ns } from './namespaces.js';
 import type { DataContract, DataObject, KnownTypesList, PrimitiveType, TypeRef, ValueOf } from './types.js';
 
 /** A contract name and namespace: the value of `i:type`. */
@@ -14,19 +13,9 @@ export interface TypeName {
   readonly namespace: string;
 }
 
-// DataContractSerializer names char, Guid and TimeSpan in its own namespace, the other primitives
-// in XML Schema's (PrimitiveDataContract.cs: CharDataContract, GuidDataContract, TimeSpanDataContract).
-const SERIALIZATION_NAMESPACE_PRIMITIVES: ReadonlySet<PrimitiveType> = new Set(['char', 'guid', 'timeSpan']);
-
 /** The `i:type` name of a type: `xs:int`, `ser:guid`, `ArrayOfint` in the Arrays namespace, a contract's own name. */
 export function typeNameOf(t: TypeRef): TypeName {
-  if (isKnownTypesScope(t) || isNullableType(t)) return typeNameOf(t.item);
-  if (isPrimitive(t)) {
-    return { name: contractName(t), namespace: SERIALIZATION_NAMESPACE_PRIMITIVES.has(t) ? Ns.serialization : Ns.xs };
-  }
-  if (isDataContract(t) || isEnumType(t)) return { name: t.name, namespace: t.namespace };
-  if (isDictionaryType(t)) return { name: contractName(t), namespace: Ns.serializationArrays };
-  return { name: contractName(t), namespace: itemNamespace(t.item) };
+  return { name: contractName(t), namespace: contractNamespace(t) };
 }
 
 function keyOf(n: TypeName): string {
@@ -35,7 +24,7 @@ function keyOf(n: TypeName): string {
 
 /** The primitives an `object` can always hold (no [KnownType] needed), by their `i:type` name. */
 const PRIMITIVES_BY_NAME: ReadonlyMap<string, PrimitiveType> = new Map(
-  (['string', 'int', 'long', 'bool', 'float', 'double', 'decimal', 'dateTime', 'guid', 'timeSpan', 'bytes', 'byte', 'sbyte', 'short', 'ushort', 'uint', 'ulong', 'char', 'uri', 'object'] as const).map(
+  (['string', 'int', 'long', 'bool', 'float', 'double', 'decimal', 'dateTime', 'guid', 'timeSpan', 'bytes', 'byte', 'sbyte', 'short', 'ushort', 'uint', 'ulong', 'char', 'uri', 'qname', 'object'] as const).map(
     (t) => [keyOf(typeNameOf(t)), t],
   ),
 );

@@ -15,7 +15,7 @@ import { SoapError, SoapErrorCodes } from './errors.js';
 import { FaultException, isFaultBody, parseFault, readFaultDetail } from './fault.js';
 import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
-import { buildRequestBody, parseReplyBody } from './operation-formatter.js';
+import { buildRequestMessage, parseReplyBody } from './operation-formatter.js';
 import { hasStreamReply, hasStreamRequest, newMarker, readAll, splitAroundMarker, streamedPieces } from './streamed-body.js';
 import type { DataContract } from './types.js';
 import type { XmlElement } from './xml-node.js';
@@ -81,7 +81,9 @@ export class OutgoingCalls {
       args = [await readAll(args[0], `${op.name}(${op.params[0]?.name ?? ''})`)];
     }
     const marker = streamed ? newMarker() : undefined;
-    const body = [buildRequestBody(op, marker === undefined ? args : [marker])];
+    const message = buildRequestMessage(op, marker === undefined ? args : [marker]);
+    const body = [...message.body];
+    const headers = [...message.headers];
     const send = async (payload: Buffer): Promise<void> => {
       if (marker === undefined) {
         await this.#channel.send(payload);
@@ -92,11 +94,11 @@ export class OutgoingCalls {
     };
     if (op.oneWay) {
       // .NET's one-way request carries only Action and To (docs/protocol.md §10).
-      await send(this.#encoder.encode(buildEnvelope({ action: op.action, to, body })));
+      await send(this.#encoder.encode(buildEnvelope({ action: op.action, to, headers, body })));
       return undefined;
     }
     const messageId = this.#options.messageId?.() ?? `urn:uuid:${randomUUID()}`;
-    const payload = this.#encoder.encode(buildEnvelope({ action: op.action, messageId, replyTo: Addressing.anonymous, to, body }));
+    const payload = this.#encoder.encode(buildEnvelope({ action: op.action, messageId, replyTo: Addressing.anonymous, to, headers, body }));
     const result = new Promise<unknown>((resolve, reject) => {
       const p: Pending = { op, messageId, settled: false, resolve, reject, timer: undefined };
       const timeout = this.#options.operationTimeout ?? DEFAULT_OPERATION_TIMEOUT;
@@ -223,7 +225,7 @@ export class OutgoingCalls {
         this.#settle(p, () => p.reject(ex));
         return;
       }
-      const value = parseReplyBody(p.op, env.body);
+      const value = parseReplyBody(p.op, env.body, env.headers);
       this.#settle(p, () => p.resolve(value));
     } catch (err) {
       this.#settle(p, () => p.reject(err));

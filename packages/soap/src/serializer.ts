@@ -22,6 +22,7 @@ import { normalizeDecimal, parseDecimalText } from './decimal.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { isGuid, normalizeGuid } from './guid.js';
 import { Ns } from './namespaces.js';
+import { asQualifiedName, readQualifiedName, writeQualifiedName } from './qualified-name.js';
 import { formatDouble, parseBooleanText, parseDoubleText, parseIntegerText } from './number-text.js';
 import { type TextValue, textOf } from './text-value.js';
 import { TimeSpan } from './time-span.js';
@@ -166,6 +167,7 @@ export function serializeElement(declared: TypeRef, value: unknown, target: Targ
   const namespaces: XmlnsDeclaration[] = [];
   const attributes: XmlAttribute[] = [];
   let children: XmlNode[] = [];
+  let prefix = target.prefix;
   const known = context.known.forDeclared(declared);
   const runtime = value === null || value === undefined ? { type: declared, value } : runtimeValue(declared, value, known, where);
   const type = runtime.type;
@@ -192,20 +194,29 @@ export function serializeElement(declared: TypeRef, value: unknown, target: Targ
   } else if (isEnumType(type)) {
     const text = enumText(type, value, where);
     children = text === '' ? [] : [{ kind: 'text', value: { type: 'string', value: text } }];
+  } else if (type === 'qname') {
+    const q = writeQualifiedName(asQualifiedName(value, where), target.prefix, elementNamespace(target), scope, namespaces);
+    prefix = q.prefix;
+    children = q.text.map((v) => ({ kind: 'text', value: v }));
   } else {
     children = primitiveText(type, value, where).map((v) => ({ kind: 'text', value: v }));
   }
   if (runtime.name !== undefined) attributes.push(xsiTypeAttribute(runtime.name, scope, namespaces));
   return {
     kind: 'element',
-    prefix: target.prefix,
+    prefix,
     localName: target.localName,
     nameDict: 'session',
-    namespaceUri: target.prefix === '' ? (target.scope.namespaceOf('') ?? '') : (target.scope.namespaceOf(target.prefix) ?? ''),
+    namespaceUri: elementNamespace(target),
     attributes,
     namespaces,
     children,
   };
+}
+
+/** The namespace the target's element is in: its prefix's, in the enclosing scope. */
+function elementNamespace(target: Target): string {
+  return target.prefix === '' ? (target.scope.namespaceOf('') ?? '') : (target.scope.namespaceOf(target.prefix) ?? '');
 }
 
 /**
@@ -348,12 +359,14 @@ function serializeArray(
 ): XmlNode[] {
   if (!Array.isArray(value)) throw invalid(`'${where}' must be an array, got ${typeof value}.`);
   const item = type.item;
-  const ns = itemNamespace(item);
+  // A [CollectionDataContract]'s items are in its own namespace, named ItemName (CollectionDataContract.cs).
+  const ns = type.contract?.namespace ?? itemNamespace(item);
   const prefix = scope.namespaceOf('') === ns ? '' : ensurePrefix(ns, scope, namespaces);
   if (root) ensureXsi(scope, namespaces);
-  const itemName = contractName(item);
+  const itemName = type.contract?.itemName ?? contractName(item);
   if (value.length === 0) return [];
-  const recordType = typeof item === 'string' ? ARRAY_RECORD_TYPES[item] : undefined;
+  // Array records are for CLR arrays (XmlFormatWriter TryWritePrimitiveArray); a collection class writes each item.
+  const recordType = typeof item === 'string' && type.contract === undefined ? ARRAY_RECORD_TYPES[item] : undefined;
   if (recordType !== undefined) {
     // docs/protocol.md §14: .NET writes arrays of these primitives as one Array record.
     const template: XmlElement = {
@@ -384,10 +397,9 @@ function serializeDictionary(
   context: WriteContext,
 ): XmlNode[] {
   if (!(value instanceof Map)) throw invalid(`'${where}' must be a Map, got ${Array.isArray(value) ? 'an array' : typeof value}.`);
-  const ns = Ns.serializationArrays;
+  const { ns, itemName, keyName, valueName } = dictionaryNames(type);
   const prefix = scope.namespaceOf('') === ns ? '' : ensurePrefix(ns, scope, namespaces);
   if (root) ensureXsi(scope, namespaces);
-  const itemName = keyValueName(type);
   const out: XmlNode[] = [];
   let i = 0;
   for (const [k, v] of value) {
@@ -404,12 +416,19 @@ function serializeDictionary(
       attributes: [],
       namespaces: [],
       children: [
-        serializeElement(type.key, k, { prefix, localName: 'Key', scope: entry, root: false, path: `${path}.Key` }, context),
-        serializeElement(type.value, v, { prefix, localName: 'Value', scope: entry, root: false, path: `${path}.Value` }, context),
+        serializeElement(type.key, k, { prefix, localName: keyName, scope: entry, root: false, path: `${path}.Key` }, context),
+        serializeElement(type.value, v, { prefix, localName: valueName, scope: entry, root: false, path: `${path}.Value` }, context),
       ],
     });
   }
   return out;
+}
+
+/** A dictionary's element names: a [CollectionDataContract]'s, or KeyValue<K, V>'s in the Arrays namespace. */
+function dictionaryNames(type: DictionaryType): { ns: string; itemName: string; keyName: string; valueName: string } {
+  const c = type.contract;
+  if (c !== undefined) return { ns: c.namespace, itemName: c.itemName, keyName: c.keyName, valueName: c.valueName };
+  return { ns: Ns.serializationArrays, itemName: keyValueName(type), keyName: 'Key', valueName: 'Value' };
 }
 
 function arrayValues(item: PrimitiveType, recordType: XmlArrayValues['type'], value: unknown[], where: string): XmlArrayValues {
@@ -543,6 +562,9 @@ function primitiveText(type: PrimitiveType, v: unknown, where: string): TextValu
     case 'uri':
       if (typeof v !== 'string') throw invalid(`'${where}' must be a URI string, got ${typeof v}.`);
       return v === '' ? [] : [{ type: 'string', value: v }];
+    case 'qname':
+      // Needs the element's prefixes: serializeElement writes it (qualified-name.ts).
+      throw invalid(`'${where}' is a qname, which is written with its element.`);
     case 'stream':
       // Read whole beforehand (streamed-body.ts materializeStreams) or, on a streamed channel,
       // a marker whose record is replaced by the stream's bytes as they are produced.
@@ -611,6 +633,7 @@ function readAs(type: TypeRef, el: XmlElement, where: string, context: ReadConte
   if (isEnumType(type)) return enumValue(type, joined(textValues(el)), where);
   if (isKnownTypesScope(type)) return readAs(type.item, el, where, { ...context, known: context.known.forDeclared(type) });
   if (type === 'object') return {};
+  if (type === 'qname') return readQualifiedName(joined(textValues(el)), (p) => lookupNamespace(p, context.scope), where);
   return readPrimitive(type, textValues(el), where);
 }
 
@@ -679,8 +702,8 @@ function lookupNamespace(prefix: string, scope: ElementScope | undefined): strin
 
 function deserializeArray(type: ArrayType, el: XmlElement, where: string, context: ReadContext): unknown[] {
   const item = type.item;
-  const ns = itemNamespace(item);
-  const name = contractName(item);
+  const ns = type.contract?.namespace ?? itemNamespace(item);
+  const name = type.contract?.itemName ?? contractName(item);
   return childElements(el).map((c, i) => {
     if (c.localName !== name || c.namespaceUri !== ns) {
       throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
@@ -690,17 +713,16 @@ function deserializeArray(type: ArrayType, el: XmlElement, where: string, contex
 }
 
 function deserializeDictionary(type: DictionaryType, el: XmlElement, where: string, context: ReadContext): Map<unknown, unknown> {
-  const ns = Ns.serializationArrays;
-  const name = keyValueName(type);
+  const { ns, itemName: name, keyName, valueName } = dictionaryNames(type);
   const out = new Map<unknown, unknown>();
   childElements(el).forEach((c, i) => {
     if (c.localName !== name || c.namespaceUri !== ns) {
       throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
     }
     const parts = childElements(c);
-    const key = parts.find((p) => p.localName === 'Key' && p.namespaceUri === ns);
-    const value = parts.find((p) => p.localName === 'Value' && p.namespaceUri === ns);
-    if (key === undefined) throw failed(`'${where}[${i}]' has no <Key>.`);
+    const key = parts.find((p) => p.localName === keyName && p.namespaceUri === ns);
+    const value = parts.find((p) => p.localName === valueName && p.namespaceUri === ns);
+    if (key === undefined) throw failed(`'${where}[${i}]' has no <${keyName}>.`);
     const entry: ReadContext = { ...context, scope: { el: c, parent: context.scope } };
     const k = deserializeElement(type.key, key, `${where}[${i}].Key`, entry);
     if (out.has(k)) throw failed(`'${where}' has the key ${String(k)} twice.`);
@@ -801,6 +823,9 @@ function readPrimitive(type: PrimitiveType, values: TextValue[], where: string):
       }
       case 'uri':
         return joined(values);
+      case 'qname':
+        // Needs the element's declarations: readAs reads it (qualified-name.ts).
+        throw failed('a qname is read with its element.');
       case 'stream':
         return Readable.from([Buffer.from(readBytes(values))]);
       case 'object':

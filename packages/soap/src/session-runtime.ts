@@ -35,7 +35,8 @@ import {
 import type { MessageEncoder } from './message-encoder.js';
 import { Addressing } from './namespaces.js';
 import { OperationContext, type SessionDescription } from './operation-context.js';
-import { buildReplyBody, parseRequestBody } from './operation-formatter.js';
+import { buildReplyBody, buildReplyMessage, parseRequestBody } from './operation-formatter.js';
+import { declaresHeader, type MessageParts } from './message-contract.js';
 import { OutgoingCalls, type OutgoingCallsOptions } from './outgoing-calls.js';
 import {
   hasStreamReply,
@@ -339,7 +340,7 @@ export class SessionRuntime {
   ): Promise<void> {
     const lang = this.#options.faultLanguage;
     const action = env.action ?? '';
-    const notUnderstood = notUnderstoodHeader(env);
+    const notUnderstood = notUnderstoodHeader(env, (h) => declaresHeader(route?.op.messageContracts?.request, h));
     if (notUnderstood !== undefined) {
       // SOAP 1.2 part 1, 5.2.3: a mustUnderstand header not understood stops the message before
       // its body is processed. One-way requests get no fault (there is nowhere to send it).
@@ -365,7 +366,7 @@ export class SessionRuntime {
     }
     let args: unknown[];
     try {
-      args = streamed === undefined ? parseRequestBody(op, env.body) : [streamed.body()];
+      args = streamed === undefined ? parseRequestBody(op, env.body, env.headers) : [streamed.body()];
     } catch (err) {
       this.#report(err, action, op.name);
       if (!op.oneWay) {
@@ -413,15 +414,15 @@ export class SessionRuntime {
         return;
       }
     }
-    let body: XmlNode[];
+    let reply: MessageParts;
     try {
-      body = [buildReplyBody(op, result)];
+      reply = buildReplyMessage(op, result);
     } catch (err) {
       // The operation returned something its contract cannot carry: a server-side bug, sent as WCF sends any unhandled error.
       await this.#sendError(err, op, env);
       return;
     }
-    await this.#send(env, op.replyAction, body, op);
+    await this.#send(env, op.replyAction, [...reply.body], op, [...reply.headers]);
   }
 
   /** True when a `stream` result is written as it is read (see streamed-body.ts). */
@@ -481,7 +482,7 @@ export class SessionRuntime {
       // The reply could not be encoded (an invalid value deep in the result): send the internal fault instead.
       this.#report(err, env.action, op.name);
       const f = internalServiceFault(this.#options.faultLanguage);
-      payload = this.#encoder.encode(buildEnvelope({ ...headers, action: f.action, body: [buildFault(f.fault)] }));
+      payload = this.#encoder.encode(buildEnvelope({ ...replyHeaders(env, f.action), body: [buildFault(f.fault)] }));
     }
     await this.channel.send(payload);
   }

@@ -26,6 +26,7 @@ import type { TimeSpan } from './time-span.js';
  * | `ulong`    | ulong      | `bigint` (uint64)             |
  * | `char`     | char       | `string` (one UTF-16 unit)    |
  * | `uri`      | Uri        | `string \| null`              |
+ * | `qname`    | XmlQualifiedName | `QualifiedName \| null` |
  * | `stream`   | Stream     | `Readable` (see below)        |
  * | `object`   | object     | `ObjectValue` (see below)     |
  *
@@ -58,15 +59,46 @@ export const PrimitiveTypes = [
   'ulong',
   'char',
   'uri',
+  'qname',
   'stream',
   'object',
 ] as const;
 export type PrimitiveType = (typeof PrimitiveTypes)[number];
 
-/** An array (CLR `T[]`) of another type. Build it with `arrayOf`. */
+/**
+ * An XmlQualifiedName value: a local name and a namespace URI. DataContractSerializer writes it as
+ * `prefix:name` text with the prefix declared on the element (qualified-name.ts).
+ */
+export interface QualifiedName {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/**
+ * The names a [CollectionDataContract] gives a list: its contract name and namespace, and the
+ * element name of its items (which are in the collection's namespace, CollectionDataContract.cs).
+ */
+export interface CollectionNames {
+  readonly name: string;
+  readonly namespace: string;
+  readonly itemName: string;
+}
+
+/** The names a [CollectionDataContract] gives a dictionary: a list's, and the key and value element names. */
+export interface DictionaryNames extends CollectionNames {
+  readonly keyName: string;
+  readonly valueName: string;
+}
+
+/**
+ * An array (CLR `T[]`, `List<T>`) of another type. Build it with `arrayOf`, or with
+ * `defineCollectionContract` for a [CollectionDataContract] list (then `contract` names it).
+ */
 export interface ArrayType<T extends TypeRef = TypeRef> {
   readonly kind: 'array';
   readonly item: T;
+  /** [CollectionDataContract] names; absent for a plain `T[]`/`List<T>` (`ArrayOf{T}`). */
+  readonly contract?: CollectionNames | undefined;
 }
 
 /**
@@ -80,13 +112,17 @@ export interface NullableType<T extends TypeRef = TypeRef> {
 
 /**
  * `Dictionary<K, V>` (and any IDictionary DataContractSerializer writes the same way): a list of
- * `KeyValueOf{K}{V}` items with a `Key` and a `Value`, in the Arrays namespace. Keys and values are
- * primitives. Build it with `dictionaryOf`.
+ * `KeyValueOf{K}{V}` items with a `Key` and a `Value`, in the Arrays namespace. When K or V has a
+ * contract namespace other than XML Schema's or the Serialization one, the item name ends with a
+ * namespace digest (namespace-digest.ts). Build it with `dictionaryOf`, or with
+ * `defineCollectionContract` for a [CollectionDataContract] dictionary (then `contract` names it).
  */
 export interface DictionaryType<K extends TypeRef = TypeRef, V extends TypeRef = TypeRef> {
   readonly kind: 'dictionary';
   readonly key: K;
   readonly value: V;
+  /** [CollectionDataContract] names; absent for a plain `Dictionary<K, V>`. */
+  readonly contract?: DictionaryNames | undefined;
 }
 
 /** One member of an enum: its name, its number, and the text written for it ([EnumMember] Value). */
@@ -196,6 +232,8 @@ export type DataObject<M> = { -readonly [K in keyof M]: ValueOf<MemberTypeOf<M[K
 /** The TypeScript value type of a TypeRef. Reference types (string, arrays, bytes, data contracts) may be null. */
 export type ValueOf<T> = T extends 'string' | 'uri'
   ? string | null
+  : T extends 'qname'
+    ? QualifiedName | null
   : T extends 'int' | 'float' | 'double' | 'byte' | 'sbyte' | 'short' | 'ushort' | 'uint'
     ? number
     : T extends 'long' | 'ulong'
@@ -238,7 +276,10 @@ export function arrayOf<const T extends TypeRef>(item: T): ArrayType<T> {
   return { kind: 'array', item };
 }
 
-/** `Dictionary<K, V>` of primitive keys and values (nullable ones as values), as a `Map` in TypeScript. */
+/**
+ * `Dictionary<K, V>`, as a `Map` in TypeScript. Keys are primitives, enums or data contracts;
+ * values any type but `stream` (nullable ones too).
+ */
 export function dictionaryOf<const K extends TypeRef, const V extends TypeRef>(key: K, value: V): DictionaryType<K, V> {
   return { kind: 'dictionary', key, value };
 }
