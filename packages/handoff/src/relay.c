@@ -36,6 +36,12 @@
 #include "gate-internal.h"
 
 #define RELAY_CHUNK 65536
+/* A read that fits in this many bytes is copied (recv, then send) rather than
+ * spliced: for a message or two, the pipe's two splices cost the kernel more
+ * than one copy each way (perf: route round trips spent 93 % of the relay's
+ * CPU in the kernel). A read that fills it switches that direction to splice
+ * until a splice moves less again (docs/benchmarks.md, "Static routes"). */
+#define RELAY_SMALL 16384
 /* Rounds of read-then-write per direction per readiness event: 1 MiB, so one
  * busy relay cannot hold the event loop (the poll is level-triggered). */
 #define RELAY_ROUNDS 16
@@ -46,6 +52,7 @@ typedef struct half {
   unsigned char* buf;   /* fallback, or the preface */
   size_t off, pending;  /* bytes in the pipe or buffer, not yet written */
   int eof, shut;
+  int bulk;             /* the last read filled RELAY_SMALL: splice */
 } half_t;
 
 struct relay {
@@ -106,6 +113,40 @@ static void pool_close(gate_t* g) {
   }
 }
 
+/* One small read copied through the stack: recv up to RELAY_SMALL bytes, send
+ * them; what the destination does not take now is kept in h->buf (exactly
+ * that many bytes) for half_pump to send. A read that fills the buffer sets
+ * h->bulk: more is likely waiting, and splice moves it from then on. Returns 1
+ * when bytes moved or EOF was seen (go on), 0 when the source has nothing
+ * (wait), or a negative errno on failure. */
+static int half_copy(half_t* h) {
+  unsigned char small[RELAY_SMALL];
+  ssize_t n;
+  do n = recv(h->src, small, sizeof small, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  if (n == 0) {
+    h->eof = 1;
+    return 1;
+  }
+  ssize_t sent;
+  do sent = send(h->dst, small, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
+    sent = 0;
+  }
+  if (sent < n) {
+    h->buf = malloc((size_t)(n - sent));
+    if (h->buf == NULL) return -ENOMEM;
+    memcpy(h->buf, small + sent, (size_t)(n - sent));
+    h->pending = (size_t)(n - sent);
+    h->off = 0;
+  }
+  if ((size_t)n == sizeof small) h->bulk = 1;
+  return 1;
+}
+
 /* Moves bytes from h->src to h->dst until one side would block. Returns 0,
  * or a negative errno when a side failed. */
 static int half_pump(gate_t* g, half_t* h) {
@@ -131,6 +172,11 @@ static int half_pump(gate_t* g, half_t* h) {
       return 0;
     }
     if (++rounds > RELAY_ROUNDS) return 0;
+    if (!h->bulk) {
+      int copied = half_copy(h);
+      if (copied <= 0) return copied;
+      continue;
+    }
     if ((n = half_take(g, h)) < 0) return (int)n;
     n = h->pipe[0] >= 0 ? splice(h->src, NULL, h->pipe[1], NULL, RELAY_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
                         : recv(h->src, h->buf, RELAY_CHUNK, 0);
@@ -146,6 +192,7 @@ static int half_pump(gate_t* g, half_t* h) {
       h->eof = 1;
       continue;
     }
+    if (h->pipe[0] >= 0 && (size_t)n < RELAY_SMALL) h->bulk = 0;
     h->pending = (size_t)n;
     h->off = 0;
   }
