@@ -342,6 +342,33 @@ describe('FrontGate proxy relay', () => {
     srv.close();
   });
 
+  it('small messages, copied rather than spliced, arrive whole and in order while the worker stops reading for a while', async () => {
+    // Each write is well under the relay's copy size; the worker pauses, so the relay's sends
+    // come up short and what is left waits in its buffer (relay.c half_copy).
+    let worker: net.Socket | undefined;
+    const got: Buffer[] = [];
+    const srv = await unixServer((s) => {
+      worker = s;
+      s.pause();
+      s.on('data', (d: Buffer) => got.push(d));
+    });
+    const r = recorder();
+    const { gate, port } = open(r);
+    const c = client(port, undefined, true);
+    const fd = await accepted(r, gate);
+    gate.proxy(fd, srv.path, Buffer.alloc(0), undefined);
+    const messages = Array.from({ length: 20_000 }, (_, i) => Buffer.from(`message ${i} ${'x'.repeat(i % 300)}\n`));
+    for (const m of messages) if (!c.write(m)) await new Promise((resolve) => c.once('drain', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    worker!.resume();
+    const total = messages.reduce((n, m) => n + m.length, 0);
+    while (got.reduce((n, b) => n + b.length, 0) < total) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(Buffer.concat(got).equals(Buffer.concat(messages))).toBe(true);
+    c.destroy();
+    await r.next('proxyEnded');
+    srv.close();
+  });
+
   it('writes nothing to a socket whose peer is another process (EPERM), and leaves the client descriptor to the caller', async () => {
     const got: Buffer[] = [];
     const srv = await unixServer((s) => s.on('data', (c: Buffer) => got.push(c)));
