@@ -7,7 +7,10 @@
 //    ?wsdl=… and ?xsd=… locations by the files next to them, so the unit tests of
 //    packages/soap/test/wsdl-import.test.ts can import the same metadata offline);
 // 3. the generated module is loaded and every operation of the service is called through its
-//    net.tcp endpoint with the generated client.
+//    net.tcp endpoint with the generated client;
+// 4. the other way round: a TypeScript ServiceHost (through a private sharing daemon) implements
+//    the generated contract, and MetadataService.cs's own WCF client (`client` mode) calls every
+//    operation of it; each result it prints must be what the Mono service would have answered.
 //
 // After a deliberate change (to MetadataService.cs or to the generator), regenerate the golden
 // files with:  UPDATE_GOLDEN=1 npx vitest run test/wsdl-import.int.test.ts   (in packages/interop)
@@ -16,10 +19,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NetDateTime, loadDocuments } from '@portshare/soap';
+import { ServiceHost } from '@portshare/host';
+import { NetDateTime, Typed, contractOf, implement, loadDocuments, typed } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, Tools, freePort, requireTools, skipWithout, startMono } from '../src/index.js';
+import { BUILD_DIR, CSHARP_DIR, type ChildProgram, type PrivateDaemon, Tools, freePort, requireTools, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 import type * as Golden from './fixtures/wsdl-import/IInventory.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wsdl-import/', import.meta.url));
@@ -50,6 +54,44 @@ function compileMetadataService(): string {
   }
   return exe;
 }
+
+/** Adds two decimals given as text (`'1.10' + '2.205'` is `'3.305'`), keeping the larger scale as .NET's decimal does. */
+function addDecimal(a: string, b: string): string {
+  const scaleOf = (s: string): number => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
+  const scale = Math.max(scaleOf(a), scaleOf(b));
+  const units = (s: string): bigint => BigInt(s.replace('.', '')) * 10n ** BigInt(scale - scaleOf(s));
+  const sum = units(a) + units(b);
+  const digits = (sum < 0n ? -sum : sum).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return sum < 0n ? `-${text}` : text;
+}
+
+/** What MetadataService.cs's client prints, in order, when the service behaves as InventoryService does. */
+const MONO_CLIENT_LINES = [
+  'AddInts 42',
+  'Concat ab\\u00fc \\u2713',
+  'Not False',
+  'Half 2.5',
+  'Twice 9223372036854775806',
+  'AddDecimal 3.305',
+  'AddDays 2024-03-01T10:30:00.0000000Z',
+  'EchoGuid 0f8fad5b-d9cb-469f-a165-70867728950e',
+  'Reverse [255,3,2,1]',
+  'Split [a|b||c]',
+  'Echo Item{6b29fc40-ca47-1067-b31d-00dd010662da,Wrench \\u2713,12.50,7,-9007199254740993,True,2023-12-31T23:59:59.0000000Z,[0,1,2],[spanner|null|],20x0.5,[Tag{metal,3},Tag{null,-1}],Kit,4}',
+  'TagsOf [Tag{metal,3},Tag{null,-1}]',
+  'NextKind Kit',
+  'Increment 42',
+  'LastNotified hello',
+  'LastNotified []',
+  'Describe PowerTool:drill:750',
+  'Describe Tool:saw',
+  'Upgrade PowerTool{saw+,500}',
+  'EchoShelf Shelf{System.Int32:5,{urn:codes}Widget,[a1|null|b],{heavy=Tag{heavy,9},none=null},2024-05-01T10:00:00.0000000+02:00}',
+  'EchoObject System.Double:2.5',
+  'EchoObject System.String:text',
+  'ShiftHours 2024-05-01T21:00:00.0000000-05:00',
+];
 
 /** The file a fetched document is kept as: `?wsdl` → service.wsdl, `?wsdl=wsdl0` → wsdl0.wsdl, `?xsd=xsd1` → xsd1.xsd. */
 function documentFileName(location: string): string {
@@ -118,7 +160,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
   it('the documents it reads match the golden WSDL and XSD files', async () => {
     const documents = await loadDocuments(`http://127.0.0.1:${httpPort}/meta?wsdl`);
     const names = documents.map((d) => documentFileName(d.location));
-    expect(names).toEqual(['service.wsdl', 'wsdl0.wsdl', 'xsd0.xsd', 'xsd1.xsd', 'xsd2.xsd', 'xsd3.xsd']);
+    expect(names).toEqual(['service.wsdl', 'wsdl0.wsdl', 'xsd0.xsd', 'xsd1.xsd', 'xsd2.xsd', 'xsd3.xsd', 'xsd4.xsd']);
     if (UPDATE) rmSync(DOCUMENTS, { recursive: true, force: true });
     for (const d of documents) checkGolden(join(DOCUMENTS, documentFileName(d.location)), normalize(d.text));
     expect(readdirSync(DOCUMENTS).sort()).toEqual([...names].sort());
@@ -213,6 +255,115 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
       expect(await client.LastNotified()).toBe('hello ✓');
       expect(await client.Reset()).toBeUndefined();
       expect(await client.LastNotified()).toBe('');
+    });
+
+    it('a derived contract ([KnownType] on the base) passed and returned as its base', async () => {
+      expect(mod.PowerTool.base).toBe(mod.Tool);
+      expect(await client.Describe({ Name: 'saw' })).toBe('Tool:saw');
+      expect(await client.Describe(typed(mod.PowerTool, { Name: 'drill ✓', Watts: 750 }))).toBe('PowerTool:drill ✓:750');
+      expect(await client.Describe(null)).toBe('null');
+      const upgraded = await client.Upgrade({ Name: 'saw' });
+      expect(contractOf(upgraded)).toBe(mod.PowerTool);
+      expect(upgraded).toEqual({ Name: 'saw+', Watts: 500 });
+      const kept = await client.Upgrade(typed(mod.PowerTool, { Name: 'drill', Watts: 750 }));
+      expect(contractOf(kept)).toBe(mod.PowerTool);
+      expect(kept).toEqual({ Name: 'drill', Watts: 750 });
+    });
+
+    it('object, XmlQualifiedName, a [CollectionDataContract] list, Dictionary<string, Tag> and DateTimeOffset members', async () => {
+      const shelf: Golden.Shelf = {
+        Anything: typed('int', 5),
+        Bins: ['a1', null, 'b ✓'],
+        Code: { name: 'Widget', namespace: 'urn:codes' },
+        Stamped: { DateTime: NetDateTime.parse('2024-05-01T08:00:00Z'), OffsetMinutes: 120 },
+        TagsByName: new Map([
+          ['heavy', { Label: 'heavy', Weight: 9 }],
+          ['none', null],
+        ]),
+      };
+      const echoed = await client.EchoShelf(shelf);
+      expect(echoed?.Anything).toBeInstanceOf(Typed);
+      expect(echoed).toEqual(shelf);
+      const strings = await client.EchoShelf({ ...shelf, Anything: 'text', Bins: [], TagsByName: new Map(), Code: null });
+      expect(strings).toEqual({ ...shelf, Anything: 'text', Bins: [], TagsByName: new Map(), Code: null });
+      expect(await client.EchoShelf({ ...shelf, Anything: null, Bins: null, TagsByName: null })).toEqual({ ...shelf, Anything: null, Bins: null, TagsByName: null });
+    });
+
+    it('an object parameter and result, and a DateTimeOffset parameter and result', async () => {
+      expect(await client.EchoObject('hi')).toBe('hi');
+      expect(await client.EchoObject(true)).toBe(true);
+      expect(await client.EchoObject(typed('double', 2.5))).toEqual(typed('double', 2.5));
+      expect(await client.EchoObject(typed('long', 7n))).toEqual(typed('long', 7n));
+      expect(await client.EchoObject(null)).toBeNull();
+      const shifted = await client.ShiftHours({ DateTime: NetDateTime.parse('2024-05-01T23:00:00Z'), OffsetMinutes: -300 }, 3);
+      expect(shifted?.OffsetMinutes).toBe(-300);
+      expect(shifted?.DateTime.ticks).toBe(NetDateTime.parse('2024-05-02T02:00:00Z').ticks);
+    });
+  });
+  describe('a Mono WCF client calls a TypeScript ServiceHost implementing the generated contract', () => {
+    let daemon: PrivateDaemon | undefined;
+    let host: ServiceHost | undefined;
+    const errors: unknown[] = [];
+
+    beforeAll(async () => {
+      expect(generatedFile).not.toBe('');
+      const mod = (await import(pathToFileURL(generatedFile).href)) as typeof Golden;
+      daemon = await startPrivateDaemon();
+      let lastNotified = '';
+      // InventoryService of MetadataService.cs, written against the generated contract.
+      const inventory = implement(mod.IInventory, {
+        AddInts: (a, b) => (a + b) | 0,
+        Concat: (a, b) => (a ?? '') + (b ?? ''),
+        Not: (value) => !value,
+        Half: (value) => value / 2,
+        Twice: (value) => BigInt.asIntN(64, value * 2n),
+        AddDecimal: (a, b) => addDecimal(a, b),
+        AddDays: (value, days) => new NetDateTime(value.ticks + BigInt(days) * 864_000_000_000n, value.kind),
+        EchoGuid: (value) => value,
+        Reverse: (data) => (data === null ? null : Uint8Array.from(data).reverse()),
+        Split: (text) => (text === null ? null : text.split(',')),
+        Echo: (item) => item,
+        TagsOf: (item) => (item === null ? null : item.Tags),
+        NextKind: (kind) => (kind === 'Tool' ? 'Part' : kind === 'Part' ? 'Kit' : 'Tool'),
+        // int? is exported without nillable by Mono, so the generated contract has 'int' both ways.
+        Increment: (value) => value + 1,
+        Notify: (message) => {
+          lastNotified = message ?? '';
+        },
+        LastNotified: () => lastNotified,
+        Reset: () => {
+          lastNotified = '';
+        },
+        Describe: (tool) => {
+          if (tool === null) return 'null';
+          return contractOf(tool) === mod.PowerTool ? `PowerTool:${tool.Name}:${(tool as Golden.PowerTool).Watts}` : `Tool:${tool.Name}`;
+        },
+        Upgrade: (tool) => (tool === null || contractOf(tool) === mod.PowerTool ? tool : typed(mod.PowerTool, { Name: `${tool.Name}+`, Watts: 500 })),
+        EchoShelf: (shelf) => shelf,
+        EchoObject: (value) => value,
+        ShiftHours: (value, hours) =>
+          value === null ? null : { DateTime: new NetDateTime(value.DateTime.ticks + BigInt(hours) * 36_000_000_000n, value.DateTime.kind), OffsetMinutes: value.OffsetMinutes },
+      });
+      host = await ServiceHost.open({
+        address: `net.tcp://localhost:${await freePort()}/inventory`,
+        portSharingEnabled: true,
+        home: daemon.home,
+        services: [inventory],
+      });
+      host.on('operationError', (error) => errors.push(error));
+    });
+
+    afterAll(async () => {
+      await host?.close();
+      await daemon?.stop();
+    });
+
+    it('every result Mono prints is what the Mono service answers', async () => {
+      const client = startMono(compileMetadataService(), ['client', host!.address]);
+      const status = await client.waitForExit(60_000);
+      expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
+      expect(client.stdout.trim().split('\n')).toEqual(MONO_CLIENT_LINES);
+      expect(errors).toEqual([]);
     });
   });
 });

@@ -25,8 +25,11 @@ export interface DataContractDefinition<M extends Record<string, MemberDef>, B e
   readonly name: string;
   /** The contract namespace (DataContract Namespace); members are elements in it. */
   readonly namespace: string;
-  /** This class's own members (a derived contract's base members come from `base`). */
-  readonly members: M;
+  /**
+   * This class's own members (a derived contract's base members come from `base`); a function
+   * when a member refers to this contract itself (`Next: Node`), which only exists once this returns.
+   */
+  readonly members: M | (() => M);
   /** The base data contract, for a class derived from another [DataContract] class. */
   readonly base?: B;
   /**
@@ -34,6 +37,13 @@ export interface DataContractDefinition<M extends Record<string, MemberDef>, B e
    * contracts; a function when they are declared after this one (`() => [Manager]`).
    */
   readonly knownTypes?: KnownTypesList;
+  /**
+   * [DataContract(IsReference = true)]: values keep their identity in a message. The first
+   * occurrence of an object is written with `z:Id="i1"`, later ones as an empty element with
+   * `z:Ref="i1"`, so shared objects and cycles round-trip (object-references.ts). A derived
+   * contract takes its base's setting; .NET refuses a derived class that differs from its base.
+   */
+  readonly isReference?: boolean;
 }
 
 /** The members of a derived contract as TypeScript sees them: the base's, then its own. */
@@ -73,42 +83,71 @@ export function defineDataContract<const M extends Record<string, MemberDef>, co
   if (def.knownTypes !== undefined && typeof def.knownTypes !== 'function') {
     def.knownTypes.forEach((t, i) => assertTypeRef(t, `known type ${i} of data contract '${def.name}'`));
   }
-  const members: DataMember[] = [];
-  const wireNames = new Set<string>();
-  const inherited = base === undefined ? new Set<string>() : new Set(Object.keys(base.definition));
-  for (const [key, d] of Object.entries(def.members)) {
-    // The TypeScript value is one flat object, so a derived member cannot reuse a base member's key.
-    if (inherited.has(key)) {
-      throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' declares '${key}', which its base '${base?.name ?? ''}' already has. Give the member another key (and \`name\` for the wire).`);
-    }
-    const opts = isMemberOptions(d) ? d : { type: d };
-    assertTypeRef(opts.type, `member '${key}' of data contract '${def.name}'`);
-    const name = opts.name ?? key;
-    assertNcName(name, `The member name of '${def.name}.${key}'`);
-    if (wireNames.has(name)) {
-      throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' has two members named '${name}'. Give each member its own name.`);
-    }
-    wireNames.add(name);
-    members.push({
-      key,
-      name,
-      type: opts.type,
-      order: opts.order,
-      isRequired: opts.isRequired ?? false,
-      emitDefaultValue: opts.emitDefaultValue ?? true,
-    });
+  const isReference = def.isReference ?? base?.isReference ?? false;
+  if (base !== undefined && (base.isReference ?? false) !== isReference) {
+    // ClassDataContract.cs: "Derived types must have the same value for IsReference as the base type."
+    throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' has isReference ${String(isReference)}, but its base '${base.name}' has ${String(base.isReference ?? false)}. A derived contract must have the same isReference as its base.`);
   }
-  members.sort((a, b) => {
-    const oa = a.order ?? -1;
-    const ob = b.order ?? -1;
-    if (oa !== ob) return oa - ob;
-    // DataContractSerializer sorts names with string.CompareOrdinal (UTF-16 code units).
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-  // The base's members are its own business: each class sorts its own, and the base's come first
-  // when written (DataContract.cs, ClassDataContract: BaseContract members precede).
-  const definition = (base === undefined ? def.members : { ...base.definition, ...def.members }) as MergedMembers<M, B>;
-  return { kind: 'dataContract', name: def.name, namespace: def.namespace, members, definition, base, knownTypes: def.knownTypes };
+  const resolve = (): { members: DataMember[]; definition: MergedMembers<M, B> } => {
+    const own = typeof def.members === 'function' ? def.members() : def.members;
+    const members: DataMember[] = [];
+    const wireNames = new Set<string>();
+    const inherited = base === undefined ? new Set<string>() : new Set(Object.keys(base.definition));
+    for (const [key, d] of Object.entries(own)) {
+      // The TypeScript value is one flat object, so a derived member cannot reuse a base member's key.
+      if (inherited.has(key)) {
+        throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' declares '${key}', which its base '${base?.name ?? ''}' already has. Give the member another key (and \`name\` for the wire).`);
+      }
+      const opts = isMemberOptions(d) ? d : { type: d };
+      assertTypeRef(opts.type, `member '${key}' of data contract '${def.name}'`);
+      const name = opts.name ?? key;
+      assertNcName(name, `The member name of '${def.name}.${key}'`);
+      if (wireNames.has(name)) {
+        throw new SoapError(SoapErrorCodes.INVALID_CONTRACT, `Data contract '${def.name}' has two members named '${name}'. Give each member its own name.`);
+      }
+      wireNames.add(name);
+      members.push({
+        key,
+        name,
+        type: opts.type,
+        order: opts.order,
+        isRequired: opts.isRequired ?? false,
+        emitDefaultValue: opts.emitDefaultValue ?? true,
+      });
+    }
+    members.sort((a, b) => {
+      const oa = a.order ?? -1;
+      const ob = b.order ?? -1;
+      if (oa !== ob) return oa - ob;
+      // DataContractSerializer sorts names with string.CompareOrdinal (UTF-16 code units).
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    });
+    // The base's members are its own business: each class sorts its own, and the base's come first
+    // when written (DataContract.cs, ClassDataContract: BaseContract members precede).
+    const definition = (base === undefined ? own : { ...base.definition, ...own }) as MergedMembers<M, B>;
+    return { members, definition };
+  };
+  if (typeof def.members !== 'function') {
+    const { members, definition } = resolve();
+    return { kind: 'dataContract', name: def.name, namespace: def.namespace, members, definition, base, knownTypes: def.knownTypes, ...(isReference ? { isReference } : {}) };
+  }
+  // Resolved on first use: by then the function can see the contract it refers to.
+  let resolved: { members: DataMember[]; definition: MergedMembers<M, B> } | undefined;
+  const get = (): { members: DataMember[]; definition: MergedMembers<M, B> } => (resolved ??= resolve());
+  return {
+    kind: 'dataContract',
+    name: def.name,
+    namespace: def.namespace,
+    get members() {
+      return get().members;
+    },
+    get definition() {
+      return get().definition;
+    },
+    base,
+    knownTypes: def.knownTypes,
+    ...(isReference ? { isReference } : {}),
+  };
 }
 
 /** The contract and its bases, the root base first: the order their members are written in. */

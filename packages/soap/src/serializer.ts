@@ -22,6 +22,7 @@ import { normalizeDecimal, parseDecimalText } from './decimal.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
 import { isGuid, normalizeGuid } from './guid.js';
 import { Ns } from './namespaces.js';
+import { ObjectIds, ObjectTable } from './object-references.js';
 import { asQualifiedName, readQualifiedName, writeQualifiedName } from './qualified-name.js';
 import { formatDouble, parseBooleanText, parseDoubleText, parseIntegerText } from './number-text.js';
 import { type TextValue, textOf } from './text-value.js';
@@ -120,9 +121,14 @@ interface WriteContext {
   readonly known: KnownTypes;
   /** The arrays and objects enclosing the value, to refuse cycles instead of recursing forever. */
   readonly open: ReadonlySet<object>;
+  /** The ids given to objects of isReference contracts so far in this root value (object-references.ts). */
+  readonly ids: ObjectIds;
 }
 
-const ROOT_WRITE: WriteContext = { known: KnownTypes.empty, open: new Set() };
+/** A fresh context for one root value: .NET scopes z:Id to one WriteObject call (XmlObjectSerializerWriteContext). */
+function rootWrite(): WriteContext {
+  return { known: KnownTypes.empty, open: new Set(), ids: new ObjectIds() };
+}
 
 /** A value with the type it is written as; `name` is set when that is not the declared type (`i:type`). */
 interface RuntimeValue {
@@ -160,7 +166,7 @@ function ensureXsi(scope: PrefixScope, decls: XmlnsDeclaration[]): void {
  * (docs/protocol.md §14): names and namespaces as session dictionary strings, null as `i:nil="true"`,
  * arrays of bool/int/long/float/double/decimal/DateTime as Array records.
  */
-export function serializeElement(declared: TypeRef, value: unknown, target: Target, context: WriteContext = ROOT_WRITE): XmlElement {
+export function serializeElement(declared: TypeRef, value: unknown, target: Target, context: WriteContext = rootWrite()): XmlElement {
   const where = target.path ?? target.localName;
   if (isKnownTypesScope(declared)) return serializeElement(declared.item, value, target, { ...context, known: context.known.forDeclared(declared) });
   const scope = new PrefixScope(target.scope);
@@ -172,6 +178,18 @@ export function serializeElement(declared: TypeRef, value: unknown, target: Targ
   const runtime = value === null || value === undefined ? { type: declared, value } : runtimeValue(declared, value, known, where);
   const type = runtime.type;
   value = runtime.value;
+  const reference = isDataContract(type) && type.isReference === true && typeof value === 'object' && value !== null ? context.ids.idOf(value) : undefined;
+  if (reference !== undefined && !reference.isNew) {
+    // A later occurrence: an empty element naming the first one (OnHandleIsReference returns true
+    // and the writer skips the content). i:type still comes first (WriteTypeInfo precedes it).
+    if (runtime.name !== undefined) attributes.push(xsiTypeAttribute(runtime.name, scope, namespaces));
+    attributes.push(serializationAttribute('Ref', reference.id, scope, namespaces));
+    return { kind: 'element', prefix, localName: target.localName, nameDict: 'session', namespaceUri: elementNamespace(target), attributes, namespaces, children: [] };
+  }
+  // Bound before the content, so nested z:Id/z:Ref reuse it; declared after the contract's own
+  // prefixes, as Mono's writer orders them (xmlns:a, xmlns:i, then xmlns:z).
+  const zDeclared = reference !== undefined && scope.namespaceOf('z') !== Ns.serialization;
+  if (zDeclared) scope.bind('z', Ns.serialization);
   const inner = enter(context, runtime, known, where);
 
   if (value === null || value === undefined) {
@@ -202,6 +220,7 @@ export function serializeElement(declared: TypeRef, value: unknown, target: Targ
     children = primitiveText(type, value, where).map((v) => ({ kind: 'text', value: v }));
   }
   if (runtime.name !== undefined) attributes.push(xsiTypeAttribute(runtime.name, scope, namespaces));
+  if (reference !== undefined) attributes.push(serializationAttribute('Id', reference.id, scope, namespaces, zDeclared));
   return {
     kind: 'element',
     prefix,
@@ -277,9 +296,22 @@ function enter(context: WriteContext, runtime: RuntimeValue, known: KnownTypes, 
   if (typeof v !== 'object' || v === null) return k === context.known ? context : { ...context, known: k };
   // DataContractSerializer without reference tracking refuses cycles the same way (XmlObjectSerializerWriteContext.OnHandleIsReference).
   if (context.open.has(v)) {
-    throw invalid(`'${where}' refers back to an object that contains it. The object graph has a cycle and cannot be serialized without reference tracking.`);
+    throw invalid(`'${where}' refers back to an object that contains it. The object graph has a cycle and cannot be serialized without reference tracking (isReference: true on its data contract).`);
   }
-  return { known: k, open: new Set(context.open).add(v) };
+  return { known: k, open: new Set(context.open).add(v), ids: context.ids };
+}
+
+/**
+ * `z:Id="i1"` or `z:Ref="i1"`: the names are session dictionary strings and the value plain text,
+ * as Mono's binary writer sends them ([MC-NBFX] 2.2.3.14 PrefixDictionaryAttribute z, Chars8Text);
+ * `xmlns:z` is declared on the element unless an enclosing one has it.
+ */
+function serializationAttribute(localName: 'Id' | 'Ref', id: string, scope: PrefixScope, namespaces: XmlnsDeclaration[], declare = scope.namespaceOf('z') !== Ns.serialization): XmlAttribute {
+  if (declare) {
+    scope.bind('z', Ns.serialization);
+    namespaces.push({ prefix: 'z', uri: Ns.serialization, uriDict: 'session' });
+  }
+  return { prefix: 'z', localName, nameDict: 'session', namespaceUri: Ns.serialization, value: { type: 'string', value: id } };
 }
 
 /**
@@ -597,9 +629,14 @@ interface ElementScope {
 interface ReadContext {
   readonly known: KnownTypes;
   readonly scope: ElementScope | undefined;
+  /** The objects read so far with `z:Id` in this root value (object-references.ts). */
+  readonly refs: ObjectTable;
 }
 
-const ROOT_READ: ReadContext = { known: KnownTypes.empty, scope: undefined };
+/** A fresh context for one root value: .NET scopes z:Id to one ReadObject call (XmlObjectSerializerReadContext). */
+function rootRead(): ReadContext {
+  return { known: KnownTypes.empty, scope: undefined, refs: new ObjectTable() };
+}
 
 /**
  * Reads a value of `type` from an element written by DataContractSerializer (or by Mono, or by
@@ -607,13 +644,15 @@ const ROOT_READ: ReadContext = { known: KnownTypes.empty, scope: undefined };
  * An `i:type` naming a known type derived from `type` (or any known type, for `object`) reads the
  * value as that type.
  */
-export function deserializeElement(type: TypeRef, el: XmlElement, where = el.localName, context: ReadContext = ROOT_READ): unknown {
+export function deserializeElement(type: TypeRef, el: XmlElement, where = el.localName, context: ReadContext = rootRead()): unknown {
   if (isKnownTypesScope(type)) return deserializeElement(type.item, el, where, { ...context, known: context.known.forDeclared(type) });
-  const inner: ReadContext = { known: context.known.forDeclared(type), scope: { el, parent: context.scope } };
+  const inner: ReadContext = { known: context.known.forDeclared(type), scope: { el, parent: context.scope }, refs: context.refs };
   if (isNil(el)) {
     if (!isNullable(type)) throw failed(`'${where}' is nil, but its type ${describe(type)} cannot be null.`);
     return null;
   }
+  const ref = getAttribute(el, 'Ref', Ns.serialization);
+  if (ref !== undefined) return referenced(type, el, textOf(ref.value), where, context.refs);
   const xsiType = readXsiType(el, inner.scope, where);
   if (type === 'object') return readObject(el, where, xsiType, inner);
   if (xsiType === undefined || sameName(xsiType, typeNameOf(type))) return readAs(type, el, where, inner);
@@ -731,14 +770,33 @@ function deserializeDictionary(type: DictionaryType, el: XmlElement, where: stri
   return out;
 }
 
+/**
+ * The object an element with `z:Ref` stands for; its content, if any, is ignored as .NET does
+ * (XmlObjectSerializerReadContext.ReadAttributes, then GetExistingObject).
+ */
+function referenced(type: TypeRef, el: XmlElement, id: string, where: string, refs: ObjectTable): unknown {
+  if (getAttribute(el, 'Id', Ns.serialization) !== undefined) throw failed(`'${where}' has both z:Id and z:Ref; an element either defines an object or refers to one.`);
+  if (!isDataContract(type) && type !== 'object') throw failed(`'${where}' has z:Ref, but its type ${describe(type)} is not a data contract with isReference.`);
+  const found = refs.get(id, where);
+  if (isDataContract(type) && !derivesFrom(found.contract, type)) {
+    throw failed(`'${where}' refers to z:Ref '${id}', a '${found.contract.name}', which is not the declared data contract '${type.name}' or derived from it.`);
+  }
+  return found.value;
+}
+
 function deserializeObject(type: DataContract, el: XmlElement, where: string, context: ReadContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (type.isReference === true) {
+    const id = getAttribute(el, 'Id', Ns.serialization);
+    // Recorded before the members are read, so a member referring back (a cycle) finds it.
+    if (id !== undefined) context.refs.add(textOf(id.value), { value: out, contract: type }, where);
+  }
   // Members are elements in their class's namespace: a derived contract's base members in the base's.
   const byName = new Map<string, XmlElement>();
   for (const c of childElements(el)) {
     const key = `${c.namespaceUri}\n${c.localName}`;
     if (!byName.has(key)) byName.set(key, c);
   }
-  const out: Record<string, unknown> = {};
   for (const cls of classChain(type)) {
     for (const m of cls.members) {
       const c = byName.get(`${cls.namespace}\n${m.name}`);

@@ -191,6 +191,8 @@ export interface DataContract<M extends Record<string, MemberDef> = Record<strin
    * a function when they are declared after this contract (derived contracts usually are).
    */
   readonly knownTypes?: KnownTypesList | undefined;
+  /** [DataContract(IsReference = true)]: objects keep their identity through `z:Id` / `z:Ref` (object-references.ts). */
+  readonly isReference?: boolean | undefined;
 }
 
 /** A list of known types, or a function giving it (for types declared later). */

@@ -14,7 +14,7 @@ import { SoapError } from '../src/errors.js';
 import { runCli } from '../src/import/cli.js';
 import { generateFromDocuments, importWsdl, type ImportResult } from '../src/import/import-wsdl.js';
 import { loadDocuments } from '../src/import/loader.js';
-import type { ContractModel, DataContractModel, EnumModel, OperationModel } from '../src/import/model.js';
+import type { CollectionModel, ContractModel, DataContractModel, EnumModel, OperationModel } from '../src/import/model.js';
 import { parseXml } from '../src/import/xml-tree.js';
 
 const FIXTURES = fileURLToPath(new URL('../../interop/test/fixtures/wsdl-import/', import.meta.url));
@@ -46,7 +46,7 @@ describe('importing the metadata Mono publishes (golden files)', () => {
   });
 
   it('reads the WSDL and every document it imports from the files next to it', () => {
-    expect(result.documents.map((d) => d.location.split('/').pop())).toEqual(['service.wsdl', 'wsdl0.wsdl', 'xsd0.xsd', 'xsd1.xsd', 'xsd2.xsd', 'xsd3.xsd']);
+    expect(result.documents.map((d) => d.location.split('/').pop())).toEqual(['service.wsdl', 'wsdl0.wsdl', 'xsd0.xsd', 'xsd1.xsd', 'xsd2.xsd', 'xsd3.xsd', 'xsd4.xsd']);
   });
 
   it('generates the same module as from the live URL (the golden module)', () => {
@@ -82,7 +82,35 @@ describe('importing the metadata Mono publishes (golden files)', () => {
     expect(member('Tags')).toMatchObject({ type: { kind: 'array', item: { kind: 'named', key: `{${DC_NS}}Tag` } } });
     expect(member('Kind')).toMatchObject({ type: { kind: 'named', key: `{${DC_NS}}ItemKind` } });
     // Dependencies come first, so the module can declare them as constants in order.
-    expect(result.model.types.map((t) => t.name)).toEqual(['ItemKind', 'Dimensions', 'Tag', 'Item']);
+    expect(result.model.types.map((t) => t.name)).toEqual(['ItemKind', 'Dimensions', 'Tag', 'Item', 'Tool', 'Bins', 'Shelf', 'PowerTool']);
+  });
+
+  it('maps a derived contract (complexContent/extension) and makes it a known type of its base', () => {
+    expect(dataContract(result, 'Tool')).toMatchObject({ base: undefined, knownTypes: [`{${DC_NS}}PowerTool`] });
+    expect(dataContract(result, 'PowerTool')).toMatchObject({
+      base: `{${DC_NS}}Tool`,
+      knownTypes: [],
+      members: [{ name: 'Watts', type: { kind: 'primitive', name: 'int' } }],
+    });
+    expect(result.code).toContain("  base: Tool,\n  members: {\n    Watts: 'int',\n  },\n});");
+    expect(result.code).toContain('  knownTypes: (): readonly TypeRef[] => [PowerTool],\n});');
+    expect(op(contract, 'Upgrade')).toMatchObject({ params: [{ name: 'tool', type: { kind: 'named', key: `{${DC_NS}}Tool` } }], returns: { kind: 'named', key: `{${DC_NS}}Tool` } });
+  });
+
+  it('maps object, XmlQualifiedName, a [CollectionDataContract], a dictionary of data contracts and DateTimeOffset', () => {
+    const shelf = dataContract(result, 'Shelf');
+    expect(shelf.members.map((m) => [m.name, m.type])).toEqual([
+      ['Anything', { kind: 'primitive', name: 'object' }],
+      ['Bins', { kind: 'named', key: `{${DC_NS}}Bins` }],
+      ['Code', { kind: 'primitive', name: 'qname' }],
+      ['Stamped', { kind: 'dateTimeOffset' }],
+      ['TagsByName', { kind: 'dictionary', key: { kind: 'primitive', name: 'string' }, value: { kind: 'named', key: `{${DC_NS}}Tag` } }],
+    ]);
+    const bins = result.model.types.find((t): t is CollectionModel => t.name === 'Bins');
+    expect(bins).toEqual({ kind: 'collection', key: `{${DC_NS}}Bins`, name: 'Bins', namespace: DC_NS, itemName: 'Bin', item: { kind: 'primitive', name: 'string' } });
+    expect(result.code).toContain("  itemName: 'Bin',\n  item: 'string',\n});");
+    expect(result.code).toContain("    TagsByName: dictionaryOf('string', Tag),");
+    expect(op(contract, 'EchoObject')).toMatchObject({ params: [{ type: { kind: 'primitive', name: 'object' } }], returns: { kind: 'primitive', name: 'object' } });
   });
 
   it('maps the enum with its EnumerationValue numbers', () => {
@@ -274,6 +302,35 @@ describe('mapping each construct', () => {
     });
     expect(r.code).toContain('// Faults MyFaultFault:');
   });
+
+  it('a [CollectionDataContract] dictionary with KeyName and ValueName, a list keeping the item name, and an element without a type', () => {
+    const types = `<xs:complexType name="Scores">
+        <xs:annotation><xs:appinfo><IsDictionary xmlns="http://schemas.microsoft.com/2003/10/Serialization/">true</IsDictionary></xs:appinfo></xs:annotation>
+        <xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="Entry"><xs:complexType><xs:sequence>
+          <xs:element name="Who" nillable="true" type="xs:string"/><xs:element name="Points" type="xs:int"/>
+        </xs:sequence></xs:complexType></xs:element></xs:sequence>
+      </xs:complexType>
+      <xs:complexType name="Names"><xs:sequence><xs:element minOccurs="0" maxOccurs="unbounded" name="string" nillable="true" type="xs:string"/></xs:sequence></xs:complexType>`;
+    const r = generate(wsdl(types, [{ name: 'Rank', request: el('s', 'd:Scores', ' nillable="true"') + el('n', 'd:Names', ' nillable="true"') + '<xs:element minOccurs="0" name="any"/>', reply: '' }]));
+    expect(r.model.types).toEqual([
+      {
+        kind: 'dictionaryCollection', key: `{${DNS}}Scores`, name: 'Scores', namespace: DNS, itemName: 'Entry', keyName: 'Who', valueName: 'Points',
+        keyType: { kind: 'primitive', name: 'string' }, value: { kind: 'primitive', name: 'int' },
+      },
+      { kind: 'collection', key: `{${DNS}}Names`, name: 'Names', namespace: DNS, itemName: undefined, item: { kind: 'primitive', name: 'string' } },
+    ]);
+    expect(r.model.contracts[0]?.operations[0]?.params[2]?.type).toEqual({ kind: 'primitive', name: 'object' });
+    expect(r.code).toContain("export const Scores = defineCollectionContract({\n  name: 'Scores',\n  namespace: '" + DNS + "',\n  itemName: 'Entry',\n  keyName: 'Who',\n  valueName: 'Points',\n  key: 'string',\n  value: 'int',\n});");
+    expect(r.code).toContain("export const Names = defineCollectionContract({\n  name: 'Names',\n  namespace: '" + DNS + "',\n  item: 'string',\n});");
+  });
+
+  it('xs:anyType and xs:QName parameters', () => {
+    const r = generate(wsdl('', [{ name: 'Q', request: el('o', 'xs:anyType', ' nillable="true"') + el('q', 'xs:QName', ' nillable="true"'), reply: '' }]));
+    expect(r.model.contracts[0]?.operations[0]?.params.map((p) => p.type)).toEqual([
+      { kind: 'primitive', name: 'object' },
+      { kind: 'primitive', name: 'qname' },
+    ]);
+  });
 });
 
 describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)', () => {
@@ -282,7 +339,7 @@ describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)',
     const err = refusal(wsdl(types, [{ name: 'Draw', request: el('shape', 'd:Shape'), reply: '' }]));
     expect(err.code).toBe('SOAP_ERR_IMPORT_UNSUPPORTED');
     expect(err.message).toBe(
-      `The type 'Shape' (namespace '${DNS}') uses xs:choice: contracts model [DataContract] classes without inheritance; flatten the type in the service or declare it by hand.`,
+      `The type 'Shape' (namespace '${DNS}') uses xs:choice: contracts model [DataContract] classes (sequences of elements); declare it by hand.`,
     );
   });
 
@@ -292,17 +349,19 @@ describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)',
     expect(err.message).toMatch(/^parameter 'doc' of IFoo\.Send uses the type 'Document' from the namespace 'urn:other', which no schema of the service defines: /);
   });
 
-  it('an XSD type the SDK has no type for (xs:anyType, xs:QName) names the member', () => {
-    const types = `<xs:complexType name="Box"><xs:sequence>${el('Content', 'xs:anyType', ' nillable="true"')}</xs:sequence></xs:complexType>`;
+  it('an XSD type the SDK has no type for (xs:gYear, xs:NOTATION) names the member', () => {
+    const types = `<xs:complexType name="Box"><xs:sequence>${el('Content', 'xs:gYear')}</xs:sequence></xs:complexType>`;
     const err = refusal(wsdl(types, [{ name: 'Put', request: el('box', 'd:Box'), reply: '' }]));
-    expect(err.message).toMatch(/^member 'Box\.Content' uses the type 'anyType' \(namespace 'http:\/\/www\.w3\.org\/2001\/XMLSchema'\), which contracts have no type for: /);
-    expect(refusal(wsdl('', [{ name: 'Q', request: el('q', 'xs:QName'), reply: '' }])).message).toMatch(/^parameter 'q' of IFoo\.Q uses the type 'QName'/);
+    expect(err.message).toMatch(/^member 'Box\.Content' uses the type 'gYear' \(namespace 'http:\/\/www\.w3\.org\/2001\/XMLSchema'\), which contracts have no type for: /);
+    expect(refusal(wsdl('', [{ name: 'Q', request: el('q', 'xs:NOTATION'), reply: '' }])).message).toMatch(/^parameter 'q' of IFoo\.Q uses the type 'NOTATION'/);
   });
 
-  it('inheritance, recursion and an rpc-style message', () => {
-    const derived = `<xs:complexType name="Base"><xs:sequence/></xs:complexType>
-      <xs:complexType name="Derived"><xs:complexContent mixed="false"><xs:extension base="d:Base"><xs:sequence/></xs:extension></xs:complexContent></xs:complexType>`;
-    expect(refusal(wsdl(derived, [{ name: 'D', request: el('x', 'd:Derived'), reply: '' }])).message).toMatch(/^The type 'Derived' .* derives from another type/);
+  it('derivation by restriction or from a non-contract, recursion and an rpc-style message', () => {
+    const restricted = `<xs:complexType name="Base"><xs:sequence/></xs:complexType>
+      <xs:complexType name="Derived"><xs:complexContent mixed="false"><xs:restriction base="d:Base"><xs:sequence/></xs:restriction></xs:complexContent></xs:complexType>`;
+    expect(refusal(wsdl(restricted, [{ name: 'D', request: el('x', 'd:Derived'), reply: '' }])).message).toMatch(/^The type 'Derived' .* derives by restriction, not by extension of a data contract/);
+    const fromArray = `<xs:complexType name="Derived"><xs:complexContent mixed="false"><xs:extension base="arr:ArrayOfint"><xs:sequence/></xs:extension></xs:complexContent></xs:complexType>`;
+    expect(refusal(wsdl(fromArray, [{ name: 'D', request: el('x', 'd:Derived'), reply: '' }])).message).toMatch(/^The type 'Derived' .* extends 'arr:ArrayOfint', which is not a data contract/);
     const node = `<xs:complexType name="Node"><xs:sequence>${el('Next', 'd:Node', ' nillable="true"')}</xs:sequence></xs:complexType>`;
     expect(refusal(wsdl(node, [{ name: 'N', request: el('n', 'd:Node'), reply: '' }])).message).toMatch(/^member 'Node\.Next' uses the type 'Node' .* recursive data contract/);
     const rpc = wsdl('', [{ name: 'R', request: '', reply: '' }]).replace('<wsdl:part name="parameters" element="tns:R"/>', '<wsdl:part name="a" type="xs:int"/>');

@@ -1,19 +1,21 @@
 /**
- * Writes an ImportModel as one TypeScript module: the enums and data contracts in dependency order
- * (`defineEnum`, `defineDataContract`, each with its value type), then per service contract a
+ * Writes an ImportModel as one TypeScript module: the enums, collection and data contracts in
+ * dependency order (`defineEnum`, `defineCollectionContract`, `defineDataContract`, each with its
+ * value type; a base before the contracts derived from it), then per service contract a
  * `defineContract` and a client factory over `createClient` (client.ts). The text is stable for
  * the same metadata, so it can be kept in a repository and compared.
  *
  * @module
  */
 
-import type { ContractModel, DataContractModel, EnumModel, ImportModel, MemberModel, OperationModel, TypeModel } from './model.js';
+import type { CollectionModel, ContractModel, DataContractModel, EnumModel, ImportModel, MemberModel, NamedTypeModel, OperationModel, TypeModel } from './model.js';
 
 /** Names the module imports from @portshare/soap; generated declarations must not take them. */
 const SDK_NAMES = [
   'arrayOf',
   'createClient',
   'DateTimeOffset',
+  'defineCollectionContract',
   'defineContract',
   'defineDataContract',
   'defineEnum',
@@ -23,9 +25,10 @@ const SDK_NAMES = [
   'ClientProxy',
   'InstanceOf',
   'MessageChannel',
+  'TypeRef',
 ] as const;
 
-const TYPE_ONLY: ReadonlySet<string> = new Set(['ClientOptions', 'ClientProxy', 'InstanceOf', 'MessageChannel']);
+const TYPE_ONLY: ReadonlySet<string> = new Set(['ClientOptions', 'ClientProxy', 'InstanceOf', 'MessageChannel', 'TypeRef']);
 
 export interface EmitOptions {
   /** Where the metadata came from, named in the header. */
@@ -36,7 +39,7 @@ export function emitModule(model: ImportModel, options: EmitOptions): string {
   const names = declarationNames(model);
   const used = new Set<string>();
   const body: string[] = [];
-  for (const t of model.types) body.push(t.kind === 'enum' ? emitEnum(t, names, used) : emitDataContract(t, names, used));
+  for (const t of model.types) body.push(emitNamed(t, names, used));
   for (const c of model.contracts) body.push(emitContract(c, names, used));
   const header = [
     `// Service contracts imported from ${options.source} by \`portshare-soap import\`.`,
@@ -75,6 +78,18 @@ function emitImports(used: ReadonlySet<string>): string {
   return `import {\n${list.map((n) => `  ${n},`).join('\n')}\n} from '@portshare/soap';`;
 }
 
+function emitNamed(t: NamedTypeModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  switch (t.kind) {
+    case 'enum':
+      return emitEnum(t, names, used);
+    case 'dataContract':
+      return emitDataContract(t, names, used);
+    case 'collection':
+    case 'dictionaryCollection':
+      return emitCollection(t, names, used);
+  }
+}
+
 function emitEnum(t: EnumModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
   used.add('defineEnum');
   const name = names.get(t.key) ?? t.name;
@@ -93,15 +108,32 @@ function emitDataContract(t: DataContractModel, names: ReadonlyMap<string, strin
   used.add('InstanceOf');
   const name = names.get(t.key) ?? t.name;
   const members = t.members.map((m) => `    ${key(m.name)}: ${emitMember(m, names, used)},`);
-  return [
-    `/** Data contract ${t.name}. */`,
-    `export const ${name} = defineDataContract({`,
-    `  name: ${str(t.name)},`,
-    `  namespace: ${str(t.namespace)},`,
-    members.length === 0 ? '  members: {},' : `  members: {\n${members.join('\n')}\n  },`,
-    '});',
-    `export type ${name} = InstanceOf<typeof ${name}>;`,
-  ].join('\n');
+  const lines = [`  name: ${str(t.name)},`, `  namespace: ${str(t.namespace)},`];
+  if (t.base !== undefined) lines.push(`  base: ${names.get(t.base) ?? t.base},`);
+  lines.push(members.length === 0 ? '  members: {},' : `  members: {\n${members.join('\n')}\n  },`);
+  if (t.knownTypes.length > 0) {
+    // The derived contracts are declared after this one (they name it as their base), hence a
+    // function; its return type is annotated because TypeScript cannot infer a type that refers to itself.
+    used.add('TypeRef');
+    lines.push(`  knownTypes: (): readonly TypeRef[] => [${t.knownTypes.map((k) => names.get(k) ?? k).join(', ')}],`);
+  }
+  return [`/** Data contract ${t.name}${t.base === undefined ? '' : ' (derived)'}. */`, `export const ${name} = defineDataContract({`, ...lines, '});', `export type ${name} = InstanceOf<typeof ${name}>;`].join('\n');
+}
+
+function emitCollection(t: CollectionModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  used.add('defineCollectionContract');
+  const name = names.get(t.key) ?? t.name;
+  const lines = [`  name: ${str(t.name)},`, `  namespace: ${str(t.namespace)},`];
+  if (t.kind === 'collection') {
+    if (t.itemName !== undefined) lines.push(`  itemName: ${str(t.itemName)},`);
+    lines.push(`  item: ${emitType(t.item, names, used)},`);
+  } else {
+    lines.push(`  itemName: ${str(t.itemName)},`);
+    if (t.keyName !== 'Key') lines.push(`  keyName: ${str(t.keyName)},`);
+    if (t.valueName !== 'Value') lines.push(`  valueName: ${str(t.valueName)},`);
+    lines.push(`  key: ${emitType(t.keyType, names, used)},`, `  value: ${emitType(t.value, names, used)},`);
+  }
+  return [`/** Collection contract ${t.name} ([CollectionDataContract]). */`, `export const ${name} = defineCollectionContract({`, ...lines, '});'].join('\n');
 }
 
 function emitMember(m: MemberModel, names: ReadonlyMap<string, string>, used: Set<string>): string {

@@ -9,7 +9,7 @@
 import type { ParamDirection } from '../contract.js';
 import type { PrimitiveType } from '../types.js';
 
-/** A type as a contract names it. `named` points at a DataContractModel or EnumModel by key. */
+/** A type as a contract names it. `named` points at a DataContractModel, EnumModel or CollectionModel by key. */
 export type TypeModel =
   | { readonly kind: 'primitive'; readonly name: PrimitiveType }
   | { readonly kind: 'array'; readonly item: TypeModel }
@@ -34,8 +34,36 @@ export interface DataContractModel {
   readonly key: string;
   readonly name: string;
   readonly namespace: string;
+  /** This class's own members (a derived contract's base members are the base's). */
   readonly members: readonly MemberModel[];
+  /** The key of the base data contract (`xs:complexContent/xs:extension base=`). */
+  readonly base: string | undefined;
+  /** Keys of the contracts that extend this one, its [KnownType]s. */
+  readonly knownTypes: readonly string[];
 }
+
+/** A [CollectionDataContract] whose names are not the ones `arrayOf` / `dictionaryOf` derive. */
+export type CollectionModel =
+  | {
+      readonly kind: 'collection';
+      readonly key: string;
+      readonly name: string;
+      readonly namespace: string;
+      /** Only when it differs from the item type's contract name. */
+      readonly itemName: string | undefined;
+      readonly item: TypeModel;
+    }
+  | {
+      readonly kind: 'dictionaryCollection';
+      readonly key: string;
+      readonly name: string;
+      readonly namespace: string;
+      readonly itemName: string;
+      readonly keyName: string;
+      readonly valueName: string;
+      readonly keyType: TypeModel;
+      readonly value: TypeModel;
+    };
 
 export interface EnumModel {
   readonly kind: 'enum';
@@ -46,7 +74,7 @@ export interface EnumModel {
   readonly flags: boolean;
 }
 
-export type NamedTypeModel = DataContractModel | EnumModel;
+export type NamedTypeModel = DataContractModel | EnumModel | CollectionModel;
 
 export interface ParamModel {
   readonly name: string;

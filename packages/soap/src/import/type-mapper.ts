@@ -3,12 +3,17 @@
  * types contracts can use. The rules are the reverse of the exporter's (and of
  * XsdDataContractImporter / SchemaImporter.cs in .NET's System.Runtime.Serialization):
  *
- * - XSD built-ins and the Serialization namespace's guid, char and duration are primitives;
+ * - XSD built-ins and the Serialization namespace's guid, char and duration are primitives
+ *   (xs:anyType is `object`, xs:QName is XmlQualifiedName);
  * - a complexType whose sequence holds one element with maxOccurs > 1 is a collection (`ArrayOfX`),
- *   and with the `IsDictionary` annotation a dictionary of `KeyValueOfKV` items;
+ *   and with the `IsDictionary` annotation a dictionary of `KeyValueOfKV` items; other names than
+ *   those are a [CollectionDataContract] (ItemName, KeyName, ValueName; ExportCollectionDataContract);
  * - any other complexType with a sequence of elements is a data contract (each element a member:
  *   minOccurs absent is IsRequired, a `DefaultValue EmitDefaultValue="false"` annotation is
- *   EmitDefaultValue = false, nillable on a value type is `Nullable<T>`);
+ *   EmitDefaultValue = false, nillable on a value type is `Nullable<T>`); one whose content is
+ *   `xs:complexContent/xs:extension base=` derives from that data contract (XML Schema Part 1
+ *   §3.4.2, ExportClassDataContract), and, as svcutil's CodeExporter does, every derived contract
+ *   becomes a [KnownType] of its base (a schema carries no [KnownType] of its own);
  * - a simpleType restricting xs:string with enumerations is an enum (values from `EnumerationValue`
  *   annotations, else 0, 1, 2…), and an xs:list of one is a [Flags] enum (values 1, 2, 4…).
  *
@@ -42,13 +47,23 @@ const XSD_PRIMITIVES: Readonly<Record<string, PrimitiveType>> = {
   unsignedInt: 'uint',
   unsignedLong: 'ulong',
   anyURI: 'uri',
+  // `object` is exported as xs:anyType, XmlQualifiedName as xs:QName (XsdDataContractExporter's
+  // primitive contracts; PrimitiveDataContract.cs).
+  anyType: 'object',
+  QName: 'qname',
 };
 
 /** DataContractSerializer's own simple types in the Serialization namespace (ser:guid…). */
 const SER_PRIMITIVES: Readonly<Record<string, PrimitiveType>> = { guid: 'guid', char: 'char', duration: 'timeSpan' };
 
 /** Primitives whose CLR type is a reference type: nillable is their normal state, not Nullable<T>. */
-const REFERENCE_PRIMITIVES: ReadonlySet<PrimitiveType> = new Set(['string', 'bytes', 'uri']);
+const REFERENCE_PRIMITIVES: ReadonlySet<PrimitiveType> = new Set(['string', 'bytes', 'uri', 'object', 'qname']);
+
+/** DataContractSerializer's collection namespace, where `arrayOf` and `dictionaryOf` put ArrayOfX. */
+const ARRAYS_NS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays';
+
+/** A data contract while the schemas are read: derived contracts add themselves to its knownTypes. */
+type MutableDataContract = DataContractModel & { readonly knownTypes: string[] };
 
 /** Where a type is used, for error messages: "member 'Item.Tags'", "parameter 'x' of IFoo.Op". */
 export type Where = string;
@@ -78,7 +93,9 @@ export class TypeMapper {
     const typeName = element.attrs.get('type');
     if (typeName === undefined) {
       const inline = element.children.some((c) => c.ns === Xmlns.xsd && (c.local === 'complexType' || c.local === 'simpleType'));
-      throw unsupported(`${where} has ${inline ? 'an anonymous (inline) type' : 'no type (xs:anyType)'}`, 'give it a named type in the service (a [DataContract] or a primitive)');
+      if (inline) throw unsupported(`${where} has an anonymous (inline) type`, 'give it a named type in the service (a [DataContract] or a primitive)');
+      // An element without a type has the ur-type, xs:anyType (XML Schema Part 1 §3.3.2).
+      return { kind: 'primitive', name: 'object' };
     }
     const type = this.mapType(resolveQName(element, typeName, where), where);
     return element.attrs.get('nillable') === 'true' && isValueType(type, this.#types) ? { kind: 'nullable', item: type } : type;
@@ -115,48 +132,80 @@ export class TypeMapper {
 
   #mapComplex(q: QName, key: string, complex: Component): TypeModel {
     const node = complex.node;
-    assertPlainComplexType(node, q);
+    const extension = assertPlainComplexType(node, q);
+    if (extension !== undefined) return this.#mapDerived(q, key, extension);
     const sequence = childNamed(node, Xmlns.xsd, 'sequence');
     const elements = sequence === undefined ? [] : sequenceElements(sequence, q);
     const only = elements[0];
     if (elements.length === 1 && only !== undefined && isRepeated(only)) {
-      return isDictionary(node) ? this.#mapDictionary(q, only) : this.#mapArray(q, only);
+      return isDictionary(node) ? this.#mapDictionary(q, key, only) : this.#mapArray(q, key, only);
     }
-    return this.#register(this.#mapDataContract(q, key, elements));
+    return this.#register(this.#mapDataContract(q, key, elements, undefined));
   }
 
-  /** `ArrayOfX`: the item element's type. The names must be the ones the SDK writes (CollectionDataContract with other names is refused). */
-  #mapArray(q: QName, item: XmlElementNode): TypeModel {
+  /** `xs:complexContent/xs:extension base="Base"` with this class's own members in its sequence. */
+  #mapDerived(q: QName, key: string, extension: XmlElementNode): TypeModel {
+    const baseName = extension.attrs.get('base');
+    if (baseName === undefined) throw unsupported(`The type '${q.local}' (namespace '${q.ns}') extends no named base`, 'declare it by hand');
+    const baseType = this.mapType(resolveQName(extension, baseName, q.local), `the base of '${q.local}'`);
+    const base = baseType.kind === 'named' ? this.#types.find((t) => t.key === baseType.key) : undefined;
+    if (base?.kind !== 'dataContract') {
+      throw unsupported(`The type '${q.local}' (namespace '${q.ns}') extends '${baseName}', which is not a data contract`, 'only [DataContract] classes derive from one another; declare it by hand');
+    }
+    const sequence = childNamed(extension, Xmlns.xsd, 'sequence');
+    const model = this.#mapDataContract(q, key, sequence === undefined ? [] : sequenceElements(sequence, q), base.key);
+    (base as MutableDataContract).knownTypes.push(key);
+    return this.#register(model);
+  }
+
+  /**
+   * `ArrayOfX` of `X` items is `arrayOf(x)`; any other collection name or item name is a
+   * [CollectionDataContract] (its Name and ItemName; XsdDataContractExporter.ExportCollectionDataContract).
+   */
+  #mapArray(q: QName, key: string, item: XmlElementNode): TypeModel {
     const itemType = this.elementType(item, `the items of '${q.local}'`);
     const itemName = item.attrs.get('name') ?? '';
-    const typeName = item.attrs.get('type') ?? '';
-    const expected = resolveQName(item, typeName, q.local).local;
-    if (itemName !== expected || q.local !== `ArrayOf${expected}`) {
-      throw unsupported(`The collection type '${q.local}' names its items '${itemName}' ([CollectionDataContract] with ItemName or Name)`, `only the default names (ArrayOf${expected} of ${expected}) are supported; declare it by hand`);
-    }
-    return { kind: 'array', item: itemType };
+    const typeName = item.attrs.get('type') ?? 'anyType';
+    const expected = item.attrs.has('type') ? resolveQName(item, typeName, q.local).local : 'anyType';
+    if (itemName === expected && q.local === `ArrayOf${expected}`) return { kind: 'array', item: itemType };
+    return this.#register({
+      kind: 'collection',
+      key,
+      name: q.local,
+      namespace: q.ns,
+      itemName: itemName === expected ? undefined : itemName,
+      item: itemType,
+    });
   }
 
-  /** `ArrayOfKeyValueOfKV`: items with a Key and a Value (XsdDataContractExporter's ExportKeyValueType). */
-  #mapDictionary(q: QName, item: XmlElementNode): TypeModel {
+  /**
+   * Items with a key and a value (XsdDataContractExporter's ExportKeyValueType): `dictionaryOf(k, v)`
+   * for Dictionary<K, V>'s own names (`ArrayOfKeyValueOf…` of `KeyValueOf…` items of `Key` and
+   * `Value`, in the Arrays namespace), a [CollectionDataContract] dictionary for any other.
+   */
+  #mapDictionary(q: QName, typeKey: string, item: XmlElementNode): TypeModel {
     const inline = childNamed(item, Xmlns.xsd, 'complexType');
     const sequence = inline === undefined ? undefined : childNamed(inline, Xmlns.xsd, 'sequence');
-    const [k, v] = sequence === undefined ? [] : sequenceElements(sequence, q);
-    if (k?.attrs.get('name') !== 'Key' || v?.attrs.get('name') !== 'Value') {
-      throw unsupported(`The dictionary type '${q.local}' does not have Key and Value items`, 'declare it by hand with dictionaryOf()');
+    const [k, v, ...extra] = sequence === undefined ? [] : sequenceElements(sequence, q);
+    const keyName = k?.attrs.get('name');
+    const valueName = v?.attrs.get('name');
+    if (k === undefined || v === undefined || keyName === undefined || valueName === undefined || extra.length > 0) {
+      throw unsupported(`The dictionary type '${q.local}' does not have a key and a value item`, 'declare it by hand with dictionaryOf()');
     }
     const key = this.elementType(k, `the keys of '${q.local}'`);
     const value = this.elementType(v, `the values of '${q.local}'`);
-    for (const [part, t] of [['key', key], ['value', value]] as const) {
-      const inner = t.kind === 'nullable' ? t.item : t;
-      if (inner.kind !== 'primitive') {
-        throw unsupported(`The dictionary type '${q.local}' has a ${part} that is not a primitive`, 'dictionaryOf() takes primitive keys and values; declare it by hand');
-      }
+    const inner = key.kind === 'nullable' ? key.item : key;
+    if (inner.kind !== 'primitive' && inner.kind !== 'named') {
+      throw unsupported(`The dictionary type '${q.local}' has keys that are collections`, 'dictionary keys are primitives, enums or data contracts; declare it by hand');
     }
-    return { kind: 'dictionary', key, value };
+    const itemName = item.attrs.get('name') ?? '';
+    if (q.ns === ARRAYS_NS && itemName.startsWith('KeyValueOf') && q.local === `ArrayOf${itemName}` && keyName === 'Key' && valueName === 'Value') {
+      return { kind: 'dictionary', key, value };
+    }
+    return this.#register({ kind: 'dictionaryCollection', key: typeKey, name: q.local, namespace: q.ns, itemName, keyName, valueName, keyType: key, value });
   }
 
-  #mapDataContract(q: QName, key: string, elements: readonly XmlElementNode[]): DataContractModel {
+  #mapDataContract(q: QName, key: string, elements: readonly XmlElementNode[], base: string | undefined): MutableDataContract {
     const members = elements.map((e) => this.#member(q, e));
     const names = members.map((m) => m.name);
     // DataContractSerializer orders members without Order by name (ordinal), then by Order; the
@@ -169,6 +218,8 @@ export class TypeMapper {
       name: q.local,
       namespace: q.ns,
       members: ordered ? members : members.map((m, i) => ({ ...m, order: i })),
+      base,
+      knownTypes: [],
     };
   }
 
@@ -255,13 +306,21 @@ function isRepeated(element: XmlElementNode): boolean {
   return max === 'unbounded' || Number(max) > 1;
 }
 
-/** Refuses what a data contract cannot be: base types, attributes, choice, all, any, mixed content. */
-function assertPlainComplexType(node: XmlElementNode, q: QName): void {
+/**
+ * Refuses what a data contract cannot be: attributes, choice, all, any, mixed content, restriction.
+ * Returns the `xs:extension` of a derived data contract (complexContent, XML Schema Part 1 §3.4.2).
+ */
+function assertPlainComplexType(node: XmlElementNode, q: QName): XmlElementNode | undefined {
+  let extension: XmlElementNode | undefined;
   for (const child of node.children) {
     if (child.ns !== Xmlns.xsd) continue;
     if (child.local === 'sequence' || child.local === 'annotation') continue;
+    if (child.local === 'complexContent' && extension === undefined && childNamed(node, Xmlns.xsd, 'sequence') === undefined) {
+      extension = derivationOf(child, q);
+      continue;
+    }
     const what: Record<string, string> = {
-      complexContent: 'derives from another type (a data contract base class or [KnownType])',
+      complexContent: 'has complex content beside a sequence',
       simpleContent: 'has simple content',
       choice: 'uses xs:choice',
       all: 'uses xs:all',
@@ -270,9 +329,22 @@ function assertPlainComplexType(node: XmlElementNode, q: QName): void {
       anyAttribute: 'has attributes',
       group: 'uses a model group',
     };
-    throw unsupported(`The type '${q.local}' (namespace '${q.ns}') ${what[child.local] ?? `uses xs:${child.local}`}`, 'contracts model [DataContract] classes without inheritance; flatten the type in the service or declare it by hand');
+    throw unsupported(`The type '${q.local}' (namespace '${q.ns}') ${what[child.local] ?? `uses xs:${child.local}`}`, 'contracts model [DataContract] classes (sequences of elements); declare it by hand');
   }
   if (node.attrs.get('mixed') === 'true') throw unsupported(`The type '${q.local}' has mixed content`, 'declare it by hand');
+  return extension;
+}
+
+/** The xs:extension of a complexContent; a restriction, or an extension with attributes or a choice, is refused. */
+function derivationOf(content: XmlElementNode, q: QName): XmlElementNode {
+  const parts = content.children.filter((c) => c.ns === Xmlns.xsd && c.local !== 'annotation');
+  const extension = parts[0];
+  if (content.attrs.get('mixed') === 'true' || parts.length !== 1 || extension?.local !== 'extension') {
+    throw unsupported(`The type '${q.local}' (namespace '${q.ns}') derives by ${extension?.local ?? 'nothing'}, not by extension of a data contract`, 'declare it by hand');
+  }
+  const other = extension.children.find((c) => c.ns === Xmlns.xsd && c.local !== 'sequence' && c.local !== 'annotation');
+  if (other !== undefined) throw unsupported(`The type '${q.local}' (namespace '${q.ns}') extends its base with xs:${other.local}`, 'a derived [DataContract] adds a sequence of elements only; declare it by hand');
+  return extension;
 }
 
 function sequenceElements(sequence: XmlElementNode, q: QName): XmlElementNode[] {
