@@ -224,35 +224,47 @@ function bad(key: string, reason: string, source: string): ServiceError {
   );
 }
 
+/** The Ajv options the definition is compiled with, here and by scripts/generate-config-validator.mjs. */
+export const AJV_OPTIONS = {
+  strict: true,
+  // A duration is an integer or a TimeSpan string; a route's `to` is host:port or a list of them.
+  allowUnionTypes: true,
+  // Only the object's own keys count, as JSON.parse makes them ("__proto__" included).
+  ownProperties: true,
+  // Each error carries the value (data) it failed: refusalOf words it with the node's Kind.
+  verbose: true,
+  // The definition is fixed: test/config-schema.test.ts checks it against the 2020-12 meta-schema,
+  // which need not cost every start (it more than doubles the compile time).
+  validateSchema: false,
+} as const;
+
 let compiled: ValidateFunction | undefined;
 
 /**
- * The definition compiled once, when first needed. Ajv is loaded then too (it is CommonJS, so a
- * require keeps validateConfig synchronous): every CLI command imports this package, and most
- * never read the configuration, so they need not pay for loading Ajv and generating its code.
+ * The definition, compiled. A built package has it precompiled by Ajv's standalone code
+ * generation (dist/config-validator.cjs, written by `pnpm build`): the daemon then never loads
+ * Ajv's compiler, which would stay in its heap for a check made once at start. Without that file
+ * (the sources run directly, as the tests do) Ajv compiles it here, once, when first needed; Ajv is
+ * CommonJS, so a require keeps validateConfig synchronous.
  */
 function schemaValidator(): ValidateFunction {
   if (compiled !== undefined) return compiled;
-  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof AjvModule;
-  compiled = new Ajv2020({
-    strict: true,
-    // A duration is an integer or a TimeSpan string; a route's `to` is host:port or a list of them.
-    allowUnionTypes: true,
-    // Only the object's own keys count, as JSON.parse makes them ("__proto__" included).
-    ownProperties: true,
-    // Each error carries the node it failed (parentSchema) and the value (data): refusalOf words it with them.
-    verbose: true,
-    // The definition is fixed: test/config-schema.test.ts checks it against the 2020-12 meta-schema,
-    // which need not cost every start (it more than doubles the compile time).
-    validateSchema: false,
-  }).compile(configSchema);
+  const require = createRequire(import.meta.url);
+  try {
+    compiled = require('./config-validator.cjs') as ValidateFunction;
+    return compiled;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+  }
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof AjvModule;
+  compiled = new Ajv2020(AJV_OPTIONS).compile(configSchema);
   return compiled;
 }
 
 /**
  * Lets the compiled validator and Ajv's modules go once a long-running process (the daemon) has
- * read its configuration: they would otherwise stay in its heap for its whole life, about 8 MB of
- * resident memory for a check made once at start. Validating again loads them again.
+ * read its configuration, where the sources run uncompiled (see schemaValidator). Validating again
+ * loads them again.
  */
 export function releaseConfigValidator(): void {
   if (compiled === undefined) return;
@@ -260,6 +272,15 @@ export function releaseConfigValidator(): void {
   const require = createRequire(import.meta.url);
   const ajvRoot = dirname(require.resolve('ajv/package.json'));
   for (const id of Object.keys(require.cache)) if (id.startsWith(ajvRoot + sep)) delete require.cache[id];
+}
+
+/** The schema node an error's schemaPath (`#/properties/log/properties/level/enum`) names, without its keyword. */
+function nodeAt(schemaPath: string): unknown {
+  let node: unknown = configSchema;
+  for (const part of schemaPath.split('/').slice(1, -1)) {
+    node = isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')] : undefined;
+  }
+  return node;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -290,7 +311,8 @@ function notKnown(path: JSONPath, key: string, node: unknown, source: string): S
 /** Ajv's first error as a configuration message: the key, and the reason its node's Kind words. */
 function refusalOf(error: ErrorObject | undefined, source: string): ServiceError {
   const path = pathOf(error?.instancePath ?? '');
-  const node: unknown = error?.parentSchema;
+  // The node itself, not Ajv's copy of it (a precompiled validator's parentSchema is one): its Kind is keyed by identity.
+  const node: unknown = error === undefined ? undefined : nodeAt(error.schemaPath);
   switch (error?.keyword) {
     case 'additionalProperties':
       return notKnown(path, String(error.params['additionalProperty']), node, source);

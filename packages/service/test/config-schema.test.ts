@@ -4,7 +4,7 @@
 // 2020-12, reading the published file) must agree with validateConfig on what a schema can judge.
 // Regenerate the file after a change (from packages/service, once built):
 //   node -e "import('./dist/config.js').then((m) => process.stdout.write(JSON.stringify(m.configJsonSchema(), null, 2) + '\n'))" > portshare.schema.json
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,23 @@ describe('portshare.schema.json', () => {
   it.each(BAD.map((c) => [JSON.stringify(c), c]))('refuses %s, as validateConfig does', (_, config) => {
     expect(() => validateConfig(config)).toThrow(/Invalid configuration/);
     expect(validate(config)).toBe(false);
+  });
+});
+
+describe('the precompiled validator the built package ships (dist/config-validator.cjs)', () => {
+  // The daemon runs from dist, where validateConfig uses Ajv's standalone code instead of compiling;
+  // it must judge and word every file as the compiled definition here does.
+  it('is there, and the built validateConfig accepts and refuses exactly as the sources do, with the same messages', async () => {
+    expect(existsSync(new URL('../dist/config-validator.cjs', import.meta.url))).toBe(true);
+    const built = (await import(new URL('../dist/config.js', import.meta.url).href)) as typeof import('../src/config.js');
+    const outcome = (validate: typeof validateConfig, config: unknown): unknown => {
+      try {
+        return validate(config, 'f.json');
+      } catch (err) {
+        return { code: (err as { code?: string }).code, message: (err as Error).message };
+      }
+    };
+    const more: unknown[] = [{ routes: [{ url: 'net.tcp://+:808/a', to: 'h:1' }] }, { log: { level: 7 } }, { reservations: [{ uri: 'net.tcp://+:808/a', users: [''] }] }, { receiveTimeoutMs: '00:00:99' }];
+    for (const config of [...GOOD, ...BAD, ...more]) expect(outcome(built.validateConfig, config)).toEqual(outcome(validateConfig, config));
   });
 });
