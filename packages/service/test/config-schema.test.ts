@@ -102,7 +102,7 @@ describe('the precompiled validator the built package ships (dist/config-validat
   // it must judge and word every file as the compiled definition here does.
   it('is there, and the built validateConfig accepts and refuses exactly as the sources do, with the same messages', async () => {
     expect(existsSync(new URL('../dist/config-validator.cjs', import.meta.url))).toBe(true);
-    const built = (await import(new URL('../dist/config.js', import.meta.url).href)) as typeof import('../src/config.js');
+    const built = (await import(new URL('../dist/config.js', import.meta.url).href)) as { validateConfig: typeof validateConfig };
     const outcome = (validate: typeof validateConfig, config: unknown): unknown => {
       try {
         return validate(config, 'f.json');
