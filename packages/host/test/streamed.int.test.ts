@@ -4,17 +4,8 @@
 // a stream that fails while it is written; a malformed streamed request; and the size limit at and
 // past its edge. Mono's streamed client and service against these: packages/interop.
 import { Readable } from 'node:stream';
-import {
-  BinaryMessageEncoder,
-  buildEnvelope,
-  buildRequestBody,
-  createClient,
-  defineContract,
-  defineDataContract,
-  FaultException,
-  implement,
-  SoapErrorCodes,
-} from '@portshare/soap';
+import { BinaryMessageEncoder, createClient, defineContract, defineDataContract, FaultException, implement, SoapErrorCodes } from '@portshare/soap';
+import { buildEnvelope, buildRequestBody } from '@portshare/soap/message';
 import { freePort } from '@portshare/test-utils';
 import { connectSession, type ServerSession, SessionErrorCodes } from '@portshare/worker';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ServiceHost } from '@portshare/host';
-import { NetDateTime, Typed, contractOf, implement, loadDocuments, typed } from '@portshare/soap';
+import { NetDateTime, Typed, contractOf, implement, typed } from '@portshare/soap';
+import { loadDocuments } from '@portshare/soap/import';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_DIR, CSHARP_DIR, type ChildProgram, type PrivateDaemon, Tools, freePort, requireTools, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';

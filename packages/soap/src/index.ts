@@ -1,5 +1,8 @@
-// @portshare/soap: the WCF message layer for net.tcp. Binary XML ([MC-NBFX], [MC-NBFS], [MC-NBFSE]),
-// SOAP 1.2 envelopes with WS-Addressing 1.0, data and service contracts, a dispatcher and a client.
+// @portshare/soap: the WCF message layer for net.tcp: data and service contracts, a dispatcher and
+// a client, and the message encoders they run on. Lower levels have subpaths of their own:
+// `@portshare/soap/message` (SOAP 1.2 envelopes with WS-Addressing 1.0, the operation formatter,
+// faults), `@portshare/soap/xml` (binary XML: [MC-NBFX], [MC-NBFS], [MC-NBFSE]) and
+// `@portshare/soap/import` (contracts from WSDL, as `portshare-soap import`).
 
 // Errors
 export { SoapError, SoapErrorCodes, type SoapErrorCode } from './errors.js';
@@ -96,46 +99,4 @@ export {
 export { BinaryMessageEncoder, BinarySessionEncoder, type BinarySessionEncoderOptions, type MessageEncoder } from './message-encoder.js';
 export { TEXT_SOAP12_CONTENT_TYPE, TextMessageEncoder, type TextMessageEncoderOptions } from './text-encoder.js';
 export { BINARY_CONTENT_TYPE, BINARY_SESSION_CONTENT_TYPE, SUPPORTED_CONTENT_TYPES } from './encoding.js';
-export {
-  buildEnvelope,
-  parseEnvelope,
-  type AddressingHeaders,
-  type IncomingEnvelope,
-  type OutgoingEnvelope,
-} from './envelope.js';
-export { buildFault, parseFault } from './fault.js';
-export { buildReplyBody, buildReplyMessage, buildRequestBody, buildRequestMessage, parseReplyBody, parseRequestBody } from './operation-formatter.js';
-export type { MessageParts } from './message-contract.js';
-export { Addressing, Ns } from './namespaces.js';
 export { DEFAULT_READER_QUOTAS, type ReaderQuotas } from './quotas.js';
-
-// Binary XML
-export { readNbfx, type NbfxReadOptions } from './nbfx-reader.js';
-export { writeNbfx, type NbfxWriteOptions } from './nbfx-writer.js';
-export { SessionDictionary, encodeStringTable, type SessionDictionaryOptions } from './session-dictionary.js';
-export { StaticIds, staticDictionaryId, staticDictionaryString } from './dictionary.js';
-export { STATIC_DICTIONARY_SIZE } from './static-dictionary.js';
-export { type DictKind, type TextValue, textOf } from './text-value.js';
-export {
-  XML_NAMESPACE,
-  childElements,
-  element,
-  getAttribute,
-  text,
-  textContent,
-  textValues,
-  type ElementInit,
-  type XmlArray,
-  type XmlArrayValues,
-  type XmlAttribute,
-  type XmlComment,
-  type XmlElement,
-  type XmlNode,
-  type XmlText,
-  type XmlnsDeclaration,
-} from './xml-node.js';
-export { toXmlString } from './xml-text.js';
-
-// WSDL import (`portshare-soap import`)
-export { generateFromDocuments, importWsdl, type ImportOptions, type ImportResult } from './import/import-wsdl.js';
-export { loadDocuments, type LoadedDocument, type LoadOptions } from './import/loader.js';
