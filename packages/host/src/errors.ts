@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PortshareError, type PortshareErrorOptions } from '@portshare/framing';
+import { PortshareError } from '@portshare/framing';
 
 /** Codes of every {@link HostError}. */
 export const HostErrorCodes = {

@@ -32,6 +32,16 @@ export const CSharpPrograms = {
   duplexService: { sources: ['CalculatorDuplex.cs', 'DuplexService.cs'], main: 'Microsoft.ServiceModel.Samples.DuplexService' },
   /** WCF's Stream sample contract, streamed, as service or client (StreamingSample.cs). */
   streamingSample: { sources: ['StreamingSample.cs'], main: 'Microsoft.ServiceModel.Samples.StreamingSample' },
+  /** Data contract inheritance, known types and object members, as service or client (KnownTypes.cs). */
+  knownTypes: { sources: ['KnownTypes.cs', 'Bindings.cs'], main: 'Portshare.Interop.KnownTypes.KnownTypesProgram' },
+  /** XmlQualifiedName, collection contracts and dictionaries, as service or client (Collections.cs). */
+  collections: { sources: ['Collections.cs', 'Bindings.cs'], main: 'Portshare.Interop.Collections.CollectionsProgram' },
+  /** Message contracts, as service or client (MessageContracts.cs). */
+  messageContracts: { sources: ['MessageContracts.cs', 'Bindings.cs'], main: 'Portshare.Interop.MessageContracts.MessageContractsProgram' },
+  /** IsReference object graphs, as service or client (References.cs). */
+  references: { sources: ['References.cs', 'Bindings.cs'], main: 'Portshare.Interop.References.ReferencesProgram' },
+  /** A service publishing its WSDL over HTTP (ServiceMetadataBehavior), and its client (MetadataService.cs). */
+  metadataService: { sources: ['MetadataService.cs'], main: 'Portshare.Interop.Metadata.MetadataServiceHost' },
 } as const;
 
 export type CSharpProgram = keyof typeof CSharpPrograms;
@@ -39,7 +49,7 @@ export type CSharpProgram = keyof typeof CSharpPrograms;
 /** Paths of the compiled programs (.exe files run with `mono`). */
 export type CompiledPrograms = Record<CSharpProgram, string>;
 
-const REFERENCES = ['System.ServiceModel.dll', 'System.Runtime.Serialization.dll'];
+const REFERENCES = ['System.ServiceModel.dll', 'System.Runtime.Serialization.dll', 'System.Xml.dll'];
 
 /**
  * Compiles every C# program with mcs into build/csharp/<hash>/, where the hash covers the sources,

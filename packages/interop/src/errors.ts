@@ -1,4 +1,4 @@
-import { PortshareError, type PortshareErrorOptions } from '@portshare/framing';
+import { PortshareError } from '@portshare/framing';
 
 /**
  * Every error code this package raises. The README "Errors" table lists the same codes; a test

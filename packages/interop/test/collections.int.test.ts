@@ -5,15 +5,11 @@
 // namespace digest (KeyValueOfstringPersonZKz6VVYG), which Mono computes itself; a wrong digest
 // fails the call. Each side prints what it received in one canonical form (Collections.cs
 // Describe, describe() below), so lines compare exactly and every value must come back as sent.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, createClient, defineCollectionContract, defineContract, defineDataContract, defineEnum, dictionaryOf, implement, type InstanceOf, type QualifiedName, type ValueOf } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon, Tools } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 
 const PEOPLE = 'http://portshare.example/people';
 const COLL = 'http://portshare.example/coll';
@@ -43,21 +39,6 @@ const ICollections = defineContract({
     EchoHolder: { params: [['h', Holder]], returns: Holder },
   },
 });
-
-/** Compiles Collections.cs (with Bindings.cs) once per content, as known-types.int.test.ts does. */
-function compileCollections(): string {
-  const sources = ['Collections.cs', 'Bindings.cs'].map((f) => join(CSHARP_DIR, f));
-  const hash = createHash('sha256');
-  for (const f of sources) hash.update(readFileSync(f));
-  const exe = join(BUILD_DIR, `collections-${hash.digest('hex').slice(0, 16)}.exe`);
-  if (existsSync(exe)) return exe;
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = `${exe}.${process.pid}.tmp`;
-  const r = spawnSync(Tools.mcs, ['-nologo', `-out:${tmp}`, '-main:Portshare.Interop.Collections.CollectionsProgram', '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', '-r:System.Xml.dll', ...sources], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
-  spawnSync('mv', [tmp, exe]);
-  return exe;
-}
 
 function isQName(v: object): v is QualifiedName {
   return 'namespace' in v && 'name' in v && Object.keys(v).length === 2;
@@ -109,7 +90,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with 
   let proxy: ClientProxy<typeof ICollections>;
 
   beforeAll(async () => {
-    const exe = compileCollections();
+    const exe = compileCSharp().collections;
     const uri = `net.tcp://localhost:${await freePort()}/interop/collections`;
     service = startMono(exe, ['service', uri]);
     await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
@@ -194,7 +175,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with 
   });
 
   it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const client = startMono(compileCollections(), ['client', host!.address]);
+    const client = startMono(compileCSharp().collections, ['client', host!.address]);
     const status = await client.waitForExit(60_000);
     expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
     expect(client.stdout.trim().split('\n')).toEqual(CLIENT_LINES);

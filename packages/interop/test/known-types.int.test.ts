@@ -7,15 +7,11 @@
 // knownTypes are covered by soap's unit tests only. Each side prints what
 // it received in one canonical form (KnownTypes.cs Describe, describe() below), so lines compare
 // exactly and every value must come back as it was sent.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, contractOf, createClient, defineContract, defineDataContract, implement, typed, Typed, arrayOf, type InstanceOf, type TypeRef } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon, Tools } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 
 const Person = defineDataContract({ name: 'Person', namespace: 'http://portshare.example/people', members: { Name: 'string', Age: 'int' }, knownTypes: (): readonly TypeRef[] => [Manager] });
 const Manager = defineDataContract({ name: 'Manager', namespace: 'http://portshare.example/staff', base: Person, members: { Reports: 'int', Deputy: Person } });
@@ -37,21 +33,6 @@ const IKnown = defineContract({
     EchoPeople: { params: [['people', arrayOf(Person)]], returns: arrayOf(Person) },
   },
 });
-
-/** Compiles KnownTypes.cs (with Bindings.cs) once per content, as compileCSharp does for the shared programs. */
-function compileKnownTypes(): string {
-  const sources = ['KnownTypes.cs', 'Bindings.cs'].map((f) => join(CSHARP_DIR, f));
-  const hash = createHash('sha256');
-  for (const f of sources) hash.update(readFileSync(f));
-  const exe = join(BUILD_DIR, `knownTypes-${hash.digest('hex').slice(0, 16)}.exe`);
-  if (existsSync(exe)) return exe;
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = `${exe}.${process.pid}.tmp`;
-  const r = spawnSync(Tools.mcs, ['-nologo', `-out:${tmp}`, '-main:Portshare.Interop.KnownTypes.KnownTypesProgram', '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', ...sources], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
-  spawnSync('mv', [tmp, exe]);
-  return exe;
-}
 
 /** KnownTypes.cs's Escape: non-ASCII UTF-16 units as \uXXXX. */
 function escape(s: string): string {
@@ -97,7 +78,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: the
   let proxy: ClientProxy<typeof IKnown>;
 
   beforeAll(async () => {
-    const exe = compileKnownTypes();
+    const exe = compileCSharp().knownTypes;
     const uri = `net.tcp://localhost:${await freePort()}/interop/known`;
     service = startMono(exe, ['service', uri]);
     await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
@@ -178,7 +159,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: a s
   });
 
   it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const client = startMono(compileKnownTypes(), ['client', host!.address]);
+    const client = startMono(compileCSharp().knownTypes, ['client', host!.address]);
     const status = await client.waitForExit(60_000);
     expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join("\n")}`).toBe(0);
     expect(client.stdout.trim().split('\n')).toEqual(CLIENT_LINES);

@@ -5,15 +5,11 @@
 // without Order; TransferResponse a long header and its own wrapper name and namespace. Each side
 // prints what it received in one canonical form (MessageContracts.cs Describe, describe*() below),
 // so lines compare exactly, headers included.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, type MessageOf, arrayOf, createClient, defineContract, defineDataContract, defineMessageContract, implement } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon, Tools } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 
 const Party = defineDataContract({ name: 'Party', namespace: 'http://portshare.example/parties', members: { Name: 'string', Account: 'int' } });
 
@@ -38,21 +34,6 @@ const IBank = defineContract({
 
 type Request = MessageOf<typeof TransferRequest>;
 type Response = MessageOf<typeof TransferResponse>;
-
-/** Compiles MessageContracts.cs (with Bindings.cs) once per content, as known-types.int.test.ts does. */
-function compileMessageContracts(): string {
-  const sources = ['MessageContracts.cs', 'Bindings.cs'].map((f) => join(CSHARP_DIR, f));
-  const hash = createHash('sha256');
-  for (const f of sources) hash.update(readFileSync(f));
-  const exe = join(BUILD_DIR, `messageContracts-${hash.digest('hex').slice(0, 16)}.exe`);
-  if (existsSync(exe)) return exe;
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = `${exe}.${process.pid}.tmp`;
-  const r = spawnSync(Tools.mcs, ['-nologo', `-out:${tmp}`, '-main:Portshare.Interop.MessageContracts.MessageContractsProgram', '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', ...sources], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
-  spawnSync('mv', [tmp, exe]);
-  return exe;
-}
 
 /** MessageContracts.cs's Text: null, or the string quoted with non-ASCII UTF-16 units as \uXXXX. */
 function text(s: string | null): string {
@@ -96,7 +77,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: the TypeScript c
   let proxy: ClientProxy<typeof IBank>;
 
   beforeAll(async () => {
-    const exe = compileMessageContracts();
+    const exe = compileCSharp().messageContracts;
     const uri = `net.tcp://localhost:${await freePort()}/interop/bank`;
     service = startMono(exe, ['service', uri]);
     await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
@@ -153,7 +134,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: a stock Mono WCF
   });
 
   it('every value arrives as Mono sent it and Mono reads the reply, header included, exactly', async () => {
-    const client = startMono(compileMessageContracts(), ['client', host!.address]);
+    const client = startMono(compileCSharp().messageContracts, ['client', host!.address]);
     const status = await client.waitForExit(60_000);
     expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
     const lines = client.stdout.trim().split('\n');

@@ -4,15 +4,11 @@
 // a->b->a, the same object twice in an array) must keep its identities: each side prints the graph
 // in one canonical form that shows them (References.cs Describe, describe() below: "#k" on an
 // object's first visit, "^k" after) and the ReferenceEquals checks (Checks, checks() below).
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ServiceHost } from '@portshare/host';
 import { type ArrayType, type ClientProxy, createClient, type DataContract, defineContract, defineDataContract, implement, arrayOf } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon, Tools } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 
 // A type alias, not an interface: members need an index signature (Record<string, MemberDef>).
 type NodeMembers = {
@@ -39,21 +35,6 @@ interface N {
   Name: string | null;
   Next: N | null;
   Children: N[] | null;
-}
-
-/** Compiles References.cs (with Bindings.cs) once per content, as compileCSharp does for the shared programs. */
-function compileReferences(): string {
-  const sources = ['References.cs', 'Bindings.cs'].map((f) => join(CSHARP_DIR, f));
-  const hash = createHash('sha256');
-  for (const f of sources) hash.update(readFileSync(f));
-  const exe = join(BUILD_DIR, `references-${hash.digest('hex').slice(0, 16)}.exe`);
-  if (existsSync(exe)) return exe;
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = `${exe}.${process.pid}.tmp`;
-  const r = spawnSync(Tools.mcs, ['-nologo', `-out:${tmp}`, '-main:Portshare.Interop.References.ReferencesProgram', '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', ...sources], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
-  spawnSync('mv', [tmp, exe]);
-  return exe;
 }
 
 /** References.cs's Describe: the graph with identity, "#k" on first visit and "^k" after. */
@@ -114,7 +95,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: the TypeScript 
   let proxy: ClientProxy<typeof IReferences>;
 
   beforeAll(async () => {
-    const exe = compileReferences();
+    const exe = compileCSharp().references;
     const uri = `net.tcp://localhost:${await freePort()}/interop/refs`;
     service = startMono(exe, ['service', uri]);
     await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
@@ -176,7 +157,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: a stock Mono WC
   });
 
   it('every graph arrives with its identities and Mono reads back the same graph', async () => {
-    const client = startMono(compileReferences(), ['client', host!.address]);
+    const client = startMono(compileCSharp().references, ['client', host!.address]);
     const status = await client.waitForExit(60_000);
     expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
     expect(client.stdout.trim().split('\n')).toEqual(LINES.map((l) => `Echo ${l}`));

@@ -15,7 +15,6 @@
 // After a deliberate change (to MetadataService.cs or to the generator), regenerate the golden
 // files with:  UPDATE_GOLDEN=1 npx vitest run test/wsdl-import.int.test.ts   (in packages/interop)
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +23,7 @@ import { NetDateTime, Typed, contractOf, implement, typed } from '@portshare/soa
 import { loadDocuments } from '@portshare/soap/import';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, CSHARP_DIR, type ChildProgram, type PrivateDaemon, Tools, freePort, requireTools, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
+import { BUILD_DIR, compileCSharp, type ChildProgram, type PrivateDaemon, freePort, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 import type * as Golden from './fixtures/wsdl-import/IInventory.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wsdl-import/', import.meta.url));
@@ -32,29 +31,6 @@ const DOCUMENTS = join(FIXTURES, 'documents');
 const GOLDEN_MODULE = join(FIXTURES, 'IInventory.ts');
 const BIN = fileURLToPath(new URL('../../soap/bin/portshare-soap.js', import.meta.url));
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-
-/** Compiles MetadataService.cs once per content into build/csharp/metadata-<hash>.exe. */
-function compileMetadataService(): string {
-  requireTools('mcs', 'mono');
-  const source = join(CSHARP_DIR, 'MetadataService.cs');
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
-  const exe = join(BUILD_DIR, `metadata-${hash}.exe`);
-  if (existsSync(exe)) return exe;
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const tmp = mkdtempSync(join(BUILD_DIR, 'tmp-metadata-'));
-  try {
-    const out = join(tmp, 'metadata.exe');
-    const r = spawnSync(Tools.mcs, ['-nologo', '-optimize+', `-out:${out}`, '-r:System.ServiceModel.dll', '-r:System.Runtime.Serialization.dll', source], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (r.status !== 0) throw new Error(`mcs could not compile MetadataService.cs:\n${r.stdout}${r.stderr}`);
-    writeFileSync(exe, readFileSync(out));
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return exe;
-}
 
 /** Adds two decimals given as text (`'1.10' + '2.205'` is `'3.305'`), keeping the larger scale as .NET's decimal does. */
 function addDecimal(a: string, b: string): string {
@@ -131,7 +107,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
   }
 
   beforeAll(async () => {
-    const exe = compileMetadataService();
+    const exe = compileCSharp().metadataService;
     httpPort = await freePort();
     tcpPort = await freePort();
     service = startMono(exe, [`net.tcp://127.0.0.1:${tcpPort}/inventory`, `http://127.0.0.1:${httpPort}/meta`]);
@@ -360,7 +336,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
     });
 
     it('every result Mono prints is what the Mono service answers', async () => {
-      const client = startMono(compileMetadataService(), ['client', host!.address]);
+      const client = startMono(compileCSharp().metadataService, ['client', host!.address]);
       const status = await client.waitForExit(60_000);
       expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
       expect(client.stdout.trim().split('\n')).toEqual(MONO_CLIENT_LINES);
