@@ -5,11 +5,11 @@
 // namespace digest (KeyValueOfstringPersonZKz6VVYG), which Mono computes itself; a wrong digest
 // fails the call. Each side prints what it received in one canonical form (Collections.cs
 // Describe, describe() below), so lines compare exactly and every value must come back as sent.
-import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, createClient, defineCollectionContract, defineContract, defineDataContract, defineEnum, dictionaryOf, implement, type InstanceOf, type QualifiedName, type ValueOf } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
+import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 const PEOPLE = 'http://portshare.example/people';
 const COLL = 'http://portshare.example/coll';
@@ -139,47 +139,34 @@ describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with 
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with a namespace digest, collection contracts: a stock Mono WCF client calls the TypeScript service', () => {
-  let daemon: PrivateDaemon | undefined;
-  let host: ServiceHost | undefined;
+  let shared: SharedHost | undefined;
   const received: string[] = [];
-  const errors: unknown[] = [];
 
   beforeAll(async () => {
-    daemon = await startPrivateDaemon();
-    const uri = `net.tcp://localhost:${await freePort()}/interop/collections`;
     const record = <T>(op: string, v: T): T => {
       received.push(`${op} ${describeValue(v)}`);
       return v;
     };
-    host = await ServiceHost.open({
-      address: uri,
-      portSharingEnabled: true,
-      home: daemon.home,
-      services: [
-        implement(ICollections, {
-          EchoQName: (q) => record('EchoQName', q),
-          EchoPeople: (p) => record('EchoPeople', p),
-          EchoColors: (c) => record('EchoColors', c),
-          EchoNames: (n) => record('EchoNames', n),
-          EchoScores: (s) => record('EchoScores', s),
-          EchoHolder: (h) => record('EchoHolder', h),
-        }),
-      ],
-    });
-    host.on('operationError', (error) => errors.push(error));
+    shared = await openSharedHost('/interop/collections', [
+      implement(ICollections, {
+        EchoQName: (q) => record('EchoQName', q),
+        EchoPeople: (p) => record('EchoPeople', p),
+        EchoColors: (c) => record('EchoColors', c),
+        EchoNames: (n) => record('EchoNames', n),
+        EchoScores: (s) => record('EchoScores', s),
+        EchoHolder: (h) => record('EchoHolder', h),
+      }),
+    ]);
   });
 
   afterAll(async () => {
-    await host?.close();
-    await daemon?.stop();
+    await shared?.close();
   });
 
   it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const client = startMono(compileCSharp().collections, ['client', host!.address]);
-    const status = await client.waitForExit(60_000);
-    expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
-    expect(client.stdout.trim().split('\n')).toEqual(CLIENT_LINES);
+    const lines = await runMonoClient(compileCSharp().collections, shared!);
+    expect(lines).toEqual(CLIENT_LINES);
     expect(received).toEqual(CLIENT_LINES);
-    expect(errors).toEqual([]);
+    expect(shared!.errors).toEqual([]);
   });
 });

@@ -7,11 +7,11 @@
 // knownTypes are covered by soap's unit tests only. Each side prints what
 // it received in one canonical form (KnownTypes.cs Describe, describe() below), so lines compare
 // exactly and every value must come back as it was sent.
-import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, contractOf, createClient, defineContract, defineDataContract, implement, typed, Typed, arrayOf, type InstanceOf, type TypeRef } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
+import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 const Person = defineDataContract({ name: 'Person', namespace: 'http://portshare.example/people', members: { Name: 'string', Age: 'int' }, knownTypes: (): readonly TypeRef[] => [Manager] });
 const Manager = defineDataContract({ name: 'Manager', namespace: 'http://portshare.example/staff', base: Person, members: { Reports: 'int', Deputy: Person } });
@@ -125,45 +125,32 @@ describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: the
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: a stock Mono WCF client calls the TypeScript service', () => {
-  let daemon: PrivateDaemon | undefined;
-  let host: ServiceHost | undefined;
+  let shared: SharedHost | undefined;
   const received: string[] = [];
-  const errors: unknown[] = [];
 
   beforeAll(async () => {
-    daemon = await startPrivateDaemon();
-    const uri = `net.tcp://localhost:${await freePort()}/interop/known`;
     const record = <T>(op: string, v: T): T => {
       received.push(`${op} ${describeValue(v)}`);
       return v;
     };
-    host = await ServiceHost.open({
-      address: uri,
-      portSharingEnabled: true,
-      home: daemon.home,
-      services: [
-        implement(IKnown, {
-          EchoPerson: (p) => record('EchoPerson', p),
-          EchoObject: (o) => record('EchoObject', o),
-          EchoBox: (b) => record('EchoBox', b),
-          EchoPeople: (people) => record('EchoPeople', people),
-        }),
-      ],
-    });
-    host.on('operationError', (error) => errors.push(error));
+    shared = await openSharedHost('/interop/known', [
+      implement(IKnown, {
+        EchoPerson: (p) => record('EchoPerson', p),
+        EchoObject: (o) => record('EchoObject', o),
+        EchoBox: (b) => record('EchoBox', b),
+        EchoPeople: (people) => record('EchoPeople', people),
+      }),
+    ]);
   });
 
   afterAll(async () => {
-    await host?.close();
-    await daemon?.stop();
+    await shared?.close();
   });
 
   it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const client = startMono(compileCSharp().knownTypes, ['client', host!.address]);
-    const status = await client.waitForExit(60_000);
-    expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join("\n")}`).toBe(0);
-    expect(client.stdout.trim().split('\n')).toEqual(CLIENT_LINES);
+    const lines = await runMonoClient(compileCSharp().knownTypes, shared!);
+    expect(lines).toEqual(CLIENT_LINES);
     expect(received).toEqual(CLIENT_LINES);
-    expect(errors).toEqual([]);
+    expect(shared!.errors).toEqual([]);
   });
 });

@@ -5,11 +5,11 @@
 // without Order; TransferResponse a long header and its own wrapper name and namespace. Each side
 // prints what it received in one canonical form (MessageContracts.cs Describe, describe*() below),
 // so lines compare exactly, headers included.
-import { ServiceHost } from '@portshare/host';
 import { type ClientProxy, type MessageOf, arrayOf, createClient, defineContract, defineDataContract, defineMessageContract, implement } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
+import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 const Party = defineDataContract({ name: 'Party', namespace: 'http://portshare.example/parties', members: { Name: 'string', Account: 'int' } });
 
@@ -104,42 +104,28 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: the TypeScript c
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: a stock Mono WCF client calls the TypeScript service', () => {
-  let daemon: PrivateDaemon | undefined;
-  let host: ServiceHost | undefined;
+  let shared: SharedHost | undefined;
   const received: string[] = [];
-  const errors: unknown[] = [];
 
   beforeAll(async () => {
-    daemon = await startPrivateDaemon();
-    const uri = `net.tcp://localhost:${await freePort()}/interop/bank`;
-    host = await ServiceHost.open({
-      address: uri,
-      portSharingEnabled: true,
-      home: daemon.home,
-      services: [
-        implement(IBank, {
-          Transfer: (r) => {
-            received.push(`recv Transfer ${describeRequest(r)}`);
-            return answer(r);
-          },
-        }),
-      ],
-    });
-    host.on('operationError', (error) => errors.push(error));
+    shared = await openSharedHost('/interop/bank', [
+      implement(IBank, {
+        Transfer: (r) => {
+          received.push(`recv Transfer ${describeRequest(r)}`);
+          return answer(r);
+        },
+      }),
+    ]);
   });
 
   afterAll(async () => {
-    await host?.close();
-    await daemon?.stop();
+    await shared?.close();
   });
 
   it('every value arrives as Mono sent it and Mono reads the reply, header included, exactly', async () => {
-    const client = startMono(compileCSharp().messageContracts, ['client', host!.address]);
-    const status = await client.waitForExit(60_000);
-    expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
-    const lines = client.stdout.trim().split('\n');
+    const lines = await runMonoClient(compileCSharp().messageContracts, shared!);
     expect(lines).toEqual([FULL, SPARSE].flatMap((r) => [`sent Transfer ${describeRequest(r)}`, `Transfer ${describeResponse(answer(r))}`]));
     expect(received).toEqual([FULL, SPARSE].map((r) => `recv Transfer ${describeRequest(r)}`));
-    expect(errors).toEqual([]);
+    expect(shared!.errors).toEqual([]);
   });
 });

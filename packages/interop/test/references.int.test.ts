@@ -4,11 +4,11 @@
 // a->b->a, the same object twice in an array) must keep its identities: each side prints the graph
 // in one canonical form that shows them (References.cs Describe, describe() below: "#k" on an
 // object's first visit, "^k" after) and the ReferenceEquals checks (Checks, checks() below).
-import { ServiceHost } from '@portshare/host';
 import { type ArrayType, type ClientProxy, createClient, type DataContract, defineContract, defineDataContract, implement, arrayOf } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCSharp, type ChildProgram, freePort, type PrivateDaemon, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
+import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
+import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 // A type alias, not an interface: members need an index signature (Record<string, MemberDef>).
 type NodeMembers = {
@@ -127,41 +127,28 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: the TypeScript 
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: a stock Mono WCF client calls the TypeScript service', () => {
-  let daemon: PrivateDaemon | undefined;
-  let host: ServiceHost | undefined;
+  let shared: SharedHost | undefined;
   const received: string[] = [];
-  const errors: unknown[] = [];
 
   beforeAll(async () => {
-    daemon = await startPrivateDaemon();
-    const uri = `net.tcp://localhost:${await freePort()}/interop/refs`;
-    host = await ServiceHost.open({
-      address: uri,
-      portSharingEnabled: true,
-      home: daemon.home,
-      services: [
-        implement(IReferences, {
-          Echo: (n) => {
-            received.push(`${describeGraph(n as N)} ${checks(n as N)}`);
-            return n;
-          },
-        }),
-      ],
-    });
-    host.on('operationError', (error) => errors.push(error));
+    shared = await openSharedHost('/interop/refs', [
+      implement(IReferences, {
+        Echo: (n) => {
+          received.push(`${describeGraph(n as N)} ${checks(n as N)}`);
+          return n;
+        },
+      }),
+    ]);
   });
 
   afterAll(async () => {
-    await host?.close();
-    await daemon?.stop();
+    await shared?.close();
   });
 
   it('every graph arrives with its identities and Mono reads back the same graph', async () => {
-    const client = startMono(compileCSharp().references, ['client', host!.address]);
-    const status = await client.waitForExit(60_000);
-    expect(status.code, `${client.stdout}\n${client.stderr}\n${errors.map(String).join('\n')}`).toBe(0);
-    expect(client.stdout.trim().split('\n')).toEqual(LINES.map((l) => `Echo ${l}`));
+    const lines = await runMonoClient(compileCSharp().references, shared!);
+    expect(lines).toEqual(LINES.map((l) => `Echo ${l}`));
     expect(received).toEqual(LINES);
-    expect(errors).toEqual([]);
+    expect(shared!.errors).toEqual([]);
   });
 });
