@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FramingError, FramingErrorCodes, PortshareError } from './errors.js';
+import type * as ErrorsModule from './errors.js';
 import { FaultUri } from './records.js';
 
 describe('error hierarchy', () => {
@@ -33,7 +34,7 @@ describe('error hierarchy', () => {
 
   it('instanceof works across copies of the package (brand symbols)', async () => {
     // A second copy of the module, as a nested install would load: other classes, same brands.
-    const copy = (await import(`${new URL('../dist/errors.js', import.meta.url).href}?copy=2`)) as typeof import('./errors.js');
+    const copy = (await import(`${new URL('../dist/errors.js', import.meta.url).href}?copy=2`)) as typeof ErrorsModule;
     expect(copy.FramingError).not.toBe(FramingError);
     const foreign = new copy.FramingError(FramingErrorCodes.AT_END, 'from another copy');
     expect(foreign).toBeInstanceOf(PortshareError);
