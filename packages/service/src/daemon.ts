@@ -21,6 +21,7 @@ import {
   writePidFile,
 } from './instance-files.js';
 import { dropPrivileges } from './privileges.js';
+import { ReloadHelper } from './reload-helper.js';
 import { PortshareService } from './service.js';
 import { CONTROL_FD_NAME, ServiceManagerNotifier, takeListenFds, type InheritedListener } from './systemd.js';
 import { resolveRouteTargets } from './static-routes.js';
@@ -40,6 +41,12 @@ export interface RunDaemonOptions {
    * instead of refusing to start; with none running, start as usual.
    */
   takeover?: boolean | undefined;
+  /**
+   * The command that reloads this daemon (`portshare-service … --reload`, main.ts). Given, a
+   * daemon started as root that drops privileges starts a reload helper with it first, so a
+   * SIGHUP can still replace it (reload-helper.ts).
+   */
+  reloadCommand?: readonly string[] | undefined;
 }
 
 export interface RunningDaemon {
@@ -54,6 +61,11 @@ export interface RunningDaemon {
    * then stays on the descriptor it had.
    */
   reopenLog(reason: string): boolean;
+  /**
+   * After a privilege drop, what starts the daemon that replaces this one as root (a reload
+   * asked by SIGHUP); undefined when the daemon kept the account it started with.
+   */
+  reloadHelper: ReloadHelper | undefined;
 }
 
 /** The message a disabled instance answers a start with. */
@@ -113,8 +125,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
   let stopping: Promise<void> | undefined;
   let metrics: Server | undefined;
   let handedOver = false;
+  let reloadHelper: ReloadHelper | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      reloadHelper?.close();
       // Handed over, the unit goes on in the new daemon (which sent MAINPID= and READY=1).
       if (!handedOver) manager.stopping();
       metrics?.close();
@@ -154,6 +168,10 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     // A new daemon binding the metrics port waits for the previous one to let it go (release).
     if (config.metrics.port !== undefined && taken === undefined) metrics = await startMetricsServer(service, config.metrics.host, config.metrics.port);
     writePidFile(paths);
+    // Started while this process is still root, the only moment it can be (reload-helper.ts).
+    if (options.reloadCommand !== undefined && config.user !== undefined && process.geteuid?.() === 0) {
+      reloadHelper = ReloadHelper.start(options.reloadCommand);
+    }
     dropped = dropPrivileges(config.user, config.group, [paths.controlSocket]);
     if (dropped) log.info(dropped, 'dropped privileges');
     // After the drop, so the workers registering here see the uid this daemon keeps (their
@@ -169,6 +187,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
       }
     }
   } catch (err) {
+    reloadHelper?.close();
     taken?.previous.destroy();
     await service.stop().catch(() => {});
     removeOwnPidFile(paths);
@@ -198,7 +217,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<RunningDaemo
     log.info({ reason }, 'log file reopened');
     return true;
   };
-  return { service, stopped, stop, reopenLog };
+  return { service, stopped, stop, reopenLog, reloadHelper };
 }
 
 /**

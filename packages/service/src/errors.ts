@@ -25,6 +25,11 @@ export const ServiceErrorCodes = {
    * on serving.
    */
   TakeoverFailed: 'SERVICE_ERR_TAKEOVER_FAILED',
+  /**
+   * A reload asked of a daemon that dropped root (SIGHUP) could not start the daemon that
+   * replaces it; this one goes on serving (reload-helper.ts).
+   */
+  ReloadFailed: 'SERVICE_ERR_RELOAD_FAILED',
 } as const;
 export type ServiceErrorCode = (typeof ServiceErrorCodes)[keyof typeof ServiceErrorCodes];
 

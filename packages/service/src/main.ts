@@ -21,11 +21,21 @@ function arg(name: string): string | undefined {
  * Node options and arguments (so `--config` is kept, or given), and `--takeover`.
  */
 function successorCommand(configFile: string | undefined): string[] {
-  const args = process.argv.slice(2).filter((a) => a !== '--takeover' && a !== '--reload');
+  const args = ownArguments();
   const i = args.indexOf('--config');
   if (i !== -1) args.splice(i, 2);
   if (configFile !== undefined) args.push('--config', configFile);
   return [process.execPath, ...process.execArgv, process.argv[1]!, ...args, '--takeover'];
+}
+
+/** This program's `--reload` command, with the same Node options and arguments (reload-helper.ts). */
+function reloadCommand(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1]!, ...ownArguments(), '--reload'];
+}
+
+/** This program's arguments without the ones that say how it was started. */
+function ownArguments(): string[] {
+  return process.argv.slice(2).filter((a) => a !== '--takeover' && a !== '--reload');
 }
 
 /**
@@ -54,26 +64,23 @@ async function main(): Promise<void> {
     process.stdout.write(`portshare-service: reloaded; the service is now pid ${pid}\n`);
     return;
   }
-  const startedAsRoot = process.geteuid?.() === 0;
   // SIGHUP means "reload" to systemd and to administrators: a new daemon rereads the configuration
   // and takes the sockets over, and this one exits once it has (the log says how it went). A
-  // daemon that dropped root cannot start one that binds what root binds; it says so, and
-  // `portshare reload` (or systemctl reload) as root does it. SIGUSR1 reopens the log for
-  // logrotate without copytruncate. Both are caught from the start, so one that arrives while
-  // starting is ignored, not fatal (a SIGUSR1 listener also keeps Node's inspector off it).
+  // daemon that dropped root asks its reload helper, which stayed root, to run the reload for it
+  // (reload-helper.ts). SIGUSR1 reopens the log for logrotate without copytruncate. Both are caught
+  // from the start, so one that arrives while starting is ignored, not fatal (a SIGUSR1 listener
+  // also keeps Node's inspector off it).
   const current: { daemon?: RunningDaemon; reloading?: boolean } = {};
   process.on('SIGHUP', () => {
     const daemon = current.daemon;
     if (daemon === undefined || current.reloading) return;
-    daemon.reopenLog('SIGHUP');
+    const helper = daemon.reloadHelper;
+    // After the drop the file is root's and cannot be reopened here; the new daemon opens it.
+    if (helper === undefined) daemon.reopenLog('SIGHUP');
     const log = daemon.service.log;
-    if (startedAsRoot && process.geteuid?.() !== 0) {
-      log.warn("SIGHUP: this service dropped root, so it cannot start the service that replaces it; run 'portshare reload' as root (or systemctl reload portshare)");
-      return;
-    }
     current.reloading = true;
     log.info('SIGHUP: starting a new service to take over with the configuration as it is now');
-    startSuccessor(paths, arg('--config'))
+    (helper !== undefined ? helper.reload() : startSuccessor(paths, arg('--config')))
       .then((pid) => log.info({ successorPid: pid }, 'SIGHUP: the new service took over'))
       .catch((err: unknown) => {
         current.reloading = false;
@@ -81,7 +88,12 @@ async function main(): Promise<void> {
       });
   });
   process.on('SIGUSR1', () => void current.daemon?.reopenLog('SIGUSR1'));
-  const running = await runDaemon({ paths, configFile: arg('--config'), takeover: process.argv.includes('--takeover') });
+  const running = await runDaemon({
+    paths,
+    configFile: arg('--config'),
+    takeover: process.argv.includes('--takeover'),
+    reloadCommand: reloadCommand(),
+  });
   current.daemon = running;
   const onSignal = (): void => void running.stop();
   process.once('SIGTERM', onSignal);

@@ -3,7 +3,7 @@
 // sd_listen_fds(3)); a python3 process plays the manager's notification socket (sd_notify(3)),
 // since Node has no Unix datagram sockets. PID-1 systemd is not needed for any of it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -355,9 +355,9 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
   }
 }
 
-const asRoot = rootForSuite('the privilege-drop log test runs the daemon as root with `user` set (run the tests as root)');
+const asRoot = rootForSuite('the privilege-drop tests run the daemon as root with `user` set (run the tests as root)');
 
-describe.skipIf(!isSupported() || !asRoot)('log reopening after the privilege drop', () => {
+describe.skipIf(!isSupported() || !asRoot)('log reopening and reload after the privilege drop', () => {
   it('keeps writing the old file, and says why, when the dropped account cannot open a new one', async () => {
     const account = ensureAccount('pssd-logger');
     const h = makeHome({ user: account.name });
@@ -373,13 +373,127 @@ describe.skipIf(!isSupported() || !asRoot)('log reopening after the privilege dr
     expect(old).toContain(`as '${account.name}'`);
     expect(old).toContain('copytruncate');
     expect(existsSync(h.paths.logFile)).toBe(false);
-    writeFileSync(h.paths.logFile, '');
-    proc.kill('SIGHUP');
-    await waitForLogIn(`${h.paths.logFile}.1`, 'SIGHUP: this service dropped root, so it cannot start the service that replaces it');
-    expect(readFileSync(h.paths.logFile, 'utf8')).toBe('');
     expect(alive(proc.pid!)).toBe(true);
   });
+
+  it('is reloaded by SIGHUP after the drop: its root helper starts the new daemon, which takes the port over without refusing a connection', async () => {
+    const account = ensureAccount('pssd-reload');
+    const port = await freePort();
+    const h = makeHome({ user: account.name, reservedPorts: [port] });
+    cleanups.push(h.cleanup);
+    const proc = spawn(process.execPath, [SERVICE_MAIN, '--home', h.home], { stdio: 'ignore' });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    await waitForLog(h.paths, 'dropped privileges');
+    expect(processUid(proc.pid!)).toBe(account.uid);
+
+    // The helper: a root shell, the daemon's child, that does not hold the listening sockets (the
+    // port must close when the daemon is gone) and is reached only through the daemon.
+    const helper = childrenOf(proc.pid!);
+    expect(helper).toHaveLength(1);
+    expect(processUid(helper[0]!)).toBe(0);
+    const listening = listeningSockets(port);
+    expect(listening.length).toBeGreaterThan(0);
+    expect(descriptorTargets(proc.pid!)).toEqual(expect.arrayContaining(listening));
+    expect(descriptorTargets(helper[0]!).filter((t) => listening.includes(t))).toEqual([]);
+
+    // Clients connect without pause through the reload: none may be refused.
+    const loop = connectLoop(port);
+    await sleep(200);
+    const oldExited = new Promise<number | string | null>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+    proc.kill('SIGHUP');
+    // The old daemon exits once released, which can be before the reload command has reported.
+    const line = await waitForLog(h.paths, 'took over from the previous service');
+    const successor = (JSON.parse(line.split('\n').find((l) => l.includes('took over from the previous service'))!) as { pid: number }).pid;
+    cleanups.push(() => void (alive(successor) && process.kill(successor, 'SIGKILL')));
+    expect(successor).not.toBe(proc.pid);
+    expect(await oldExited).toBe(0);
+    await sleep(200);
+    const { connected, refused } = await loop.stop();
+    expect(refused).toBe(0);
+    expect(connected).toBeGreaterThan(20);
+
+    const after = await status(h.paths);
+    expect(after.pid).toBe(successor);
+    expect(after.listeners.map((l) => l.port)).toContain(port);
+    expect(processUid(successor)).toBe(account.uid);
+    // The old helper ended with its daemon; the new daemon has its own, root again.
+    await waitFor(() => !alive(helper[0]!));
+    const next = childrenOf(successor);
+    expect(next).toHaveLength(1);
+    expect(processUid(next[0]!)).toBe(0);
+
+    // A reload that cannot start (the configuration is broken) leaves this daemon serving and
+    // says why, with the command's own words.
+    writeFileSync(h.paths.configFile, '{ "user": ');
+    process.kill(successor, 'SIGHUP');
+    const failed = await waitForLog(h.paths, 'SIGHUP: the new service could not start; this one serves on');
+    expect(failed).toContain('SERVICE_ERR_RELOAD_FAILED');
+    expect(failed).toContain('portshare.json');
+    expect((await status(h.paths)).pid).toBe(successor);
+    const late = await connectTo(port);
+    late.destroy();
+  });
 });
+
+/** The uid a process runs as (the real one, from /proc/PID/status). */
+function processUid(pid: number): number {
+  return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+/** The pids whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        // Field 4 of /proc/PID/stat, after the command in parentheses (proc(5)).
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** What each of a process's descriptors is (`pipe:[…]`, `socket:[inode]`, a path). */
+function descriptorTargets(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+}
+
+/** The TCP sockets listening on `port`, as descriptors name them (`socket:[inode]`, proc(5) /proc/net/tcp). */
+function listeningSockets(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['/proc/net/tcp', '/proc/net/tcp6']
+    .flatMap((f) => readFileSync(f, 'utf8').split('\n').slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A')
+    .map((cols) => `socket:[${cols[9]}]`);
+}
+
+/** Connects to the port again and again (each connection closed at once) until stopped. */
+function connectLoop(port: number): { stop(): Promise<{ connected: number; refused: number }> } {
+  let running = true;
+  let connected = 0;
+  let refused = 0;
+  const done = (async () => {
+    while (running) {
+      try {
+        (await connectTo(port)).destroy();
+        connected++;
+      } catch {
+        refused++;
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return { connected, refused };
+    },
+  };
+}
 
 async function waitForLogIn(file: string, text: string): Promise<string> {
   const deadline = Date.now() + 10_000;
