@@ -13,6 +13,9 @@
  * bounded queue; `sendStreamed()` writes the outgoing one as its source produces it, waiting for
  * the socket to drain. Neither side then holds more than a bounded window of a message of any size.
  *
+ * The session's life is one state machine ({@link Lifecycle}): where the exchange of End records
+ * stands, then finished or failed. Every change of it goes through `SessionChannel.#transition`.
+ *
  * @module
  */
 
@@ -68,6 +71,80 @@ export interface SessionFailure {
   local: boolean;
 }
 
+/**
+ * Where a session stands. Each direction of a session ends with its own End record ([MC-NMF]
+ * 2.2: "duplex-stream-a" and "duplex-stream-b" each end with End), and either may come first: a
+ * client's close() sends End and waits for the server's, a server answers the client's End with
+ * its close(). Ours goes through two steps: written (the socket has it, so nothing more may be
+ * sent) and flushed (the kernel has it). The session has finished once ours is flushed and the
+ * peer's has arrived (or, after ours, the peer's EOF: Mono's server closes instead of answering
+ * End).
+ *
+ * ```text
+ *   open ────── our End written ──────► end-written ── flushed ──► end-sent
+ *    │                                       │                        │
+ *    │ the peer's End                        │ the peer's End or EOF  │ the peer's End or EOF
+ *    ▼                                       ▼                        ▼
+ *   peer-ended ── our End written ──► flushing-end ──── flushed ────► finished
+ * ```
+ *
+ * Every state but `finished` can go to `failed`; those two are final. `peerClosed`: the peer
+ * ended with EOF instead of End, so its connection cannot carry another session.
+ */
+type Lifecycle =
+  /** Neither End yet: messages go both ways. */
+  | { readonly name: 'open' }
+  /** The peer's End arrived; ours is not written yet (we may still send). */
+  | { readonly name: 'peer-ended' }
+  /** Our End is written but not yet flushed; the peer's has not arrived. */
+  | { readonly name: 'end-written' }
+  /** Our End is flushed; waiting for the peer's (bounded by the close timer, if close() runs it). */
+  | { readonly name: 'end-sent' }
+  /** The peer has ended; our End is written but not yet flushed. */
+  | { readonly name: 'flushing-end'; readonly peerClosed: boolean }
+  | { readonly name: 'finished'; readonly peerClosed: boolean }
+  | { readonly name: 'failed'; readonly failure: SessionFailure };
+
+/** What moves a session from one {@link Lifecycle} state to the next. */
+type LifecycleEvent =
+  | { readonly type: 'end-written' }
+  | { readonly type: 'end-flushed' }
+  | { readonly type: 'input-ended'; readonly peerClosed: boolean }
+  | { readonly type: 'fail'; readonly failure: SessionFailure };
+
+const OPEN: Lifecycle = { name: 'open' };
+const PEER_ENDED: Lifecycle = { name: 'peer-ended' };
+const END_WRITTEN: Lifecycle = { name: 'end-written' };
+const END_SENT: Lifecycle = { name: 'end-sent' };
+
+/**
+ * The transition table: the state `event` leads to from the live state `from`, or undefined when
+ * the event cannot happen there. One case per state.
+ */
+function nextState(from: Lifecycle, event: LifecycleEvent): Lifecycle | undefined {
+  if (event.type === 'fail') return { name: 'failed', failure: event.failure };
+  switch (from.name) {
+    case 'open':
+      if (event.type === 'end-written') return END_WRITTEN;
+      // An EOF before our End is a failure, not an end (SessionChannel.onEnd).
+      if (event.type === 'input-ended' && !event.peerClosed) return PEER_ENDED;
+      return undefined;
+    case 'peer-ended':
+      return event.type === 'end-written' ? { name: 'flushing-end', peerClosed: false } : undefined;
+    case 'end-written':
+      if (event.type === 'end-flushed') return END_SENT;
+      if (event.type === 'input-ended') return { name: 'flushing-end', peerClosed: event.peerClosed };
+      return undefined;
+    case 'end-sent':
+      return event.type === 'input-ended' ? { name: 'finished', peerClosed: event.peerClosed } : undefined;
+    case 'flushing-end':
+      return event.type === 'end-flushed' ? { name: 'finished', peerClosed: from.peerClosed } : undefined;
+    case 'finished':
+    case 'failed':
+      return undefined;
+  }
+}
+
 // Payloads up to this size are copied behind their record header (one write); larger ones go as
 // header + payload in one corked writev, without copying.
 const COPY_LIMIT = 16 * 1024;
@@ -97,6 +174,103 @@ function deferred(): Deferred {
 }
 
 /**
+ * The incoming payloads not yet read, and the readers waiting for the next one.
+ *
+ * Its end is its own, not the session's: in streamed mode the iterator ends with the one message,
+ * before the peer's End arrives, and an iterator that has ended stays ended if the session fails
+ * afterwards (its reader was told "done", and a failure after the peer's End concerns our side).
+ */
+class Inbox {
+  readonly #maxBytes: number;
+  /** Called when the queue fills up (true) or has drained to half (false). */
+  readonly #onFull: (full: boolean) => void;
+  #queue: Buffer[] = [];
+  #head = 0;
+  #bytes = 0;
+  #readers: Reader[] = [];
+  /** The queue is over `maxBytes` and the socket paused, until it drains to half. */
+  #full = false;
+  /** How the iterator ends once the queue is empty; undefined while payloads may still come. */
+  #end: 'done' | SessionError | undefined;
+
+  constructor(maxBytes: number, onFull: (full: boolean) => void) {
+    this.#maxBytes = maxBytes;
+    this.#onFull = onFull;
+  }
+
+  /** Bytes of the queued payloads. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** A payload for the first waiting reader, or the queue. */
+  push(payload: Buffer): void {
+    const reader = this.#readers.shift();
+    if (reader !== undefined) {
+      reader.resolve({ value: payload, done: false });
+      return;
+    }
+    this.#queue.push(payload);
+    this.#bytes += payload.length;
+    if (!this.#full && this.#bytes >= this.#maxBytes) {
+      this.#full = true;
+      this.#onFull(true);
+    }
+  }
+
+  /** No more payloads: readers end once the queue is empty (a waiting reader means it is). */
+  end(): void {
+    this.#end = 'done';
+    this.#settleReaders((reader) => reader.resolve({ done: true, value: undefined }));
+  }
+
+  /** The session failed: waiting readers reject, and so do later ones once the queue is empty. */
+  fail(error: SessionError): void {
+    this.#end ??= error;
+    this.#settleReaders((reader) => reader.reject(error));
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (this.#head < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
+    const end = this.#end;
+    if (end === 'done') return Promise.resolve({ done: true, value: undefined });
+    if (end !== undefined) return Promise.reject(end);
+    return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+  }
+
+  #take(): Buffer {
+    const value = this.#queue[this.#head] as Buffer;
+    this.#queue[this.#head] = undefined as unknown as Buffer;
+    this.#head++;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#bytes -= value.length;
+    if (this.#full && (this.#bytes * 2 < this.#maxBytes || this.#queue.length === 0)) {
+      this.#full = false;
+      this.#onFull(false);
+    }
+    return value;
+  }
+
+  #settleReaders(settle: (reader: Reader) => void): void {
+    const readers = this.#readers;
+    this.#readers = [];
+    for (const reader of readers) settle(reader);
+  }
+}
+
+/** What close() started: the caller's promise, and the timer bounding the wait for the peer's End. */
+interface CloseRequest {
+  readonly done: Deferred;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
  * The part of a session shared by the server and the client side. Subclasses decide what happens
  * to the connection when the session finishes or fails.
  */
@@ -107,30 +281,29 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
   readonly mode: Mode;
   protected readonly feed: SocketFeed;
   readonly #decoder: RecordDecoder;
-  readonly #maxPendingBytes: number;
   readonly #closeTimeoutMs: number;
   readonly #endWithMessage: boolean;
   /** Singleton mode, streamed transfer (see the module comment). */
   readonly streamed: boolean;
 
-  #queue: Buffer[] = [];
-  #queueHead = 0;
-  #queuedBytes = 0;
-  #readers: Reader[] = [];
-  #backpressure = false;
-  #inputEnded = false;
-  /** streamed: the incoming message's last piece has arrived. */
-  #messageEnded = false;
-  #peerClosed = false;
-  #endWritten = false;
-  #endFlushed = false;
-  #messagesSent = 0;
-  /** A sendStreamed() in progress: End must not be written into the middle of its message. */
+  /** Where the session stands; changed only by #transition. */
+  #lifecycle: Lifecycle = OPEN;
+  readonly #inbox: Inbox;
+  /**
+   * Set by the first close(). Not a lifecycle state: close() may come in any state (even after the
+   * End exchange completed without it, as a singleton client's does) and must then give the same
+   * promise each time. `state` reports 'closing' from it.
+   */
+  #closeRequest: CloseRequest | undefined;
+  /**
+   * A sendStreamed() in progress: End must not be written into the middle of its message. It is
+   * one message's write, which runs while the peer's End arrives or not, so it lies beside the
+   * lifecycle (it can only exist before our End is written).
+   */
   #streamedSend: Promise<void> | undefined;
-  #failure: SessionError | undefined;
-  #finished = false;
-  #close: Deferred | undefined;
-  #closeTimer: NodeJS.Timeout | undefined;
+  /** A message was sent: a singleton session carries one each way, whatever the End exchange does. */
+  #messageSent = false;
+  /** A statistic, not a state. */
   #peakBufferedBytes = 0;
 
   readonly #onRecord = (record: FramingRecord): void => {
@@ -145,10 +318,12 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         this.#deliver(record.payload);
         break;
       case 'unsized-end':
-        this.#onMessageEnd();
+        // streamed: the last piece of the incoming message arrived; the iterator ends once the
+        // queue is drained. The session goes on until End, which the decoder requires next.
+        this.#inbox.end();
         break;
       case 'end':
-        this.#onInputEnd();
+        this.#onInputEnd(false);
         break;
       case 'fault':
         this.onFaultRecord(record.uri);
@@ -172,10 +347,10 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     this.mode = init.mode;
     this.via = init.via;
     this.#decoder = init.decoder;
-    this.#maxPendingBytes = init.maxPendingBytes;
     this.#closeTimeoutMs = init.closeTimeoutMs;
     this.#endWithMessage = init.endWithMessage === true && init.mode === Mode.SingletonUnsized;
     this.streamed = init.streamed === true && init.mode === Mode.SingletonUnsized;
+    this.#inbox = new Inbox(init.maxPendingBytes, (full) => this.#onInboxFull(full));
   }
 
   /** The connection this session runs on. */
@@ -185,10 +360,14 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
 
   /** Where the session is in its life. */
   get state(): SessionState {
-    if (this.#failure !== undefined) return 'failed';
-    if (this.#finished) return 'closed';
-    if (this.#close !== undefined) return 'closing';
-    return 'open';
+    switch (this.#lifecycle.name) {
+      case 'failed':
+        return 'failed';
+      case 'finished':
+        return 'closed';
+      default:
+        return this.#closeRequest === undefined ? 'open' : 'closing';
+    }
   }
 
   /**
@@ -196,7 +375,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
    * envelope, and what the socket has read but nobody has taken yet.
    */
   get bufferedBytes(): number {
-    return this.#queuedBytes + this.#decoder.bufferedBytes + this.feed.bufferedBytes;
+    return this.#inbox.bytes + this.#decoder.bufferedBytes + this.feed.bufferedBytes;
   }
 
   /** The largest {@link bufferedBytes} seen after any chunk was decoded. */
@@ -204,21 +383,23 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     return this.#peakBufferedBytes;
   }
 
-  /** True once the peer's End (or, after our End, its EOF) was received. */
+  /** True once the peer's End (or, after our End, its EOF) was received and the session did not fail. */
   protected get inputEnded(): boolean {
-    return this.#inputEnded;
+    const name = this.#lifecycle.name;
+    return name === 'peer-ended' || name === 'flushing-end' || name === 'finished';
   }
 
   /** The failure, once the session has failed. */
   protected get failure(): SessionError | undefined {
-    return this.#failure;
+    const state = this.#lifecycle;
+    return state.name === 'failed' ? state.failure.error : undefined;
   }
 
   // ---- FeedSink ------------------------------------------------------------------------------
 
   /** @internal */
   onData(chunk: Buffer): number {
-    if (this.#failure !== undefined || this.#inputEnded) return 0;
+    if (!this.#awaitsPeerEnd()) return 0;
     let used: number;
     try {
       used = this.#decoder.decode(chunk, this.#onRecord);
@@ -235,12 +416,11 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
 
   /** @internal */
   onEnd(): void {
-    if (this.#failure !== undefined || this.#inputEnded) return;
-    if (this.#endWritten) {
+    if (!this.#awaitsPeerEnd()) return;
+    if (!this.#canSend()) {
       // A peer that closes the connection instead of answering our End (Mono's server does) has
       // ended its side all the same.
-      this.#peerClosed = true;
-      this.#onInputEnd();
+      this.#onInputEnd(true);
       return;
     }
     let cause: unknown;
@@ -289,20 +469,17 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         ),
       );
     }
-    this.#messagesSent++;
+    this.#messageSent = true;
     this.onActivity();
     const ends = this.#endWithMessage;
-    if (ends) this.#endWritten = true;
+    if (ends) this.#transition({ type: 'end-written' });
     return new Promise<void>((resolve, reject) => {
       const done = (error?: Error | null): void => {
         if (error != null) {
           reject(this.#writeFailed(error));
           return;
         }
-        if (ends) {
-          this.#endFlushed = true;
-          this.#maybeFinish();
-        }
+        if (ends) this.#transition({ type: 'end-flushed' });
         resolve();
       };
       const socket = this.socket;
@@ -333,7 +510,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     }
     const refused = this.#sendRefusal();
     if (refused !== undefined) throw refused;
-    this.#messagesSent++;
+    this.#messageSent = true;
     const sending = this.#writeStreamed(pieces);
     this.#streamedSend = sending;
     try {
@@ -348,7 +525,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     socket.write(encodeUnsizedEnvelopeStart());
     try {
       for await (const piece of pieces) {
-        if (this.#failure !== undefined) throw this.#failure;
+        this.#throwIfFailed();
         if (piece.length === 0) continue;
         this.onActivity();
         const header = encodeUnsizedChunkHeader(piece.length);
@@ -364,7 +541,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         if (!room) await this.#drained();
       }
     } catch (error) {
-      if (this.#failure !== undefined) throw this.#failure;
+      this.#throwIfFailed();
       const failure = new SessionError(
         SessionErrorCodes.ABORTED,
         `The source of the streamed message on the session with ${this.via} failed (${error instanceof Error ? error.message : String(error)}), so the message could not be completed and the session was aborted.`,
@@ -373,19 +550,16 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
       this.fail(failure, { local: true });
       throw failure;
     }
-    if (this.#failure !== undefined) throw this.#failure;
+    this.#throwIfFailed();
     const ends = this.#endWithMessage;
-    if (ends) this.#endWritten = true;
+    if (ends) this.#transition({ type: 'end-written' });
     await new Promise<void>((resolve, reject) => {
       socket.write(ends ? UNSIZED_END_AND_END : UNSIZED_END, (error) => {
         if (error != null) {
           reject(this.#writeFailed(error));
           return;
         }
-        if (ends) {
-          this.#endFlushed = true;
-          this.#maybeFinish();
-        }
+        if (ends) this.#transition({ type: 'end-flushed' });
         resolve();
       });
     });
@@ -393,25 +567,26 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
 
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return {
-      next: () => this.#next(),
+      next: () => this.#inbox.next(),
       // Leaving a for-await loop early neither closes nor aborts the session.
       return: () => Promise.resolve({ done: true, value: undefined }),
     };
   }
 
   close(): Promise<void> {
-    if (this.#close !== undefined) return this.#close.promise;
-    const close = deferred();
-    this.#close = close;
-    if (this.#failure !== undefined) {
-      close.reject(this.#failure);
-      return close.promise;
+    if (this.#closeRequest !== undefined) return this.#closeRequest.done.promise;
+    const request: CloseRequest = { done: deferred(), timer: undefined };
+    this.#closeRequest = request;
+    const state = this.#lifecycle;
+    if (state.name === 'failed') {
+      request.done.reject(state.failure.error);
+      return request.done.promise;
     }
-    if (this.#finished) {
-      close.resolve();
-      return close.promise;
+    if (state.name === 'finished') {
+      request.done.resolve();
+      return request.done.promise;
     }
-    if (!this.#endWritten) {
+    if (this.#canSend()) {
       // close() while a streamed message is still being written (a reply that came first): End
       // goes after the message, never inside it.
       const sending = this.#streamedSend;
@@ -419,13 +594,13 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         this.#writeEnd();
       } else {
         const after = (): void => {
-          if (!this.#endWritten && this.#failure === undefined) this.#writeEnd();
+          if (this.#canSend()) this.#writeEnd();
         };
         sending.then(after, after);
       }
     }
-    if (!this.#inputEnded) {
-      this.#closeTimer = startTimer(this.#closeTimeoutMs, () => {
+    if (this.#awaitsPeerEnd()) {
+      request.timer = startTimer(this.#closeTimeoutMs, () => {
         this.fail(
           new SessionError(
             SessionErrorCodes.CLOSE_TIMEOUT,
@@ -434,7 +609,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         );
       });
     }
-    return close.promise;
+    return request.done.promise;
   }
 
   /** Ends the session at once: the connection is closed without End, pending calls fail. */
@@ -458,15 +633,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
    * read. Does nothing once the session has finished or failed.
    */
   protected fail(error: SessionError, options: { faultUri?: string | undefined; local?: boolean } = {}): void {
-    if (this.#finished || this.#failure !== undefined) return;
-    this.#failure = error;
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-    this.feed.detach(this);
-    const readers = this.#readers;
-    this.#readers = [];
-    for (const reader of readers) reader.reject(error);
-    if (this.#close !== undefined) this.#close.reject(error);
-    this.onFailed({ error, faultUri: options.faultUri, local: options.local === true });
+    this.#transition({ type: 'fail', failure: { error, faultUri: options.faultUri, local: options.local === true } });
   }
 
   /** Called once when both End records have been exchanged. */
@@ -503,7 +670,7 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
 
   /** The socket closed. Fails the session unless it has already finished. */
   protected connectionClosed(error: Error | undefined): void {
-    if (this.#finished || this.#failure !== undefined) return;
+    if (this.#isOver()) return;
     this.fail(
       new SessionError(
         SessionErrorCodes.CONNECTION_CLOSED,
@@ -531,24 +698,81 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     );
   }
 
+  // ---- the state machine ---------------------------------------------------------------------
+
+  /**
+   * The one place the lifecycle changes. A finished or failed session ignores what is still under
+   * way (a write's callback, records decoded from the chunk that made it fail, a timer); in a live
+   * state an event the table does not allow is a bug here, not the peer's doing.
+   */
+  #transition(event: LifecycleEvent): void {
+    const from = this.#lifecycle;
+    if (from.name === 'finished' || from.name === 'failed') return;
+    const to = nextState(from, event);
+    if (to === undefined) throw new Error(`SessionChannel: no transition from ${from.name} on ${event.type}`);
+    this.#lifecycle = to;
+    if (to.name === 'finished') this.#enterFinished(to.peerClosed);
+    else if (to.name === 'failed') this.#enterFailed(to.failure);
+  }
+
+  #enterFinished(peerClosed: boolean): void {
+    const request = this.#closeRequest;
+    if (request?.timer !== undefined) clearTimeout(request.timer);
+    this.onFinished(peerClosed);
+    request?.done.resolve();
+  }
+
+  #enterFailed(failure: SessionFailure): void {
+    const request = this.#closeRequest;
+    if (request?.timer !== undefined) clearTimeout(request.timer);
+    this.feed.detach(this);
+    this.#inbox.fail(failure.error);
+    request?.done.reject(failure.error);
+    this.onFailed(failure);
+  }
+
+  /** Finished or failed: nothing changes any more. */
+  #isOver(): boolean {
+    const name = this.#lifecycle.name;
+    return name === 'finished' || name === 'failed';
+  }
+
+  /** Our End is not written yet (and the session is live), so messages and End may still go out. */
+  #canSend(): boolean {
+    const name = this.#lifecycle.name;
+    return name === 'open' || name === 'peer-ended';
+  }
+
+  /** The peer's End has not arrived yet (and the session is live), so its records are still read. */
+  #awaitsPeerEnd(): boolean {
+    const name = this.#lifecycle.name;
+    return name === 'open' || name === 'end-written' || name === 'end-sent';
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   /** Why a message cannot be sent now, or undefined. */
   #sendRefusal(): SessionError | undefined {
-    if (this.#failure !== undefined) return this.#failure;
-    if (this.mode === Mode.SingletonUnsized && this.#messagesSent > 0) {
+    const failure = this.failure;
+    if (failure !== undefined) return failure;
+    if (this.mode === Mode.SingletonUnsized && this.#messageSent) {
       return new SessionError(
         SessionErrorCodes.SESSION_CLOSED,
         `A singleton session with ${this.via} carries one message each way, and this one was sent. Open a new session (or use duplex mode) for the next message.`,
       );
     }
-    if (this.#endWritten) {
+    if (!this.#canSend()) {
       return new SessionError(
         SessionErrorCodes.SESSION_CLOSED,
         `The session with ${this.via} is closing or closed, so it cannot send. Open a new session to send more messages.`,
       );
     }
     return undefined;
+  }
+
+  #throwIfFailed(): void {
+    const failure = this.failure;
+    if (failure !== undefined) throw failure;
   }
 
   /** Resolves when the socket wants more data, or when it closed (the caller checks the failure). */
@@ -565,67 +789,35 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
     });
   }
 
-  /** streamed: the last piece of the incoming message arrived; readers end once the queue is drained. */
-  #onMessageEnd(): void {
-    this.#messageEnded = true;
-    if (this.#queueHead < this.#queue.length) return;
-    const readers = this.#readers;
-    this.#readers = [];
-    for (const reader of readers) reader.resolve({ done: true, value: undefined });
+  #deliver(payload: Buffer): void {
+    // Records decoded from the rest of the chunk that made the session fail are dropped.
+    if (this.#lifecycle.name === 'failed') return;
+    this.#inbox.push(payload);
   }
 
-  #deliver(payload: Buffer): void {
-    if (this.#failure !== undefined) return;
-    const reader = this.#readers.shift();
-    if (reader !== undefined) {
-      reader.resolve({ value: payload, done: false });
-      return;
-    }
-    this.#queue.push(payload);
-    this.#queuedBytes += payload.length;
-    if (!this.#backpressure && this.#queuedBytes >= this.#maxPendingBytes) {
-      this.#backpressure = true;
+  #onInboxFull(full: boolean): void {
+    if (full) {
       this.feed.pause();
       this.onBackpressure(true);
+      return;
     }
+    this.onBackpressure(false);
+    if (this.#awaitsPeerEnd()) this.feed.resume();
   }
 
-  #next(): Promise<IteratorResult<Buffer>> {
-    if (this.#queueHead < this.#queue.length) {
-      const value = this.#queue[this.#queueHead] as Buffer;
-      this.#queue[this.#queueHead] = undefined as unknown as Buffer;
-      this.#queueHead++;
-      if (this.#queueHead === this.#queue.length) {
-        this.#queue = [];
-        this.#queueHead = 0;
-      } else if (this.#queueHead >= 1024 && this.#queueHead * 2 >= this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#queueHead);
-        this.#queueHead = 0;
-      }
-      this.#queuedBytes -= value.length;
-      if (this.#backpressure && (this.#queuedBytes * 2 < this.#maxPendingBytes || this.#queue.length === 0)) {
-        this.#backpressure = false;
-        this.onBackpressure(false);
-        if (this.#failure === undefined && !this.#inputEnded) this.feed.resume();
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#inputEnded || this.#messageEnded) return Promise.resolve({ done: true, value: undefined });
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
-  }
-
-  #onInputEnd(): void {
-    this.#inputEnded = true;
+  /**
+   * The peer's End, or its EOF after our End (`peerClosed`). Its records are over, so the feed and
+   * the iterator end whatever the state; the lifecycle moves on unless the session already failed
+   * (an End decoded from the chunk whose earlier record made it fail).
+   */
+  #onInputEnd(peerClosed: boolean): void {
     this.feed.detach(this);
-    const readers = this.#readers;
-    this.#readers = [];
-    for (const reader of readers) reader.resolve({ done: true, value: undefined });
-    this.#maybeFinish();
+    this.#inbox.end();
+    this.#transition({ type: 'input-ended', peerClosed });
   }
 
   #writeEnd(): void {
-    this.#endWritten = true;
+    this.#transition({ type: 'end-written' });
     // In singleton mode the unsized reply (if any) already ended with its 0x00 chunk, so this End
     // completes WCF's `00 07` (SingletonEncoder.EnvelopeEndFramingEndBytes); without a reply the
     // server sends End alone ([MC-NMF] 2.2, singleton-stream-b).
@@ -634,21 +826,13 @@ export abstract class SessionChannel implements MessageChannel, FeedSink {
         this.#writeFailed(error);
         return;
       }
-      this.#endFlushed = true;
-      this.#maybeFinish();
+      this.#transition({ type: 'end-flushed' });
     });
   }
 
-  #maybeFinish(): void {
-    if (!this.#inputEnded || !this.#endFlushed || this.#finished || this.#failure !== undefined) return;
-    this.#finished = true;
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-    this.onFinished(this.#peerClosed);
-    this.#close?.resolve();
-  }
-
   #writeFailed(error: Error): SessionError {
-    if (this.#failure !== undefined) return this.#failure;
+    const existing = this.failure;
+    if (existing !== undefined) return existing;
     const failure = new SessionError(
       SessionErrorCodes.CONNECTION_CLOSED,
       `Writing to the session with ${this.via} failed (${error.message}): the connection is closed. Open a new session.`,
