@@ -22,6 +22,20 @@
  * A malformed preamble (via not a URI, via or content type over its limit, a wrong record) is
  * aborted without a fault: WCF's session readers abort on those too (docs/protocol.md §6).
  *
+ * The connection is in one {@link State} at a time, and only `#to` changes it, checking each move
+ * against {@link TRANSITIONS}:
+ *
+ * ```
+ *  reading ─► reading                        the preamble's next check
+ *  reading ─► validating ─► reading          a reused connection's via: validateReusedVia
+ *  reading ─► upgrading ─► reading           UpgradeRequest, TLS handshake, on inside TLS
+ *  reading ─► waiting ─► session             PreambleEnd, no session slot free yet
+ *  reading ─► session ─► ending ─► reading   PreambleAck … both End records; the next preamble
+ *                                └► closing  not pooled, or the session failed
+ *  reading, validating, upgrading, waiting ─► closing    a fault, an abort or a quiet close
+ *  any state but ending ─► closed            the socket closed
+ * ```
+ *
  * @module
  */
 
@@ -52,27 +66,85 @@ import { checkClientCertificate, type ResolvedServerSecurity, securityInfoOf } f
 export interface ConnectionHost<Context> {
   readonly options: ResolvedServerOptions<Context>;
   readonly closing: boolean;
-  /** Takes a session slot now (true) or queues the connection for one (false). */
+  /**
+   * Takes a session slot for `connection` now (true), or queues it for one (false; the server calls
+   * its grantSlot() when a slot frees). The server counts the slots: see SessionServer.
+   */
   acquireSlot(connection: ServerConnection<Context>): boolean;
-  /** Leaves the queue for a slot. */
-  cancelSlotWait(connection: ServerConnection<Context>): void;
-  /** Gives a slot back (and hands it to the next waiting connection). */
-  releaseSlot(): void;
+  /** Gives back the slot `connection` holds, or its place in the queue; nothing if it has neither. */
+  releaseSlot(connection: ServerConnection<Context>): void;
   sessionOpened(session: ServerSession, accepted: Socket, context: Context): void;
   connectionError(error: SessionError, socket: Socket): void;
   connectionClosed(connection: ServerConnection<Context>): void;
 }
 
-type State = 'preamble' | 'validating' | 'upgrading' | 'waiting' | 'session' | 'closing' | 'closed';
+/** The checks of one preamble, in the order of the module comment. */
+type Check = 'mode' | 'reused-via' | 'via' | 'encoding' | 'end';
 
-// Checks done so far on the current preamble, in order.
-const Step = { Mode: 0, ReusedVia: 1, Via: 2, Encoding: 3, End: 4, Done: 5 } as const;
-type Step = (typeof Step)[keyof typeof Step];
+/**
+ * Where the connection is, with what belongs to that stage. `reused`: the preamble being read is
+ * not the connection's first (pooling), which adds the validateReusedVia check and bounds the
+ * preamble by the idle timeout instead of the channel initialization timeout.
+ */
+type State =
+  /** Reading a preamble; `next` is the first check it has not passed. */
+  | { readonly name: 'reading'; readonly reused: boolean; readonly next: Check }
+  /** validateReusedVia is running (later preambles only); the via check follows. */
+  | { readonly name: 'validating'; readonly reused: true }
+  /** UpgradeResponse written, TLS handshake running; the preamble goes on at its end, inside TLS. */
+  | { readonly name: 'upgrading'; readonly reused: boolean }
+  /** The preamble is complete and unacknowledged; the connection is queued for a session slot. */
+  | { readonly name: 'waiting' }
+  /** PreambleAck sent; `session` runs on the connection and holds a session slot. */
+  | { readonly name: 'session'; readonly session: ServerSessionImpl }
+  /**
+   * The session has ended and its slot is being handed on, which can run another connection's
+   * 'session' listeners before sessionFinished or sessionFailed decides what follows (reading the
+   * server's `closing` only after that).
+   */
+  | { readonly name: 'ending' }
+  /** A fault, an abort or a quiet close is under way; the socket's 'close' comes next. */
+  | { readonly name: 'closing' }
+  | { readonly name: 'closed' };
+
+type StateName = State['name'];
+type Reading = Extract<State, { name: 'reading' }>;
+
+/** The moves `#to` allows; anything else is a bug in this file, and `#to` throws. */
+const TRANSITIONS: { readonly [From in StateName]: readonly StateName[] } = {
+  reading: ['reading', 'validating', 'upgrading', 'waiting', 'session', 'closing', 'closed'],
+  validating: ['reading', 'closing', 'closed'],
+  upgrading: ['reading', 'closing', 'closed'],
+  waiting: ['session', 'closing', 'closed'],
+  // A session normally leaves through 'ending' even when the socket closes (#onSocketClose tells
+  // it first); 'closed' is there so that a session that did not report still frees its slot.
+  session: ['ending', 'closed'],
+  ending: ['reading', 'closing'],
+  closing: ['closed'],
+  closed: [],
+};
+
+/** The states in which the preamble timer runs: a preamble is read, or waits for its slot. */
+const TIMED: ReadonlySet<StateName> = new Set<StateName>(['reading', 'validating', 'upgrading', 'waiting']);
+
+/**
+ * What a preamble check decided: the next check to run, read on (the decoder has not got that far
+ * yet), or stop (the check moved the connection to another state).
+ */
+type Verdict = Check | 'read-on' | 'stop';
 
 const PREAMBLE_ACK = encodePreambleAck();
 const UPGRADE_RESPONSE = encodeUpgradeResponse();
 
-/** @internal */
+/**
+ * Session slots (maxConcurrentSessions) are counted by the server alone (SessionServer, which says
+ * why). What this side keeps is the rule of when a connection has one: it holds a slot exactly
+ * while in 'session' and is queued for one exactly while in 'waiting'. `#to` gives the slot, or
+ * the place in the queue, back whenever the connection leaves either state; nothing else here
+ * calls releaseSlot.
+ *
+ * @internal
+ */
 export class ServerConnection<Context> implements ServerSessionOwner {
   /** The socket as accepted (or handed over). */
   readonly accepted: Socket;
@@ -84,11 +156,9 @@ export class ServerConnection<Context> implements ServerSessionOwner {
   #feed: SocketFeed;
   #tls: TLSSocket | undefined;
   readonly #decoder: PreambleDecoder;
-  #state: State = 'preamble';
-  #step: Step = Step.Mode;
-  #reused = false;
+  #state: State = { name: 'reading', reused: false, next: 'mode' };
+  // Bounds the preamble and the wait for a slot; runs only in the TIMED states (see #to).
   #timer: NodeJS.Timeout | undefined;
-  #session: ServerSessionImpl | undefined;
 
   readonly #preambleSink: FeedSink = {
     onData: (chunk) => {
@@ -118,7 +188,7 @@ export class ServerConnection<Context> implements ServerSessionOwner {
       this.#close();
     },
     onClose: (error) => {
-      if (this.#state !== 'preamble' && this.#state !== 'validating') return;
+      if (this.#state.name !== 'reading' && this.#state.name !== 'validating') return;
       if (this.#decoder.consumed > 0 || this.#feed.bufferedBytes > 0) {
         this.#report(
           new SessionError(
@@ -161,25 +231,29 @@ export class ServerConnection<Context> implements ServerSessionOwner {
 
   /** The server is closing: finish the session (End both ways), drop everything else. */
   shutdown(): void {
-    switch (this.#state) {
+    const state = this.#state;
+    switch (state.name) {
       case 'session':
-        this.#session?.close().catch(() => {
+        state.session.close().catch(() => {
           // The failure was reported as a connectionError; the connection is gone either way.
         });
+        break;
+      case 'ending':
+        // sessionFinished / sessionFailed read the server's `closing` once the slot is handed on.
         break;
       case 'closed':
         break;
       default:
-        this.#host.cancelSlotWait(this);
+        // A connection waiting for a slot stays queued until its socket's 'close' (#to gives the
+        // place back then); a closing server grants no slot meanwhile.
         this.socket.destroy();
     }
   }
 
-  /** A session slot became free for this waiting connection. */
+  /** The server gave this waiting connection the slot it queued for. */
   grantSlot(): void {
-    if (this.#state !== 'waiting') {
-      this.#host.releaseSlot();
-      return;
+    if (this.#state.name !== 'waiting') {
+      throw new Error(`ServerConnection: a session slot was granted in state '${this.#state.name}', not 'waiting'.`);
     }
     this.#openSession();
   }
@@ -187,9 +261,8 @@ export class ServerConnection<Context> implements ServerSessionOwner {
   // ---- ServerSessionOwner --------------------------------------------------------------------
 
   sessionFinished(session: ServerSessionImpl, peerClosed: boolean): void {
-    if (session !== this.#session) return;
-    this.#session = undefined;
-    this.#host.releaseSlot();
+    if (!this.#runs(session)) return;
+    this.#to({ name: 'ending' });
     // A secured connection is not pooled: see transport-security.ts.
     if (peerClosed || this.#host.closing || this.socket.destroyed || this.#tls !== undefined) {
       this.#close();
@@ -197,120 +270,169 @@ export class ServerConnection<Context> implements ServerSessionOwner {
     }
     // Pooling: the connection may carry another preamble, possibly for another via. WCF's
     // ConnectionDemuxer.ReuseConnection reads it under the idle timeout.
-    this.#reused = true;
     this.#decoder.reset();
-    this.#step = Step.Mode;
-    this.#state = 'preamble';
+    this.#to({ name: 'reading', reused: true, next: 'mode' });
     this.#startTimer(this.#options.idleTimeoutMs);
     this.#feed.attach(this.#preambleSink);
   }
 
   sessionFailed(session: ServerSessionImpl, failure: SessionFailure): void {
-    if (session !== this.#session) return;
-    this.#session = undefined;
-    this.#host.releaseSlot();
-    if (this.#state !== 'closed') this.#state = 'closing';
+    if (!this.#runs(session)) return;
+    this.#to({ name: 'ending' });
+    this.#to({ name: 'closing' });
     if (!failure.local) this.#report(failure.error);
     if (failure.faultUri !== undefined) this.#sendFault(failure.faultUri);
     else this.socket.destroy();
+  }
+
+  // ---- the state -----------------------------------------------------------------------------
+
+  /**
+   * The one place the state changes. Besides refusing a move {@link TRANSITIONS} does not list, it
+   * stops the preamble timer outside the TIMED states and gives back the session slot (or the
+   * place in the queue for one) when the connection leaves 'session' (or 'waiting').
+   */
+  #to(next: State): void {
+    const from = this.#state;
+    if (!TRANSITIONS[from.name].includes(next.name)) {
+      throw new Error(`ServerConnection: no transition from '${from.name}' to '${next.name}'.`);
+    }
+    this.#state = next;
+    if (!TIMED.has(next.name)) this.#stopTimer();
+    // After the state is stored: handing the slot on may open the next connection's session and
+    // run its listeners, which must find this connection where it now is.
+    if (from.name === 'session' || (from.name === 'waiting' && next.name !== 'session')) {
+      this.#host.releaseSlot(this);
+    }
+  }
+
+  /** True while `session` is the session this connection runs. */
+  #runs(session: ServerSessionImpl): boolean {
+    return this.#state.name === 'session' && this.#state.session === session;
   }
 
   // ---- the preamble --------------------------------------------------------------------------
 
   /** Runs the checks the decoded part of the preamble allows. Returns true to read on. */
   #advance(): boolean {
+    for (;;) {
+      const state = this.#state;
+      if (state.name !== 'reading') return false;
+      const verdict = this.#check(state);
+      if (verdict === 'read-on') return true;
+      if (verdict === 'stop') return false;
+      this.#to({ name: 'reading', reused: state.reused, next: verdict });
+    }
+  }
+
+  #check(state: Reading): Verdict {
+    switch (state.next) {
+      case 'mode':
+        return this.#checkMode();
+      case 'reused-via':
+        return this.#checkReusedVia(state.reused);
+      case 'via':
+        return this.#checkVia();
+      case 'encoding':
+        return this.#checkEncoding();
+      case 'end':
+        return this.#checkEnd(state.reused);
+    }
+  }
+
+  /** 1. A mode this server serves (the decoder has refused versions and modes it cannot read). */
+  #checkMode(): Verdict {
+    const mode = this.#decoder.mode;
+    if (mode === undefined) return 'read-on';
+    if (this.#options.modes.has(mode)) return 'reused-via';
+    // Modes 3 and 4 are MSMQ's. WCF's demuxer aborts them silently and CoreWCF answers
+    // EndpointNotFound; we answer UnsupportedMode, the fault WCF defines for "the listener at
+    // the via does not support that channel shape" ([RS] ConnectionOrientedTransportManager.cs),
+    // so the client learns why.
+    this.#refuse(
+      FaultUri.UnsupportedMode,
+      SessionErrorCodes.UNSUPPORTED_MODE,
+      `A client asked for framing mode ${mode}, which this server does not serve (served: ${[...this.#options.modes].join(', ')}); sent the UnsupportedMode fault. Configure the client's binding for duplex (buffered) or streamed transfer.`,
+    );
+    return 'stop';
+  }
+
+  /** 2. A later preamble on a pooled connection: validateReusedVia, once the encoding is read. */
+  #checkReusedVia(reused: boolean): Verdict {
+    if (!this.#decoder.encodingKnown) return 'read-on';
+    const validate = this.#options.validateReusedVia;
+    if (!reused || validate === undefined) return 'via';
+    this.#validateReusedVia(validate, this.#decoder.parsedVia as ParsedVia);
+    return 'stop';
+  }
+
+  /** 2. acceptVia. */
+  #checkVia(): Verdict {
+    const via = this.#decoder.parsedVia as ParsedVia;
+    let served: boolean;
+    try {
+      served = this.#options.acceptVia(via);
+    } catch (error) {
+      // WCF: a viaDelegate that throws ServiceActivationException → ServiceActivationFailed.
+      this.#refuse(
+        FaultUri.ServiceActivationFailed,
+        SessionErrorCodes.SERVICE_ACTIVATION_FAILED,
+        `acceptVia threw for ${via.uri}: ${error instanceof Error ? error.message : String(error)}; sent the ServiceActivationFailed fault. Fix the service's via check.`,
+        error,
+      );
+      return 'stop';
+    }
+    if (served) return 'encoding';
+    this.#refuse(
+      FaultUri.EndpointNotFound,
+      SessionErrorCodes.ENDPOINT_NOT_FOUND,
+      `No endpoint here serves ${via.uri}; sent the EndpointNotFound fault. Check the client's address against the service's base address.`,
+    );
+    return 'stop';
+  }
+
+  /** 3. The encoding. */
+  #checkEncoding(): Verdict {
     const decoder = this.#decoder;
-    if (this.#step === Step.Mode) {
-      if (decoder.mode === undefined) return true;
-      this.#step = Step.ReusedVia;
-      if (!this.#options.modes.has(decoder.mode)) {
-        // Modes 3 and 4 are MSMQ's. WCF's demuxer aborts them silently and CoreWCF answers
-        // EndpointNotFound; we answer UnsupportedMode, the fault WCF defines for "the listener at
-        // the via does not support that channel shape" ([RS] ConnectionOrientedTransportManager.cs),
-        // so the client learns why.
-        this.#refuse(
-          FaultUri.UnsupportedMode,
-          SessionErrorCodes.UNSUPPORTED_MODE,
-          `A client asked for framing mode ${decoder.mode}, which this server does not serve (served: ${[...this.#options.modes].join(', ')}); sent the UnsupportedMode fault. Configure the client's binding for duplex (buffered) or streamed transfer.`,
-        );
-        return false;
-      }
+    const mode = decoder.mode as Mode;
+    const contentType = decoder.encoding?.contentType ?? '';
+    if (this.#options.encodings.get(mode)?.has(contentType.toLowerCase())) return 'end';
+    this.#refuse(
+      FaultUri.ContentTypeInvalid,
+      SessionErrorCodes.CONTENT_TYPE_INVALID,
+      `Content Type ${contentType} was not supported by service ${decoder.via ?? ''}; sent the ContentTypeInvalid fault. The client and service bindings may be mismatched (served: ${[...(this.#options.encodings.get(mode) ?? [])].join(', ')}).`,
+    );
+    return 'stop';
+  }
+
+  /** 4 and 5. An UpgradeRequest, or PreambleEnd: then a session slot and PreambleAck. */
+  #checkEnd(reused: boolean): Verdict {
+    const decoder = this.#decoder;
+    if (decoder.stage === 'upgrade-requested') {
+      this.#upgrade(reused);
+      return 'stop';
     }
-    if (this.#step === Step.ReusedVia) {
-      if (!decoder.encodingKnown) return true;
-      this.#step = Step.Via;
-      const validate = this.#options.validateReusedVia;
-      if (this.#reused && validate !== undefined) {
-        this.#validateReusedVia(validate, decoder.parsedVia as ParsedVia);
-        return false;
-      }
+    if (!decoder.complete) return 'read-on';
+    if (this.#options.security !== undefined && this.#tls === undefined) {
+      // CoreWCF ServerFramingDuplexSessionMiddleware.cs SetupSecurityIfNecessary: abort, no fault.
+      this.#abort(
+        SessionErrorCodes.SECURITY_REQUIRED,
+        `Stream Security is required at ${decoder.via ?? ''}, but no security context was negotiated. This is likely caused by the remote endpoint missing a StreamSecurityBindingElement from its binding. The client sent its preamble without the TLS upgrade; set its security mode to Transport.`,
+      );
+      return 'stop';
     }
-    if (this.#step === Step.Via) {
-      this.#step = Step.Encoding;
-      const via = decoder.parsedVia as ParsedVia;
-      let served: boolean;
-      try {
-        served = this.#options.acceptVia(via);
-      } catch (error) {
-        // WCF: a viaDelegate that throws ServiceActivationException → ServiceActivationFailed.
-        this.#refuse(
-          FaultUri.ServiceActivationFailed,
-          SessionErrorCodes.SERVICE_ACTIVATION_FAILED,
-          `acceptVia threw for ${via.uri}: ${error instanceof Error ? error.message : String(error)}; sent the ServiceActivationFailed fault. Fix the service's via check.`,
-          error,
-        );
-        return false;
-      }
-      if (!served) {
-        this.#refuse(
-          FaultUri.EndpointNotFound,
-          SessionErrorCodes.ENDPOINT_NOT_FOUND,
-          `No endpoint here serves ${via.uri}; sent the EndpointNotFound fault. Check the client's address against the service's base address.`,
-        );
-        return false;
-      }
+    if (this.#host.acquireSlot(this)) {
+      this.#openSession();
+    } else {
+      // Over maxConcurrentSessions: like WCF's throttle, leave the preamble unacknowledged
+      // until a session ends; the channel initialization timer still runs.
+      this.#to({ name: 'waiting' });
     }
-    if (this.#step === Step.Encoding) {
-      this.#step = Step.End;
-      const mode = decoder.mode as Mode;
-      const contentType = decoder.encoding?.contentType ?? '';
-      if (!this.#options.encodings.get(mode)?.has(contentType.toLowerCase())) {
-        this.#refuse(
-          FaultUri.ContentTypeInvalid,
-          SessionErrorCodes.CONTENT_TYPE_INVALID,
-          `Content Type ${contentType} was not supported by service ${decoder.via ?? ''}; sent the ContentTypeInvalid fault. The client and service bindings may be mismatched (served: ${[...(this.#options.encodings.get(mode) ?? [])].join(', ')}).`,
-        );
-        return false;
-      }
-    }
-    if (this.#step === Step.End) {
-      if (decoder.stage === 'upgrade-requested') {
-        this.#upgrade();
-        return false;
-      }
-      if (!decoder.complete) return true;
-      if (this.#options.security !== undefined && this.#tls === undefined) {
-        // CoreWCF ServerFramingDuplexSessionMiddleware.cs SetupSecurityIfNecessary: abort, no fault.
-        this.#abort(
-          SessionErrorCodes.SECURITY_REQUIRED,
-          `Stream Security is required at ${decoder.via ?? ''}, but no security context was negotiated. This is likely caused by the remote endpoint missing a StreamSecurityBindingElement from its binding. The client sent its preamble without the TLS upgrade; set its security mode to Transport.`,
-        );
-        return false;
-      }
-      this.#step = Step.Done;
-      if (this.#host.acquireSlot(this)) {
-        this.#openSession();
-      } else {
-        // Over maxConcurrentSessions: like WCF's throttle, leave the preamble unacknowledged
-        // until a session ends; the channel initialization timer still runs.
-        this.#state = 'waiting';
-      }
-    }
-    return false;
+    return 'stop';
   }
 
   /** Answers an UpgradeRequest: the TLS handshake, or the UpgradeInvalid fault. */
-  #upgrade(): void {
+  #upgrade(reused: boolean): void {
     const decoder = this.#decoder;
     const security = this.#options.security;
     const protocol = decoder.upgrade ?? '';
@@ -332,7 +454,7 @@ export class ServerConnection<Context> implements ServerSessionOwner {
       );
       return;
     }
-    this.#state = 'upgrading';
+    this.#to({ name: 'upgrading', reused });
     this.accepted.write(UPGRADE_RESPONSE);
     // Called from inside the feed's dispatch: the feed keeps the bytes after the UpgradeRequest
     // once this returns, so the TLS layer starts after it.
@@ -340,14 +462,14 @@ export class ServerConnection<Context> implements ServerSessionOwner {
   }
 
   #startTls(security: ResolvedServerSecurity, via: string): void {
-    if (this.#state !== 'upgrading') return;
+    if (this.#state.name !== 'upgrading') return;
     // What the client sent after its UpgradeRequest is the start of its handshake: give it back
     // to the socket, where the TLS layer reads it first.
     this.#feed.release();
     security.acceptor.accept(this.accepted).then(
       (tls) => this.#secured(tls, security, via),
       (error: Error) => {
-        if (this.#state !== 'upgrading') return;
+        if (this.#state.name !== 'upgrading') return;
         this.#abort(
           SessionErrorCodes.SECURITY_NEGOTIATION_FAILED,
           `The TLS handshake with a client of ${via} failed: ${error.message}; the connection was aborted. The client may not trust this service's certificate, or their TLS versions and ciphers do not meet.`,
@@ -361,7 +483,8 @@ export class ServerConnection<Context> implements ServerSessionOwner {
     this.#tls = tls;
     this.#feed = new SocketFeed(tls);
     tls.once('close', () => this.#onSocketClose());
-    if (this.#state !== 'upgrading') {
+    const state = this.#state;
+    if (state.name !== 'upgrading') {
       tls.destroy();
       return;
     }
@@ -370,15 +493,15 @@ export class ServerConnection<Context> implements ServerSessionOwner {
       this.#abort(SessionErrorCodes.SECURITY_NEGOTIATION_FAILED, `${refusal} (${via}; the connection was aborted.)`);
       return;
     }
-    this.#state = 'preamble';
+    this.#to({ name: 'reading', reused: state.reused, next: 'end' });
     this.#decoder.resumeAfterUpgrade();
     this.#feed.attach(this.#preambleSink);
   }
 
   #validateReusedVia(validate: (via: ParsedVia, socket: Socket, context: Context) => Promise<boolean>, via: ParsedVia): void {
-    this.#state = 'validating';
+    this.#to({ name: 'validating', reused: true });
     const refused = (cause: unknown): void => {
-      if (this.#state !== 'validating') return;
+      if (this.#state.name !== 'validating') return;
       // WCF aborts a reused connection whose new via does not route to this worker
       // ([RS] SharedConnectionListener.cs TcpValidatingConnection).
       this.#abort(
@@ -396,12 +519,12 @@ export class ServerConnection<Context> implements ServerSessionOwner {
     }
     pending.then(
       (ok) => {
-        if (this.#state !== 'validating') return;
+        if (this.#state.name !== 'validating') return;
         if (!ok) {
           refused(undefined);
           return;
         }
-        this.#state = 'preamble';
+        this.#to({ name: 'reading', reused: true, next: 'via' });
         if (this.#advance()) this.#feed.attach(this.#preambleSink);
       },
       (error: unknown) => refused(error),
@@ -410,8 +533,6 @@ export class ServerConnection<Context> implements ServerSessionOwner {
 
   #openSession(): void {
     const decoder = this.#decoder;
-    this.#state = 'session';
-    this.#stopTimer();
     const mode = decoder.mode as Mode;
     const streamed = this.#options.transferMode === 'streamed' && mode === Mode.SingletonUnsized;
     const session = new ServerSessionImpl({
@@ -431,11 +552,11 @@ export class ServerConnection<Context> implements ServerSessionOwner {
           ? undefined
           : securityInfoOf(this.#tls, this.#options.security?.clientCertificate === 'none' ? 'none' : 'read'),
     });
-    this.#session = session;
+    this.#to({ name: 'session', session });
     this.socket.write(PREAMBLE_ACK);
     // Announce before feeding: envelopes that came with the preamble wait in the session's queue.
     this.#host.sessionOpened(session, this.accepted, this.context);
-    if (this.#session === session) this.#feed.attach(session);
+    if (this.#runs(session)) this.#feed.attach(session);
   }
 
   #preambleFailed(error: unknown): void {
@@ -459,30 +580,14 @@ export class ServerConnection<Context> implements ServerSessionOwner {
   // ---- endings -------------------------------------------------------------------------------
 
   #onTimer(): void {
-    switch (this.#state) {
-      case 'preamble':
+    const state = this.#state;
+    switch (state.name) {
+      case 'reading':
       case 'validating':
       case 'upgrading':
-        if (this.#reused) {
-          if (this.#decoder.consumed === 0 && this.#feed.bufferedBytes === 0) {
-            // A pooled connection nobody reused: close it, as WCF does after IdleTimeout.
-            this.#close();
-          } else {
-            this.#abort(
-              SessionErrorCodes.IDLE_TIMEOUT,
-              `A pooled connection did not complete its next preamble within ${formatTimeSpan(this.#options.idleTimeoutMs)} (idleTimeoutMs); the connection was aborted.`,
-            );
-          }
-          return;
-        }
-        this.#abort(
-          SessionErrorCodes.CHANNEL_INIT_TIMEOUT,
-          // [SR] ChannelInitializationTimeout, with WCF's double spaces.
-          `A newly accepted connection did not receive initialization data from the sender within the configured ChannelInitializationTimeout (${formatTimeSpan(this.#options.channelInitializationTimeoutMs)}).  As a result, the connection will be aborted.  If you are on a highly congested network, or your sending machine is heavily loaded, consider increasing this value or load-balancing your server.`,
-        );
+        this.#preambleTimedOut(state.reused);
         return;
       case 'waiting':
-        this.#host.cancelSlotWait(this);
         this.#refuse(
           FaultUri.ServerTooBusy,
           SessionErrorCodes.SERVER_TOO_BUSY,
@@ -493,10 +598,29 @@ export class ServerConnection<Context> implements ServerSessionOwner {
     }
   }
 
+  #preambleTimedOut(reused: boolean): void {
+    if (!reused) {
+      this.#abort(
+        SessionErrorCodes.CHANNEL_INIT_TIMEOUT,
+        // [SR] ChannelInitializationTimeout, with WCF's double spaces.
+        `A newly accepted connection did not receive initialization data from the sender within the configured ChannelInitializationTimeout (${formatTimeSpan(this.#options.channelInitializationTimeoutMs)}).  As a result, the connection will be aborted.  If you are on a highly congested network, or your sending machine is heavily loaded, consider increasing this value or load-balancing your server.`,
+      );
+      return;
+    }
+    if (this.#decoder.consumed === 0 && this.#feed.bufferedBytes === 0) {
+      // A pooled connection nobody reused: close it, as WCF does after IdleTimeout.
+      this.#close();
+      return;
+    }
+    this.#abort(
+      SessionErrorCodes.IDLE_TIMEOUT,
+      `A pooled connection did not complete its next preamble within ${formatTimeSpan(this.#options.idleTimeoutMs)} (idleTimeoutMs); the connection was aborted.`,
+    );
+  }
+
   /** Refuses the preamble with a fault (written, half-close, drain, close). */
   #refuse(faultUri: string, code: SessionErrorCode, message: string, cause?: unknown): void {
-    this.#state = 'closing';
-    this.#stopTimer();
+    this.#to({ name: 'closing' });
     this.#report(new SessionError(code, message, { cause, faultUri }));
     this.#sendFault(faultUri);
   }
@@ -510,16 +634,14 @@ export class ServerConnection<Context> implements ServerSessionOwner {
 
   /** Aborts the connection without a fault and reports why. */
   #abort(code: SessionErrorCode, message: string, cause?: unknown): void {
-    this.#state = 'closing';
-    this.#stopTimer();
+    this.#to({ name: 'closing' });
     this.#report(new SessionError(code, message, { cause }));
     this.socket.destroy();
   }
 
   /** Closes quietly: half-close, drain, close. */
   #close(): void {
-    this.#state = 'closing';
-    this.#stopTimer();
+    this.#to({ name: 'closing' });
     endConnection(this.#feed, {
       maxBytes: this.#options.faultDrainMaxBytes,
       timeoutMs: this.#options.closeTimeoutMs,
@@ -531,14 +653,12 @@ export class ServerConnection<Context> implements ServerSessionOwner {
   }
 
   #onSocketClose(): void {
-    if (this.#state === 'closed') return;
-    const wasWaiting = this.#state === 'waiting';
-    this.#state = 'closed';
-    this.#stopTimer();
-    if (wasWaiting) this.#host.cancelSlotWait(this);
+    const state = this.#state;
+    if (state.name === 'closed') return;
     // A session whose input had ended (waiting for our close()) is not attached to the feed and
-    // would not hear of the close otherwise.
-    this.#session?.connectionLost();
+    // would not hear of the close otherwise; it fails, and sessionFailed gives its slot back.
+    if (state.name === 'session') state.session.connectionLost();
+    this.#to({ name: 'closed' });
     this.#host.connectionClosed(this);
   }
 

@@ -39,9 +39,17 @@ export interface SessionServerEvents<Context = undefined> {
 export class SessionServer<Context = undefined> extends EventEmitter<SessionServerEvents<Context>> {
   #options: ResolvedServerOptions<Context>;
   readonly #connections = new Set<ServerConnection<Context>>();
+  // Session slots (maxConcurrentSessions) are counted here and nowhere else: the limit is the
+  // server's, shared by all its connections, and only the server sees them all and the order in
+  // which they queued. A connection asks for a slot once its preamble is complete (acquireSlot)
+  // and gives it, or its place in the queue, back when it leaves the state that needed it
+  // (releaseSlot, from ServerConnection's one transition method). Both are kept as sets of
+  // connections rather than a count, so a give-back names the connection it is for and cannot
+  // count twice.
+  // Connections whose session holds a slot.
+  readonly #holding = new Set<ServerConnection<Context>>();
   // Connections whose preamble is complete, waiting for a session slot, oldest first.
   readonly #waiting = new Set<ServerConnection<Context>>();
-  #active = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -60,24 +68,21 @@ export class SessionServer<Context = undefined> extends EventEmitter<SessionServ
         return server.#closing;
       },
       acquireSlot: (connection) => {
-        if (this.#active < this.#options.maxConcurrentSessions && this.#waiting.size === 0) {
-          this.#active++;
+        if (this.#holding.size < this.#options.maxConcurrentSessions && this.#waiting.size === 0) {
+          this.#holding.add(connection);
           return true;
         }
         this.#waiting.add(connection);
         return false;
       },
-      cancelSlotWait: (connection) => {
-        this.#waiting.delete(connection);
-      },
-      releaseSlot: () => {
-        this.#active--;
+      releaseSlot: (connection) => {
+        if (this.#waiting.delete(connection) || !this.#holding.delete(connection) || this.#closing) return;
+        // The freed slot goes to the connection that has waited longest.
         const next = this.#waiting.values().next();
-        if (!next.done && !this.#closing) {
-          this.#waiting.delete(next.value);
-          this.#active++;
-          next.value.grantSlot();
-        }
+        if (next.done) return;
+        this.#waiting.delete(next.value);
+        this.#holding.add(next.value);
+        next.value.grantSlot();
       },
       sessionOpened: (session, accepted, context) => {
         this.emit('session', session, accepted, context);
@@ -87,7 +92,6 @@ export class SessionServer<Context = undefined> extends EventEmitter<SessionServ
       },
       connectionClosed: (connection) => {
         this.#connections.delete(connection);
-        this.#waiting.delete(connection);
         if (this.#closing && this.#connections.size === 0) this.#resolveClosed?.();
       },
     };
@@ -95,7 +99,7 @@ export class SessionServer<Context = undefined> extends EventEmitter<SessionServ
 
   /** Sessions acknowledged and not yet ended. */
   get activeSessions(): number {
-    return this.#active;
+    return this.#holding.size;
   }
 
   /** Connections being served (in a preamble, a session, or between pooled sessions). */
@@ -149,7 +153,7 @@ export class SessionServer<Context = undefined> extends EventEmitter<SessionServ
     this.#closed = new Promise<void>((resolve) => {
       this.#resolveClosed = resolve;
     });
-    this.#waiting.clear();
+    // Waiting connections leave the queue as their sockets close; no slot is granted meanwhile.
     for (const connection of [...this.#connections]) connection.shutdown();
     if (this.#connections.size === 0) this.#resolveClosed?.();
     return this.#closed;
