@@ -1,9 +1,10 @@
 // Message contracts ([MessageContract]) across implementations: TransferResponse Transfer(TransferRequest)
 // with [MessageHeader]s (one renamed into another namespace) and [MessageBodyMember]s of several
 // kinds (string, decimal, int[], a data contract; Order given to some), and a reply with its own
-// WrapperName and WrapperNamespace. Usage:
+// WrapperName and WrapperNamespace; and PingReply Ping(PingRequest) with unwrapped contracts
+// (IsWrapped = false: the one body member is the Body's child). Usage:
 //   MessageContracts.exe service <address>   hosts IBank, prints "ready", then "recv Transfer <request>" per call, until ENTER
-//   MessageContracts.exe client <address>    makes the fixed calls below, printing "Transfer <reply>" per reply
+//   MessageContracts.exe client <address>    makes the fixed calls below, printing "Transfer <reply>" or "Ping <reply>" per reply
 // Values print in one canonical form (Describe) that packages/interop/test/message-contract.int.test.ts
 // computes the same way, so both sides' lines compare exactly.
 using System;
@@ -40,10 +41,25 @@ namespace Portshare.Interop.MessageContracts
         [MessageBodyMember] public string Summary;
     }
 
+    [MessageContract(IsWrapped = false)]
+    public class PingRequest
+    {
+        [MessageHeader] public int Seq;
+        [MessageBodyMember] public string Text;
+    }
+
+    [MessageContract(IsWrapped = false)]
+    public class PingReply
+    {
+        [MessageHeader(Namespace = "http://portshare.example/headers")] public long Echoed;
+        [MessageBodyMember] public Party Who;
+    }
+
     [ServiceContract(Namespace = "http://portshare.example/bank")]
     public interface IBank
     {
         [OperationContract] TransferResponse Transfer(TransferRequest request);
+        [OperationContract] PingReply Ping(PingRequest request);
     }
 
     public class BankService : IBank
@@ -51,6 +67,12 @@ namespace Portshare.Interop.MessageContracts
         public TransferResponse Transfer(TransferRequest request)
         {
             Console.WriteLine("recv Transfer {0}", MessageContractsProgram.Describe(request));
+            return MessageContractsProgram.Answer(request);
+        }
+
+        public PingReply Ping(PingRequest request)
+        {
+            Console.WriteLine("recv Ping {0}", MessageContractsProgram.Describe(request));
             return MessageContractsProgram.Answer(request);
         }
     }
@@ -67,6 +89,22 @@ namespace Portshare.Interop.MessageContracts
                 Balance = -r.Amount,
                 Summary = (r.From == null ? "nobody" : r.From.Name) + "|" + r.Id.ToString("D") + "|" + (r.Tenant ?? "none"),
             };
+        }
+
+        /// <summary>The reply both services give to a ping.</summary>
+        public static PingReply Answer(PingRequest r)
+        {
+            return new PingReply { Echoed = 2L * r.Seq, Who = r.Text == null ? null : new Party { Name = r.Text + "!", Account = -r.Seq } };
+        }
+
+        public static string Describe(PingRequest r)
+        {
+            return string.Format("PingRequest{{Seq={0},Text={1}}}", r.Seq.ToString(CultureInfo.InvariantCulture), Text(r.Text));
+        }
+
+        public static string Describe(PingReply r)
+        {
+            return string.Format("PingReply{{Echoed={0},Who={1}}}", r.Echoed.ToString(CultureInfo.InvariantCulture), Describe(r.Who));
         }
 
         public static string Describe(TransferRequest r)
@@ -132,6 +170,11 @@ namespace Portshare.Interop.MessageContracts
             {
                 Console.WriteLine("sent Transfer {0}", Describe(r));
                 Console.WriteLine("Transfer {0}", Describe(proxy.Transfer(r)));
+            }
+            foreach (var r in new[] { new PingRequest { Seq = 21, Text = "hi \u2713" }, new PingRequest { Seq = -1 } })
+            {
+                Console.WriteLine("sent Ping {0}", Describe(r));
+                Console.WriteLine("Ping {0}", Describe(proxy.Ping(r)));
             }
             ((IClientChannel)proxy).Close();
             factory.Close();

@@ -114,6 +114,13 @@ namespace Portshare.Interop.Metadata
         // No out or ref parameters here: Mono's exporter leaves them out of the OpResponse wrapper
         // (DivideResponse has only DivideResult), so the metadata would describe another operation
         // than the one served. The importer's out/ref mapping is tested offline (wsdl-import.test.ts).
+        // No [MessageContract] operations either: Mono's WsdlExporter.cs (ExportContractInternal,
+        // CreateInputBinding) writes every message as the wrapped {Op}/{Op}Response element of
+        // DataContractSerializer operations, with the body members only, an empty reply and no
+        // soap:header bindings. The importer reads message contracts as .NET's
+        // MessageContractExporter.cs writes them; fixtures/wsdl-import/message-contracts/ holds such
+        // metadata for MessageContracts.cs's IBank, and test/wsdl-import.int.test.ts calls Mono's
+        // IBank with the module generated from it.
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.Single, ConcurrencyMode = ConcurrencyMode.Single)]

@@ -2,13 +2,15 @@
 // TypeScript client calls Mono's ServiceHost, and Mono's client calls a TypeScript ServiceHost
 // through the sharing daemon. TransferRequest carries two headers (a Guid in the contract
 // namespace, a string renamed into another namespace) and body members of several kinds with and
-// without Order; TransferResponse a long header and its own wrapper name and namespace. Each side
-// prints what it received in one canonical form (MessageContracts.cs Describe, describe*() below),
-// so lines compare exactly, headers included.
-import { type ClientProxy, type MessageOf, arrayOf, createClient, defineContract, defineDataContract, defineMessageContract, implement } from '@portshare/soap';
+// without Order; TransferResponse a long header and its own wrapper name and namespace; PingRequest
+// and PingReply are unwrapped (a header each, one body member straight in the Body). Each side
+// prints what it received in one canonical form (MessageContracts.cs Describe, describe*() of
+// message-contract-peer.ts), so lines compare exactly, headers included.
+import { type ClientProxy, arrayOf, createClient, defineContract, defineDataContract, defineMessageContract, implement } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
+import { FULL, MONO_CLIENT_LINES, PINGS, RECEIVED_LINES, SPARSE, answer, answerPing, describePing, describePingReply, describeRequest, describeResponse } from './message-contract-peer.js';
 import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 const Party = defineDataContract({ name: 'Party', namespace: 'http://portshare.example/parties', members: { Name: 'string', Account: 'int' } });
@@ -26,50 +28,21 @@ const TransferResponse = defineMessageContract({
   headers: { Receipt: 'long' },
   body: { Accepted: 'bool', Balance: 'decimal', Summary: 'string' },
 });
+const PingRequest = defineMessageContract({ name: 'PingRequest', wrapped: false, headers: { Seq: 'int' }, body: { Text: 'string' } });
+const PingReply = defineMessageContract({
+  name: 'PingReply',
+  wrapped: false,
+  headers: { Echoed: { type: 'long', namespace: 'http://portshare.example/headers' } },
+  body: { Who: Party },
+});
 const IBank = defineContract({
   name: 'IBank',
   namespace: 'http://portshare.example/bank',
-  operations: { Transfer: { params: [['request', TransferRequest]], returns: TransferResponse } },
+  operations: {
+    Transfer: { params: [['request', TransferRequest]], returns: TransferResponse },
+    Ping: { params: [['request', PingRequest]], returns: PingReply },
+  },
 });
-
-type Request = MessageOf<typeof TransferRequest>;
-type Response = MessageOf<typeof TransferResponse>;
-
-/** MessageContracts.cs's Text: null, or the string quoted with non-ASCII UTF-16 units as \uXXXX. */
-function text(s: string | null): string {
-  if (s === null) return 'null';
-  return `'${[...s].map((c) => (c.charCodeAt(0) < 128 ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('')}'`;
-}
-
-function describeRequest(r: Request): string {
-  const from = r.From === null ? 'null' : `Party{Name=${text(r.From.Name)},Account=${r.From.Account}}`;
-  return `TransferRequest{Id=${r.Id},Tenant=${text(r.Tenant)},Note=${text(r.Note)},Amount=${r.Amount},Slots=${r.Slots === null ? 'null' : `[${r.Slots.join(',')}]`},From=${from}}`;
-}
-
-function describeResponse(r: Response): string {
-  return `TransferResponse{Receipt=${r.Receipt},Accepted=${r.Accepted},Balance=${r.Balance},Summary=${text(r.Summary)}}`;
-}
-
-/** MessageContracts.cs's Answer: the reply both services give. */
-function answer(r: Request): Response {
-  return {
-    Receipt: 9007199254740993n + BigInt(r.Slots === null ? -1 : r.Slots.length),
-    Accepted: r.Note !== null,
-    Balance: r.Amount.startsWith('-') ? r.Amount.slice(1) : `-${r.Amount}`,
-    Summary: `${r.From === null ? 'nobody' : (r.From.Name ?? '')}|${r.Id}|${r.Tenant ?? 'none'}`,
-  };
-}
-
-/** What MessageContracts.cs's client sends, in order. */
-const FULL: Request = {
-  Id: '0f8fad5b-d9cb-469f-a165-70867728950e',
-  Tenant: 'acme ✓',
-  Note: 'rent',
-  Amount: '1234.50',
-  Slots: [1, -2, 2147483647],
-  From: { Name: 'Ann', Account: 42 },
-};
-const SPARSE: Request = { Id: '00000000-0000-0000-0000-000000000001', Tenant: null, Note: null, Amount: '-0.001', Slots: null, From: null };
 
 describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: the TypeScript client calls a stock Mono WCF service', () => {
   let service: ChildProgram | undefined;
@@ -101,6 +74,15 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: the TypeScript c
       expect(describeResponse(reply)).toBe(describeResponse(answer(sent)));
     }
   });
+
+  it('unwrapped message contracts: the header and the Body’s one member both ways', async () => {
+    for (const sent of PINGS) {
+      const reply = await proxy.Ping(sent);
+      expect(await service!.nextLine(/^recv /)).toBe(`recv Ping ${describePing(sent)}`);
+      expect(reply).toEqual(answerPing(sent));
+      expect(describePingReply(reply)).toBe(describePingReply(answerPing(sent)));
+    }
+  });
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: a stock Mono WCF client calls the TypeScript service', () => {
@@ -114,6 +96,10 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: a stock Mono WCF
           received.push(`recv Transfer ${describeRequest(r)}`);
           return answer(r);
         },
+        Ping: (r) => {
+          received.push(`recv Ping ${describePing(r)}`);
+          return answerPing(r);
+        },
       }),
     ]);
   });
@@ -124,8 +110,8 @@ describe.skipIf(skipWithout('mcs', 'mono'))('message contracts: a stock Mono WCF
 
   it('every value arrives as Mono sent it and Mono reads the reply, header included, exactly', async () => {
     const lines = await runMonoClient(compileCSharp().messageContracts, shared!);
-    expect(lines).toEqual([FULL, SPARSE].flatMap((r) => [`sent Transfer ${describeRequest(r)}`, `Transfer ${describeResponse(answer(r))}`]));
-    expect(received).toEqual([FULL, SPARSE].map((r) => `recv Transfer ${describeRequest(r)}`));
+    expect(lines).toEqual(MONO_CLIENT_LINES);
+    expect(received).toEqual(RECEIVED_LINES);
     expect(shared!.errors).toEqual([]);
   });
 });

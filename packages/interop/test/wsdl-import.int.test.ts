@@ -12,6 +12,12 @@
 //    the generated contract, and MetadataService.cs's own WCF client (`client` mode) calls every
 //    operation of it; each result it prints must be what the Mono service would have answered.
 //
+// 5. message contracts, which Mono's WsdlExporter.cs cannot publish: the CLI imports
+//    fixtures/wsdl-import/message-contracts/bank.wsdl (MessageContracts.cs's IBank as .NET's
+//    MessageContractExporter.cs writes it), the module is compared with IBank.ts there, and the
+//    generated client calls MessageContracts.cs's Mono service, and Mono's client a TypeScript
+//    service implementing the generated IBank, with the values of message-contract.int.test.ts.
+//
 // After a deliberate change (to MetadataService.cs or to the generator), regenerate the golden
 // files with:  UPDATE_GOLDEN=1 npx vitest run test/wsdl-import.int.test.ts   (in packages/interop)
 import { spawnSync } from 'node:child_process';
@@ -25,10 +31,25 @@ import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_DIR, compileCSharp, type ChildProgram, type PrivateDaemon, freePort, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
 import type * as Golden from './fixtures/wsdl-import/IInventory.js';
+import type * as BankGolden from './fixtures/wsdl-import/message-contracts/IBank.js';
+import {
+  FULL,
+  MONO_CLIENT_LINES as BANK_CLIENT_LINES,
+  PINGS,
+  RECEIVED_LINES as BANK_RECEIVED_LINES,
+  SPARSE,
+  answer,
+  answerPing,
+  describePing,
+  describeRequest,
+  type TransferRequestValue,
+} from './message-contract-peer.js';
+import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/wsdl-import/', import.meta.url));
 const DOCUMENTS = join(FIXTURES, 'documents');
 const GOLDEN_MODULE = join(FIXTURES, 'IInventory.ts');
+const BANK_FIXTURES = join(FIXTURES, 'message-contracts');
 const BIN = fileURLToPath(new URL('../../soap/bin/portshare-soap.js', import.meta.url));
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
@@ -70,6 +91,17 @@ const MONO_CLIENT_LINES = [
   'ShiftHours 2024-05-01T21:00:00.0000000-05:00',
 ];
 
+/** Compares `actual` with the golden file (or writes it, with UPDATE_GOLDEN=1). */
+function checkGolden(file: string, actual: string): void {
+  if (UPDATE) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1 to create it`).toBe(true);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
 /** The file a fetched document is kept as: `?wsdl` → service.wsdl, `?wsdl=wsdl0` → wsdl0.wsdl, `?xsd=xsd1` → xsd1.xsd. */
 function documentFileName(location: string): string {
   const query = new URL(location).search;
@@ -94,16 +126,6 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
       .replaceAll(/http:\/\/127\.0\.0\.1:\d+\/meta\?(wsdl|xsd)=(xsd\d+|wsdl\d+)/g, (_m, kind: string, id: string) => `${id}.${kind}`)
       .replaceAll(meta, 'http://127.0.0.1:HTTP_PORT/meta')
       .replaceAll(`127.0.0.1:${tcpPort}`, '127.0.0.1:TCP_PORT');
-  }
-
-  function checkGolden(file: string, actual: string): void {
-    if (UPDATE) {
-      mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(file, actual);
-      return;
-    }
-    expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1 to create it`).toBe(true);
-    expect(actual).toBe(readFileSync(file, 'utf8'));
   }
 
   beforeAll(async () => {
@@ -342,5 +364,89 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
       expect(client.stdout.trim().split('\n')).toEqual(MONO_CLIENT_LINES);
       expect(errors).toEqual([]);
     });
+  });
+});
+
+/** The generated TransferRequest's value (headers by their element names) as MessageContracts.cs's peer names it. */
+function toPeer(r: BankGolden.TransferRequest): TransferRequestValue {
+  return { Id: r.Id, Tenant: r.TenantName, Note: r.Note, Amount: r.Amount, Slots: r.Slots, From: r.From };
+}
+
+function fromPeer(r: TransferRequestValue): BankGolden.TransferRequest {
+  return { Id: r.Id, TenantName: r.Tenant, From: r.From, Note: r.Note, Slots: r.Slots, Amount: r.Amount };
+}
+
+describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import of message contracts (IBank as .NET publishes it) against Mono’s IBank', () => {
+  const scratch = join(BUILD_DIR, '..', 'wsdl-import');
+  let out = '';
+  let mod: typeof BankGolden;
+
+  beforeAll(async () => {
+    mkdirSync(scratch, { recursive: true });
+    out = mkdtempSync(join(scratch, 'bank-'));
+    // Run from the fixture folder so that the header names the file as the offline test does.
+    const r = spawnSync(process.execPath, [BIN, 'import', 'bank.wsdl', '--out', out], { cwd: BANK_FIXTURES, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(join(out, 'IBank.ts'));
+    mod = (await import(pathToFileURL(join(out, 'IBank.ts')).href)) as typeof BankGolden;
+  });
+
+  afterAll(() => {
+    if (out !== '') rmSync(out, { recursive: true, force: true });
+  });
+
+  it('the CLI writes the golden module', () => {
+    checkGolden(join(BANK_FIXTURES, 'IBank.ts'), readFileSync(join(out, 'IBank.ts'), 'utf8'));
+  });
+
+  it('the generated client calls Mono’s IBank: every header and body member (wrapped and unwrapped) arrives, and the reply, headers included, comes back exactly', async () => {
+    const uri = `net.tcp://localhost:${await freePort()}/interop/bank`;
+    const service = startMono(compileCSharp().messageContracts, ['service', uri]);
+    let session: ClientSession | undefined;
+    try {
+      await service.nextLine(/^ready$/, { timeoutMs: 30_000 });
+      session = await connectSession(uri);
+      const bank = mod.createBankClient(session, { operationTimeout: 30_000 });
+      for (const sent of [FULL, SPARSE]) {
+        const reply = await bank.Transfer(fromPeer(sent));
+        expect(await service.nextLine(/^recv /)).toBe(`recv Transfer ${describeRequest(sent)}`);
+        expect(reply).toEqual(answer(sent));
+      }
+      for (const sent of PINGS) {
+        const reply = await bank.Ping(sent);
+        expect(await service.nextLine(/^recv /)).toBe(`recv Ping ${describePing(sent)}`);
+        expect(reply).toEqual(answerPing(sent));
+      }
+    } finally {
+      await session?.close().catch(() => session?.abort());
+      service.endInput();
+      await service.waitForExit().catch(() => service.stop());
+    }
+  });
+
+  it('Mono’s client calls a TypeScript service implementing the generated IBank: every value arrives as sent and Mono reads the reply exactly', async () => {
+    const received: string[] = [];
+    let shared: SharedHost | undefined;
+    try {
+      shared = await openSharedHost('/interop/bank', [
+        implement(mod.IBank, {
+          Transfer: (request) => {
+            const r = toPeer(request);
+            received.push(`recv Transfer ${describeRequest(r)}`);
+            return answer(r);
+          },
+          Ping: (request) => {
+            received.push(`recv Ping ${describePing(request)}`);
+            return answerPing(request);
+          },
+        }),
+      ]);
+      expect(await runMonoClient(compileCSharp().messageContracts, shared)).toEqual(BANK_CLIENT_LINES);
+      expect(received).toEqual(BANK_RECEIVED_LINES);
+      expect(shared.errors).toEqual([]);
+    } finally {
+      await shared?.close();
+    }
   });
 });

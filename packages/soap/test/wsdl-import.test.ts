@@ -333,6 +333,225 @@ describe('mapping each construct', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Message contracts: IBank of packages/interop/csharp/MessageContracts.cs as .NET publishes it
+// (fixtures/wsdl-import/message-contracts/bank.wsdl), and hand-written metadata in the same shapes.
+
+const BANK = join(FIXTURES, 'message-contracts');
+const BANK_NS = 'http://portshare.example/bank';
+
+describe('importing message contracts (.NET\'s MessageContractExporter shapes)', () => {
+  let result: ImportResult;
+
+  beforeAll(async () => {
+    result = await importWsdl(join(BANK, 'bank.wsdl'), { sourceLabel: 'bank.wsdl' });
+  });
+
+  it('generates the golden module: the message contracts, then the operation taking and returning them', () => {
+    expect(result.fileName).toBe('IBank.ts');
+    expect(result.code).toBe(readFileSync(join(BANK, 'IBank.ts'), 'utf8'));
+  });
+
+  it('headers from the soap12:header bindings, body members in wire order, a wrapper with its own name and namespace', () => {
+    const [request, reply] = result.model.messageContracts;
+    expect(request).toEqual({
+      kind: 'messageContract',
+      key: `{${BANK_NS}}TransferRequest ${BANK_NS}`,
+      name: 'TransferRequest',
+      wrapperName: undefined,
+      wrapperNamespace: undefined,
+      wrapped: true,
+      headers: [
+        { key: 'Id', name: 'Id', namespace: undefined, type: { kind: 'primitive', name: 'guid' }, order: undefined },
+        { key: 'TenantName', name: 'TenantName', namespace: 'http://portshare.example/headers', type: { kind: 'primitive', name: 'string' }, order: undefined },
+      ],
+      body: [
+        { key: 'From', name: 'From', namespace: undefined, type: { kind: 'named', key: '{http://portshare.example/parties}Party' }, order: undefined },
+        { key: 'Note', name: 'Note', namespace: undefined, type: { kind: 'primitive', name: 'string' }, order: undefined },
+        { key: 'Slots', name: 'Slots', namespace: undefined, type: { kind: 'array', item: { kind: 'primitive', name: 'int' } }, order: undefined },
+        // Amount (Order = 2) comes after Slots although it sorts before it by name: it gets an order.
+        { key: 'Amount', name: 'Amount', namespace: undefined, type: { kind: 'primitive', name: 'decimal' }, order: 1 },
+      ],
+    });
+    // The reply's members are refs to elements of the contract namespace, inside a wrapper of another one.
+    expect(reply).toMatchObject({ name: 'TransferResponse', wrapperName: 'TransferResult', wrapperNamespace: 'http://portshare.example/results', wrapped: true });
+    expect(reply?.headers.map((h) => [h.name, h.type])).toEqual([['Receipt', { kind: 'primitive', name: 'long' }]]);
+    expect(reply?.body.map((b) => [b.name, b.namespace, b.order])).toEqual([
+      ['Accepted', undefined, undefined],
+      ['Balance', undefined, undefined],
+      ['Summary', undefined, undefined],
+    ]);
+    expect(result.model.contracts[0]?.operations[0]).toEqual({
+      name: 'Transfer',
+      params: [{ name: 'request', type: { kind: 'messageContract', key: request?.key }, direction: 'in' }],
+      returns: { kind: 'messageContract', key: reply?.key },
+      oneWay: false,
+      action: undefined,
+      replyAction: undefined,
+      faults: [],
+    });
+  });
+});
+
+interface McMessage {
+  readonly name: string;
+  /** The body parts: `wrapped` is one `parameters` part of this wrapper element; otherwise element parts. */
+  readonly wrapped?: string;
+  readonly parts?: readonly string[];
+  /** Header parts: [part name, element QName]. */
+  readonly headers?: readonly (readonly [string, string])[];
+}
+
+interface McOperation {
+  readonly name: string;
+  readonly input: McMessage;
+  readonly output?: McMessage;
+  readonly headerUse?: string;
+}
+
+/** A WSDL with one contract IFoo on a SOAP 1.2 binding, its schemas `schemas` (inline xs:schema elements) and these operations. */
+function mcWsdl(schemas: string, operations: readonly McOperation[]): string {
+  const message = (m: McMessage): string =>
+    `<wsdl:message name="${m.name}">${m.wrapped === undefined ? (m.parts ?? []).map((p) => `<wsdl:part name="${p.split(':').pop() ?? ''}" element="${p}"/>`).join('') : `<wsdl:part name="parameters" element="${m.wrapped}"/>`}</wsdl:message>` +
+    (m.headers === undefined ? '' : `<wsdl:message name="${m.name}_Headers">${m.headers.map(([n, e]) => `<wsdl:part name="${n}" element="${e}"/>`).join('')}</wsdl:message>`);
+  const bound = (m: McMessage, use: string): string =>
+    (m.headers ?? []).map(([n]) => `<soap12:header message="tns:${m.name}_Headers" part="${n}" use="${use}"/>`).join('') + '<soap12:body use="literal"/>';
+  const messages = operations.map((o) => message(o.input) + (o.output === undefined ? '' : message(o.output))).join('');
+  const ports = operations
+    .map(
+      (o) =>
+        `<wsdl:operation name="${o.name}"><wsdl:input wsaw:Action="${TNS}/IFoo/${o.name}" name="${o.input.name}" message="tns:${o.input.name}"/>` +
+        (o.output === undefined ? '' : `<wsdl:output wsaw:Action="${TNS}/IFoo/${o.name}Response" name="${o.output.name}" message="tns:${o.output.name}"/>`) +
+        '</wsdl:operation>',
+    )
+    .join('');
+  const bindings = operations
+    .map(
+      (o) =>
+        `<wsdl:operation name="${o.name}"><soap12:operation soapAction="${TNS}/IFoo/${o.name}" style="document"/>` +
+        `<wsdl:input name="${o.input.name}">${bound(o.input, o.headerUse ?? 'literal')}</wsdl:input>` +
+        (o.output === undefined ? '' : `<wsdl:output name="${o.output.name}">${bound(o.output, 'literal')}</wsdl:output>`) +
+        '</wsdl:operation>',
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions targetNamespace="${TNS}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/" xmlns:wsaw="http://www.w3.org/2006/05/addressing/wsdl" xmlns:tns="${TNS}"
+    xmlns:h="urn:headers" xmlns:ser="http://schemas.microsoft.com/2003/10/Serialization/">
+  <wsdl:types>${schemas}
+    <xs:schema elementFormDefault="qualified" targetNamespace="http://schemas.microsoft.com/2003/10/Serialization/">
+      <xs:simpleType name="guid"><xs:restriction base="xs:string"/></xs:simpleType>
+    </xs:schema>
+  </wsdl:types>
+  ${messages}
+  <wsdl:portType name="IFoo">${ports}</wsdl:portType>
+  <wsdl:binding name="NetTcpBinding_IFoo" type="tns:IFoo"><soap12:binding transport="http://schemas.microsoft.com/soap/tcp"/>${bindings}</wsdl:binding>
+</wsdl:definitions>`;
+}
+
+/** The contract namespace's schema: the Ping text, the Seq and Id headers, the Ticket wrapper and CountResponse. */
+const MC_SCHEMAS = `
+    <xs:schema elementFormDefault="qualified" targetNamespace="${TNS}">
+      <xs:element name="Text" nillable="true" type="xs:string"/>
+      <xs:element name="Seq" type="xs:int"/>
+      <xs:element name="Id" type="ser:guid"/>
+      <xs:element name="Ticket"><xs:complexType><xs:sequence>
+        <xs:element minOccurs="0" name="Seq" type="xs:int"/><xs:element minOccurs="0" name="Amount" type="xs:decimal"/><xs:element minOccurs="0" name="Zone" type="xs:int"/>
+      </xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Count"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
+      <xs:element name="CountResponse"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="CountResult" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+      <xs:element name="ZoneResponse"><xs:complexType><xs:sequence><xs:element minOccurs="0" name="ZoneResult" type="xs:int"/><xs:element minOccurs="0" name="extra" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+    </xs:schema>
+    <xs:schema elementFormDefault="qualified" targetNamespace="urn:headers">
+      <xs:element name="Seq" type="xs:long"/>
+    </xs:schema>`;
+
+const PING: McMessage = { name: 'PingMessage', parts: ['tns:Text'], headers: [['Seq', 'tns:Seq']] };
+const TICKET: McMessage = { name: 'Ticket', wrapped: 'tns:Ticket', headers: [['Id', 'tns:Id'], ['Seq', 'h:Seq']] };
+
+describe('mapping message contracts', () => {
+  it('an unwrapped contract (IsWrapped = false) with a header and one body member', () => {
+    const r = generate(mcWsdl(MC_SCHEMAS, [{ name: 'Ping', input: PING, output: PING }]));
+    expect(r.model.messageContracts).toEqual([
+      {
+        kind: 'messageContract',
+        key: `{${TNS}}PingMessage ${TNS}`,
+        name: 'PingMessage',
+        wrapperName: undefined,
+        wrapperNamespace: undefined,
+        wrapped: false,
+        headers: [{ key: 'Seq', name: 'Seq', namespace: undefined, type: { kind: 'primitive', name: 'int' }, order: undefined }],
+        body: [{ key: 'Text', name: 'Text', namespace: undefined, type: { kind: 'primitive', name: 'string' }, order: undefined }],
+      },
+    ]);
+    expect(r.code).toContain(
+      "/** Message contract PingMessage ([MessageContract(IsWrapped = false)]). */\nexport const PingMessage = defineMessageContract({\n  name: 'PingMessage',\n  wrapped: false,\n  headers: {\n    Seq: 'int',\n  },\n  body: {\n    Text: 'string',\n  },\n});\nexport type PingMessage = MessageOf<typeof PingMessage>;",
+    );
+    expect(r.code).toContain("    Ping: { params: [['request', PingMessage]], returns: PingMessage },");
+  });
+
+  it('a header and a body member of one name in two namespaces get two keys; the operation\'s other message void or parameterless', () => {
+    const r = generate(
+      mcWsdl(MC_SCHEMAS, [
+        { name: 'Notify', input: TICKET, output: { name: 'IFoo_Notify_OutputMessage' } },
+        { name: 'Status', input: { name: 'IFoo_Status_InputMessage' }, output: TICKET },
+        { name: 'Fire', input: TICKET },
+      ]),
+    );
+    const [ticket] = r.model.messageContracts;
+    expect(r.model.messageContracts).toHaveLength(1);
+    expect(ticket?.headers.map((h) => [h.key, h.name, h.namespace])).toEqual([
+      ['Id', 'Id', undefined],
+      ['Seq', 'Seq', 'urn:headers'],
+    ]);
+    // Seq, Amount, Zone: Amount sorts before Seq by name, so Seq keeps no Order and the rest get 1, 2.
+    expect(ticket?.body.map((b) => [b.key, b.name, b.order])).toEqual([
+      ['Seq2', 'Seq', undefined],
+      ['Amount', 'Amount', 1],
+      ['Zone', 'Zone', 2],
+    ]);
+    expect(r.code).toContain("    Seq2: { type: 'int', name: 'Seq' },\n    Amount: { type: 'decimal', order: 1 },\n    Zone: { type: 'int', order: 2 },");
+    const ops = r.model.contracts[0]?.operations ?? [];
+    expect(ops.map((o) => [o.name, o.params.map((p) => p.type.kind), o.returns?.kind, o.oneWay])).toEqual([
+      ['Notify', ['messageContract'], undefined, false],
+      ['Status', [], 'messageContract', false],
+      ['Fire', ['messageContract'], undefined, true],
+    ]);
+  });
+
+  it('a message contract beside the operation\'s own wrapper, and an empty message alone as an empty contract', () => {
+    const r = generate(
+      mcWsdl(MC_SCHEMAS, [
+        { name: 'Count', input: TICKET, output: { name: 'IFoo_Count_OutputMessage', wrapped: 'tns:CountResponse' } },
+        { name: 'Open', input: { name: 'IFoo_Open_InputMessage', wrapped: 'tns:Count' }, output: TICKET },
+        { name: 'Nothing', input: { name: 'Empty' } },
+      ]),
+    );
+    const ops = r.model.contracts[0]?.operations ?? [];
+    expect(ops[0]).toMatchObject({ params: [{ name: 'request', type: { kind: 'messageContract' } }], returns: { kind: 'primitive', name: 'int' } });
+    // `Open` has the element `Count` as its request: not its own wrapper, so a message contract too.
+    expect(ops[1]?.params[0]?.type.kind).toBe('messageContract');
+    expect(r.model.messageContracts.find((m) => m.name === 'Empty')).toMatchObject({ wrapped: false, headers: [], body: [] });
+    expect(r.code).toContain("export const Empty = defineMessageContract({\n  name: 'Empty',\n  wrapped: false,\n});");
+  });
+});
+
+describe('refusing message contracts contracts cannot express', () => {
+  it('an unwrapped contract with two body members', () => {
+    const err = refusal(mcWsdl(MC_SCHEMAS, [{ name: 'Two', input: { name: 'TwoParts', parts: ['tns:Text', 'tns:Seq'] } }]));
+    expect(err.code).toBe('SOAP_ERR_IMPORT_UNSUPPORTED');
+    expect(err.message).toBe(
+      "The input message 'TwoParts' of IFoo.Two is an unwrapped message contract (IsWrapped = false) with 2 body members: contracts take at most one body member in an unwrapped message contract; make the [MessageContract] wrapped in the service, or declare the operation by hand.",
+    );
+  });
+
+  it('an encoded header, and a message contract request whose reply has out parameters', () => {
+    expect(refusal(mcWsdl(MC_SCHEMAS, [{ name: 'Enc', input: PING, headerUse: 'encoded' }])).message).toMatch(/^A SOAP header of IFoo\.Enc is SOAP-encoded \(use="encoded"\): /);
+    const err = refusal(mcWsdl(MC_SCHEMAS, [{ name: 'Zone', input: TICKET, output: { name: 'IFoo_Zone_OutputMessage', wrapped: 'tns:ZoneResponse' } }]));
+    expect(err.message).toMatch(/^The request of IFoo\.Zone is a message contract and its reply has out parameters \('extra'\): WCF refuses that signature/);
+  });
+});
+
 describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)', () => {
   it('an xs:choice in a data contract names the type and says what to do', () => {
     const types = `<xs:complexType name="Shape"><xs:choice><xs:element name="Circle" type="xs:int"/><xs:element name="Square" type="xs:int"/></xs:choice></xs:complexType>`;
@@ -365,7 +584,7 @@ describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)',
     const node = `<xs:complexType name="Node"><xs:sequence>${el('Next', 'd:Node', ' nillable="true"')}</xs:sequence></xs:complexType>`;
     expect(refusal(wsdl(node, [{ name: 'N', request: el('n', 'd:Node'), reply: '' }])).message).toMatch(/^member 'Node\.Next' uses the type 'Node' .* recursive data contract/);
     const rpc = wsdl('', [{ name: 'R', request: '', reply: '' }]).replace('<wsdl:part name="parameters" element="tns:R"/>', '<wsdl:part name="a" type="xs:int"/>');
-    expect(refusal(rpc).message).toMatch(/^The input message of IFoo\.R is not one element part/);
+    expect(refusal(rpc).message).toMatch(/^The input message 'IFoo_R_In' of IFoo\.R has the part 'a' declared by type \(rpc style or XmlSerializerFormat\): /);
   });
 
   it('a WSDL without a portType', () => {

@@ -1,14 +1,27 @@
 /**
  * Writes an ImportModel as one TypeScript module: the enums, collection and data contracts in
  * dependency order (`defineEnum`, `defineCollectionContract`, `defineDataContract`, each with its
- * value type; a base before the contracts derived from it), then per service contract a
+ * value type; a base before the contracts derived from it), the message contracts
+ * (`defineMessageContract` and its `MessageOf` type), then per service contract a
  * `defineContract` and a client factory over `createClient` (client.ts). The text is stable for
  * the same metadata, so it can be kept in a repository and compared.
  *
  * @module
  */
 
-import type { CollectionModel, ContractModel, DataContractModel, EnumModel, ImportModel, MemberModel, NamedTypeModel, OperationModel, TypeModel } from './model.js';
+import type {
+  CollectionModel,
+  ContractModel,
+  DataContractModel,
+  EnumModel,
+  ImportModel,
+  MemberModel,
+  MessageContractModel,
+  MessagePartModel,
+  NamedTypeModel,
+  OperationModel,
+  PartTypeModel,
+} from './model.js';
 
 /** Names the module imports from @portshare/soap; generated declarations must not take them. */
 const SDK_NAMES = [
@@ -19,16 +32,18 @@ const SDK_NAMES = [
   'defineContract',
   'defineDataContract',
   'defineEnum',
+  'defineMessageContract',
   'dictionaryOf',
   'nullable',
   'ClientOptions',
   'ClientProxy',
   'InstanceOf',
   'MessageChannel',
+  'MessageOf',
   'TypeRef',
 ] as const;
 
-const TYPE_ONLY: ReadonlySet<string> = new Set(['ClientOptions', 'ClientProxy', 'InstanceOf', 'MessageChannel', 'TypeRef']);
+const TYPE_ONLY: ReadonlySet<string> = new Set(['ClientOptions', 'ClientProxy', 'InstanceOf', 'MessageChannel', 'MessageOf', 'TypeRef']);
 
 export interface EmitOptions {
   /** Where the metadata came from, named in the header. */
@@ -40,6 +55,7 @@ export function emitModule(model: ImportModel, options: EmitOptions): string {
   const used = new Set<string>();
   const body: string[] = [];
   for (const t of model.types) body.push(emitNamed(t, names, used));
+  for (const m of model.messageContracts) body.push(emitMessageContract(m, names, used));
   for (const c of model.contracts) body.push(emitContract(c, names, used));
   const header = [
     `// Service contracts imported from ${options.source} by \`portshare-soap import\`.`,
@@ -48,11 +64,11 @@ export function emitModule(model: ImportModel, options: EmitOptions): string {
   return `${[header.join('\n'), emitImports(used), ...body].join('\n\n')}\n`;
 }
 
-/** Unique TypeScript identifiers for the named types: the contract name, made an identifier, numbered on clashes. */
+/** Unique TypeScript identifiers for the named types and message contracts: the name, made an identifier, numbered on clashes. */
 function declarationNames(model: ImportModel): Map<string, string> {
   const taken = new Set<string>([...SDK_NAMES, ...model.contracts.map((c) => identifier(c.name)), ...model.contracts.map(clientFactoryName)]);
   const names = new Map<string, string>();
-  for (const t of model.types) {
+  for (const t of [...model.types, ...model.messageContracts]) {
     const base = identifier(t.name);
     let name = base;
     for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
@@ -136,6 +152,32 @@ function emitCollection(t: CollectionModel, names: ReadonlyMap<string, string>, 
   return [`/** Collection contract ${t.name} ([CollectionDataContract]). */`, `export const ${name} = defineCollectionContract({`, ...lines, '});'].join('\n');
 }
 
+function emitMessageContract(m: MessageContractModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  used.add('defineMessageContract');
+  used.add('MessageOf');
+  const name = names.get(m.key) ?? m.name;
+  const lines = [`  name: ${str(m.name)},`];
+  if (m.wrapperName !== undefined) lines.push(`  wrapperName: ${str(m.wrapperName)},`);
+  if (m.wrapperNamespace !== undefined) lines.push(`  namespace: ${str(m.wrapperNamespace)},`);
+  if (!m.wrapped) lines.push('  wrapped: false,');
+  const parts = (label: string, list: readonly MessagePartModel[]): void => {
+    if (list.length > 0) lines.push(`  ${label}: {\n${list.map((p) => `    ${key(p.key)}: ${emitPart(p, names, used)},`).join('\n')}\n  },`);
+  };
+  parts('headers', m.headers);
+  parts('body', m.body);
+  const what = m.wrapped ? '[MessageContract]' : '[MessageContract(IsWrapped = false)]';
+  return [`/** Message contract ${m.name} (${what}). */`, `export const ${name} = defineMessageContract({`, ...lines, '});', `export type ${name} = MessageOf<typeof ${name}>;`].join('\n');
+}
+
+function emitPart(p: MessagePartModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+  const type = emitType(p.type, names, used);
+  const options: string[] = [];
+  if (p.name !== p.key) options.push(`name: ${str(p.name)}`);
+  if (p.namespace !== undefined) options.push(`namespace: ${str(p.namespace)}`);
+  if (p.order !== undefined) options.push(`order: ${p.order}`);
+  return options.length === 0 ? type : `{ type: ${type}, ${options.join(', ')} }`;
+}
+
 function emitMember(m: MemberModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
   const type = emitType(m.type, names, used);
   const options: string[] = [];
@@ -145,7 +187,7 @@ function emitMember(m: MemberModel, names: ReadonlyMap<string, string>, used: Se
   return options.length === 0 ? type : `{ type: ${type}, ${options.join(', ')} }`;
 }
 
-function emitType(t: TypeModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
+function emitType(t: PartTypeModel, names: ReadonlyMap<string, string>, used: Set<string>): string {
   switch (t.kind) {
     case 'primitive':
       return str(t.name);
@@ -162,6 +204,7 @@ function emitType(t: TypeModel, names: ReadonlyMap<string, string>, used: Set<st
       used.add('DateTimeOffset');
       return 'DateTimeOffset';
     case 'named':
+    case 'messageContract':
       return names.get(t.key) ?? t.key;
   }
 }

@@ -1,14 +1,15 @@
 /**
  * `portshare-soap import`: reads the WSDL a WCF service publishes (ServiceMetadataBehavior,
  * `?wsdl`) and writes TypeScript contracts for it. The steps are one module each: loader.ts reads
- * the documents, schema-index.ts indexes them, type-mapper.ts and operations.ts build the model,
- * emit.ts writes it.
+ * the documents, schema-index.ts indexes them, type-mapper.ts, operations.ts and
+ * message-contracts.ts build the model, emit.ts writes it.
  *
  * @module
  */
 
 import { emitModule } from './emit.js';
 import { loadDocuments, type LoadOptions } from './loader.js';
+import { MessageContractMapper } from './message-contracts.js';
 import type { ContractModel, ImportModel } from './model.js';
 import { contractOf } from './operations.js';
 import { SchemaIndex } from './schema-index.js';
@@ -56,12 +57,13 @@ export function buildModel(index: SchemaIndex): ImportModel {
     throw unsupported('The metadata has no wsdl:portType', 'point the import at the WSDL of a service (http://host/path?wsdl), not at a schema');
   }
   const types = new TypeMapper(index);
-  const contracts: ContractModel[] = index.portTypes.map((p) => contractOf(p, index, types));
+  const messages = new MessageContractMapper(index, types);
+  const contracts: ContractModel[] = index.portTypes.map((p) => contractOf(p, index, types, messages));
   // svcutil imports every data contract of the schemas, used by an operation or not.
   for (const [key, component] of [...index.complexTypes, ...index.simpleTypes]) {
     if (component.namespace === Xmlns.ser || component.namespace === Xmlns.system) continue;
     const local = key.slice(key.indexOf('}') + 1);
     types.mapType({ ns: component.namespace, local }, `the type '${local}' (namespace '${component.namespace}')`);
   }
-  return { types: types.types, contracts };
+  return { types: types.types, messageContracts: messages.messageContracts, contracts };
 }

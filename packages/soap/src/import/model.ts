@@ -76,16 +76,48 @@ export interface EnumModel {
 
 export type NamedTypeModel = DataContractModel | EnumModel | CollectionModel;
 
+/** One [MessageHeader] or [MessageBodyMember] of a message contract. */
+export interface MessagePartModel {
+  /** The property name in TypeScript values: the element name, numbered when a header and a body member share it. */
+  readonly key: string;
+  /** The element name on the wire. */
+  readonly name: string;
+  /** The element namespace; undefined when it is the service contract's (the default). */
+  readonly namespace: string | undefined;
+  readonly type: TypeModel;
+  /** MessageBodyMember Order, set only where the default order (namespace, then name) would differ from the schema's. */
+  readonly order: number | undefined;
+}
+
+/** A [MessageContract] (defineMessageContract), from a wsdl:message and the soap:header bindings of its operations. */
+export interface MessageContractModel {
+  readonly kind: 'messageContract';
+  /** `{namespace of the wsdl:message}name` and the service contract namespace it is bound to. */
+  readonly key: string;
+  /** The wsdl:message name: MessageContractExporter.cs names a typed message after its class. */
+  readonly name: string;
+  /** Only when it differs from `name`. */
+  readonly wrapperName: string | undefined;
+  /** The wrapper namespace, only when it differs from the service contract's. */
+  readonly wrapperNamespace: string | undefined;
+  readonly wrapped: boolean;
+  readonly headers: readonly MessagePartModel[];
+  readonly body: readonly MessagePartModel[];
+}
+
+/** A parameter's or result's type: a type, or a message contract by key. */
+export type PartTypeModel = TypeModel | { readonly kind: 'messageContract'; readonly key: string };
+
 export interface ParamModel {
   readonly name: string;
-  readonly type: TypeModel;
+  readonly type: PartTypeModel;
   readonly direction: ParamDirection;
 }
 
 export interface OperationModel {
   readonly name: string;
   readonly params: readonly ParamModel[];
-  readonly returns: TypeModel | undefined;
+  readonly returns: PartTypeModel | undefined;
   readonly oneWay: boolean;
   /** Only when it differs from `{ns}/{Contract}/{Op}`. */
   readonly action: string | undefined;
@@ -104,5 +136,7 @@ export interface ContractModel {
 export interface ImportModel {
   /** Declarations in dependency order: each type after the types it uses. */
   readonly types: readonly NamedTypeModel[];
+  /** The message contracts the operations use, in the order first used. */
+  readonly messageContracts: readonly MessageContractModel[];
   readonly contracts: readonly ContractModel[];
 }

@@ -6,36 +6,35 @@
  * for void) and then the out and ref parameters. The Actions are wsaw:Action on wsdl:input and
  * wsdl:output (WS-Addressing 1.0 Metadata §4.4); a one-way operation has no wsdl:output.
  *
+ * A message that is not such a wrapper (another element, several parts, soap:header bindings, body
+ * members in other namespaces) is a [MessageContract]: message-contracts.ts maps it, and the
+ * operation takes it as its one parameter (`request`, svcutil's name) or returns it.
+ *
  * @module
  */
 
 import { defaultAction } from '../contract.js';
-import type { ContractModel, OperationModel, ParamModel, TypeModel } from './model.js';
+import { readMessage, wrapperElementOf, type MessageContractMapper, type MessageRead } from './message-contracts.js';
+import type { ContractModel, OperationModel, ParamModel, PartTypeModel, TypeModel } from './model.js';
 import type { Component, SchemaIndex } from './schema-index.js';
 import { unsupported, type TypeMapper } from './type-mapper.js';
-import { childNamed, childrenNamed, importFailed, resolveQName, type XmlElementNode } from './xml-tree.js';
+import { childNamed, childrenNamed, type XmlElementNode } from './xml-tree.js';
 import { Xmlns } from './xml-names.js';
 
 /** The contract of one portType. */
-export function contractOf(portType: Component, index: SchemaIndex, types: TypeMapper): ContractModel {
+export function contractOf(portType: Component, index: SchemaIndex, types: TypeMapper, messages: MessageContractMapper): ContractModel {
   const name = portType.node.attrs.get('name') ?? '';
-  const operations: OperationModel[] = [];
-  let namespace: string | undefined;
-  for (const op of childrenNamed(portType.node, Xmlns.wsdl, 'operation')) {
-    const built = operationOf(op, name, index, types);
-    namespace ??= built.namespace;
-    operations.push(built.operation);
-  }
-  return { name, namespace: namespace ?? portType.namespace, operations };
+  // WsdlExporter.cs writes a portType into the WSDL document of its contract's namespace; the
+  // operations' wrapper elements are in that namespace too.
+  const namespace = portType.namespace;
+  const operations = childrenNamed(portType.node, Xmlns.wsdl, 'operation').map((op) => operationOf(op, portType, name, namespace, index, types, messages));
+  return { name, namespace, operations };
 }
 
-interface BuiltOperation {
-  readonly operation: OperationModel;
-  /** The namespace of the wrapper elements: the contract namespace. */
-  readonly namespace: string;
-}
+/** How a message is written: the operation's wrapper, empty, or a message contract. */
+type MessageKind = { readonly kind: 'wrapped'; readonly parts: readonly XmlElementNode[] } | { readonly kind: 'empty' } | { readonly kind: 'messageContract' };
 
-function operationOf(op: XmlElementNode, contract: string, index: SchemaIndex, types: TypeMapper): BuiltOperation {
+function operationOf(op: XmlElementNode, portType: Component, contract: string, namespace: string, index: SchemaIndex, types: TypeMapper, messages: MessageContractMapper): OperationModel {
   const name = op.attrs.get('name') ?? '';
   const where = `${contract}.${name}`;
   const input = childNamed(op, Xmlns.wsdl, 'input');
@@ -43,62 +42,65 @@ function operationOf(op: XmlElementNode, contract: string, index: SchemaIndex, t
   if (input === undefined) {
     throw unsupported(`Operation ${where} has an output but no input (a callback operation of a duplex contract)`, 'duplex callback contracts are not imported; declare the callback contract by hand');
   }
-  const request = wrapperOf(input, index, where);
-  if (request.element.local !== name) {
-    throw unsupported(`The request of ${where} is the element '${request.element.local}', not '${name}'`, 'only wrapped messages named after the operation are imported ([MessageContract] is not); declare the operation by hand');
+  const request = readMessage(input, portType, name, index, where);
+  const reply = output === undefined ? undefined : readMessage(output, portType, name, index, where);
+  const requestKind = kindOf(request, name, namespace, index, where);
+  const replyKind = reply === undefined ? undefined : kindOf(reply, `${name}Response`, namespace, index, where);
+  // An empty message beside a message contract is the other side's void or no parameters (TypeLoader.cs
+  // clears its wrapper); anywhere else it is a message contract of its own, with neither headers nor body.
+  const requestIsContract = requestKind.kind === 'messageContract' || (requestKind.kind === 'empty' && replyKind?.kind !== 'messageContract');
+  const replyIsContract = replyKind?.kind === 'messageContract' || (replyKind?.kind === 'empty' && requestKind.kind !== 'messageContract');
+
+  let params: ParamModel[];
+  if (requestIsContract) {
+    params = [{ name: 'request', type: { kind: 'messageContract', key: messages.map(request, namespace, where).key }, direction: 'in' }];
+  } else {
+    params = requestKind.kind === 'wrapped' ? requestKind.parts.map((p) => paramOf(p, where, types)) : [];
   }
-  const namespace = request.element.ns;
-  const inParams = request.parts.map((p) => paramOf(p, where, types));
-  const reply = output === undefined ? undefined : replyOf(output, name, where, index, types);
-  const params = mergeReplyParams(inParams, reply?.params ?? [], where);
+  let returns: PartTypeModel | undefined;
+  if (reply !== undefined && replyIsContract) {
+    returns = { kind: 'messageContract', key: messages.map(reply, namespace, where).key };
+  } else if (replyKind?.kind === 'wrapped') {
+    const r = replyOf(replyKind.parts, name, where, types);
+    if (requestIsContract && r.params.length > 0) {
+      throw unsupported(
+        `The request of ${where} is a message contract and its reply has out parameters ('${r.params.map((p) => p.name).join("', '")}')`,
+        'WCF refuses that signature (SFxInvalidMessageContractSignature); declare the operation by hand',
+      );
+    }
+    returns = r.returns;
+    params = mergeReplyParams(params, r.params, where);
+  }
   const action = actionOf(input) ?? defaultAction(namespace, contract, name);
   const replyAction = output === undefined ? undefined : (actionOf(output) ?? `${action}Response`);
   return {
-    namespace,
-    operation: {
-      name,
-      params,
-      returns: reply?.returns,
-      oneWay: output === undefined,
-      action: action === defaultAction(namespace, contract, name) ? undefined : action,
-      replyAction: replyAction === undefined || replyAction === `${action}Response` ? undefined : replyAction,
-      faults: childrenNamed(op, Xmlns.wsdl, 'fault').map((f) => f.attrs.get('name') ?? ''),
-    },
+    name,
+    params,
+    returns,
+    oneWay: output === undefined,
+    action: action === defaultAction(namespace, contract, name) ? undefined : action,
+    replyAction: replyAction === undefined || replyAction === `${action}Response` ? undefined : replyAction,
+    faults: childrenNamed(op, Xmlns.wsdl, 'fault').map((f) => f.attrs.get('name') ?? ''),
   };
 }
 
-interface Wrapper {
-  readonly element: { readonly ns: string; readonly local: string };
-  /** The element declarations of the wrapper's sequence. */
-  readonly parts: readonly XmlElementNode[];
+/**
+ * A message is the operation's own wrapper (DataContractSerializer's parameters) when it has no
+ * headers and one part, the element `{contract namespace}Op` (or `OpResponse`) with a sequence of
+ * local elements; a message with neither parts nor headers is empty; any other is a message contract.
+ */
+function kindOf(read: MessageRead, wrapperName: string, namespace: string, index: SchemaIndex, where: string): MessageKind {
+  if (read.parts.length === 0 && read.headers.length === 0) return { kind: 'empty' };
+  const wrapper = read.headers.length === 0 ? wrapperElementOf(read, index, where) : undefined;
+  if (wrapper === undefined || wrapper.element.local !== wrapperName || wrapper.element.ns !== namespace) return { kind: 'messageContract' };
+  const parts = wrapperParts(wrapper.node, where);
+  // A ref is a member in another namespace than the wrapper's: only message contracts have those.
+  return parts.some((p) => p.attrs.has('ref')) ? { kind: 'messageContract' } : { kind: 'wrapped', parts };
 }
 
-/** The wrapper element of a wsdl:input or wsdl:output: its message's single `parameters` part. */
-function wrapperOf(io: XmlElementNode, index: SchemaIndex, where: string): Wrapper {
-  const messageName = io.attrs.get('message');
-  if (messageName === undefined) throw importFailed(`The ${io.local} of ${where} names no message.`);
-  const message = index.message(resolveQName(io, messageName, where));
-  if (message === undefined) throw importFailed(`The ${io.local} of ${where} names the message '${messageName}', which no WSDL document defines.`);
-  const parts = childrenNamed(message.node, Xmlns.wsdl, 'part');
-  const part = parts[0];
-  const elementName = part?.attrs.get('element');
-  if (parts.length !== 1 || part === undefined || elementName === undefined) {
-    throw unsupported(`The ${io.local} message of ${where} is not one element part (rpc style, a [MessageContract] or XmlSerializerFormat)`, 'only wrapped document/literal operations are imported; declare the operation by hand');
-  }
-  const q = resolveQName(part, elementName, where);
-  const element = index.element(q);
-  if (element === undefined) throw importFailed(`The ${io.local} of ${where} uses the element '${q.local}' (namespace '${q.ns}'), which no schema defines.`);
-  return { element: q, parts: wrapperParts(element.node, index, where) };
-}
-
-/** The elements of a wrapper: an anonymous complexType's sequence, or a named one's. */
-function wrapperParts(element: XmlElementNode, index: SchemaIndex, where: string): XmlElementNode[] {
-  let complex = childNamed(element, Xmlns.xsd, 'complexType');
-  const typeName = element.attrs.get('type');
-  if (complex === undefined && typeName !== undefined) {
-    const q = resolveQName(element, typeName, where);
-    complex = index.complexTypes.get(`{${q.ns}}${q.local}`)?.node;
-  }
+/** The elements of a wrapper's anonymous complexType sequence. */
+function wrapperParts(element: XmlElementNode, where: string): XmlElementNode[] {
+  const complex = childNamed(element, Xmlns.xsd, 'complexType');
   if (complex === undefined) throw unsupported(`The message element of ${where} is not a sequence of parameters`, 'declare the operation by hand');
   const sequence = childNamed(complex, Xmlns.xsd, 'sequence');
   const extra = complex.children.find((c) => c.ns === Xmlns.xsd && c.local !== 'sequence' && c.local !== 'annotation');
@@ -125,15 +127,11 @@ interface Reply {
   readonly params: readonly ParamModel[];
 }
 
-function replyOf(output: XmlElementNode, name: string, where: string, index: SchemaIndex, types: TypeMapper): Reply {
-  const wrapper = wrapperOf(output, index, where);
-  if (wrapper.element.local !== `${name}Response`) {
-    throw unsupported(`The reply of ${where} is the element '${wrapper.element.local}', not '${name}Response'`, 'only wrapped messages named after the operation are imported; declare the operation by hand');
-  }
-  const [first, ...rest] = wrapper.parts;
+function replyOf(parts: readonly XmlElementNode[], name: string, where: string, types: TypeMapper): Reply {
+  const [first, ...rest] = parts;
   const hasResult = first?.attrs.get('name') === `${name}Result`;
   const returns = hasResult && first !== undefined ? types.elementType(first, `the result of ${where}`) : undefined;
-  const others = hasResult ? rest : wrapper.parts;
+  const others = hasResult ? rest : parts;
   return { returns, params: others.map((p) => ({ ...paramOf(p, where, types), direction: 'out' as const })) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The global components of every schema and WSDL definition read, by expanded name: XSD
- * complexType, simpleType and element (XML Schema Part 1 §3.3–§3.4, §3.14), and WSDL message and
- * portType (WSDL 1.1 §2.3, §2.4), each named in its document's targetNamespace.
+ * complexType, simpleType and element (XML Schema Part 1 §3.3–§3.4, §3.14), and WSDL message,
+ * portType and binding (WSDL 1.1 §2.3–§2.5), each named in its document's targetNamespace.
  *
  * @module
  */
@@ -23,6 +23,8 @@ export class SchemaIndex {
   readonly messages = new Map<string, Component>();
   /** portTypes in document order. */
   readonly portTypes: Component[] = [];
+  /** bindings in document order (their soap:header elements name a message contract's headers). */
+  readonly bindings: Component[] = [];
   /** Every schema's targetNamespace, in document order. */
   readonly schemaNamespaces: string[] = [];
 
@@ -45,6 +47,7 @@ export class SchemaIndex {
     }
     for (const m of childrenNamed(root, Xmlns.wsdl, 'message')) putNamed(this.messages, m, tns, doc.location);
     for (const p of childrenNamed(root, Xmlns.wsdl, 'portType')) this.portTypes.push({ node: p, namespace: tns });
+    for (const b of childrenNamed(root, Xmlns.wsdl, 'binding')) this.bindings.push({ node: b, namespace: tns });
   }
 
   #addSchema(schema: XmlElementNode): void {

@@ -8,6 +8,10 @@
 export const Xmlns = {
   /** WSDL 1.1 §A.2. */
   wsdl: 'http://schemas.xmlsoap.org/wsdl/',
+  /** WSDL 1.1 §3 SOAP 1.1 binding (soap:header, soap:body). */
+  wsdlSoap: 'http://schemas.xmlsoap.org/wsdl/soap/',
+  /** The WSDL 1.1 binding for SOAP 1.2 (soap12:header, soap12:body), as WCF writes it for NetTcpBinding. */
+  wsdlSoap12: 'http://schemas.xmlsoap.org/wsdl/soap12/',
   /** XML Schema 1.0. */
   xsd: 'http://www.w3.org/2001/XMLSchema',
   /** WS-Addressing 1.0 – Metadata / the 2006 WSDL binding: wsaw:Action on wsdl:input and wsdl:output. */
