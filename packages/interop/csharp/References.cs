@@ -22,10 +22,27 @@ namespace Portshare.Interop.References
         [DataMember] public Node[] Children;
     }
 
+    // Collection contracts with IsReference: the collection element itself carries z:Id / z:Ref.
+    [CollectionDataContract(IsReference = true, Namespace = "http://portshare.example/refs", ItemName = "Node")]
+    public class NodeList : List<Node> { }
+
+    [CollectionDataContract(IsReference = true, Namespace = "http://portshare.example/refs", ItemName = "Entry")]
+    public class Tags : Dictionary<string, int> { }
+
+    [DataContract(Namespace = "http://portshare.example/refs")]
+    public class Group
+    {
+        [DataMember] public NodeList First;
+        [DataMember] public NodeList Second;
+        [DataMember] public Tags Tags;
+        [DataMember] public Tags SameTags;
+    }
+
     [ServiceContract(Namespace = "http://portshare.example/refs")]
     public interface IReferences
     {
         [OperationContract] Node Echo(Node n);
+        [OperationContract] Group EchoGroup(Group g);
     }
 
     public class ReferencesService : IReferences
@@ -34,6 +51,12 @@ namespace Portshare.Interop.References
         {
             Console.WriteLine("recv {0} {1}", ReferencesProgram.Describe(n), ReferencesProgram.Checks(n));
             return n;
+        }
+
+        public Group EchoGroup(Group g)
+        {
+            Console.WriteLine("recv {0}", ReferencesProgram.DescribeGroup(g));
+            return g;
         }
     }
 
@@ -73,6 +96,23 @@ namespace Portshare.Interop.References
                 case "twice": return "twice=" + ReferenceEquals(n.Children[0], n.Children[1]) + " distinct=" + !ReferenceEquals(n.Children[0], n.Children[2]);
                 default: return "unknown";
             }
+        }
+
+        /// <summary>A Group's identities: the lists and dictionaries sent once and referred to, and their content.</summary>
+        public static string DescribeGroup(Group g)
+        {
+            return string.Format(
+                "group sameList={0} sameItem={1} sameTags={2} items={3} tags={4}",
+                ReferenceEquals(g.First, g.Second), ReferenceEquals(g.First[0], g.First[1]), ReferenceEquals(g.Tags, g.SameTags),
+                string.Join(",", g.First.ConvertAll(n => n.Name)), string.Join(",", new List<string>(g.Tags.Keys).ConvertAll(k => k + "=" + g.Tags[k])));
+        }
+
+        static Group SharedGroup()
+        {
+            var d = new Node { Name = "d" };
+            var list = new NodeList { d, d };
+            var tags = new Tags { { "x", 1 } };
+            return new Group { First = list, Second = list, Tags = tags, SameTags = tags };
         }
 
         static Node Shared()
@@ -117,6 +157,7 @@ namespace Portshare.Interop.References
                 Node back = proxy.Echo(n);
                 Console.WriteLine("Echo {0} {1}", Describe(back), Checks(back));
             }
+            Console.WriteLine("EchoGroup {0}", DescribeGroup(proxy.EchoGroup(SharedGroup())));
             ((IClientChannel)proxy).Close();
             factory.Close();
         }

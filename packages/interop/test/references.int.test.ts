@@ -4,7 +4,17 @@
 // a->b->a, the same object twice in an array) must keep its identities: each side prints the graph
 // in one canonical form that shows them (References.cs Describe, describe() below: "#k" on an
 // object's first visit, "^k" after) and the ReferenceEquals checks (Checks, checks() below).
-import { type ArrayType, type ClientProxy, createClient, type DataContract, defineContract, defineDataContract, implement, arrayOf } from '@portshare/soap';
+import {
+  type ArrayType,
+  type ClientProxy,
+  createClient,
+  type DataContract,
+  defineCollectionContract,
+  defineContract,
+  defineDataContract,
+  implement,
+  arrayOf,
+} from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
@@ -24,12 +34,41 @@ const Node: DataContract<NodeMembers> = defineDataContract({
   members: (): NodeMembers => ({ Name: 'string', Next: Node, Children: arrayOf(Node) }),
 });
 
+// [CollectionDataContract(IsReference = true)] NodeList and Tags, and the Group that holds each twice.
+const NodeList = defineCollectionContract({ name: 'NodeList', namespace: 'http://portshare.example/refs', itemName: 'Node', item: Node, isReference: true });
+const Tags = defineCollectionContract({ name: 'Tags', namespace: 'http://portshare.example/refs', itemName: 'Entry', key: 'string', value: 'int', isReference: true });
+const Group = defineDataContract({ name: 'Group', namespace: 'http://portshare.example/refs', members: { First: NodeList, Second: NodeList, Tags, SameTags: Tags } });
+
 /** The TypeScript twin of References.cs's IReferences. */
 const IReferences = defineContract({
   name: 'IReferences',
   namespace: 'http://portshare.example/refs',
-  operations: { Echo: { params: [['n', Node]], returns: Node } },
+  operations: { Echo: { params: [['n', Node]], returns: Node }, EchoGroup: { params: [['g', Group]], returns: Group } },
 });
+
+interface G {
+  First: N[];
+  Second: N[];
+  Tags: Map<string, number>;
+  SameTags: Map<string, number>;
+}
+
+/** References.cs's DescribeGroup. */
+function describeGroup(g: G): string {
+  const bool = (b: boolean): string => (b ? 'True' : 'False');
+  const tags = [...g.Tags].map(([k, v]) => `${k}=${v}`).join(',');
+  return `group sameList=${bool(g.First === g.Second)} sameItem=${bool(g.First[0] === g.First[1])} sameTags=${bool(g.Tags === g.SameTags)} items=${g.First.map((n) => n.Name).join(',')} tags=${tags}`;
+}
+
+/** References.cs's SharedGroup. */
+function sharedGroup(): G {
+  const d = node('d');
+  const list = [d, d];
+  const tags = new Map([['x', 1]]);
+  return { First: list, Second: list, Tags: tags, SameTags: tags };
+}
+
+const GROUP_LINE = 'group sameList=True sameItem=True sameTags=True items=d,d tags=x=1';
 
 interface N {
   Name: string | null;
@@ -124,6 +163,12 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: the TypeScript 
     expect(result.Children![0] === result.Children![1]).toBe(true);
     expect(result.Children![0]).not.toBe(result.Children![2]);
   });
+
+  it('collection contracts with isReference: a list and a dictionary sent twice arrive once, and come back so', async () => {
+    const back = (await proxy.EchoGroup(sharedGroup())) as G;
+    expect(await service!.nextLine(/^recv /)).toBe(`recv ${GROUP_LINE}`);
+    expect(describeGroup(back)).toBe(GROUP_LINE);
+  });
 });
 
 describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: a stock Mono WCF client calls the TypeScript service', () => {
@@ -137,6 +182,10 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: a stock Mono WC
           received.push(`${describeGraph(n as N)} ${checks(n as N)}`);
           return n;
         },
+        EchoGroup: (g) => {
+          received.push(describeGroup(g as G));
+          return g;
+        },
       }),
     ]);
   });
@@ -147,8 +196,8 @@ describe.skipIf(skipWithout('mcs', 'mono'))('isReference graphs: a stock Mono WC
 
   it('every graph arrives with its identities and Mono reads back the same graph', async () => {
     const lines = await runMonoClient(compileCSharp().references, shared!);
-    expect(lines).toEqual(LINES.map((l) => `Echo ${l}`));
-    expect(received).toEqual(LINES);
+    expect(lines).toEqual([...LINES.map((l) => `Echo ${l}`), `EchoGroup ${GROUP_LINE}`]);
+    expect(received).toEqual([...LINES, GROUP_LINE]);
     expect(shared!.errors).toEqual([]);
   });
 });

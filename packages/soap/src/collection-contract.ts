@@ -21,6 +21,8 @@ export interface CollectionContractDefinition<T extends TypeRef> {
   readonly itemName?: string;
   /** The item type. */
   readonly item: T;
+  /** CollectionDataContract IsReference: one collection met twice in a value is written once, then referred to (z:Id/z:Ref). */
+  readonly isReference?: boolean;
 }
 
 /** What `defineCollectionContract` takes for a dictionary (`class Scores : Dictionary<string, int>`). */
@@ -35,6 +37,8 @@ export interface DictionaryContractDefinition<K extends TypeRef, V extends TypeR
   readonly valueName?: string;
   readonly key: K;
   readonly value: V;
+  /** CollectionDataContract IsReference, as for a list. */
+  readonly isReference?: boolean;
 }
 
 /**
@@ -59,7 +63,7 @@ export function defineCollectionContract(def: CollectionContractDefinition<TypeR
     assertTypeRef(def.item, `the items of ${where}`);
     const itemName = def.itemName ?? contractName(def.item);
     assertNcName(itemName, `The item name of ${where}`);
-    return { kind: 'array', item: def.item, contract: { name: def.name, namespace: def.namespace, itemName } };
+    return { kind: 'array', item: def.item, contract: { name: def.name, namespace: def.namespace, itemName, ...referenceFlag(def) } };
   }
   const { key, value } = def as Partial<DictionaryContractDefinition<TypeRef, TypeRef>>;
   if (key === undefined || value === undefined) {
@@ -72,7 +76,12 @@ export function defineCollectionContract(def: CollectionContractDefinition<TypeR
   const valueName = def.valueName ?? 'Value';
   for (const [n, what] of [[itemName, 'item'], [keyName, 'key'], [valueName, 'value']] as const) assertNcName(n, `The ${what} name of ${where}`);
   if (keyName === valueName) throw invalid(`Collection contract '${def.name}' names its keys and values both '${keyName}'. Give them different names.`);
-  return { kind: 'dictionary', key, value, contract: { name: def.name, namespace: def.namespace, itemName, keyName, valueName } };
+  return { kind: 'dictionary', key, value, contract: { name: def.name, namespace: def.namespace, itemName, keyName, valueName, ...referenceFlag(def) } };
+}
+
+/** `isReference` kept only when set, so a plain collection contract's names stay as they were. */
+function referenceFlag(def: { readonly isReference?: boolean }): { isReference?: true } {
+  return def.isReference === true ? { isReference: true } : {};
 }
 
 function invalid(message: string): SoapError {

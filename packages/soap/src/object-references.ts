@@ -5,7 +5,7 @@
 // (XmlObjectSerializerReadContext.cs ReadAttributes / GetExistingObject). Ids are scoped to one
 // WriteObject / ReadObject call, i.e. one operation part or fault detail, as in WCF.
 import { SoapError, SoapErrorCodes } from './errors.js';
-import type { DataContract } from './types.js';
+import type { TypeRef } from './types.js';
 
 /** The writer's side: which objects of reference contracts were written, under which id. */
 export class ObjectIds {
@@ -22,10 +22,10 @@ export class ObjectIds {
   }
 }
 
-/** What a `z:Id` stood for: the object read and the contract it was read as. */
+/** What a `z:Id` stood for: the object read and the type it was read as (a data contract, or a collection contract). */
 export interface ReferencedObject {
   readonly value: object;
-  readonly contract: DataContract;
+  readonly type: TypeRef;
 }
 
 /**

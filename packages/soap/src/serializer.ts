@@ -178,7 +178,7 @@ export function serializeElement(declared: TypeRef, value: unknown, target: Targ
   const runtime = value === null || value === undefined ? { type: declared, value } : runtimeValue(declared, value, known, where);
   const type = runtime.type;
   value = runtime.value;
-  const reference = isDataContract(type) && type.isReference === true && typeof value === 'object' && value !== null ? context.ids.idOf(value) : undefined;
+  const reference = isReferenceType(type) && typeof value === 'object' && value !== null ? context.ids.idOf(value) : undefined;
   if (reference !== undefined && !reference.isNew) {
     // A later occurrence: an empty element naming the first one (OnHandleIsReference returns true
     // and the writer skips the content). i:type still comes first (WriteTypeInfo precedes it).
@@ -743,17 +743,21 @@ function deserializeArray(type: ArrayType, el: XmlElement, where: string, contex
   const item = type.item;
   const ns = type.contract?.namespace ?? itemNamespace(item);
   const name = type.contract?.itemName ?? contractName(item);
-  return childElements(el).map((c, i) => {
+  const out: unknown[] = [];
+  recordId(type, el, out, where, context);
+  childElements(el).forEach((c, i) => {
     if (c.localName !== name || c.namespaceUri !== ns) {
       throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
     }
-    return deserializeElement(item, c, `${where}[${i}]`, context);
+    out.push(deserializeElement(item, c, `${where}[${i}]`, context));
   });
+  return out;
 }
 
 function deserializeDictionary(type: DictionaryType, el: XmlElement, where: string, context: ReadContext): Map<unknown, unknown> {
   const { ns, itemName: name, keyName, valueName } = dictionaryNames(type);
   const out = new Map<unknown, unknown>();
+  recordId(type, el, out, where, context);
   childElements(el).forEach((c, i) => {
     if (c.localName !== name || c.namespaceUri !== ns) {
       throw failed(`'${where}' holds <${c.localName}> in '${c.namespaceUri}'; expected <${name}> in '${ns}'.`);
@@ -776,21 +780,35 @@ function deserializeDictionary(type: DictionaryType, el: XmlElement, where: stri
  */
 function referenced(type: TypeRef, el: XmlElement, id: string, where: string, refs: ObjectTable): unknown {
   if (getAttribute(el, 'Id', Ns.serialization) !== undefined) throw failed(`'${where}' has both z:Id and z:Ref; an element either defines an object or refers to one.`);
-  if (!isDataContract(type) && type !== 'object') throw failed(`'${where}' has z:Ref, but its type ${describe(type)} is not a data contract with isReference.`);
+  if (!isDataContract(type) && !isReferenceType(type) && type !== 'object') {
+    throw failed(`'${where}' has z:Ref, but its type ${describe(type)} is not a data contract or collection contract with isReference.`);
+  }
   const found = refs.get(id, where);
-  if (isDataContract(type) && !derivesFrom(found.contract, type)) {
-    throw failed(`'${where}' refers to z:Ref '${id}', a '${found.contract.name}', which is not the declared data contract '${type.name}' or derived from it.`);
+  const fits = isDataContract(type) ? isDataContract(found.type) && derivesFrom(found.type, type) : type === 'object' || found.type === type;
+  if (!fits) {
+    const declared = isDataContract(type) ? `data contract '${describe(type)}' or derived from it` : `collection contract '${describe(type)}'`;
+    throw failed(`'${where}' refers to z:Ref '${id}', a '${describe(found.type)}', which is not the declared ${declared}.`);
   }
   return found.value;
 }
 
+/** A data contract or [CollectionDataContract] with isReference: its values keep their identity (object-references.ts). */
+function isReferenceType(type: TypeRef): boolean {
+  if (isDataContract(type)) return type.isReference === true;
+  if (isArrayType(type) || isDictionaryType(type)) return type.contract?.isReference === true;
+  return false;
+}
+
+/** Records an isReference value under its z:Id, before its content is read, so a cycle back to it resolves. */
+function recordId(type: TypeRef, el: XmlElement, value: object, where: string, context: ReadContext): void {
+  if (!isReferenceType(type)) return;
+  const id = getAttribute(el, 'Id', Ns.serialization);
+  if (id !== undefined) context.refs.add(textOf(id.value), { value, type }, where);
+}
+
 function deserializeObject(type: DataContract, el: XmlElement, where: string, context: ReadContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (type.isReference === true) {
-    const id = getAttribute(el, 'Id', Ns.serialization);
-    // Recorded before the members are read, so a member referring back (a cycle) finds it.
-    if (id !== undefined) context.refs.add(textOf(id.value), { value: out, contract: type }, where);
-  }
+  recordId(type, el, out, where, context);
   // Members are elements in their class's namespace: a derived contract's base members in the base's.
   const byName = new Map<string, XmlElement>();
   for (const c of childElements(el)) {

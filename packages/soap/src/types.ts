@@ -82,6 +82,8 @@ export interface CollectionNames {
   readonly name: string;
   readonly namespace: string;
   readonly itemName: string;
+  /** [CollectionDataContract(IsReference = true)]: the collection keeps its identity (object-references.ts). */
+  readonly isReference?: boolean | undefined;
 }
 
 /** The names a [CollectionDataContract] gives a dictionary: a list's, and the key and value element names. */

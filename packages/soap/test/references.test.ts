@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/client.js';
 import { defineContract } from '../src/contract.js';
+import { defineCollectionContract } from '../src/collection-contract.js';
 import { defineDataContract } from '../src/data-contract.js';
 import { ServiceDispatcher, implement } from '../src/dispatcher.js';
 import { SoapError, SoapErrorCodes } from '../src/errors.js';
@@ -328,5 +329,59 @@ describe('isReference contracts', () => {
     expect(back.Children![0]).toBe(back.Children![1]);
     await clientSide.close();
     await serving;
+  });
+});
+
+describe('isReference collection contracts', () => {
+  // [CollectionDataContract(IsReference = true)] class NodeList : List<Node> and a dictionary of
+  // the same kind; the collection element itself carries z:Id / z:Ref.
+  const NodeList = defineCollectionContract({ name: 'NodeList', namespace: REFS, itemName: 'Node', item: Node, isReference: true });
+  const Names = defineCollectionContract({ name: 'Names', namespace: REFS, itemName: 'Entry', key: 'string', value: 'int', isReference: true });
+  const Group = defineDataContract({ name: 'Group', namespace: REFS, members: { First: NodeList, Second: NodeList, Tags: Names, SameTags: Names } });
+
+  function sharedGroup(): { First: N[]; Second: N[]; Tags: Map<string, number>; SameTags: Map<string, number> } {
+    const d = node('d');
+    const list = [d, d];
+    const tags = new Map([['x', 1]]);
+    return { First: list, Second: list, Tags: tags, SameTags: tags };
+  }
+
+  it('writes a collection met twice once, with z:Id on its element, then as z:Ref', () => {
+    // Members in DataContract order (alphabetical): First, SameTags, Second, Tags; xmlns:z is
+    // declared on each element that needs it, as Mono does when no enclosing element has it.
+    const xml = toXmlString(write(Group, sharedGroup())).replaceAll(` xmlns:z="${SER}"`, '');
+    expect(xml).toContain('<a:First z:Id="i1"><a:Node z:Id="i2">');
+    expect(xml).toContain('<a:Node z:Ref="i2"/></a:First>');
+    expect(xml).toContain('<a:SameTags z:Id="i3"><a:Entry><a:Key>x</a:Key><a:Value>1</a:Value></a:Entry></a:SameTags>');
+    expect(xml).toContain('<a:Second z:Ref="i1"/><a:Tags z:Ref="i3"/>');
+  });
+
+  it('reads them back as one array and one Map, through binary XML', () => {
+    const back = roundTrip(Group, sharedGroup()) as ReturnType<typeof sharedGroup>;
+    expect(back.First).toBe(back.Second);
+    expect(back.First[0]).toBe(back.First[1]);
+    expect(back.Tags).toBe(back.SameTags);
+    expect([...back.Tags]).toEqual([['x', 1]]);
+  });
+
+  it('without isReference the same collection is written twice, in full', () => {
+    const Plain = defineCollectionContract({ name: 'PlainList', namespace: REFS, itemName: 'Leaf', item: Leaf });
+    const Two = defineDataContract({ name: 'Two', namespace: REFS, members: { A: Plain, B: Plain } });
+    const list = [{ Name: 'x' }];
+    const xml = toXmlString(write(Two, { A: list, B: list }));
+    expect(xml).not.toContain('z:Id');
+    const back = roundTrip(Two, { A: list, B: list }) as { A: unknown[]; B: unknown[] };
+    expect(back.A).not.toBe(back.B);
+    expect(back.A).toEqual(back.B);
+  });
+
+  it('refuses a z:Ref to a collection of another contract, or to a data contract object', () => {
+    const Other = defineCollectionContract({ name: 'OtherList', namespace: REFS, itemName: 'Node', item: Node, isReference: true });
+    const Mixed = defineDataContract({ name: 'Mixed', namespace: REFS, members: { A: Other, B: NodeList, C: Node } });
+    const toOther = (): unknown => readText(Mixed, '<d:A z:Id="i1"/><d:B z:Ref="i1"/>');
+    expect(codeOf(toOther)).toBe(SoapErrorCodes.DESERIALIZATION_FAILED);
+    expect(messageOf(toOther)).toMatch(/'OtherList'.*collection contract 'NodeList'/);
+    const toNode = (): unknown => readText(Mixed, '<d:C z:Id="i1"><d:Name>c</d:Name></d:C><d:B z:Ref="i1"/>');
+    expect(codeOf(toNode)).toBe(SoapErrorCodes.DESERIALIZATION_FAILED);
   });
 });
