@@ -1,9 +1,5 @@
-export {
-  NetTcpListener,
-  type NetTcpListenerOptions,
-  type NetTcpListenerEvents,
-  type ConnectionInfo,
-} from './listener.js';
+export { NetTcpListener, type NetTcpListenerOptions, type NetTcpListenerEvents } from './listener.js';
+export type { ConnectionInfo } from './connection-info.js';
 export { NetTcpServer, type NetTcpServerOptions, type NetTcpServerEvents } from './server.js';
 export { BaseUri } from './base-uri.js';
 export { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';

@@ -13,7 +13,6 @@ import {
   resolveInstance,
   startDetached,
   unsafePathError,
-  type HandoffHeader,
   type InstancePaths,
   type InstanceScope,
   type OnConflict,
@@ -21,6 +20,7 @@ import {
 } from '@portshare/control';
 import { isSupported } from '@portshare/handoff';
 import { BaseUri } from './base-uri.js';
+import { directConnectionInfo, type ConnectionInfo } from './connection-info.js';
 import { WorkerError, WorkerErrorCodes, addressInUseMessage, type WorkerErrorCode } from './errors.js';
 import { createHandoffFolder } from './handoff-folder.js';
 import { listenFd, listenProxy, type ConnectionReceiver } from './receivers.js';
@@ -60,17 +60,6 @@ export interface NetTcpListenerOptions {
 }
 
 /** Where a connection came from; for handed-off connections the daemon's view of the TCP endpoints. */
-export interface ConnectionInfo {
-  remoteAddress: string;
-  remotePort: number;
-  localAddress: string;
-  localPort: number;
-  /** Set when the daemon routed the connection (the via of its first preamble). */
-  via: string | undefined;
-  /** 'direct' (own port), 'fd' (socket passed) or 'proxy' (bytes piped by the daemon). */
-  transport: 'direct' | 'fd' | 'proxy';
-}
-
 export interface NetTcpListenerEvents {
   connection: [socket: Socket, info: ConnectionInfo];
   /** Registered with the daemon (again, after a restart). */
@@ -180,14 +169,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     const address = isIP(bare) !== 0 ? bare : '0.0.0.0';
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true }, (socket) => {
-        this.emit('connection', socket, {
-          remoteAddress: socket.remoteAddress ?? '',
-          remotePort: socket.remotePort ?? 0,
-          localAddress: socket.localAddress ?? '',
-          localPort: socket.localPort ?? 0,
-          via: undefined,
-          transport: 'direct',
-        });
+        this.emit('connection', socket, directConnectionInfo(socket));
       });
       server.once('error', (err: NodeJS.ErrnoException) => {
         const endpoint = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -316,17 +298,7 @@ export class NetTcpListener extends EventEmitter<NetTcpListenerEvents> {
     // The socket goes in a folder of this receiver's own, with an unpredictable name, in the
     // daemon's sticky workers folder (handoff-folder.ts): no other account can take its name.
     const folder = createHandoffFolder(join(paths.runDir, 'workers'), mode !== 0o600);
-    const onConnection = ({ socket, header }: { socket: Socket; header: HandoffHeader }): void => {
-      this.emit('connection', socket, {
-        // A passed socket is the client's own: its peer is the client (the header has it in proxy mode).
-        remoteAddress: header.remoteAddress ?? socket.remoteAddress ?? '',
-        remotePort: header.remotePort ?? socket.remotePort ?? 0,
-        localAddress: header.localAddress,
-        localPort: header.localPort,
-        via: header.via,
-        transport: fd ? 'fd' : 'proxy',
-      });
-    };
+    const onConnection = (socket: Socket, info: ConnectionInfo): void => void this.emit('connection', socket, info);
     const onError = (err: WorkerError): void => void this.emit('warning', err);
     let receiver: ConnectionReceiver;
     try {

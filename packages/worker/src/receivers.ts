@@ -1,14 +1,9 @@
 import { chmodSync, closeSync, unlinkSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
-import { decodeHandoffPayload, type HandoffHeader } from '@portshare/control';
+import { decodeHandoffPayload } from '@portshare/control';
 import { HandoffReceiver, isSupported, listenStream, type HandoffError } from '@portshare/handoff';
+import { handedOffConnectionInfo, type ConnectionInfo } from './connection-info.js';
 import { WorkerError, WorkerErrorCodes } from './errors.js';
-
-/** What the worker learns about a connection the daemon handed over. */
-export interface HandedOffConnection {
-  socket: Socket;
-  header: HandoffHeader;
-}
 
 export interface ConnectionReceiver {
   readonly path: string;
@@ -28,7 +23,7 @@ export interface ConnectionReceiver {
   close(): void;
 }
 
-type OnConnection = (conn: HandedOffConnection) => void;
+type OnConnection = (socket: Socket, info: ConnectionInfo) => void;
 type OnError = (err: WorkerError) => void;
 
 /**
@@ -72,7 +67,7 @@ export function listenFd(path: string, mode: number, onConnection: OnConnection,
           return;
         }
         if (decoded.preRead.length > 0) socket.unshift(decoded.preRead);
-        deliver(socket, decoded.header, onConnection, onError);
+        deliver(socket, handedOffConnectionInfo(socket, decoded.header, 'fd'), onConnection, onError);
       },
       onError(err: HandoffError) {
         onError(new WorkerError(WorkerErrorCodes.BadHandoff, `Hand-off socket error: ${err.message}`, { cause: err }));
@@ -103,9 +98,9 @@ function closeFd(fd: number): void {
  * the socket, and nobody else will close it: the socket is destroyed and the exception reported as
  * a warning instead of reaching the addon (fd mode) or the stream's 'data' handler (proxy mode).
  */
-function deliver(socket: Socket, header: HandoffHeader, onConnection: OnConnection, onError: OnError): void {
+function deliver(socket: Socket, info: ConnectionInfo, onConnection: OnConnection, onError: OnError): void {
   try {
-    onConnection({ socket, header });
+    onConnection(socket, info);
   } catch (err) {
     socket.destroy();
     onError(
@@ -208,7 +203,7 @@ function readPreface(socket: Socket, onConnection: OnConnection, onError: OnErro
     const rest = buffered.subarray(4 + len);
     const replay = rest.length > 0 ? Buffer.concat([decoded.preRead, rest]) : decoded.preRead;
     if (replay.length > 0) socket.unshift(replay);
-    deliver(socket, decoded.header, onConnection, onError);
+    deliver(socket, handedOffConnectionInfo(socket, decoded.header, 'proxy'), onConnection, onError);
   };
   socket.on('data', onData);
   socket.on('error', () => {});

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { NetTcpListener, type ConnectionInfo, type NetTcpListenerOptions } from './listener.js';
+import type { ConnectionInfo } from './connection-info.js';
+import { NetTcpListener, type NetTcpListenerOptions } from './listener.js';
 import { SessionServer, type SessionServerOptions, type ServerSession, type SessionError } from './session/index.js';
 
 export interface NetTcpServerOptions
