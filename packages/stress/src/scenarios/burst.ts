@@ -13,9 +13,9 @@
  */
 
 import { goodSession } from '../clients.js';
+import { sampleDaemonPeaks } from '../daemon-peaks.js';
 import { StressError, StressErrorCodes } from '../errors.js';
 import { Daemon, Instance } from '../instance.js';
-import { sampleListenQueue } from '../listen-queue.js';
 import { openFilesLimit, tcpExtCounters } from '../proc.js';
 import { criterion, summariseLog, type Criterion, type LogSummary } from '../report.js';
 import { freePort, intOption, MiB, percentile, round, sleep } from '../util.js';
@@ -120,7 +120,7 @@ export async function runBurst(partial: Partial<BurstOptions> = {}): Promise<Bur
   const daemon = await Daemon.start(instance);
   let worker: SessionWorker | undefined;
   const children: ChildProgram[] = [];
-  let listenQueue: ReturnType<typeof sampleListenQueue> | undefined;
+  let sampler: ReturnType<typeof sampleDaemonPeaks> | undefined;
   try {
     worker = await SessionWorker.start(instance, { uri: `net.tcp://localhost:${port}/burst`, tag: 'B:' });
     const warm = await goodSession(port, '/burst/warm', { expectTag: 'B:' });
@@ -135,33 +135,12 @@ export async function runBurst(partial: Partial<BurstOptions> = {}): Promise<Bur
     const status0 = await daemon.status();
     const kernel0 = tcpExtCounters();
 
-    let sampling = true;
-    let maxPendingSeen = 0;
-    let maxHandOffsWaiting = 0;
-    listenQueue = sampleListenQueue(port);
-    let rssPeak = 0;
-    let fdPeak = 0;
-    const sampler = (async () => {
-      while (sampling) {
-        const s = await daemon.status().catch(() => undefined);
-        if (s !== undefined) {
-          maxPendingSeen = Math.max(maxPendingSeen, s.pendingConnections);
-          maxHandOffsWaiting = Math.max(maxHandOffsWaiting, ...s.registrations.map((reg) => reg.queueLength));
-        }
-        if (daemon.alive) {
-          rssPeak = Math.max(rssPeak, daemon.rss());
-          fdPeak = Math.max(fdPeak, daemon.openFds());
-        }
-        await sleep(100);
-      }
-    })();
+    sampler = sampleDaemonPeaks(daemon, port);
     for (const c of children) c.signal('SIGUSR1');
     const results = await Promise.all(
       children.map(async (c) => JSON.parse((await c.waitForLine(/^RESULT (.*)$/, o.deadlineMs + 30_000)).match[1] as string) as BurstClientsResult),
     );
-    sampling = false;
-    await sampler;
-    const maxListenQueue = await listenQueue.stop();
+    const peaks = await sampler.stop();
     await sleep(200);
     const status1 = await daemon.status();
     const kernel1 = tcpExtCounters();
@@ -184,13 +163,13 @@ export async function runBurst(partial: Partial<BurstOptions> = {}): Promise<Bur
         dispatchFailures: status1.counters.dispatchFailures - status0.counters.dispatchFailures,
         protocolFailures: status1.counters.protocolFailures - status0.counters.protocolFailures,
         maxPendingConnections: config.maxPendingConnections ?? Number.NaN,
-        maxPendingSeen,
-        maxHandOffsWaiting,
+        maxPendingSeen: peaks.pending,
+        maxHandOffsWaiting: peaks.handOffsWaiting,
         listenBacklog: config.listenBacklog ?? Number.NaN,
-        maxListenQueue,
+        maxListenQueue: peaks.listenQueue,
         alive: daemon.alive,
-        rssPeakMiB: round(rssPeak / MiB, 1),
-        fdPeak,
+        rssPeakMiB: round(peaks.rssBytes / MiB, 1),
+        fdPeak: peaks.fds,
         warnings: summariseLog(instance.warnings(), 2),
       },
       kernel: {
@@ -199,7 +178,7 @@ export async function runBurst(partial: Partial<BurstOptions> = {}): Promise<Bur
       },
     };
   } finally {
-    await listenQueue?.stop();
+    await sampler?.stop();
     for (const c of children) await c.kill9();
     await worker?.kill9();
     await daemon.kill9();

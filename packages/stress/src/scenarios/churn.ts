@@ -18,10 +18,10 @@
  * @module
  */
 
+import { sampleDaemonPeaks } from '../daemon-peaks.js';
 import { closedLoop, goodSession, type SessionOutcome } from '../clients.js';
 import { cpuSummary, goodFigures, MIN_RATE_RATIO, rateRatio, type GoodClientFigures } from '../good-clients.js';
 import { Daemon, Instance } from '../instance.js';
-import { sampleListenQueue } from '../listen-queue.js';
 import { settledFdCount, startCpuMeter, type CpuFigures } from '../proc.js';
 import { criterion, summariseLog, type Criterion, type LogSummary } from '../report.js';
 import { freePort, intOption, MiB, round, sleep, waitFor } from '../util.js';
@@ -110,7 +110,7 @@ export async function runChurn(partial: Partial<ChurnOptions> = {}): Promise<Chu
   const daemon = await Daemon.start(instance);
   let worker: SessionWorker | undefined;
   let attacker: ChildProgram | undefined;
-  let listenQueue: ReturnType<typeof sampleListenQueue> | undefined;
+  let sampler: ReturnType<typeof sampleDaemonPeaks> | undefined;
   try {
     worker = await SessionWorker.start(instance, { uri: `net.tcp://localhost:${port}/good`, tag: 'G:' });
     const good = (): Promise<SessionOutcome> => goodSession(port, '/good/client', { expectTag: 'G:', openTimeoutMs: 5000 });
@@ -125,30 +125,13 @@ export async function runChurn(partial: Partial<ChurnOptions> = {}): Promise<Chu
     attacker = startProgram('churn-attacker', spec);
     await attacker.waitForLine(/^RUNNING$/, 30_000);
     await sleep(500);
-    let sampling = true;
-    let maxPendingSeen = 0;
-    listenQueue = sampleListenQueue(port);
-    let rssPeak = 0;
-    let fdPeak = 0;
-    const sampler = (async () => {
-      while (sampling) {
-        const s = await daemon.status().catch(() => undefined);
-        if (s !== undefined) maxPendingSeen = Math.max(maxPendingSeen, s.pendingConnections);
-        if (daemon.alive) {
-          rssPeak = Math.max(rssPeak, daemon.rss());
-          fdPeak = Math.max(fdPeak, daemon.openFds());
-        }
-        await sleep(100);
-      }
-    })();
+    sampler = sampleDaemonPeaks(daemon, port);
     const status0 = await daemon.status();
     const attackMeter = startCpuMeter({ daemon: daemon.pid, worker: worker.pid, attacker: attacker.pid });
     const attackResults = await closedLoop({ concurrency: o.goodConcurrency, durationMs: o.measureMs, task: () => good() });
     const attackCpu = attackMeter.stop();
     const status1 = await daemon.status();
-    sampling = false;
-    await sampler;
-    const maxListenQueue = await listenQueue.stop();
+    const peaks = await sampler.stop();
     const from = attacker.lines.length;
     attacker.signal('SIGTERM');
     const final = JSON.parse((await attacker.waitForLine(/^FINAL (.*)$/, 10_000, from)).match[1] as string) as ChurnAttackerFigures;
@@ -180,11 +163,11 @@ export async function runChurn(partial: Partial<ChurnOptions> = {}): Promise<Chu
         acceptedFromAttack: Math.max(0, accepted - underAttack.sessions),
         protocolFailures: status1.counters.protocolFailures - status0.counters.protocolFailures,
         dispatchFailures: status1.counters.dispatchFailures - status0.counters.dispatchFailures,
-        maxPendingSeen,
-        maxListenQueue,
+        maxPendingSeen: peaks.pending,
+        maxListenQueue: peaks.listenQueue,
         alive: daemon.alive,
-        rssPeakMiB: round(rssPeak / MiB, 1),
-        fdPeak,
+        rssPeakMiB: round(peaks.rssBytes / MiB, 1),
+        fdPeak: peaks.fds,
         fdStart,
         fdEnd,
         servedAfter: after.ok,
@@ -192,7 +175,7 @@ export async function runChurn(partial: Partial<ChurnOptions> = {}): Promise<Chu
       },
     };
   } finally {
-    await listenQueue?.stop();
+    await sampler?.stop();
     await attacker?.kill9();
     await worker?.kill9();
     await daemon.kill9();

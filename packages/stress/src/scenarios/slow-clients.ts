@@ -19,11 +19,11 @@
  */
 
 import { connect, type Socket } from 'node:net';
+import { sampleDaemonPeaks } from '../daemon-peaks.js';
 import { closedLoop, goodSession, type SessionOutcome } from '../clients.js';
 import { preamble } from '../fuzz/wire.js';
 import { cpuSummary, goodFigures, MIN_RATE_RATIO, rateRatio, type GoodClientFigures } from '../good-clients.js';
 import { Daemon, Instance } from '../instance.js';
-import { sampleListenQueue } from '../listen-queue.js';
 import { startCpuMeter, type CpuFigures } from '../proc.js';
 import { criterion, type Criterion } from '../report.js';
 import { freePort, intOption, MiB, percentile, round, sleep, waitFor } from '../util.js';
@@ -177,7 +177,7 @@ export async function runSlowClients(partial: Partial<SlowClientsOptions> = {}):
   let worker: SessionWorker | undefined;
   let holds: Awaited<ReturnType<typeof startHoldSampler>> | undefined;
   const attack = new SlowAttack(port, `net.tcp://localhost:${port}/good/slow`, o);
-  let listenQueue: ReturnType<typeof sampleListenQueue> | undefined;
+  let sampler: ReturnType<typeof sampleDaemonPeaks> | undefined;
   try {
     worker = await SessionWorker.start(instance, { uri: `net.tcp://localhost:${port}/good`, tag: 'G:' });
     const good = (): Promise<SessionOutcome> => goodSession(port, '/good/client', { expectTag: 'G:', openTimeoutMs: 5000 });
@@ -191,22 +191,8 @@ export async function runSlowClients(partial: Partial<SlowClientsOptions> = {}):
     holds = await startHoldSampler(daemon.pid, 100);
     const attackStarted = performance.now();
     attack.start();
-    let maxPendingSeen = 0;
-    listenQueue = sampleListenQueue(port);
     let longest = 0;
-    let rssPeak = 0;
-    let fdPeak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const s = await daemon.status().catch(() => undefined);
-        if (s !== undefined) maxPendingSeen = Math.max(maxPendingSeen, s.pendingConnections);
-        longest = Math.max(longest, attack.oldestOpenMs());
-        rssPeak = Math.max(rssPeak, daemon.rss());
-        fdPeak = Math.max(fdPeak, daemon.openFds());
-        await sleep(100);
-      }
-    })();
+    sampler = sampleDaemonPeaks(daemon, port, () => (longest = Math.max(longest, attack.oldestOpenMs())));
     // Let the attack take hold (every slot connected once) before measuring.
     await waitFor('the slow connections to open', () => (attack.opened >= o.attackers ? true : undefined), 30_000);
     await sleep(500);
@@ -218,9 +204,7 @@ export async function runSlowClients(partial: Partial<SlowClientsOptions> = {}):
     const untilCut = settings.receiveTimeoutMs + RECEIVE_TIMEOUT_SLACK_MS + settings.deferAcceptSeconds * 1000;
     if (heldFor < untilCut) await sleep(untilCut - heldFor);
     longest = Math.max(longest, attack.oldestOpenMs());
-    sampling = false;
-    await sampler;
-    const maxListenQueue = await listenQueue.stop();
+    const peaks = await sampler.stop();
     const status1 = await daemon.status();
     const held = await holds.stop();
     const attackMs = performance.now() - attackStarted;
@@ -248,20 +232,20 @@ export async function runSlowClients(partial: Partial<SlowClientsOptions> = {}):
         cutP50Ms: Math.round(percentile(cut, 50)),
         heldLongestMs: held.longestMs,
       },
-      maxPendingSeen,
+      maxPendingSeen: peaks.pending,
       daemon: {
         accepted: status1.counters.connectionsAccepted - status0.counters.connectionsAccepted,
         dispatchFailures: status1.counters.dispatchFailures - status0.counters.dispatchFailures,
         protocolFailures: status1.counters.protocolFailures - status0.counters.protocolFailures,
         maxConnectionsHeld: held.maxHeld,
-        maxListenQueue,
+        maxListenQueue: peaks.listenQueue,
         alive: daemon.alive,
-        rssPeakMiB: round(rssPeak / MiB, 1),
-        fdPeak,
+        rssPeakMiB: round(peaks.rssBytes / MiB, 1),
+        fdPeak: peaks.fds,
       },
     };
   } finally {
-    await listenQueue?.stop();
+    await sampler?.stop();
     attack.stop();
     await holds?.kill();
     await worker?.kill9();
