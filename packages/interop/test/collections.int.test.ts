@@ -5,11 +5,11 @@
 // namespace digest (KeyValueOfstringPersonZKz6VVYG), which Mono computes itself; a wrong digest
 // fails the call. Each side prints what it received in one canonical form (Collections.cs
 // Describe, describe() below), so lines compare exactly and every value must come back as sent.
-import { type ClientProxy, createClient, defineCollectionContract, defineContract, defineDataContract, defineEnum, dictionaryOf, implement, type InstanceOf, type QualifiedName, type ValueOf } from '@portshare/soap';
+import { type ClientProxy, createClient, defineCollectionContract, defineContract, defineDataContract, defineEnum, dictionaryOf, type InstanceOf, type QualifiedName, type ValueOf } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
-import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
+import { describeMonoClientOfEchoService } from './shared-host.js';
 
 const PEOPLE = 'http://portshare.example/people';
 const COLL = 'http://portshare.example/coll';
@@ -138,35 +138,11 @@ describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with 
   });
 });
 
-describe.skipIf(skipWithout('mcs', 'mono'))('qualified names, dictionaries with a namespace digest, collection contracts: a stock Mono WCF client calls the TypeScript service', () => {
-  let shared: SharedHost | undefined;
-  const received: string[] = [];
-
-  beforeAll(async () => {
-    const record = <T>(op: string, v: T): T => {
-      received.push(`${op} ${describeValue(v)}`);
-      return v;
-    };
-    shared = await openSharedHost('/interop/collections', [
-      implement(ICollections, {
-        EchoQName: (q) => record('EchoQName', q),
-        EchoPeople: (p) => record('EchoPeople', p),
-        EchoColors: (c) => record('EchoColors', c),
-        EchoNames: (n) => record('EchoNames', n),
-        EchoScores: (s) => record('EchoScores', s),
-        EchoHolder: (h) => record('EchoHolder', h),
-      }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await shared?.close();
-  });
-
-  it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const lines = await runMonoClient(compileCSharp().collections, shared!);
-    expect(lines).toEqual(CLIENT_LINES);
-    expect(received).toEqual(CLIENT_LINES);
-    expect(shared!.errors).toEqual([]);
-  });
-});
+describeMonoClientOfEchoService(
+  'qualified names, dictionaries with a namespace digest, collection contracts: a stock Mono WCF client calls the TypeScript service',
+  '/interop/collections',
+  ICollections,
+  () => compileCSharp().collections,
+  CLIENT_LINES,
+  describeValue,
+);

@@ -7,11 +7,11 @@
 // knownTypes are covered by soap's unit tests only. Each side prints what
 // it received in one canonical form (KnownTypes.cs Describe, describe() below), so lines compare
 // exactly and every value must come back as it was sent.
-import { type ClientProxy, contractOf, createClient, defineContract, defineDataContract, implement, typed, Typed, arrayOf, type InstanceOf, type TypeRef } from '@portshare/soap';
+import { type ClientProxy, contractOf, createClient, defineContract, defineDataContract, typed, Typed, arrayOf, type InstanceOf, type TypeRef } from '@portshare/soap';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileCSharp, type ChildProgram, freePort, skipWithout, startMono } from '../src/index.js';
-import { openSharedHost, runMonoClient, type SharedHost } from './shared-host.js';
+import { describeMonoClientOfEchoService } from './shared-host.js';
 
 const Person = defineDataContract({ name: 'Person', namespace: 'http://portshare.example/people', members: { Name: 'string', Age: 'int' }, knownTypes: (): readonly TypeRef[] => [Manager] });
 const Manager = defineDataContract({ name: 'Manager', namespace: 'http://portshare.example/staff', base: Person, members: { Reports: 'int', Deputy: Person } });
@@ -124,33 +124,11 @@ describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: the
   });
 });
 
-describe.skipIf(skipWithout('mcs', 'mono'))('known types and object members: a stock Mono WCF client calls the TypeScript service', () => {
-  let shared: SharedHost | undefined;
-  const received: string[] = [];
-
-  beforeAll(async () => {
-    const record = <T>(op: string, v: T): T => {
-      received.push(`${op} ${describeValue(v)}`);
-      return v;
-    };
-    shared = await openSharedHost('/interop/known', [
-      implement(IKnown, {
-        EchoPerson: (p) => record('EchoPerson', p),
-        EchoObject: (o) => record('EchoObject', o),
-        EchoBox: (b) => record('EchoBox', b),
-        EchoPeople: (people) => record('EchoPeople', people),
-      }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await shared?.close();
-  });
-
-  it('every value arrives as Mono sent it and Mono reads back what it sent', async () => {
-    const lines = await runMonoClient(compileCSharp().knownTypes, shared!);
-    expect(lines).toEqual(CLIENT_LINES);
-    expect(received).toEqual(CLIENT_LINES);
-    expect(shared!.errors).toEqual([]);
-  });
-});
+describeMonoClientOfEchoService(
+  'known types and object members: a stock Mono WCF client calls the TypeScript service',
+  '/interop/known',
+  IKnown,
+  () => compileCSharp().knownTypes,
+  CLIENT_LINES,
+  describeValue,
+);
