@@ -221,6 +221,41 @@ describe('streamed transfer through a ServiceHost', () => {
     expect(s.errors).toContainEqual(expect.objectContaining({ code: SoapErrorCodes.MALFORMED }));
   });
 
+  it('headers larger than maxBufferSize end the session once 64 KiB of them arrived, not at maxReceivedMessageSize', async () => {
+    const s = await serve(unused);
+    const op = IStreamingSample.operations.get('UploadStream')!;
+    const marker = Buffer.alloc(16, 0xab);
+    // 64 MiB of one header, under a 2 GiB maxReceivedMessageSize: the service must not hold it.
+    const pad = { kind: 'element' as const, prefix: '', localName: 'Pad', namespaceUri: 'urn:pad', attributes: [], namespaces: [{ prefix: '', uri: 'urn:pad' }], children: [] };
+    const encoded = new BinaryMessageEncoder().encode(
+      buildEnvelope({ action: op.action, messageId: 'urn:uuid:1', to: s.address, headers: [pad], body: [buildRequestBody(op, [marker])] }),
+    );
+    // The Pad element's end: its text goes there, as Chars32Text records of 1 MiB.
+    const padEnd = encoded.indexOf(Buffer.from('urn:pad')) + 'urn:pad'.length;
+    const chunk = Buffer.concat([Buffer.from([0x9a]), Buffer.alloc(4), Buffer.alloc(MiB, 0x68)]);
+    chunk.writeUInt32LE(MiB, 1);
+    let sent = 0;
+    const source = Readable.from(
+      (function* () {
+        yield encoded.subarray(0, padEnd);
+        for (let i = 0; i < 64; i++) {
+          sent += chunk.length;
+          yield chunk;
+        }
+        yield encoded.subarray(padEnd);
+      })(),
+    );
+    const session = await connectSession(s.address, { transferMode: 'streamed' });
+    await session.sendStreamed(source).catch(() => {});
+    await (async () => {
+      for await (const _ of session) void _;
+    })().catch(() => {});
+    await expect.poll(() => s.errors.length).toBeGreaterThan(0);
+    expect(s.errors).toContainEqual(expect.objectContaining({ code: SoapErrorCodes.BUFFER_QUOTA_EXCEEDED }));
+    // The sender was cut off long before its 64 MiB were written (the socket buffers hold a few MiB).
+    expect(sent).toBeLessThan(32 * MiB);
+  });
+
   it('maxReceivedMessageSize bounds a streamed message in total (the exact edge: worker session-streamed.test.ts)', async () => {
     let last = 0;
     const s = await serve({ ...unused, UploadStream: async (stream) => ((last = await check(stream)), true) }, MiB);

@@ -17,6 +17,11 @@ export const SoapErrorCodes = {
   SESSION_FAULTED: 'SOAP_ERR_SESSION_FAULTED',
   /** The payload is larger than maxReceivedMessageSize. */
   MESSAGE_TOO_LARGE: 'SOAP_ERR_MESSAGE_TOO_LARGE',
+  /**
+   * On a streamed channel, a message's headers (everything before its Body) are larger than
+   * maxBufferSize, the most WCF buffers of a streamed message.
+   */
+  BUFFER_QUOTA_EXCEEDED: 'SOAP_ERR_BUFFER_QUOTA_EXCEEDED',
   /** Elements are nested deeper than maxDepth. */
   MAX_DEPTH_EXCEEDED: 'SOAP_ERR_MAX_DEPTH_EXCEEDED',
   /** A string is longer than maxStringContentLength. */

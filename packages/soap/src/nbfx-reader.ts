@@ -89,6 +89,19 @@ export function readNbfxHead(bytes: Uint8Array, options: NbfxReadOptions = {}): 
   return new NbfxDecoder(bytes, options).decodeHead();
 }
 
+/**
+ * Whether the start of a SOAP message reaches its Body: the start tag of an element `Body` directly
+ * inside the top element, within `bytes`. False when they end first, in a record or not.
+ */
+export function nbfxReachesBody(bytes: Uint8Array, options: NbfxReadOptions = {}): boolean {
+  try {
+    return new NbfxDecoder(bytes, options).reachesBody();
+  } catch {
+    // A record cut by the end of `bytes`, or one that is malformed: the Body was not reached in them.
+    return false;
+  }
+}
+
 class NbfxDecoder {
   readonly #r: ByteReader;
   readonly #session: SessionDictionary | undefined;
@@ -105,7 +118,7 @@ class NbfxDecoder {
   }
 
   decode(): XmlNode[] {
-    this.#run(false);
+    this.#run('end');
     if (this.#stack.length > 0) {
       const open = this.#stack[this.#stack.length - 1] as Frame;
       throw malformed(`The document ends with ${this.#stack.length} element(s) still open (innermost <${qname(open.el)}>).`);
@@ -113,15 +126,22 @@ class NbfxDecoder {
     return this.#top;
   }
 
+  reachesBody(): boolean {
+    return this.#run('body') !== undefined;
+  }
+
   decodeHead(): NbfxHead | undefined {
-    const offset = this.#run(true);
+    const offset = this.#run('stream');
     if (offset === undefined) return undefined;
     const element = (this.#stack[this.#stack.length - 1] as Frame).el as XmlElement;
     return { nodes: this.#top, offset, depth: this.#stack.length, element };
   }
 
-  /** Decodes records to the end, or (when `stopAtStream`) to a streamed part's first Bytes record, whose offset it returns. */
-  #run(stopAtStream: boolean): number | undefined {
+  /**
+   * Decodes records to the end; or to a streamed part's first Bytes record (`'stream'`), or to the
+   * Body's start tag (`'body'`), whose offset it returns.
+   */
+  #run(stopAt: 'end' | 'stream' | 'body'): number | undefined {
     const r = this.#r;
     while (!r.atEnd) {
       const start = r.position;
@@ -137,10 +157,11 @@ class NbfxDecoder {
         const el = this.#startTag(type, start);
         this.#append(el.el);
         this.#stack.push(el);
+        if (stopAt === 'body' && this.#stack.length === 2 && el.el.localName === 'Body') return start;
       } else if (type >= Rec.ZeroText && type <= Rec.QNameDictionaryText + 1) {
         // [MC-NBFX] 2.2.3: text is element content; a document's top level holds only elements and comments.
         if (this.#stack.length === 0) throw malformed(`Text record 0x${hex(type)} at offset ${start} is outside any element.`);
-        if (stopAtStream && type >= Rec.Bytes8Text && type <= Rec.Bytes32Text + 1 && this.#inBodyPart()) return start;
+        if (stopAt === 'stream' && type >= Rec.Bytes8Text && type <= Rec.Bytes32Text + 1 && this.#inBodyPart()) return start;
         const value = this.#text(type & ~1, false, start);
         this.#append({ kind: 'text', value });
         if ((type & 1) === 1) this.#endElement(start);

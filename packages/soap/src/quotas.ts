@@ -24,7 +24,8 @@ export interface ReaderQuotas {
   /**
    * Streamed transfer: the most bytes of a message read in memory before its streamed part starts
    * (its headers and the body's start). WCF MaxBufferSize. A message whose streamed part starts
-   * later is read whole, bounded by maxReceivedMessageSize.
+   * later is read whole, bounded by maxReceivedMessageSize, if its headers end within it; headers
+   * larger than this are refused (SOAP_ERR_BUFFER_QUOTA_EXCEEDED), as WCF refuses them.
    */
   readonly maxBufferSize: number;
 }

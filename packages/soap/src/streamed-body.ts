@@ -25,7 +25,7 @@ import { Readable } from 'node:stream';
 import type { OperationDescription } from './contract.js';
 import { type IncomingEnvelope, parseEnvelope } from './envelope.js';
 import { SoapError, SoapErrorCodes } from './errors.js';
-import { type NbfxHead, readNbfxHead } from './nbfx-reader.js';
+import { type NbfxHead, nbfxReachesBody, readNbfxHead } from './nbfx-reader.js';
 import type { ReaderQuotas } from './quotas.js';
 import { Rec } from './records.js';
 import type { XmlElement, XmlNode } from './xml-node.js';
@@ -185,6 +185,8 @@ export class StreamedMessageReader {
   #failure: unknown;
   /** The size at the last head attempt that found no head (see readHead). */
   #triedAt = -1;
+  /** The headers were found to fit in maxBufferSize (#checkHeadersFit). */
+  #bodyChecked = false;
   #done: Promise<void> = Promise.resolve();
 
   constructor(pieces: AsyncIterator<Buffer>, options: StreamedMessageReaderOptions) {
@@ -215,6 +217,7 @@ export class StreamedMessageReader {
           return { env, streamedPart: head.depth === 4 ? head.element : undefined, wrapper };
         }
       }
+      if (binary && !this.#ended && this.#size >= limit && !this.#bodyChecked) this.#checkHeadersFit(limit);
       if (this.#ended) {
         if (this.#size === 0) return null;
         return { env: parseEnvelope(this.#options.decode(this.#bytes())), streamedPart: undefined, wrapper: undefined };
@@ -335,6 +338,23 @@ export class StreamedMessageReader {
     // will not come: start it again.
     void this.#pump?.();
     await this.#done;
+  }
+
+  /**
+   * A message without a streamed part within maxBufferSize is read whole (an operation without a
+   * stream, bounded by maxReceivedMessageSize as WCF's is), but only when its headers fit:
+   * WCF buffers a streamed message's headers, and no more than MaxBufferSize of them
+   * (BufferedMessageData over the transport's MaxBufferSize, QuotaExceededException "The size
+   * necessary to buffer the XML content exceeded the buffer quota."). Otherwise a peer could make
+   * the receiver hold maxReceivedMessageSize of headers.
+   */
+  #checkHeadersFit(limit: number): void {
+    this.#bodyChecked = true;
+    if (nbfxReachesBody(this.#bytes().subarray(0, limit), { quotas: this.#options.quotas })) return;
+    throw new SoapError(
+      SoapErrorCodes.BUFFER_QUOTA_EXCEEDED,
+      `The size necessary to buffer the XML content exceeded the buffer quota. (The message's headers are larger than maxBufferSize, ${limit} bytes, on a streamed channel; raise maxBufferSize if the peer is trusted.)`,
+    );
   }
 
   #tryHead(): NbfxHead | undefined {

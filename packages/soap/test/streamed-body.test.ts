@@ -16,9 +16,9 @@ import { BinaryMessageEncoder } from '../src/message-encoder.js';
 import { readNbfx, readNbfxHead } from '../src/nbfx-reader.js';
 import { buildRequestBody } from '../src/operation-formatter.js';
 import { buildEnvelope } from '../src/envelope.js';
-import { StreamContent, newMarker, splitAroundMarker, streamedPieces } from '../src/streamed-body.js';
+import { StreamContent, StreamedMessageReader, newMarker, splitAroundMarker, streamedPieces } from '../src/streamed-body.js';
 import { arrayOf } from '../src/types.js';
-import type { XmlElement, XmlNode } from '../src/xml-node.js';
+import { element, type XmlElement, type XmlNode } from '../src/xml-node.js';
 import { captureEnvelopes } from './support/fixtures.js';
 import { createChannelPair } from './support/memory-channel.js';
 
@@ -221,5 +221,78 @@ describe('stream operations over a buffered session (read whole, as WCF buffered
     const [client] = createChannelPair();
     const proxy = createClient(IStreamingSample, client);
     await expect(proxy.UploadStream(42 as unknown as Readable)).rejects.toMatchObject({ code: SoapErrorCodes.INVALID_VALUE });
+  });
+});
+
+describe('the headers of a streamed message are bounded by maxBufferSize', () => {
+  const encoder = new BinaryMessageEncoder({ quotas: { maxArrayLength: 1 << 24, maxStringContentLength: 1 << 24 } });
+  const quotas = { ...encoder.quotas, maxBufferSize: 4096 };
+
+  /** A message with one header `Pad` holding `headerBytes` characters, and a body of `bodyBytes` characters. */
+  function message(headerBytes: number, bodyBytes: number): Buffer {
+    const pad = element('Pad', { namespaces: [{ prefix: '', uri: NS }], children: [{ kind: 'text', value: { type: 'string', value: 'h'.repeat(headerBytes) } }] });
+    const body = element('Echo', { namespaces: [{ prefix: '', uri: NS }], children: [{ kind: 'text', value: { type: 'string', value: 'b'.repeat(bodyBytes) } }] });
+    return encoder.encode(buildEnvelope({ action: `${NS}/Echo`, to: 'net.tcp://h/s', headers: [pad], body: [body] }));
+  }
+
+  /** The message in 1 KiB pieces, counting how many were taken. */
+  function pieces(bytes: Buffer): { iterator: AsyncIterator<Buffer>; taken(): number } {
+    let taken = 0;
+    const all = Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024));
+    return {
+      iterator: {
+        next: () => Promise.resolve(taken < all.length ? { done: false, value: all[taken++] as Buffer } : { done: true, value: undefined }),
+      },
+      taken: () => taken,
+    };
+  }
+
+  function reader(bytes: Buffer): { reader: StreamedMessageReader; taken(): number } {
+    const p = pieces(bytes);
+    return { reader: new StreamedMessageReader(p.iterator, { quotas, decode: (payload) => encoder.decode(payload), binary: true }), taken: p.taken };
+  }
+
+  it('headers larger than maxBufferSize: refused once maxBufferSize has arrived, the rest never read', async () => {
+    const big = message(64 * 1024, 10);
+    const r = reader(big);
+    const err = await r.reader.readHead().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SoapError);
+    expect((err as SoapError).code).toBe(SoapErrorCodes.BUFFER_QUOTA_EXCEEDED);
+    expect((err as SoapError).message).toMatch(/^The size necessary to buffer the XML content exceeded the buffer quota\. .*maxBufferSize, 4096 bytes/);
+    expect(r.taken()).toBeLessThanOrEqual(5);
+    expect(r.taken() * 1024).toBeLessThan(big.length / 10);
+  });
+
+  it('headers that fit, with a body larger than maxBufferSize and no stream: read whole (maxReceivedMessageSize bounds it)', async () => {
+    const r = reader(message(1000, 20 * 1024));
+    const head = await r.reader.readHead();
+    expect(head!.streamedPart).toBeUndefined();
+    expect(((head!.env.body[0] as XmlElement).children[0] as { value: { value: string } }).value.value).toHaveLength(20 * 1024);
+  });
+
+  it('at the edge: the most header bytes whose Body starts within maxBufferSize are taken; one byte more is refused', async () => {
+    const takes = async (n: number): Promise<boolean> => {
+      const head = await reader(message(n, 8000)).reader.readHead().catch((e: unknown) => {
+        expect((e as SoapError).code).toBe(SoapErrorCodes.BUFFER_QUOTA_EXCEEDED);
+        return undefined;
+      });
+      return head !== undefined;
+    };
+    // Each padding character is one more byte of headers (one Chars16Text record throughout).
+    let lo = 1000;
+    let hi = 4096;
+    expect(await takes(lo)).toBe(true);
+    expect(await takes(hi)).toBe(false);
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (await takes(mid)) lo = mid;
+      else hi = mid;
+    }
+    expect(await takes(lo)).toBe(true);
+    expect(await takes(lo + 1)).toBe(false);
+    // What is taken is the whole message, read past maxBufferSize.
+    const head = await reader(message(lo, 8000)).reader.readHead();
+    expect(head!.env.action).toBe(`${NS}/Echo`);
+    expect(message(lo, 8000).length).toBeGreaterThan(quotas.maxBufferSize + 8000);
   });
 });
