@@ -2,8 +2,11 @@
 // and, through ServiceMetadataBehavior { HttpGetEnabled, HttpGetUrl }, its WSDL and XSD documents
 // at http://127.0.0.1:PORT/meta?wsdl. The WSDL import test (test/wsdl-import.int.test.ts) runs
 // `portshare-soap import` against that URL and calls every operation through the generated client.
-// Usage: mono metadata-service.exe NET_TCP_ADDRESS HTTP_META_URL
-// Prints "ready" once both are listening, and stops at end of standard input.
+// With MEX_TCP_ADDRESS (and MEX_HTTP_ADDRESS) it also publishes the same metadata over
+// WS-MetadataExchange: IMetadataExchange on MetadataExchangeBindings.CreateMexTcpBinding() (and
+// CreateMexHttpBinding()), which `portshare-soap import net.tcp://…/mex` (and `--mex http://…`) read.
+// Usage: mono metadata-service.exe NET_TCP_ADDRESS HTTP_META_URL [MEX_TCP_ADDRESS [MEX_HTTP_ADDRESS]]
+// Prints "ready" once all are listening, and stops at end of standard input.
 // Or:    mono metadata-service.exe client NET_TCP_ADDRESS
 // calls every operation of IInventory at that address (a TypeScript service implementing the
 // generated contract) and prints one line per result, in the invariant culture, for the test to compare.
@@ -281,9 +284,9 @@ namespace Portshare.Interop.Metadata
         public static int Main(string[] args)
         {
             if (args.Length == 2 && args[0] == "client") return InventoryClient.Run(args[1]);
-            if (args.Length != 2)
+            if (args.Length < 2 || args.Length > 4)
             {
-                Console.Error.WriteLine("usage: metadata-service.exe NET_TCP_ADDRESS HTTP_META_URL");
+                Console.Error.WriteLine("usage: metadata-service.exe NET_TCP_ADDRESS HTTP_META_URL [MEX_TCP_ADDRESS [MEX_HTTP_ADDRESS]]");
                 return 2;
             }
             var host = new ServiceHost(typeof(InventoryService));
@@ -291,6 +294,21 @@ namespace Portshare.Interop.Metadata
             host.AddServiceEndpoint(typeof(IInventory), binding, new Uri(args[0]));
             var metadata = new ServiceMetadataBehavior { HttpGetEnabled = true, HttpGetUrl = new Uri(args[1]) };
             host.Description.Behaviors.Add(metadata);
+            if (args.Length > 2)
+            {
+                // Mono 6.8 opens one TcpListener per binding, so the MEX endpoint needs a port of its
+                // own (on the service's port, Open fails with "Address already in use").
+                host.AddServiceEndpoint(typeof(IMetadataExchange), MetadataExchangeBindings.CreateMexTcpBinding(), new Uri(args[2]));
+                if (args.Length > 3) host.AddServiceEndpoint(typeof(IMetadataExchange), MetadataExchangeBindings.CreateMexHttpBinding(), new Uri(args[3]));
+                // Mono's IMetadataExchange.Get answers with behavior.MetadataExporter.GetGeneratedMetadata()
+                // (MexInstanceContextProvider.cs), but nothing exports the endpoints into that exporter,
+                // so the reply would be an empty wsx:Metadata. Export them as ServiceMetadataExtension.cs
+                // does for ?wsdl (a WsdlExporter, ExportEndpoints with the service's name): the same documents.
+                var exporter = new WsdlExporter();
+                var endpoints = host.Description.Endpoints.Where(e => e.Contract.ContractType != typeof(IMetadataExchange)).ToList();
+                exporter.ExportEndpoints(endpoints, new XmlQualifiedName(host.Description.Name, host.Description.Namespace));
+                metadata.MetadataExporter = exporter;
+            }
             host.Open();
             Console.WriteLine("ready");
             Console.Out.Flush();

@@ -18,6 +18,12 @@
 //    generated client calls MessageContracts.cs's Mono service, and Mono's client a TypeScript
 //    service implementing the generated IBank, with the values of message-contract.int.test.ts.
 //
+// 6. the same metadata over WS-MetadataExchange (MetadataService.cs adds IMetadataExchange endpoints
+//    on MetadataExchangeBindings.CreateMexTcpBinding() and CreateMexHttpBinding()): the CLI imports
+//    net.tcp://127.0.0.1:MEX_PORT/mex, and http://127.0.0.1:HTTP_PORT/mex with --mex, and each
+//    generated module is the golden IInventory.ts but for its first line, which names the address
+//    imported from; the sections come in the order ?wsdl's documents are read.
+//
 // After a deliberate change (to MetadataService.cs or to the generator), regenerate the golden
 // files with:  UPDATE_GOLDEN=1 npx vitest run test/wsdl-import.int.test.ts   (in packages/interop)
 import { spawnSync } from 'node:child_process';
@@ -26,7 +32,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ServiceHost } from '@portshare/host';
 import { NetDateTime, Typed, contractOf, implement, typed } from '@portshare/soap';
-import { loadDocuments } from '@portshare/soap/import';
+import { loadDocuments, loadMexDocuments } from '@portshare/soap/import';
 import { connectSession, type ClientSession } from '@portshare/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_DIR, compileCSharp, type ChildProgram, type PrivateDaemon, freePort, skipWithout, startMono, startPrivateDaemon } from '../src/index.js';
@@ -116,6 +122,7 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
   let session: ClientSession | undefined;
   let httpPort = 0;
   let tcpPort = 0;
+  let mexPort = 0;
   let generatedFile = '';
   const scratch = join(BUILD_DIR, '..', 'wsdl-import');
 
@@ -132,7 +139,9 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
     const exe = compileCSharp().metadataService;
     httpPort = await freePort();
     tcpPort = await freePort();
-    service = startMono(exe, [`net.tcp://127.0.0.1:${tcpPort}/inventory`, `http://127.0.0.1:${httpPort}/meta`]);
+    // Mono cannot put the MEX endpoint on the service's net.tcp port (MetadataService.cs): one of its own.
+    mexPort = await freePort();
+    service = startMono(exe, [`net.tcp://127.0.0.1:${tcpPort}/inventory`, `http://127.0.0.1:${httpPort}/meta`, `net.tcp://127.0.0.1:${mexPort}/mex`, `http://127.0.0.1:${httpPort}/mex`]);
     await service.nextLine(/^ready$/);
     mkdirSync(scratch, { recursive: true });
   });
@@ -163,6 +172,45 @@ describe.skipIf(skipWithout('mcs', 'mono'))('portshare-soap import against a Mon
     if (UPDATE) rmSync(DOCUMENTS, { recursive: true, force: true });
     for (const d of documents) checkGolden(join(DOCUMENTS, documentFileName(d.location)), normalize(d.text));
     expect(readdirSync(DOCUMENTS).sort()).toEqual([...names].sort());
+  });
+
+  describe('over WS-MetadataExchange, as svcutil reads it', () => {
+    /** The golden module with its first line (the address imported from) naming `source`. */
+    function goldenFrom(source: string): string {
+      const golden = readFileSync(GOLDEN_MODULE, 'utf8');
+      return `// Service contracts imported from ${source} by \`portshare-soap import\`.${golden.slice(golden.indexOf('\n'))}`;
+    }
+
+    function runImport(args: readonly string[]): string {
+      const out = mkdtempSync(join(scratch, 'mex-'));
+      try {
+        // From this package, whose dependencies include @portshare/worker (the net.tcp client the CLI loads).
+        const r = spawnSync(process.execPath, [BIN, 'import', ...args, '--out', out], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout.trim()).toBe(join(out, 'IInventory.ts'));
+        return readFileSync(join(out, 'IInventory.ts'), 'utf8');
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+
+    it('the CLI imports the net.tcp MEX address (mexTcpBinding) into the module ?wsdl gives', () => {
+      const address = `net.tcp://127.0.0.1:${mexPort}/mex`;
+      expect(runImport([address])).toBe(goldenFrom(address));
+    });
+
+    it('the CLI imports the HTTP MEX address with --mex (mexHttpBinding) into the module ?wsdl gives', () => {
+      const address = `http://127.0.0.1:${httpPort}/mex`;
+      expect(runImport([address, '--mex'])).toBe(goldenFrom(address));
+    });
+
+    it('the sections are the documents ?wsdl serves, in the order the GET loader reads them', async () => {
+      const byGet = await loadDocuments(`http://127.0.0.1:${httpPort}/meta?wsdl`);
+      const byMex = await loadMexDocuments(`net.tcp://127.0.0.1:${mexPort}/mex`, { openChannel: (via, options) => connectSession(via, options) });
+      const describeDoc = (d: { root: { local: string; attrs: ReadonlyMap<string, string> } }): string => `${d.root.local} ${d.root.attrs.get('targetNamespace')}`;
+      expect(byMex.map(describeDoc)).toEqual(byGet.map(describeDoc));
+    });
   });
 
   describe('the generated client calls every operation over net.tcp', () => {

@@ -1,14 +1,15 @@
 /**
  * `portshare-soap import`: reads the WSDL a WCF service publishes (ServiceMetadataBehavior,
- * `?wsdl`) and writes TypeScript contracts for it. The steps are one module each: loader.ts reads
- * the documents, schema-index.ts indexes them, type-mapper.ts, operations.ts and
+ * `?wsdl`, or its WS-MetadataExchange endpoint) and writes TypeScript contracts for it. The steps are one module each: loader.ts (or
+ * mex.ts) reads the documents, schema-index.ts indexes them, type-mapper.ts, operations.ts and
  * message-contracts.ts build the model, emit.ts writes it.
  *
  * @module
  */
 
 import { emitModule } from './emit.js';
-import { loadDocuments, type LoadOptions } from './loader.js';
+import { loadDocuments } from './loader.js';
+import { isMexAddress, loadMexDocuments, type MexLoadOptions } from './mex.js';
 import { MessageContractMapper } from './message-contracts.js';
 import type { ContractModel, ImportModel } from './model.js';
 import { contractOf } from './operations.js';
@@ -17,9 +18,14 @@ import { TypeMapper, unsupported } from './type-mapper.js';
 import { Xmlns } from './xml-names.js';
 import type { LoadedDocument } from './loader.js';
 
-export interface ImportOptions extends LoadOptions {
+export interface ImportOptions extends MexLoadOptions {
   /** The source named in the generated header; default the location given. */
   readonly sourceLabel?: string;
+  /**
+   * Read `source` as a WS-MetadataExchange endpoint (mex.ts): a WS-Transfer Get, as svcutil sends.
+   * net.tcp addresses always are (with `openChannel`); an http(s) one is with this option.
+   */
+  readonly mex?: boolean;
 }
 
 /** What an import produced. */
@@ -33,9 +39,12 @@ export interface ImportResult {
   readonly documents: readonly LoadedDocument[];
 }
 
-/** Reads the WSDL at `source` (a URL or a file path) with everything it imports, and generates contracts. */
+/**
+ * Reads the WSDL at `source` (a URL or a file path) with everything it imports, or the metadata of
+ * the MEX endpoint at `source` (a net.tcp address, or an http(s) one with `mex`), and generates contracts.
+ */
 export async function importWsdl(source: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const documents = await loadDocuments(source, options);
+  const documents = options.mex === true || isMexAddress(source) ? await loadMexDocuments(source, options) : await loadDocuments(source, options);
   return generateFromDocuments(documents, options.sourceLabel ?? source);
 }
 

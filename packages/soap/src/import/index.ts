@@ -2,3 +2,4 @@
 // `portshare-soap import` command runs).
 export { generateFromDocuments, importWsdl, type ImportOptions, type ImportResult } from './import-wsdl.js';
 export { loadDocuments, type LoadedDocument, type LoadOptions } from './loader.js';
+export { loadMexDocuments, metadataDocuments, Mex, type MexChannelOpener, type MexLoadOptions } from './mex.js';

@@ -33,7 +33,9 @@ export interface LoadedDocument {
   readonly root: XmlElementNode;
 }
 
-const DEFAULTS = { timeoutMs: 30_000, maxDocumentBytes: 8 * 1024 * 1024, maxDocuments: 64 };
+/** The limits when LoadOptions leaves them out (the MEX reader, mex.ts, takes the same). */
+export const LOAD_DEFAULTS = { timeoutMs: 30_000, maxDocumentBytes: 8 * 1024 * 1024, maxDocuments: 64 };
+const DEFAULTS = LOAD_DEFAULTS;
 
 /** The URL of a command-line argument: http(s) and file URLs as given, anything else a file path. */
 export function locationUrl(source: string): URL {
@@ -153,7 +155,7 @@ async function fetchRemote(url: URL, limits: typeof DEFAULTS): Promise<string> {
 }
 
 /** The body as UTF-8, read chunk by chunk and abandoned as soon as it passes `maxBytes`. */
-async function readBounded(response: Response, url: URL, maxBytes: number): Promise<string> {
+export async function readBounded(response: Response, url: URL, maxBytes: number): Promise<string> {
   if (response.body === null) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
