@@ -4,14 +4,13 @@
 // imports by namespace only) over a fake net.tcp channel and a local HTTP server; the generated
 // module must be the golden one. The live test against Mono's own MEX endpoints is
 // packages/interop/test/wsdl-import.int.test.ts.
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenHttp } from './support/http-server.js';
 import type { MessageChannel } from '../src/channel.js';
 import { BINARY_CONTENT_TYPE, BINARY_SESSION_CONTENT_TYPE, encoderFor } from '../src/encoding.js';
 import { parseEnvelope } from '../src/envelope.js';
@@ -268,12 +267,12 @@ describe('importing from a net.tcp MEX endpoint (mexTcpBinding)', () => {
 });
 
 describe('importing from an HTTP MEX endpoint (mexHttpBinding, --mex)', () => {
-  let server: Server;
+  let server: Awaited<ReturnType<typeof listenHttp>>;
   let base = '';
   const seen: { url: string | undefined; method: string | undefined; headers: IncomingHttpHeaders; body: string }[] = [];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await listenHttp((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -289,15 +288,10 @@ describe('importing from an HTTP MEX endpoint (mexHttpBinding, --mex)', () => {
         }
       });
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.base;
   });
 
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterAll(() => server.close());
 
   it('POSTs the Get as SOAP 1.2 text and generates the golden module', async () => {
     const result = await importWsdl(`${base}/mex`, { mex: true, sourceLabel: GOLDEN_LABEL });

@@ -2,14 +2,12 @@
 // packages/interop/csharp/MetadataService.cs (kept by packages/interop/test/wsdl-import.int.test.ts
 // in packages/interop/test/fixtures/wsdl-import/, with their imports rewritten to the files next to
 // them), and small hand-written WSDL documents for each construct and each refusal.
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenHttp } from './support/http-server.js';
 import { SoapError } from '../src/errors.js';
 import { runCli } from '../src/import/cli.js';
 import { generateFromDocuments, importWsdl, type ImportResult } from '../src/import/import-wsdl.js';
@@ -594,11 +592,11 @@ describe('refusing what contracts cannot express (SOAP_ERR_IMPORT_UNSUPPORTED)',
 });
 
 describe('reading documents (SOAP_ERR_IMPORT_FAILED)', () => {
-  let server: Server;
+  let server: Awaited<ReturnType<typeof listenHttp>>;
   let base = '';
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await listenHttp((req, res) => {
       if (req.url === '/huge') {
         // An endless body: the reader must stop at the size limit.
         res.writeHead(200, { 'content-type': 'text/xml' });
@@ -619,15 +617,10 @@ describe('reading documents (SOAP_ERR_IMPORT_FAILED)', () => {
         res.writeHead(404).end();
       }
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.base;
   });
 
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterAll(() => server.close());
 
   const failure = async (p: Promise<unknown>): Promise<SoapError> => {
     const e = await p.then(
