@@ -5,8 +5,8 @@
 // - Against the headers of the Node that runs this (npm's `nodedir`, else the folder above its
 //   binary), so nothing is downloaded: prebuildify would otherwise fetch headers for its own
 //   choice of Node version.
-// - arm64 on an x64 machine with Debian's cross compiler (gcc-aarch64-linux-gnu): CC, CXX, LINK,
-//   AR and the strip tool of that toolchain. The addon is C and needs nothing else.
+// - arm64 on an x64 machine with Debian's cross compiler (gcc-aarch64-linux-gnu): CC, LINK, AR and
+//   the strip tool of that toolchain. The addon is C and needs nothing else (not even its g++).
 // - `--out DIR` builds in a copy of the sources there (tests use it, so the package's own
 //   build/ is left alone).
 import { spawnSync } from 'node:child_process';
@@ -39,7 +39,8 @@ const env = {
 };
 if (arch !== process.arch) {
   const t = toolchains[arch];
-  Object.assign(env, { CC: `${t}-gcc`, CXX: `${t}-g++`, LINK: `${t}-g++`, AR: `${t}-ar`, PREBUILD_STRIP_BIN: `${t}-strip` });
+  // The addon is C, so the C compiler links it too: the cross toolchain's g++ is not needed.
+  Object.assign(env, { CC: `${t}-gcc`, CXX: `${t}-g++`, LINK: `${t}-gcc`, AR: `${t}-ar`, PREBUILD_STRIP_BIN: `${t}-strip` });
 }
 const result = spawnSync('prebuildify', ['--napi', '--strip', '--arch', arch, '--target', `node@${process.versions.node}`], {
   cwd,
