@@ -35,6 +35,12 @@ export class ReloadHelper {
       this.#exited = true;
       this.#settle(new ServiceError(ServiceErrorCodes.ReloadFailed, 'the reload helper exited before the reload finished'));
     });
+    // A helper that could not be started (no process slot left, say) is a reload that cannot
+    // happen, never a daemon that dies: 'error' without a listener would throw.
+    child.on('error', (err) => {
+      this.#exited = true;
+      this.#settle(new ServiceError(ServiceErrorCodes.ReloadFailed, `the reload helper is not running: ${err.message}`, { cause: err }));
+    });
     // A daemon stopping closes the pipe; an error writing to a helper that is gone is the
     // 'exit' above, not a crash.
     child.stdin.on('error', () => {});
