@@ -141,11 +141,6 @@ async function fetchRemote(url: URL, limits: typeof DEFAULTS): Promise<string> {
   try {
     const response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'text/xml, application/xml, */*' } });
     if (!response.ok) throw importFailed(`GET ${url.href} answered ${response.status} ${response.statusText}.`);
-    const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > limits.maxDocumentBytes) {
-      await response.body?.cancel();
-      throw tooLarge(url, limits.maxDocumentBytes);
-    }
     return await readBounded(response, url, limits.maxDocumentBytes);
   } catch (error) {
     if (error instanceof SoapError) throw error;
@@ -154,8 +149,15 @@ async function fetchRemote(url: URL, limits: typeof DEFAULTS): Promise<string> {
   }
 }
 
-/** The body as UTF-8, read chunk by chunk and abandoned as soon as it passes `maxBytes`. */
+/**
+ * The body as UTF-8, refused unread when its declared length is over `maxBytes`, else read chunk by
+ * chunk and abandoned as soon as it passes `maxBytes`.
+ */
 export async function readBounded(response: Response, url: URL, maxBytes: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(url, maxBytes);
+  }
   if (response.body === null) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -34,7 +34,7 @@ import { Addressing, Ns } from '../namespaces.js';
 import type { ReaderQuotas } from '../quotas.js';
 import { textOf } from '../text-value.js';
 import { TEXT_SOAP12_CONTENT_TYPE, TextMessageEncoder } from '../text-encoder.js';
-import { childElements, getAttribute, type XmlElement, type XmlNode, type XmlnsDeclaration } from '../xml-node.js';
+import { childElements, getAttribute, textContent, type XmlElement, type XmlNode, type XmlnsDeclaration } from '../xml-node.js';
 import { toXmlString } from '../xml-text.js';
 import { LOAD_DEFAULTS, readBounded, type LoadedDocument, type LoadOptions } from './loader.js';
 import { childrenNamed, importFailed, parseXml, type XmlElementNode } from './xml-tree.js';
@@ -202,11 +202,6 @@ async function getOverHttp(url: URL, limits: Limits): Promise<XmlNode[]> {
       body,
     });
     status = `${response.status} ${response.statusText}`;
-    const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > limits.maxDocumentBytes) {
-      await response.body?.cancel();
-      throw replyTooLarge(address, limits.maxDocumentBytes);
-    }
     text = await readBounded(response, url, limits.maxDocumentBytes);
     // A SOAP fault comes with status 500 and is read below; other errors have no envelope.
     if (!response.ok && response.status !== 500) throw importFailed(`POST ${address} answered ${status}. Check that the address is the service's MEX endpoint (mexHttpBinding), or import its ?wsdl URL instead.`);
@@ -266,7 +261,7 @@ export function metadataDocuments(nodes: readonly XmlNode[], address: string, ma
       throw importFailed(`${location} (Dialect ${dialect}) holds ${content.length} elements, not one WSDL document or schema.`);
     }
     if (inline.namespaceUri === Mex.namespace && (inline.localName === 'Location' || inline.localName === 'MetadataReference')) {
-      const where = inline.localName === 'Location' ? ` ${textContentOf(inline).trim()}` : '';
+      const where = inline.localName === 'Location' ? ` ${textContent(inline).trim()}` : '';
       throw importFailed(`${address} gives its metadata by reference (wsx:${inline.localName}${where}), not inline; import that location (its ?wsdl URL) instead.`);
     }
     const expected = dialect === Mex.wsdlDialect ? { ns: Xmlns.wsdl, local: 'definitions' } : { ns: Xmlns.xsd, local: 'schema' };
@@ -285,10 +280,6 @@ export function metadataDocuments(nodes: readonly XmlNode[], address: string, ma
 function attributeText(e: XmlElement, name: string): string | undefined {
   const a = getAttribute(e, name);
   return a === undefined ? undefined : textOf(a.value).trim();
-}
-
-function textContentOf(e: XmlElement): string {
-  return e.children.map((c) => (c.kind === 'text' ? textOf(c.value) : '')).join('');
 }
 
 /**
